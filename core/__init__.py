@@ -1,0 +1,1 @@
+"""Mailroom's domain: pure Python, no UI and no storage imports."""

@@ -1,0 +1,271 @@
+"""Email settings as one immutable value, its validation and the facts derived from it."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field, fields, replace
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+
+
+class Protocol(StrEnum):
+    HTTP = 'http'
+    SMTP = 'smtp'
+
+
+class Security(StrEnum):
+    AUTO = 'auto'
+    SSL = 'ssl'
+    STARTTLS = 'starttls'
+    NONE = 'none'
+
+
+SECURITY_LABELS: dict[Security, str] = {
+    Security.AUTO: 'Auto (by port)',
+    Security.SSL: 'SSL/TLS',
+    Security.STARTTLS: 'STARTTLS',
+    Security.NONE: 'None (unencrypted)',
+}
+
+PORT_LABELS: dict[int, str] = {465: '465 · SSL/TLS', 587: '587 · STARTTLS', 25: '25 · often blocked'}
+
+PORT_CHOICES: dict[int, str] = {
+    465: 'Encrypted from the first byte (SSL/TLS). Recommended.',
+    587: 'Mail submission; encryption switched on with STARTTLS. Recommended.',
+    25: 'Old server-to-server port; often blocked by networks and providers.',
+}
+
+LOOPBACK_HOSTS = frozenset({'localhost', '127.0.0.1', '::1', '[::1]'})
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    """What the user chose on the Email settings form. The password travels only inside core/ and storage/."""
+
+    protocol: Protocol = Protocol.SMTP
+    http_server: str = ''
+    host: str = ''
+    port: int = 587
+    security: Security = Security.AUTO
+    username: str = ''
+    email: str = ''
+    password: str = field(default='', repr=False)
+    bcc_enabled: bool = False
+    bcc: str = ''
+    reply_to_enabled: bool = False
+    reply_to: str = ''
+    skip_tls_verify: bool = False
+    allow_plaintext: bool = False
+
+    @property
+    def needs_email_field(self) -> bool:
+        """The seed's extra Email address field: shown when the username is not an email address."""
+        return self.protocol is Protocol.SMTP and bool(self.username.strip()) and not looks_like_email(self.username)
+
+    @property
+    def sender_address(self) -> str:
+        if self.protocol is Protocol.HTTP:
+            return self.reply_to.strip()
+        return (self.email if self.needs_email_field else self.username).strip()
+
+    @property
+    def effective_security(self) -> Security:
+        """Auto means: 465 speaks TLS from the start, every other port must upgrade with STARTTLS."""
+        if self.security is not Security.AUTO:
+            return self.security
+        return Security.SSL if self.port == 465 else Security.STARTTLS
+
+    @property
+    def reply_to_address(self) -> str | None:
+        if self.protocol is Protocol.HTTP:
+            return self.reply_to.strip() or None
+        return self.reply_to.strip() if self.reply_to_enabled and self.reply_to.strip() else None
+
+    @property
+    def bcc_address(self) -> str | None:
+        return self.bcc.strip() if self.bcc_enabled and self.bcc.strip() else None
+
+    def without_password(self) -> EmailSettings:
+        return replace(self, password='')
+
+    def to_public_dict(self) -> dict[str, Any]:
+        """Every field except the password, as JSON-friendly values."""
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name != 'password'}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EmailSettings:
+        """Build from stored or form data; unknown keys are ignored, missing ones take defaults."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        if 'protocol' in values:
+            values['protocol'] = Protocol(values['protocol'])
+        if 'security' in values:
+            values['security'] = Security(values['security'])
+        if 'port' in values:
+            values['port'] = int(values['port'])
+        return cls(**values)
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, StrEnum) else value
+
+
+_EMAILISH = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
+
+
+def looks_like_email(text: str) -> bool:
+    return bool(_EMAILISH.match(text.strip()))
+
+
+def email_error(text: str) -> str | None:
+    """Syntax check only: deliverability needs the network and is the settings test's job."""
+    try:
+        validate_email(text.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        return str(error)
+    return None
+
+
+@dataclass(frozen=True)
+class HostFix:
+    """A typed host that carried a port or scheme, split into what belongs in each field."""
+
+    host: str
+    port: int | None
+    security: Security | None
+
+    def describe(self) -> str:
+        parts = [f'SMTP server "{self.host}"']
+        if self.port is not None:
+            parts.append(f'port {self.port}')
+        if self.security is not None:
+            parts.append(SECURITY_LABELS[self.security])
+        return ', '.join(parts)
+
+
+_SCHEME_SECURITY = {'smtps': Security.SSL, 'smtp': None, 'submission': Security.STARTTLS}
+_SCHEME_PORT = {'smtps': 465, 'smtp': None, 'submission': 587}
+
+
+def suggest_host_fix(text: str) -> HostFix | None:
+    """Recognise `smtp.gmail.com:587`, `smtps://host` and the like, which people paste into the host field."""
+    raw = text.strip()
+    match = re.match(r'^(?P<scheme>[a-z]+)://(?P<rest>.*)$', raw, re.IGNORECASE)
+    scheme = match.group('scheme').lower() if match else None
+    rest = match.group('rest') if match else raw
+    rest = rest.split('/', 1)[0]
+    port: int | None = _SCHEME_PORT.get(scheme or '')
+    security = _SCHEME_SECURITY.get(scheme or '')
+    host = rest
+    port_match = re.match(r'^(?P<host>\[[^\]]+\]|[^:]+):(?P<port>\d{1,5})$', rest)
+    if port_match:
+        host, port = port_match.group('host'), int(port_match.group('port'))
+        if port == 465 and security is None:
+            security = Security.SSL
+    if scheme is None and not port_match:
+        return None
+    host = host.strip('[]') if host.startswith('[') else host
+    if not host or host_error(host):
+        return None
+    return HostFix(host=host, port=port, security=security)
+
+
+def host_error(text: str) -> str | None:
+    """A host name (international names allowed) or an IP address."""
+    host = text.strip()
+    if not host:
+        return 'Enter the SMTP server name, for example smtp.gmail.com.'
+    candidate = host[1:-1] if host.startswith('[') and host.endswith(']') else host
+    try:
+        ipaddress.ip_address(candidate)
+        return None
+    except ValueError:
+        pass
+    if suggest_host_fix_needed(host):
+        return 'Enter only the server name here; the port and security have their own fields.'
+    try:
+        ascii_name = candidate.rstrip('.').encode('idna').decode('ascii')
+    except UnicodeError:
+        return 'This is not a valid server name.'
+    labels = ascii_name.split('.')
+    if len(ascii_name) > 253 or not all(re.fullmatch(r'(?!-)[A-Za-z0-9-]{1,63}(?<!-)', label) for label in labels):
+        return 'This is not a valid server name: use letters, digits, dots and hyphens, like smtp.example.com.'
+    return None
+
+
+def suggest_host_fix_needed(host: str) -> bool:
+    return '://' in host or bool(re.search(r':\d+$', host))
+
+
+def is_loopback_host(host: str) -> bool:
+    return host.strip().lower() in LOOPBACK_HOSTS or host.strip().startswith('127.')
+
+
+def url_error(text: str) -> str | None:
+    url = text.strip()
+    if not url:
+        return 'Enter the address of the HTTP email service, for example https://email.example.com.'
+    parts = urlsplit(url)
+    if parts.scheme not in ('http', 'https') or not parts.hostname:
+        return 'Enter a full web address starting with https://'
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return 'The port in this address is not a number between 1 and 65535.'
+    return host_error(parts.hostname)
+
+
+def url_warning(text: str) -> str | None:
+    parts = urlsplit(text.strip())
+    if parts.scheme == 'http' and parts.hostname and not is_loopback_host(parts.hostname):
+        return 'This address is not encrypted (http://): your mail would cross the network readable. Use https://.'
+    return None
+
+
+def validate(settings: EmailSettings, *, has_stored_password: bool = False) -> dict[str, str]:
+    """Field name -> what is wrong, in words for a non-expert. Empty means the settings can be saved."""
+    errors: dict[str, str] = {}
+    if settings.protocol is Protocol.HTTP:
+        if problem := url_error(settings.http_server):
+            errors['http_server'] = problem
+        if not settings.reply_to.strip():
+            errors['reply_to'] = 'Enter the address where replies to your emails should arrive.'
+        elif problem := email_error(settings.reply_to):
+            errors['reply_to'] = problem
+    else:
+        if problem := host_error(settings.host):
+            errors['host'] = problem
+        if not 1 <= settings.port <= 65535:
+            errors['port'] = 'The port is a number from 1 to 65535; usually 465 or 587.'
+        if not settings.username.strip():
+            errors['username'] = 'Enter the name you sign in to your email service with (often your email address).'
+        if settings.needs_email_field:
+            if not settings.email.strip():
+                errors['email'] = 'Your username is not an email address: enter the address you send from.'
+            elif problem := email_error(settings.email):
+                errors['email'] = problem
+        if not settings.password and not has_stored_password:
+            errors['password'] = 'Enter the password (for Gmail, Yahoo and iCloud: an app password).'
+        if settings.effective_security is Security.NONE and not settings.allow_plaintext:
+            errors['security'] = (
+                'Confirm that you accept sending your password and mail unencrypted, or choose encryption.'
+            )
+        if settings.reply_to_enabled:
+            if not settings.reply_to.strip():
+                errors['reply_to'] = 'Enter the address where replies should arrive, or untick the option.'
+            elif problem := email_error(settings.reply_to):
+                errors['reply_to'] = problem
+    if settings.bcc_enabled:
+        if not settings.bcc.strip():
+            errors['bcc'] = 'Enter the address that should receive a copy, or untick the option.'
+        elif problem := email_error(settings.bcc):
+            errors['bcc'] = problem
+    return errors
+
+
+def port_explanation(port: int) -> str:
+    return PORT_CHOICES.get(port, 'A custom port: ask your provider which security it expects.')

@@ -1,0 +1,132 @@
+"""Browser tests: the real app as a process, driven by Debian's Chromium through Playwright (no browser download)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_FLAGS = [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+]
+
+
+def chromium_path() -> str | None:
+    return shutil.which('chromium') or shutil.which('chromium-browser')
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Without Chromium the browser tests skip locally, but fail in CI, where .ci/run installs it."""
+    if chromium_path() or os.environ.get('CI'):
+        return
+    skip = pytest.mark.skip(reason='Debian Chromium is not installed (apt-get install chromium); CI runs these tests')
+    for item in items:
+        if 'tests/browser/' in str(item.fspath):
+            item.add_marker(skip)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class LiveApp:
+    url: str
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+
+
+def app_environment() -> dict[str, str]:
+    """The app must not think it runs under pytest (NiceGUI then changes its port and options)."""
+    return {name: value for name, value in os.environ.items() if not name.startswith('PYTEST_')}
+
+
+def start_app(data_dir: Path, *extra: str, timeout: float = 30.0) -> LiveApp:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, 'main.py', '--no-browser', '--port', str(port), '--data-dir', str(data_dir), *extra],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=app_environment(),
+    )
+    url = f'http://127.0.0.1:{port}'
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            assert process.stderr is not None
+            raise RuntimeError(f'the app exited early: {process.stderr.read().decode(errors="replace")}')
+        try:
+            if httpx.get(f'{url}/status', timeout=1).status_code == 200:
+                return LiveApp(url=url, data_dir=data_dir, process=process)
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f'the app did not answer on {url} within {timeout} s')
+
+
+def stop_app(app: LiveApp) -> None:
+    app.process.terminate()
+    try:
+        app.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        app.process.kill()
+        app.process.wait()
+
+
+@pytest.fixture
+def live_app_factory(tmp_path: Path) -> Iterator[Callable[..., LiveApp]]:
+    """Start the app (optionally on a prepared data folder); every app started is stopped after the test."""
+    started: list[LiveApp] = []
+
+    def factory(*extra: str, data_dir: Path | None = None) -> LiveApp:
+        app = start_app(data_dir or tmp_path / 'data', *extra)
+        started.append(app)
+        return app
+
+    yield factory
+    for app in started:
+        stop_app(app)
+
+
+@pytest.fixture
+def live_app(live_app_factory: Callable[..., LiveApp]) -> LiveApp:
+    return live_app_factory('--empty')
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    path = chromium_path()
+    assert path, 'Chromium is required here (CI installs it in .ci/run)'
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_FLAGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={'width': 1280, 'height': 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()

@@ -1,0 +1,47 @@
+"""Fixtures shared by every test: a fresh data folder, the app's services, and a simulated user of the whole app."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from nicegui import core
+from nicegui.testing import User
+from nicegui.testing.general import nicegui_reset_globals, prepare_simulation
+
+from storage.folder import DataFolder
+from ui.app import build_app
+from ui.services import Services
+
+APP_BASE_URL = 'http://127.0.0.1:8080'
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / 'data'
+
+
+@pytest.fixture
+def services(data_dir: Path) -> Iterator[Services]:
+    folder = DataFolder(data_dir)
+    yield Services(folder=folder)
+    folder.close()
+
+
+@pytest.fixture
+async def app_user(services: Services) -> AsyncIterator[User]:
+    """A NiceGUI User driving the real app (every page, the host guard, /status) without a browser."""
+    with nicegui_reset_globals():
+        os.environ['NICEGUI_USER_SIMULATION'] = 'true'
+        try:
+            prepare_simulation()
+            build_app(services, served_host='127.0.0.1')
+            async with core.app.router.lifespan_context(core.app):
+                transport = httpx.ASGITransport(core.app)
+                async with httpx.AsyncClient(transport=transport, base_url=APP_BASE_URL) as client:
+                    yield User(client)
+        finally:
+            os.environ.pop('NICEGUI_USER_SIMULATION', None)

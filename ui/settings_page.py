@@ -1,0 +1,333 @@
+"""The Email settings page: the seed's form, bound live to SettingsForm, with provider help, the test and Update."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from nicegui import ui
+
+from core.providers import Provider, detect_provider, is_well_known_host
+from core.settings import (
+    PORT_CHOICES,
+    PORT_LABELS,
+    SECURITY_LABELS,
+    EmailSettings,
+    Protocol,
+    Security,
+    port_explanation,
+    suggest_host_fix,
+    url_warning,
+)
+from ui.diagnostics_panel import diagnostics_panel
+from ui.layout import frame
+from ui.services import Services
+from ui.settings_form import SettingsForm
+
+PASSWORD_SAVED_PLACEHOLDER = 'Saved — leave blank to keep'
+TLS_WARNING = (
+    'Skips the check that the server is who it claims to be. Use it only when you send from your own server with a '
+    'self-signed certificate.'
+)
+TLS_WARNING_WELL_KNOWN = (
+    '{provider} always has a valid certificate. If verification fails with {provider}, something between you and '
+    'the server is intercepting the connection (a proxy, antivirus or attacker). Do not tick this.'
+)
+PLAINTEXT_WARNING = (
+    'With no encryption, your password and every email (with its attached documents) travel across the network in '
+    'readable form. Anyone on the network path can read them and take over the account. Choose this only for a server '
+    'on your own machine or local network that offers no encryption.'
+)
+
+
+def register(services: Services) -> None:
+    @ui.page('/settings')
+    def settings_page() -> None:
+        with frame('Email settings'):
+            SettingsEditor(services).build()
+
+
+class SettingsEditor:
+    """One editor per browser tab; its form is the single source of truth for every input on the page."""
+
+    def __init__(self, services: Services) -> None:
+        self.repository = services.folder.settings
+        self.business_name: Callable[[], str] = lambda: 'Mailroom'
+        self.form = SettingsForm.from_settings(self.repository.load())
+        self.inputs: dict[str, ui.input] = {}
+        self.built = False
+        self.confirming_plaintext = False
+
+    def build(self) -> None:
+        with ui.row().classes('w-full items-center'):
+            ui.label('Connect Mailroom to your outgoing mail service.').classes('text-grey-8')
+            ui.space()
+            self.unsaved = ui.badge('Unsaved changes', color='orange').props('outline')
+        with ui.row().classes('w-full items-start gap-6 no-wrap max-lg:flex-wrap'):
+            with ui.card().classes('w-full max-w-xl').props('flat bordered'):
+                self._protocol_section()
+                self._http_section()
+                self._smtp_section()
+                self._options_section()
+                self._security_section()
+                ui.separator()
+                with ui.row().classes('w-full justify-end'):
+                    ui.button('Update', icon='save', on_click=self.update).props('unelevated')
+            with ui.column().classes('grow min-w-80 gap-4'):
+                self.provider_help = ui.column().classes('w-full')
+                with ui.card().classes('w-full').props('flat bordered'):
+                    ui.label('Test email settings').classes('text-h6')
+                    diagnostics_panel(self.settings_for_test, self.business_name)
+        self.built = True
+        self.refresh()
+
+    # --- sections -------------------------------------------------------------------------------------------------
+
+    def _protocol_section(self) -> None:
+        ui.label('Protocol').classes('text-subtitle2 text-grey-8')
+        ui.toggle({Protocol.SMTP.value: 'SMTP', Protocol.HTTP.value: 'HTTP'}, on_change=self.refresh).bind_value(
+            self.form, 'protocol'
+        ).props('no-caps unelevated toggle-color=primary').mark('protocol')
+
+    def _http_section(self) -> None:
+        with ui.column().classes('w-full gap-1').bind_visibility_from(self.form, 'protocol', value='http'):
+            self._text_input('http_server', 'HTTP server', placeholder='https://email.example.com')
+            self.url_warning = ui.label().classes('text-orange-9 text-sm')
+            ui.label('Replies to your emails go to this address; usually your business email.').classes(
+                'text-grey-7 text-sm'
+            )
+            self._text_input('reply_to', 'Reply-to email', placeholder='office@example.com', key='reply_to_http')
+
+    def _smtp_section(self) -> None:
+        with ui.column().classes('w-full gap-1').bind_visibility_from(self.form, 'protocol', value='smtp'):
+            self._text_input('host', 'SMTP server', placeholder='smtp.gmail.com')
+            with ui.row().classes('w-full items-center gap-2') as self.host_fix_row:
+                ui.icon('lightbulb', color='amber-8')
+                self.host_fix_label = ui.label().classes('text-sm')
+                ui.button('Apply', on_click=self.apply_host_fix).props('flat dense no-caps').mark('apply-host-fix')
+            with ui.row().classes('w-full items-start gap-2 no-wrap'):
+                self._text_input('port', 'Port', classes='w-28')
+                security = (
+                    ui.select(
+                        {s.value: label for s, label in SECURITY_LABELS.items()},
+                        label='Connection security',
+                        on_change=self.on_security_change,
+                    )
+                    .bind_value(self.form, 'security')
+                    .classes('grow')
+                    .mark('security')
+                )
+                security.props('outlined dense')
+            with ui.row().classes('gap-2'):
+                for port, explanation in PORT_CHOICES.items():
+                    ui.button(PORT_LABELS[port], on_click=lambda port=port: self.choose_port(port)).props(
+                        'outline dense no-caps'
+                    ).classes('px-2').tooltip(explanation).mark(f'port-{port}')
+            self.port_help = ui.label().classes('text-grey-7 text-sm')
+            self._text_input('username', 'Username', placeholder='you@example.com')
+            with ui.column().classes('w-full gap-0') as self.email_box:
+                ui.label('Your username is not an email address: enter the address you send from.').classes(
+                    'text-grey-7 text-sm'
+                )
+                self._text_input('email', 'Email address', placeholder='you@example.com')
+            password = self._text_input('password', 'Password', password=True)
+            if self.repository.has_password():
+                password.props(f'placeholder="{PASSWORD_SAVED_PLACEHOLDER}"')
+            ui.checkbox(
+                'Show password', on_change=lambda e: password.props(f'type={"text" if e.value else "password"}')
+            )
+
+    def _options_section(self) -> None:
+        ui.label('Additional options').classes('text-subtitle2 text-grey-8 mt-2')
+        ui.checkbox('Send a copy of all emails to this address', on_change=self.refresh).bind_value(
+            self.form, 'bcc_enabled'
+        )
+        with ui.column().classes('w-full pl-8').bind_visibility_from(self.form, 'bcc_enabled'):
+            self._text_input('bcc', 'Copy (BCC) address', placeholder='records@example.com')
+        with ui.column().classes('w-full gap-0').bind_visibility_from(self.form, 'protocol', value='smtp'):
+            ui.checkbox(
+                'Receive replies at a different email address than you send from', on_change=self.refresh
+            ).bind_value(self.form, 'reply_to_enabled')
+            with ui.column().classes('w-full pl-8').bind_visibility_from(self.form, 'reply_to_enabled'):
+                self._text_input('reply_to', 'Reply-to email', placeholder='office@example.com')
+
+    def _security_section(self) -> None:
+        with ui.column().classes('w-full gap-0').bind_visibility_from(self.form, 'protocol', value='smtp'):
+            ui.label('Security settings').classes('text-subtitle2 text-grey-8 mt-2')
+            ui.checkbox('Do not verify TLS certificate', on_change=self.refresh).bind_value(
+                self.form, 'skip_tls_verify'
+            )
+            self.tls_warning = ui.label().classes('text-sm')
+
+    def _text_input(
+        self,
+        name: str,
+        label: str,
+        *,
+        placeholder: str = '',
+        password: bool = False,
+        classes: str = 'w-full',
+        key: str | None = None,
+    ) -> ui.input:
+        field = (
+            ui.input(
+                label,
+                placeholder=placeholder,
+                password=password,
+                validation=partial(self.field_error_for, name),
+                on_change=self.refresh,
+            )
+            .bind_value(self.form, name, forward=_text_or_blank)
+            .props('outlined dense')
+            .classes(classes)
+            .mark(key or name)
+        )
+        self.inputs[key or name] = field
+        return field
+
+    # --- behaviour ------------------------------------------------------------------------------------------------
+
+    def field_error_for(self, name: str, _value: object = None) -> str | None:
+        """Errors depend on several fields (the email field on the username), so the whole form is checked."""
+        return self.form.errors(has_stored_password=self.repository.has_password()).get(name)
+
+    def refresh(self) -> None:
+        """Everything on the page that is derived from the form, recomputed after any change."""
+        if not self.built:
+            return  # bindings fire while the page is still being built
+        form = self.form
+        self.unsaved.set_visibility(form.differs_from(self.repository.load()))
+        fix = suggest_host_fix(form.host)
+        self.host_fix_row.set_visibility(fix is not None)
+        if fix is not None:
+            self.host_fix_label.set_text(f'Did you mean {fix.describe()}?')
+        port = form.port_number()
+        self.port_help.set_text(port_explanation(port) if port is not None else '')
+        self.email_box.set_visibility(form.to_settings().needs_email_field)
+        self.url_warning.set_text(url_warning(form.http_server) or '')
+        self._refresh_tls_warning()
+        self._refresh_provider_help()
+
+    def _refresh_tls_warning(self) -> None:
+        provider = detect_provider(host=self.form.host)
+        strong = self.form.skip_tls_verify and is_well_known_host(self.form.host)
+        text = (
+            TLS_WARNING_WELL_KNOWN.format(provider=provider.name if provider else 'This provider')
+            if strong
+            else TLS_WARNING
+        )
+        self.tls_warning.set_text(text)
+        self.tls_warning.classes(replace='text-sm ' + ('text-negative font-medium' if strong else 'text-grey-7'))
+
+    def _refresh_provider_help(self) -> None:
+        settings = self.form.to_settings()
+        provider = None
+        if settings.protocol is Protocol.SMTP:
+            provider = detect_provider(host=settings.host, email=settings.sender_address)
+        self.provider_help.clear()
+        if provider is not None:
+            with self.provider_help:
+                provider_card(provider, on_use=lambda: self.use_provider(provider))
+
+    def choose_port(self, port: int) -> None:
+        self.form.port = str(port)
+        self.refresh()
+
+    def apply_host_fix(self) -> None:
+        fix = suggest_host_fix(self.form.host)
+        if fix is None:
+            return
+        self.form.host = fix.host
+        if fix.port is not None:
+            self.form.port = str(fix.port)
+        if fix.security is not None:
+            self.form.security = Security.AUTO.value if fix.port in (465, 587) else fix.security.value
+        self.refresh()
+
+    def use_provider(self, provider: Provider) -> None:
+        self.form.host = provider.host
+        self.form.port = str(provider.port)
+        self.form.security = Security.AUTO.value
+        self.refresh()
+        ui.notify(f'{provider.name} settings filled in. Now enter your password.', type='info')
+
+    async def on_security_change(self) -> None:
+        if self.confirming_plaintext:
+            return  # the value echoes back through the binding while the question is open
+        if self.form.security == Security.NONE.value and not self.form.allow_plaintext:
+            self.confirming_plaintext = True
+            try:
+                accepted = await confirm_plaintext()
+            finally:
+                self.confirming_plaintext = False
+            if accepted:
+                self.form.allow_plaintext = True
+            else:
+                self.form.security = Security.AUTO.value
+        elif self.form.security != Security.NONE.value:
+            self.form.allow_plaintext = False
+        self.refresh()
+
+    def settings_for_test(self) -> EmailSettings | None:
+        """The unsaved form for the settings test, with the saved password when the field is blank."""
+        if not self.validate_all():
+            return None
+        settings = self.form.to_settings()
+        if not settings.password and (saved := self.repository.load()) is not None:
+            settings = EmailSettings.from_dict({**settings.to_public_dict(), 'password': saved.password})
+        return settings
+
+    def validate_all(self) -> bool:
+        errors = self.form.errors(has_stored_password=self.repository.has_password())
+        for field in self.inputs.values():
+            field.validate()
+        return not errors
+
+    def update(self) -> None:
+        errors = self.form.errors(has_stored_password=self.repository.has_password())
+        for field in self.inputs.values():
+            field.validate()
+        if errors:
+            ui.notify(
+                f'Not saved: {len(errors)} field{"s" if len(errors) > 1 else ""} need attention.', type='negative'
+            )
+            return
+        self.repository.save(self.form.to_settings())
+        self.form.password = ''
+        self.inputs['password'].props(f'placeholder="{PASSWORD_SAVED_PLACEHOLDER}"')
+        self.refresh()
+        ui.notify('Email settings saved. The Email button now appears on your documents.', type='positive')
+
+
+def _text_or_blank(value: str | None) -> str:
+    """A cleared input reports None; the form keeps text."""
+    return value or ''
+
+
+def provider_card(provider: Provider, *, on_use: Callable[[], None]) -> None:
+    with ui.card().classes('w-full bg-blue-1').props('flat bordered').mark('provider-card'):
+        ui.label(f'{provider.name} detected').classes('text-h6')
+        security = SECURITY_LABELS[provider.security]
+        ui.label(f'Server {provider.host}, port {provider.port}, {security}.').classes('text-sm')
+        ui.label(provider.username_hint).classes('text-sm text-grey-8')
+        ui.button('Use these settings', icon='auto_fix_high', on_click=on_use).props('unelevated dense no-caps')
+        if provider.steps:
+            with ui.column().classes('gap-0'):
+                for number, step in enumerate(provider.steps, start=1):
+                    ui.label(f'{number}. {step}').classes('text-sm')
+        for note in provider.notes:
+            with ui.row().classes('items-start no-wrap gap-1'):
+                ui.icon('info', color='orange-9', size='xs').classes('mt-1')
+                ui.label(note).classes('text-sm')
+
+
+async def confirm_plaintext() -> bool:
+    with ui.dialog() as dialog, ui.card().classes('max-w-md'):
+        ui.label('Send without encryption?').classes('text-h6 text-negative')
+        ui.label(PLAINTEXT_WARNING)
+        with ui.row().classes('w-full justify-end'):
+            ui.button('Keep encryption', on_click=lambda: dialog.submit(False)).props('flat')
+            ui.button('I understand, send unencrypted', on_click=lambda: dialog.submit(True)).props('color=negative')
+    result = await dialog
+    dialog.delete()
+    return bool(result)
