@@ -1,0 +1,163 @@
+"""The business, its contacts and its transactions as immutable values; totals are derived, never stored."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from core.documents.money import ZERO, round_money
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Paper(StrEnum):
+    A4 = 'a4'
+    LETTER = 'us-letter'
+
+
+PAPER_LABELS: dict[Paper, str] = {Paper.A4: 'A4', Paper.LETTER: 'US Letter'}
+
+
+class ContactKind(StrEnum):
+    CUSTOMER = 'customer'
+    SUPPLIER = 'supplier'
+
+
+class DocumentType(StrEnum):
+    SALES_QUOTE = 'sales_quote'
+    SALES_INVOICE = 'sales_invoice'
+    CREDIT_NOTE = 'credit_note'
+    PURCHASE_ORDER = 'purchase_order'
+
+    @property
+    def label(self) -> str:
+        return _TYPE_FACTS[self][0]
+
+    @property
+    def prefix(self) -> str:
+        """Reference prefix for automatic numbering: INV-0001, Q-0001, ..."""
+        return _TYPE_FACTS[self][1]
+
+    @property
+    def contact_kind(self) -> ContactKind:
+        return ContactKind.SUPPLIER if self is DocumentType.PURCHASE_ORDER else ContactKind.CUSTOMER
+
+    @property
+    def second_date_label(self) -> str | None:
+        """The date after the issue date: due (invoice), expiry (quote), delivery (order); a credit note has none."""
+        return _TYPE_FACTS[self][2]
+
+    @property
+    def slug(self) -> str:
+        return self.value.replace('_', '-')
+
+
+_TYPE_FACTS: dict[DocumentType, tuple[str, str, str | None]] = {
+    DocumentType.SALES_QUOTE: ('Sales Quote', 'Q-', 'Expiry date'),
+    DocumentType.SALES_INVOICE: ('Sales Invoice', 'INV-', 'Due date'),
+    DocumentType.CREDIT_NOTE: ('Credit Note', 'CN-', None),
+    DocumentType.PURCHASE_ORDER: ('Purchase Order', 'PO-', 'Delivery date'),
+}
+
+
+@dataclass(frozen=True)
+class BusinessProfile:
+    """Who sends the documents: printed in every PDF's letterhead."""
+
+    name: str = ''
+    address: str = ''
+    tax_number: str = ''
+    email: str = ''
+    phone: str = ''
+    currency: str = 'EUR'
+    paper: Paper = Paper.A4
+    logo: bytes | None = field(default=None, repr=False)
+    payment_details: str = ''
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A customer or a supplier; the first email address is where documents go by default."""
+
+    id: str
+    kind: ContactKind
+    name: str
+    emails: tuple[str, ...] = ()
+    billing_address: str = ''
+    tax_number: str = ''
+
+    @property
+    def primary_email(self) -> str | None:
+        return self.emails[0] if self.emails else None
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a transaction; tax_rate is a percentage such as Decimal('24')."""
+
+    description: str
+    quantity: Decimal = Decimal(1)
+    unit_price: Decimal = ZERO
+    tax_rate: Decimal = ZERO
+
+    def net(self, currency: str = 'EUR') -> Decimal:
+        return round_money(self.quantity * self.unit_price, currency)
+
+
+@dataclass(frozen=True)
+class TaxLine:
+    rate: Decimal
+    base: Decimal
+    tax: Decimal
+
+
+@dataclass(frozen=True)
+class Totals:
+    subtotal: Decimal
+    taxes: tuple[TaxLine, ...]
+    tax: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class Document:
+    """A sales quote, sales invoice, credit note or purchase order."""
+
+    id: str
+    type: DocumentType
+    reference: str
+    contact_id: str
+    issue_date: date
+    second_date: date | None = None
+    lines: tuple[Line, ...] = ()
+    notes: str = ''
+    currency: str = 'EUR'
+    sent_at: datetime | None = None
+
+    def totals(self) -> Totals:
+        """Tax is computed per rate on the rounded line amounts, the way most tax authorities expect it."""
+        bases: dict[Decimal, Decimal] = {}
+        for line in self.lines:
+            rate = line.tax_rate.normalize()
+            bases[rate] = bases.get(rate, ZERO) + line.net(self.currency)
+        taxes = tuple(
+            TaxLine(rate=rate, base=base, tax=round_money(base * rate / 100, self.currency))
+            for rate, base in sorted(bases.items())
+            if rate != 0
+        )
+        subtotal = sum((line.net(self.currency) for line in self.lines), ZERO)
+        tax = sum((t.tax for t in taxes), ZERO)
+        return Totals(subtotal=subtotal, taxes=taxes, tax=tax, total=subtotal + tax)
+
+    @property
+    def total(self) -> Decimal:
+        return self.totals().total
+
+    @property
+    def title(self) -> str:
+        return f'{self.type.label} {self.reference}'

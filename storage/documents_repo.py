@@ -1,0 +1,239 @@
+"""The business profile, contacts and documents in the data folder.
+
+Contacts and documents live in sharded TinyDB files (storage/sharded.py) and are kept in memory once loaded, so
+listing, filtering and paging thousands of rows never touches the disk and saving one touches one small file.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tinydb import TinyDB
+
+from core.documents.codec import (
+    business_from_dict,
+    business_to_dict,
+    contact_from_dict,
+    contact_to_dict,
+    document_from_dict,
+    document_to_dict,
+)
+from core.documents.model import BusinessProfile, Contact, ContactKind, Document, DocumentType
+from core.documents.numbering import next_reference
+from core.documents.statement import Statement, build_statement
+from core.sample_data import sample_business, sample_contacts, sample_documents
+from storage.sharded import ShardedStore
+
+if TYPE_CHECKING:
+    from storage.folder import DataFolder
+
+DOCUMENT_SHARDS = 1024
+CONTACT_SHARDS = 16
+
+
+class BusinessRepository:
+    """One record in the main database: small and rarely written."""
+
+    def __init__(self, db: TinyDB) -> None:
+        self._table = db.table('business')
+        self._setup = db.table('documents_setup')
+
+    def load(self) -> BusinessProfile | None:
+        rows = self._table.all()
+        return business_from_dict(dict(rows[0])) if rows else None
+
+    def load_or_default(self) -> BusinessProfile:
+        return self.load() or BusinessProfile()
+
+    def save(self, profile: BusinessProfile) -> None:
+        self._table.truncate()
+        self._table.insert(business_to_dict(profile))
+
+    def is_set_up(self) -> bool:
+        return bool(self._setup.all())
+
+    def mark_set_up(self) -> None:
+        self._setup.truncate()
+        self._setup.insert({'set_up': True})
+
+
+class ContactsRepository:
+    def __init__(self, folder: Path) -> None:
+        self._store = ShardedStore(folder, CONTACT_SHARDS)
+        self._lock = threading.RLock()
+        self._cache: dict[str, Contact] | None = None
+
+    def all(self, kind: ContactKind | None = None) -> list[Contact]:
+        """Sorted by name the way people look names up: Åsa next to Anna, Müller next to Muller."""
+        contacts = [c for c in self._contacts().values() if kind is None or c.kind is kind]
+        return sorted(contacts, key=lambda c: (name_key(c.name), c.id))
+
+    def by_id(self) -> dict[str, Contact]:
+        return dict(self._contacts())
+
+    def get(self, contact_id: str) -> Contact | None:
+        return self._contacts().get(contact_id)
+
+    def save(self, contact: Contact) -> None:
+        with self._lock:
+            self._store.put(contact_to_dict(contact))
+            self._contacts()[contact.id] = contact
+
+    def delete(self, contact_id: str) -> None:
+        with self._lock:
+            self._store.remove(contact_id)
+            self._contacts().pop(contact_id, None)
+
+    def close(self) -> None:
+        self._store.close()
+
+    def _contacts(self) -> dict[str, Contact]:
+        with self._lock:
+            if self._cache is None:
+                self._cache = {c.id: c for c in map(contact_from_dict, self._store.load_all())}
+            return self._cache
+
+
+@dataclass(frozen=True)
+class DocumentPage:
+    """One page of a filtered, sorted list and how many rows matched in all."""
+
+    rows: list[Document]
+    total: int
+
+
+def name_key(name: str) -> str:
+    decomposed = unicodedata.normalize('NFKD', name.casefold())
+    return ''.join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """INV-9 before INV-10, as people count."""
+    parts = re.split(r'(\d+)', text.casefold())
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in parts if part)
+
+
+SORT_KEYS: dict[str, Callable[[Document], object]] = {
+    'issue_date': lambda d: (d.issue_date, d.reference),
+    'reference': lambda d: natural_key(d.reference),
+    'type': lambda d: (d.type.label, d.reference),
+    'total': lambda d: d.total,
+}
+
+
+class DocumentsRepository:
+    def __init__(self, folder: Path) -> None:
+        self._store = ShardedStore(folder, DOCUMENT_SHARDS)
+        self._lock = threading.RLock()
+        self._cache: dict[str, Document] | None = None
+
+    def all(self) -> list[Document]:
+        return list(self._documents().values())
+
+    def get(self, document_id: str) -> Document | None:
+        return self._documents().get(document_id)
+
+    def count(self) -> int:
+        return len(self._documents())
+
+    def save(self, document: Document) -> None:
+        with self._lock:
+            self._store.put(document_to_dict(document))
+            self._documents()[document.id] = document
+
+    def save_many(self, documents: Iterable[Document]) -> None:
+        items = list(documents)
+        with self._lock:
+            self._store.put_many(document_to_dict(d) for d in items)
+            self._documents().update((d.id, d) for d in items)
+
+    def delete(self, document_id: str) -> None:
+        with self._lock:
+            self._store.remove(document_id)
+            self._documents().pop(document_id, None)
+
+    def mark_sent(self, document_id: str, when: datetime) -> Document | None:
+        """Called by the outbox only after the transport accepted the message."""
+        with self._lock:
+            document = self.get(document_id)
+            if document is None:
+                return None
+            sent = replace(document, sent_at=when)
+            self.save(sent)
+            return sent
+
+    def references(self, document_type: DocumentType, *, excluding_id: str | None = None) -> set[str]:
+        """The references already taken by other documents of the type (for the uniqueness check)."""
+        return {d.reference for d in self._documents().values() if d.type is document_type and d.id != excluding_id}
+
+    def next_reference(self, document_type: DocumentType) -> str:
+        return next_reference(document_type, self.references(document_type))
+
+    def for_contact(self, contact_id: str) -> list[Document]:
+        return [d for d in self._documents().values() if d.contact_id == contact_id]
+
+    def statement(self, customer: Contact, period_start: date, period_end: date, currency: str = 'EUR') -> Statement:
+        return build_statement(customer, self.for_contact(customer.id), period_start, period_end, currency)
+
+    def page(
+        self,
+        *,
+        search: str = '',
+        document_type: DocumentType | None = None,
+        contact_names: dict[str, str] | None = None,
+        sort: str = 'issue_date',
+        descending: bool = True,
+        offset: int = 0,
+        limit: int = 25,
+    ) -> DocumentPage:
+        """Server-side filtering, sorting and paging for the documents table."""
+        names = contact_names or {}
+        needle = search.strip().casefold()
+        rows = [
+            d
+            for d in self._documents().values()
+            if (document_type is None or d.type is document_type)
+            and (
+                not needle
+                or needle in d.reference.casefold()
+                or needle in names.get(d.contact_id, '').casefold()
+                or needle in d.notes.casefold()
+            )
+        ]
+        rows.sort(key=SORT_KEYS.get(sort, SORT_KEYS['issue_date']), reverse=descending)  # type: ignore[arg-type]
+        return DocumentPage(rows=rows[offset : offset + limit], total=len(rows))
+
+    def close(self) -> None:
+        self._store.close()
+
+    def _documents(self) -> dict[str, Document]:
+        with self._lock:
+            if self._cache is None:
+                self._cache = {d.id: d for d in map(document_from_dict, self._store.load_all())}
+            return self._cache
+
+
+def seed_sample_data(folder: DataFolder, *, empty: bool = False, today: date | None = None) -> bool:
+    """Call on every start: the first start gives the folder the sample business (or nothing, with `empty`).
+
+    Either way the folder remembers it was set up, so a folder started empty stays empty and deleted sample data
+    never comes back. Returns whether the sample was added.
+    """
+    if folder.business.is_set_up():
+        return False
+    has_data = folder.business.load() is not None or folder.contacts.all() or folder.documents.count()
+    seeded = not empty and not has_data
+    if seeded:
+        folder.business.save(sample_business())
+        for contact in sample_contacts():
+            folder.contacts.save(contact)
+        folder.documents.save_many(sample_documents(today or date.today()))
+    folder.business.mark_set_up()
+    return seeded

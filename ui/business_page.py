@@ -1,0 +1,107 @@
+"""The business profile: the letterhead of every document, its currency, paper size and logo."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from nicegui import events, ui
+
+from core.documents import PAPER_LABELS, BusinessProfile, Paper, validate_business
+from core.settings import email_error
+from ui.layout import frame
+from ui.services import Services
+
+MAX_LOGO_BYTES = 512 * 1024
+TEXT_FIELDS = ('name', 'address', 'tax_number', 'email', 'phone', 'currency', 'payment_details')
+
+
+def register(services: Services) -> None:
+    @ui.page('/business')
+    def business_page() -> None:
+        with frame('Business'):
+            BusinessEditor(services).build()
+
+
+class BusinessEditor:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        profile = services.folder.business.load_or_default()
+        self.values: dict[str, Any] = {name: getattr(profile, name) for name in TEXT_FIELDS}
+        self.values['paper'] = profile.paper.value
+        self.logo = profile.logo
+
+    def build(self) -> None:
+        ui.label('Your business as it appears on every document.').classes('text-grey-8')
+        with ui.card().classes('w-full max-w-2xl').props('flat bordered'):
+            self.inputs = [
+                ui.input('Business name', validation=lambda v: None if (v or '').strip() else 'Enter the name.')
+                .bind_value(self.values, 'name')
+                .classes('w-full')
+                .mark('name'),
+                ui.input('Email', validation=lambda v: email_error(v) if (v or '').strip() else None)
+                .bind_value(self.values, 'email')
+                .classes('w-full')
+                .mark('email'),
+                ui.input(
+                    'Currency',
+                    validation=lambda v: (
+                        None
+                        if len(v or '') == 3 and (v or '').isalpha() and (v or '').isupper()
+                        else 'Three capital letters, such as EUR.'
+                    ),
+                )
+                .bind_value(self.values, 'currency')
+                .classes('w-32')
+                .mark('currency'),
+            ]
+            ui.textarea('Address').bind_value(self.values, 'address').classes('w-full').props('autogrow').mark(
+                'address'
+            )
+            with ui.row().classes('w-full gap-4'):
+                ui.input('Tax / registration number').bind_value(self.values, 'tax_number').classes('grow').mark(
+                    'tax-number'
+                )
+                ui.input('Phone').bind_value(self.values, 'phone').classes('grow').mark('phone')
+            ui.textarea('Payment details (printed on invoices and statements)').bind_value(
+                self.values, 'payment_details'
+            ).classes('w-full').props('autogrow').mark('payment-details')
+            ui.select({p.value: PAPER_LABELS[p] for p in Paper}, label='Paper size').bind_value(
+                self.values, 'paper'
+            ).classes('w-48').mark('paper')
+            ui.label('Logo (PNG, JPEG or SVG, up to 512 KB)').classes('text-grey-7 mt-2')
+            with ui.row().classes('items-center gap-4'):
+                ui.upload(on_upload=self.on_upload, auto_upload=True, max_file_size=MAX_LOGO_BYTES).props(
+                    'accept=".png,.jpg,.jpeg,.svg" flat bordered'
+                ).classes('w-72')
+                self.logo_state = ui.label().classes('text-grey-8')
+                self.remove_logo = ui.button('Remove logo', icon='delete', on_click=self.clear_logo).props('flat')
+            self.show_logo_state()
+            with ui.row().classes('w-full justify-end'):
+                ui.button('Save', icon='save', on_click=self.save).props('unelevated').mark('save')
+
+    async def on_upload(self, event: events.UploadEventArguments) -> None:
+        self.logo = await event.file.read()
+        self.show_logo_state()
+
+    def clear_logo(self) -> None:
+        self.logo = None
+        self.show_logo_state()
+
+    def show_logo_state(self) -> None:
+        self.logo_state.text = f'Logo set ({len(self.logo) // 1024 or 1} KB); save to keep it.' if self.logo else ''
+        self.remove_logo.set_visibility(self.logo is not None)
+
+    def profile(self) -> BusinessProfile:
+        text: dict[str, Any] = {name: (self.values.get(name) or '').strip() for name in TEXT_FIELDS}
+        return replace(BusinessProfile(**text), paper=Paper(self.values['paper']), logo=self.logo)
+
+    def save(self) -> None:
+        fields_ok = all([i.validate() for i in self.inputs])
+        profile = self.profile()
+        errors = validate_business(profile)
+        if not fields_ok or errors:
+            ui.notify('Please correct the highlighted fields.', type='negative')
+            return
+        self.services.folder.business.save(profile)
+        ui.notify('Business profile saved.', type='positive')

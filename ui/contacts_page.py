@@ -1,0 +1,292 @@
+"""Customers and suppliers: list, view (with the customer's statement), create, edit and delete."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi import HTTPException, Response
+from nicegui import app, ui
+
+from core.documents import Contact, ContactKind, format_money, new_id, validate_contact
+from core.documents.validation import split_emails
+from core.pdf import pdf_filename, render
+from core.settings import email_error
+from ui.documents_page import action_buttons, confirm_delete, pdf_response
+from ui.layout import frame
+from ui.services import Services
+
+STATEMENT_DAYS = 90
+
+
+def register(services: Services) -> None:
+    folder = services.folder
+
+    def statement_pdf(contact_id: str, start: str = '', end: str = '', download: bool = False) -> Response:
+        customer = folder.contacts.get(contact_id)
+        if customer is None or customer.kind is not ContactKind.CUSTOMER:
+            raise HTTPException(status_code=404, detail='No such customer.')
+        period_start, period_end = statement_period(start, end)
+        business = folder.business.load_or_default()
+        statement = folder.documents.statement(customer, period_start, period_end, business.currency)
+        return pdf_response(render(statement, business), pdf_filename(statement), download=download)
+
+    app.add_api_route('/contacts/{contact_id}/statement.pdf', statement_pdf, methods=['GET'])
+
+    @ui.page('/contacts')
+    def contacts_page() -> None:
+        with frame('Contacts'):
+            contact_list(services)
+
+    @ui.page('/contacts/new/{kind}')
+    def new_contact_page(kind: str) -> None:
+        with frame('New contact'):
+            contact_kind = ContactKind.SUPPLIER if kind == ContactKind.SUPPLIER.value else ContactKind.CUSTOMER
+            ContactEditor(services, Contact(new_id(), contact_kind, ''), is_new=True).build()
+
+    @ui.page('/contacts/{contact_id}')
+    def contact_page(contact_id: str) -> None:
+        with frame('Contact'):
+            contact = folder.contacts.get(contact_id)
+            if contact is None:
+                missing()
+                return
+            contact_view(services, contact)
+
+    @ui.page('/contacts/{contact_id}/edit')
+    def edit_contact_page(contact_id: str) -> None:
+        with frame('Edit contact'):
+            contact = folder.contacts.get(contact_id)
+            if contact is None:
+                missing()
+                return
+            ContactEditor(services, contact, is_new=False).build()
+
+    @ui.page('/contacts/{contact_id}/statement')
+    def statement_page(contact_id: str, start: str = '', end: str = '') -> None:
+        with frame('Customer statement'):
+            customer = folder.contacts.get(contact_id)
+            if customer is None or customer.kind is not ContactKind.CUSTOMER:
+                missing()
+                return
+            statement_view(services, customer, *statement_period(start, end))
+
+
+def statement_period(start: str, end: str) -> tuple[date, date]:
+    """The last 90 days unless the person chose a period; a reversed period is put the right way round."""
+    try:
+        period_end = date.fromisoformat(end) if end else date.today()
+        period_start = date.fromisoformat(start) if start else period_end - timedelta(days=STATEMENT_DAYS)
+    except ValueError:
+        period_end = date.today()
+        period_start = period_end - timedelta(days=STATEMENT_DAYS)
+    return min(period_start, period_end), max(period_start, period_end)
+
+
+def missing() -> None:
+    ui.label('This contact does not exist (it may have been deleted).')
+    ui.link('Back to contacts', '/contacts')
+
+
+def contact_list(services: Services) -> None:
+    folder = services.folder
+    with ui.row().classes('w-full items-center gap-3'):
+        search = ui.input(placeholder='Search contacts').props('clearable dense outlined').classes('w-80')
+        ui.space()
+        for kind, icon in ((ContactKind.CUSTOMER, 'person_add'), (ContactKind.SUPPLIER, 'local_shipping')):
+            ui.button(
+                f'New {kind.value}', icon=icon, on_click=lambda kind=kind: ui.navigate.to(f'/contacts/new/{kind.value}')
+            ).props('unelevated' if kind is ContactKind.CUSTOMER else 'outline')
+    columns: list[dict[str, Any]] = [
+        {'name': 'name', 'label': 'Name', 'field': 'name', 'sortable': True, 'align': 'left'},
+        {'name': 'kind', 'label': 'Kind', 'field': 'kind', 'sortable': True, 'align': 'left'},
+        {'name': 'email', 'label': 'Email', 'field': 'email', 'align': 'left'},
+        {'name': 'actions', 'label': '', 'field': 'id', 'align': 'right'},
+    ]
+
+    def rows() -> list[dict[str, str]]:
+        return [
+            {'id': c.id, 'name': c.name, 'kind': c.kind.value.title(), 'email': ', '.join(c.emails)}
+            for c in folder.contacts.all()
+        ]
+
+    table = ui.table(columns=columns, rows=rows(), row_key='id', pagination=25).classes('w-full').props('flat bordered')
+    table.mark('contacts-table')
+    table.bind_filter_from(search, 'value')
+    table.add_slot(
+        'body-cell-name',
+        '<q-td :props="props"><a :href="\'/contacts/\' + props.row.id" class="text-primary font-medium">'
+        '{{ props.value }}</a></q-td>',
+    )
+    table.add_slot(
+        'body-cell-actions',
+        '<q-td :props="props" class="whitespace-nowrap">'
+        '<q-btn flat dense round color="grey-8" icon="edit" :href="\'/contacts/\' + props.row.id + \'/edit\'">'
+        '<q-tooltip>Edit</q-tooltip></q-btn>'
+        '<q-btn flat dense round icon="delete" color="negative" @click="$parent.$emit(\'delete\', props.row.id)">'
+        '<q-tooltip>Delete</q-tooltip></q-btn></q-td>',
+    )
+
+    def after_delete() -> None:
+        table.rows = rows()
+        table.update()
+
+    table.on('delete', lambda e: ask_delete(services, e.args, after_delete))
+
+
+def ask_delete(services: Services, contact_id: str, after: Any) -> None:
+    """A contact with documents stays: deleting it would orphan invoices that were already sent."""
+    folder = services.folder
+    contact = folder.contacts.get(contact_id)
+    if contact is None:
+        return
+    used = len(folder.documents.for_contact(contact.id))
+    if used:
+        ui.notify(
+            f'{contact.name} has {used} document{"s" if used != 1 else ""}; delete those first to delete the contact.',
+            type='warning',
+        )
+        return
+
+    def delete() -> None:
+        folder.contacts.delete(contact.id)
+        ui.notify(f'{contact.name} deleted.', type='positive')
+        after()
+
+    confirm_delete(contact.name, delete)
+
+
+def contact_view(services: Services, contact: Contact) -> None:
+    folder = services.folder
+    with ui.row().classes('w-full items-center gap-2'):
+        ui.label(contact.name).classes('text-h5')
+        ui.badge(contact.kind.value.title()).props('outline')
+        ui.space()
+        if contact.kind is ContactKind.CUSTOMER:
+            ui.button(
+                'Statement', icon='summarize', on_click=lambda: ui.navigate.to(f'/contacts/{contact.id}/statement')
+            ).props('flat')
+        ui.button('Edit', icon='edit', on_click=lambda: ui.navigate.to(f'/contacts/{contact.id}/edit')).props('flat')
+        ui.button(
+            'Delete',
+            icon='delete',
+            color='negative',
+            on_click=lambda: ask_delete(services, contact.id, lambda: ui.navigate.to('/contacts')),
+        ).props('flat')
+    with ui.card().classes('w-full').props('flat bordered'), ui.grid(columns='auto 1fr').classes('gap-x-4 gap-y-1'):
+        for label, value in (
+            ('Email', '\n'.join(contact.emails) or '—'),
+            ('Billing address', contact.billing_address or '—'),
+            ('Tax number', contact.tax_number or '—'),
+        ):
+            ui.label(label).classes('text-grey-7')
+            ui.label(value).classes('whitespace-pre-wrap')
+    documents = sorted(folder.documents.for_contact(contact.id), key=lambda d: d.issue_date, reverse=True)
+    ui.label('Documents').classes('text-h6')
+    if not documents:
+        ui.label('No documents yet.').classes('text-grey-7')
+    with ui.list().props('bordered separator').classes('w-full'):
+        for document in documents:
+            with ui.item(on_click=lambda d=document: ui.navigate.to(f'/documents/{d.id}')).props('clickable'):
+                with ui.item_section():
+                    ui.item_label(document.title)
+                    ui.item_label(document.issue_date.isoformat()).props('caption')
+                with ui.item_section().props('side'):
+                    ui.item_label(format_money(document.total, document.currency))
+
+
+def statement_view(services: Services, customer: Contact, period_start: date, period_end: date) -> None:
+    folder = services.folder
+    business = folder.business.load_or_default()
+    statement = folder.documents.statement(customer, period_start, period_end, business.currency)
+    query = f'start={period_start.isoformat()}&end={period_end.isoformat()}'
+    with ui.row().classes('w-full items-center gap-2'):
+        ui.label(f'Statement for {customer.name}').classes('text-h5')
+        ui.space()
+        action_buttons(services, statement)
+        ui.button('Download PDF', icon='download').props(
+            f'flat href="/contacts/{customer.id}/statement.pdf?{query}&download=true"'
+        )
+    with ui.row().classes('items-end gap-3'):
+        start = ui.input('From', value=period_start.isoformat()).props('type=date stack-label').mark('statement-start')
+        end = ui.input('To', value=period_end.isoformat()).props('type=date stack-label').mark('statement-end')
+        ui.button(
+            'Show',
+            on_click=lambda: ui.navigate.to(f'/contacts/{customer.id}/statement?start={start.value}&end={end.value}'),
+        ).props('unelevated')
+        ui.label(f'Amount due: {format_money(statement.amount_due, statement.currency)}').classes(
+            'text-subtitle1 font-medium ml-4'
+        ).mark('amount-due')
+    ui.element('iframe').props(f'src="/contacts/{customer.id}/statement.pdf?{query}" title="PDF preview"').classes(
+        'w-full h-[80vh] border rounded'
+    ).mark('pdf-preview')
+
+
+class ContactEditor:
+    def __init__(self, services: Services, contact: Contact, *, is_new: bool) -> None:
+        self.services = services
+        self.original = contact
+        self.is_new = is_new
+        self.name = contact.name
+        self.kind = contact.kind.value
+        self.emails = '\n'.join(contact.emails)
+        self.billing_address = contact.billing_address
+        self.tax_number = contact.tax_number
+
+    def build(self) -> None:
+        title = f'New {self.original.kind.value}' if self.is_new else f'Edit {self.original.name}'
+        ui.label(title).classes('text-h5')
+        with ui.card().classes('w-full max-w-2xl').props('flat bordered'):
+            self.inputs = [
+                ui.input('Name', validation=lambda v: None if (v or '').strip() else 'Enter the name.')
+                .bind_value(self, 'name')
+                .classes('w-full')
+                .mark('name'),
+                ui.textarea('Email addresses (one per line; documents go to the first)', validation=self.emails_error)
+                .bind_value(self, 'emails')
+                .classes('w-full')
+                .props('autogrow')
+                .mark('emails'),
+            ]
+            ui.select({k.value: k.value.title() for k in ContactKind}, label='Kind').bind_value(self, 'kind').classes(
+                'w-48'
+            ).mark('kind')
+            ui.textarea('Billing address').bind_value(self, 'billing_address').classes('w-full').props('autogrow').mark(
+                'billing-address'
+            )
+            ui.input('Tax number').bind_value(self, 'tax_number').classes('w-64').mark('tax-number')
+            with ui.row().classes('w-full justify-end gap-2'):
+                back = '/contacts' if self.is_new else f'/contacts/{self.original.id}'
+                ui.button('Cancel', on_click=lambda: ui.navigate.to(back)).props('flat')
+                ui.button('Save', icon='save', on_click=self.save).props('unelevated').mark('save')
+
+    @staticmethod
+    def emails_error(value: str | None) -> str | None:
+        for address in split_emails(value or ''):
+            if problem := email_error(address):
+                return f'{address}: {problem}'
+        return None
+
+    def contact(self) -> Contact:
+        return Contact(
+            id=self.original.id,
+            kind=ContactKind(self.kind),
+            name=(self.name or '').strip(),
+            emails=split_emails(self.emails or ''),
+            billing_address=(self.billing_address or '').strip(),
+            tax_number=(self.tax_number or '').strip(),
+        )
+
+    def save(self) -> None:
+        fields_ok = all([i.validate() for i in self.inputs])
+        contact = self.contact()
+        folder = self.services.folder
+        errors = validate_contact(contact)
+        if contact.kind is not self.original.kind and folder.documents.for_contact(contact.id):
+            errors['kind'] = 'This contact already has documents of its kind; create a new contact instead.'
+        if not fields_ok or errors:
+            ui.notify(errors.get('kind', 'Please correct the highlighted fields.'), type='negative')
+            return
+        folder.contacts.save(contact)
+        ui.notify(f'{contact.name} saved.', type='positive')
+        ui.navigate.to(f'/contacts/{contact.id}')
