@@ -1,0 +1,90 @@
+"""The seam between Mailroom and the network: one `send(message) -> Receipt`, failures as one error type."""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from core.causes import Cause, explain, is_transient
+from core.message import MessageError, OutgoingMessage
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Proof that a server took responsibility for the message; only then may a document show "Sent"."""
+
+    message_id: str
+    accepted: tuple[str, ...]
+    server_reply: str
+    queue_id: str = ''
+    refused: dict[str, str] = field(default_factory=dict)
+    size: int = 0
+
+
+class TransportError(Exception):
+    """A send that failed: where (step), why (stable cause), what the server said, and whether to try again later."""
+
+    def __init__(
+        self,
+        step: str,
+        cause: Cause,
+        *,
+        reply_code: int | None = None,
+        reply_text: str = '',
+        transient: bool | None = None,
+        detail: str = '',
+    ) -> None:
+        self.step = step
+        self.cause = cause
+        self.reply_code = reply_code
+        self.reply_text = reply_text
+        self.transient = is_transient(cause, reply_code) if transient is None else transient
+        self.detail = detail
+        super().__init__(self.summary())
+
+    @property
+    def server_reply(self) -> str:
+        if self.reply_code is None:
+            return self.reply_text
+        return f'{self.reply_code} {self.reply_text}'.strip()
+
+    def summary(self) -> str:
+        """One line for logs and the email log: step, cause, then the server's reply or the detail."""
+        said = self.server_reply or self.detail
+        return f'{self.step}: {self.cause.value}' + (f' ({said})' if said else '')
+
+    def explanation(self, host: str = '') -> str:
+        """What happened -> why -> what to do, with the server's reply kept for the expert."""
+        base = explain(self.cause, reply=self.server_reply, host=host).text()
+        return f'{base} {self.detail}' if self.detail else base
+
+
+def input_error(error: MessageError) -> TransportError:
+    """Bad input found while building the message: permanent, and nothing reached the network."""
+    return TransportError('input', Cause.INVALID_INPUT, transient=False, detail=str(error))
+
+
+class Sender(Protocol):
+    """An open session: sends one message after another over whatever connection the transport keeps."""
+
+    async def send(self, message: OutgoingMessage) -> Receipt: ...
+
+
+class Transport(Protocol):
+    """Everything that sends mail speaks only to this."""
+
+    def session(self) -> AbstractAsyncContextManager[Sender]: ...
+
+    async def send(self, message: OutgoingMessage) -> Receipt: ...
+
+
+class SessionTransport:
+    """`send` as a one-message session, so each transport writes only `session()`."""
+
+    def session(self) -> AbstractAsyncContextManager[Sender]:
+        raise NotImplementedError
+
+    async def send(self, message: OutgoingMessage) -> Receipt:
+        async with self.session() as session:
+            return await session.send(message)

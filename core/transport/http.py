@@ -1,0 +1,105 @@
+"""Manager-compatible HTTP delivery: one form POST per message, and the blind copy sent apart when unconfirmed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+
+import httpx
+
+from core.causes import Cause, classify_reply, classify_smtp_error
+from core.http_wire import RelayReply, error_summary, parse_relay_reply, wire_fields, wire_files
+from core.message import MessageError, OutgoingMessage, validate_message
+from core.settings import EmailSettings
+from core.transport.base import Receipt, SessionTransport, TransportError, input_error
+
+STEP = 'http'
+
+
+def http_error(exc: httpx.HTTPError) -> TransportError:
+    """Network-level failures keep the SMTP causes (DNS, refused, TLS, timeout): they mean the same to the user."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return TransportError(STEP, Cause.CONNECTION_TIMEOUT, detail='The service did not answer in time.')
+    if isinstance(exc, httpx.TimeoutException):
+        return TransportError(STEP, Cause.TIMEOUT, detail='The service stopped answering.')
+    cause = classify_smtp_error(exc, 'connect' if isinstance(exc, httpx.ConnectError) else STEP)
+    return TransportError(STEP, cause, detail=type(exc).__name__)
+
+
+class HttpSession:
+    """One HTTP client (kept-alive connections) for many messages."""
+
+    def __init__(self, client: httpx.AsyncClient, url: str) -> None:
+        self._client = client
+        self._url = url
+
+    async def send(self, message: OutgoingMessage) -> Receipt:
+        try:
+            message = validate_message(message).with_message_id()
+        except MessageError as error:
+            raise input_error(error) from error
+        reply, status_line = await self._post(message, include_bcc=True)
+        accepted = reply.accepted if reply and reply.accepted else (*message.to, *message.cc)
+        refused: dict[str, str] = {}
+        if message.bcc and not (reply and reply.bcc_delivered):
+            # The service did not confirm the blind copy (Manager's drops it): deliver it as its own message.
+            copy = replace(message, to=message.bcc, cc=(), bcc=())
+            try:
+                await self._post(copy, include_bcc=False)
+                accepted = (*accepted, *message.bcc)
+            except TransportError as error:
+                refused = dict.fromkeys(message.bcc, error.summary())
+        elif message.bcc:
+            accepted = tuple(dict.fromkeys((*accepted, *message.bcc)))
+        upstream = f' ({reply.upstream_reply})' if reply and reply.upstream_reply else ''
+        return Receipt(
+            message_id=reply.message_id if reply and reply.message_id else message.message_id,
+            accepted=tuple(accepted),
+            server_reply=f'{status_line}{upstream}',
+            refused=refused,
+        )
+
+    async def _post(self, message: OutgoingMessage, *, include_bcc: bool) -> tuple[RelayReply | None, str]:
+        files = wire_files(message)
+        try:
+            response = await self._client.post(
+                self._url, data=wire_fields(message, include_bcc=include_bcc), files=files or None
+            )
+        except httpx.HTTPError as exc:
+            raise http_error(exc) from exc
+        status_line = f'{response.status_code} {response.reason_phrase}'.strip()
+        if not response.is_success:
+            summary = error_summary(response.status_code, response.reason_phrase, response.text)
+            reason = summary.removeprefix(str(response.status_code)).strip()
+            location = response.headers.get('location', '')
+            raise TransportError(
+                STEP,
+                classify_reply(response.status_code, response.text, STEP),
+                reply_code=response.status_code,
+                reply_text=reason,
+                detail=f'The service moved to {location}: use that as the HTTP server address.' if location else '',
+            )
+        return parse_relay_reply(response.headers.get('content-type', ''), response.text), status_line
+
+
+class HttpTransport(SessionTransport):
+    """Posts to `settings.http_server`; certificates verified unless the user chose otherwise.
+
+    `settings.http_token` is sent as `Authorization: Bearer` for relays that require one (Manager's service does not).
+    """
+
+    def __init__(self, settings: EmailSettings, *, timeout: float = 30.0) -> None:
+        self.settings = settings
+        self.timeout = timeout
+        self.token = settings.http_token
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[HttpSession]:
+        async with httpx.AsyncClient(
+            timeout=self.timeout,
+            verify=not self.settings.skip_tls_verify,
+            follow_redirects=False,
+            headers={'User-Agent': 'Mailroom'} | ({'Authorization': f'Bearer {self.token}'} if self.token else {}),
+        ) as client:
+            yield HttpSession(client, self.settings.http_server.strip())

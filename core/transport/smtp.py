@@ -1,0 +1,202 @@
+"""SMTP delivery with aiosmtplib: connect, greet, encrypt, sign in once, then send any number of messages."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+import ssl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from aiosmtplib import (
+    SMTP,
+    SMTPException,
+    SMTPRecipientsRefused,
+    SMTPResponse,
+    SMTPResponseException,
+    SMTPSenderRefused,
+)
+
+from core.causes import Cause, classify_smtp_error, smtp_reply
+from core.message import BuiltMessage, MessageError, OutgoingMessage, build_mime
+from core.settings import EmailSettings, Security
+from core.transport.base import Receipt, SessionTransport, TransportError, input_error
+
+_QUEUE_ID = re.compile(r'queued as\s+([A-Za-z0-9._-]+)', re.IGNORECASE)
+_STEP_OF_ERROR = {SMTPSenderRefused: 'mail', SMTPRecipientsRefused: 'rcpt'}
+_EHLO_NAME = re.compile(r'[A-Za-z0-9](?:[A-Za-z0-9.-]{0,253})')
+_NETWORK_ERRORS = (SMTPException, OSError, TimeoutError)
+
+
+def tls_context_for(settings: EmailSettings) -> ssl.SSLContext:
+    """Verify certificates (system store, or SSL_CERT_FILE) unless the user ticked "Do not verify TLS certificate"."""
+    if settings.skip_tls_verify:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    return ssl.create_default_context()
+
+
+def smtp_error(exc: BaseException, step: str) -> TransportError:
+    """One aiosmtplib/OS/TLS failure as a TransportError; the text comes from the server, never from us."""
+    if isinstance(exc, ssl.SSLError) or isinstance(exc.__cause__ or exc.__context__, ssl.SSLError):
+        step = 'tls'
+    step = next((s for kind, s in _STEP_OF_ERROR.items() if isinstance(exc, kind)), step)
+    code, text = smtp_reply(exc)
+    detail = '' if code is not None else (str(exc) or type(exc).__name__)
+    return TransportError(step, classify_smtp_error(exc, step), reply_code=code, reply_text=text, detail=detail)
+
+
+def exc_code(exc: BaseException) -> int | None:
+    return smtp_reply(exc)[0]
+
+
+def human_size(size: int) -> str:
+    return f'{size / 1_000_000:.1f} MB' if size >= 1_000_000 else f'{max(1, round(size / 1000))} KB'
+
+
+class SmtpSession:
+    """One SMTP connection reused for many messages; reconnects when the server has closed an idle connection."""
+
+    def __init__(self, transport: SmtpTransport) -> None:
+        self._transport = transport
+        self._smtp: SMTP | None = None
+
+    async def send(self, message: OutgoingMessage) -> Receipt:
+        try:
+            built = build_mime(message)
+        except MessageError as error:
+            raise input_error(error) from error
+        data = built.as_bytes()
+        reused = self._smtp is not None and self._smtp.is_connected
+        smtp = self._smtp if reused and self._smtp is not None else await self._open()
+        self._check_size(smtp, len(data))
+        try:
+            refused, reply = await self._transaction(smtp, built, data)
+        except TransportError as error:
+            if not (reused and error.step == 'mail' and error.reply_code == 421):
+                raise
+            # The server ended a long session ("421 too many messages"): a fresh connection is the cure.
+            await self.close()
+            smtp = await self._open()
+            self._check_size(smtp, len(data))
+            refused, reply = await self._transaction(smtp, built, data)
+        match = _QUEUE_ID.search(reply)
+        return Receipt(
+            message_id=built.message_id,
+            accepted=tuple(r for r in built.envelope_recipients if r not in refused),
+            server_reply=f'250 {reply}'.strip(),
+            queue_id=match.group(1) if match else '',
+            refused={address: f'{r.code} {r.message}' for address, r in refused.items()},
+            size=len(data),
+        )
+
+    async def _transaction(self, smtp: SMTP, built: BuiltMessage, data: bytes) -> tuple[dict[str, SMTPResponse], str]:
+        try:
+            return await smtp.sendmail(built.envelope_from, built.envelope_recipients, data)
+        except _NETWORK_ERRORS as exc:
+            if not isinstance(exc, SMTPResponseException | SMTPRecipientsRefused) or exc_code(exc) == 421:
+                await self.close()
+            raise smtp_error(exc, 'data') from exc
+
+    def _check_size(self, smtp: SMTP, size: int) -> None:
+        """Refuse before MAIL FROM rather than upload megabytes the server has said it will reject."""
+        advertised = smtp.esmtp_extensions.get('size', '').strip()
+        limit = int(advertised) if advertised.isdigit() else 0
+        if limit and size > limit:
+            raise TransportError(
+                'mail',
+                Cause.MESSAGE_TOO_LARGE,
+                transient=False,
+                detail=f'The message is {human_size(size)} ({size} bytes) but the server accepts at most '
+                f'{human_size(limit)} ({limit} bytes).',
+            )
+
+    async def _open(self) -> SMTP:
+        settings = self._transport.settings
+        security = settings.effective_security
+        context = self._transport.tls_context() if security is not Security.NONE else None
+        smtp = SMTP(
+            hostname=settings.host.strip(),
+            port=settings.port,
+            use_tls=security is Security.SSL,
+            start_tls=False,
+            validate_certs=not settings.skip_tls_verify,
+            tls_context=context,
+            timeout=self._transport.timeout,
+            local_hostname=await self._transport.local_hostname(),
+        )
+        step = 'connect'
+        try:
+            await smtp.connect()
+            step = 'ehlo'
+            await smtp.ehlo()
+            if security is Security.STARTTLS:
+                step = 'tls'
+                if not smtp.supports_extension('starttls'):
+                    raise TransportError('tls', Cause.STARTTLS_UNAVAILABLE, transient=False)
+                await smtp.starttls(tls_context=context)
+                step = 'ehlo'
+                await smtp.ehlo()
+            if settings.username.strip() and settings.password:
+                step = 'auth'
+                if security is Security.NONE and not settings.allow_plaintext:
+                    raise TransportError(
+                        'auth',
+                        Cause.AUTH_REQUIRES_TLS,
+                        transient=False,
+                        detail='The password would cross the network unencrypted; choose SSL/TLS or STARTTLS.',
+                    )
+                await smtp.login(settings.username.strip(), settings.password)
+        except TransportError:
+            smtp.close()
+            raise
+        except _NETWORK_ERRORS as exc:
+            smtp.close()
+            raise smtp_error(exc, step) from exc
+        self._smtp = smtp
+        return smtp
+
+    async def close(self) -> None:
+        """Say QUIT politely; a server that already left is not an error."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            if smtp.is_connected:
+                await smtp.quit()
+        except _NETWORK_ERRORS:
+            smtp.close()
+
+
+class SmtpTransport(SessionTransport):
+    """Security from the settings' effective mode; certificates verified unless the user chose otherwise."""
+
+    def __init__(self, settings: EmailSettings, *, timeout: float = 30.0) -> None:
+        self.settings = settings
+        self.timeout = timeout
+        self._tls_context: ssl.SSLContext | None = None
+        self._local_hostname = ''
+
+    async def local_hostname(self) -> str:
+        """The EHLO name, looked up once and off the event loop: a reverse DNS lookup can take seconds."""
+        if not self._local_hostname:
+            name = await asyncio.to_thread(socket.getfqdn)
+            self._local_hostname = name if _EHLO_NAME.fullmatch(name) else 'localhost'
+        return self._local_hostname
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Built once per transport: loading the system's certificate store costs tens of milliseconds."""
+        if self._tls_context is None:
+            self._tls_context = tls_context_for(self.settings)
+        return self._tls_context
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[SmtpSession]:
+        session = SmtpSession(self)
+        try:
+            yield session
+        finally:
+            await session.close()

@@ -1,0 +1,175 @@
+"""Building the MIME message: headers, encodings, the blind copy only in the envelope, injection refused."""
+
+from __future__ import annotations
+
+import email
+from email import policy
+from email.message import EmailMessage
+
+import pytest
+
+from core.message import (
+    Attachment,
+    MessageError,
+    OutgoingMessage,
+    build_mime,
+    html_to_text,
+    message_from_settings,
+    split_addresses,
+)
+from core.settings import EmailSettings, Protocol
+
+PDF = Attachment('Reikningur 42 – Þórður.pdf', 'application/pdf', b'%PDF-1.7 test')
+
+
+def invoice(**changes: object) -> OutgoingMessage:
+    values: dict[str, object] = {
+        'sender_name': 'Þórður & Co, ehf.',
+        'sender_address': 'billing@example.com',
+        'to': ('anna@example.org',),
+        'cc': ('boss@example.org',),
+        'bcc': ('archive@example.com',),
+        'reply_to': 'office@example.com',
+        'subject': 'Reikningur 42 – greiðsla',
+        'text_body': 'Halló Anna,\n\nReikningurinn fylgir.\n',
+        'html_body': '<p>Halló Anna,</p><p>Reikningurinn fylgir.</p>',
+        'attachments': (PDF,),
+    }
+    values.update(changes)
+    return OutgoingMessage(**values)  # type: ignore[arg-type]
+
+
+def parsed(message: OutgoingMessage) -> EmailMessage:
+    raw = build_mime(message).as_bytes()
+    assert max(raw), 'bytes exist'
+    assert all(byte < 128 for byte in raw), 'the wire form must be 7-bit clean'
+    result = email.message_from_bytes(raw, policy=policy.default)
+    assert isinstance(result, EmailMessage)
+    return result
+
+
+def test_headers_decode_back_to_what_was_given() -> None:
+    mime = parsed(invoice())
+    assert mime['From'].addresses[0].display_name == 'Þórður & Co, ehf.'
+    assert mime['From'].addresses[0].addr_spec == 'billing@example.com'
+    assert str(mime['To']) == 'anna@example.org'
+    assert str(mime['Cc']) == 'boss@example.org'
+    assert str(mime['Reply-To']) == 'office@example.com'
+    assert str(mime['Subject']) == 'Reikningur 42 – greiðsla'
+    assert mime['Date'] and mime['Message-ID'].endswith('@example.com>')
+
+
+def test_non_ascii_display_name_uses_rfc2047_on_the_wire() -> None:
+    raw = build_mime(invoice()).as_bytes().decode('ascii')
+    from_line = next(line for line in raw.splitlines() if line.startswith('From:'))
+    assert '=?utf-8?' in from_line and from_line.endswith('<billing@example.com>')
+
+
+def test_bcc_is_only_in_the_envelope() -> None:
+    built = build_mime(invoice())
+    assert 'Bcc' not in built.mime
+    assert b'archive@example.com' not in built.as_bytes()
+    assert built.envelope_recipients == ['anna@example.org', 'boss@example.org', 'archive@example.com']
+    assert built.envelope_from == 'billing@example.com'
+
+
+def test_attachment_file_name_survives_rfc2231_encoding() -> None:
+    raw = build_mime(invoice()).as_bytes().decode('ascii')
+    assert "filename*=utf-8''Reikningur%2042%20" in raw
+    mime = parsed(invoice())
+    attachments = list(mime.iter_attachments())
+    assert [(a.get_filename(), a.get_content_type(), a.get_content()) for a in attachments] == [
+        (PDF.filename, 'application/pdf', PDF.data)
+    ]
+
+
+def test_text_and_html_are_alternatives() -> None:
+    mime = parsed(invoice())
+    body = mime.get_body(preferencelist=('plain',))
+    html = mime.get_body(preferencelist=('html',))
+    assert body is not None and 'Reikningurinn fylgir.' in body.get_content()
+    assert html is not None and '<p>Halló Anna,</p>' in html.get_content()
+
+
+def test_html_only_body_gets_a_plain_text_alternative() -> None:
+    mime = parsed(invoice(text_body='', html_body='<h1>Invoice</h1><ul><li>One</li><li>Two</li></ul><p>Thanks</p>'))
+    plain = mime.get_body(preferencelist=('plain',))
+    assert plain is not None
+    assert plain.get_content().replace('\r\n', '\n').strip() == 'Invoice\n\n- One\n- Two\n\nThanks'
+    assert html_to_text('<style>p{}</style><p>a&amp;b</p>') == 'a&b\n'
+
+
+@pytest.mark.parametrize(
+    ('field', 'changes'),
+    [
+        ('sender_name', {'sender_name': 'Evil\r\nBcc: victim@example.net'}),
+        ('sender_address', {'sender_address': 'billing@example.com\nBcc: victim@example.net'}),
+        ('subject', {'subject': 'Hi\nBcc: victim@example.net'}),
+        ('subject', {'subject': 'Hi\rX-Spam: no'}),
+        ('to', {'to': ('anna@example.org\r\nBcc: victim@example.net',)}),
+        ('cc', {'cc': ('boss@example.org\n',)}),
+        ('bcc', {'bcc': ('archive@example.com\r\n',)}),
+        ('reply_to', {'reply_to': 'office@example.com\r\nBcc: victim@example.net'}),
+        ('attachments', {'attachments': (Attachment('a.pdf\r\nX: y', 'application/pdf', b''),)}),
+        ('attachments', {'attachments': (Attachment('a.pdf', 'application/pdf\r\nX: y', b''),)}),
+        ('message_id', {'message_id': '<a@b>\r\nBcc: victim@example.net'}),
+    ],
+)
+def test_header_injection_is_refused_naming_the_field(field: str, changes: dict[str, object]) -> None:
+    with pytest.raises(MessageError) as caught:
+        build_mime(invoice(**changes))
+    assert caught.value.field == field
+
+
+@pytest.mark.parametrize('bad', ['not-an-address', 'a@b@c.com', 'anna@', '"a b"@example.com<x>'])
+def test_invalid_addresses_are_refused(bad: str) -> None:
+    with pytest.raises(MessageError) as caught:
+        build_mime(invoice(cc=(bad,)))
+    assert caught.value.field == 'cc'
+
+
+def test_international_domain_becomes_punycode() -> None:
+    built = build_mime(invoice(to=('anna@bær.is',)))
+    assert built.envelope_recipients[0] == 'anna@xn--br-1ia.is'
+
+
+def test_no_recipient_at_all_is_refused() -> None:
+    with pytest.raises(MessageError) as caught:
+        build_mime(invoice(to=(), cc=(), bcc=()))
+    assert caught.value.field == 'to'
+
+
+def test_addresses_split_on_commas_and_semicolons() -> None:
+    assert split_addresses(' a@x.com; b@y.com ,c@z.com;; ') == ['a@x.com', 'b@y.com', 'c@z.com']
+
+
+def test_smtp_settings_give_from_reply_to_and_blind_copy() -> None:
+    settings = EmailSettings(
+        username='login-name',
+        email='billing@example.com',
+        reply_to_enabled=True,
+        reply_to='office@example.com',
+        bcc_enabled=True,
+        bcc='archive@example.com',
+    )
+    message = message_from_settings(
+        settings, business_name='Acme ehf.', to=['anna@example.org', 'Anna@example.org'], subject='Invoice 1'
+    )
+    assert message.sender_address == 'billing@example.com'
+    assert message.sender_name == 'Acme ehf.'
+    assert message.reply_to == 'office@example.com'
+    assert message.to == ('anna@example.org',)
+    assert message.bcc == ('archive@example.com',)
+    assert message.message_id.endswith('@example.com>')
+
+
+def test_unticked_options_add_no_reply_to_or_copy() -> None:
+    settings = EmailSettings(username='billing@example.com', reply_to='office@example.com', bcc='archive@example.com')
+    message = message_from_settings(settings, business_name='Acme', to=['a@example.org'], subject='s')
+    assert message.reply_to is None and message.bcc == ()
+
+
+def test_http_settings_send_from_the_reply_to_address() -> None:
+    settings = EmailSettings(protocol=Protocol.HTTP, http_server='https://relay.example', reply_to='me@example.com')
+    message = message_from_settings(settings, business_name='Acme', to=['a@example.org'], subject='s')
+    assert message.sender_address == 'me@example.com' and message.reply_to == 'me@example.com'
