@@ -84,9 +84,11 @@ def main(argv: list[str] | None = None) -> int:
 def run_app(args: argparse.Namespace, folder: DataFolder) -> int:
     from nicegui import app, ui
 
+    from storage.documents_repo import seed_sample_data
     from ui.app import build_app
     from ui.services import Services
 
+    seed_sample_data(folder, empty=args.empty)
     services = Services(folder=folder)
     build_app(services, served_host=args.host)
     app.on_shutdown(folder.close)

@@ -39,15 +39,19 @@ PORT_CHOICES: dict[int, str] = {
     25: 'Old server-to-server port; often blocked by networks and providers.',
 }
 
+SECRET_FIELDS = ('password', 'http_token')
+"""Encrypted at rest, never sent to the browser, never logged."""
+
 LOOPBACK_HOSTS = frozenset({'localhost', '127.0.0.1', '::1', '[::1]'})
 
 
 @dataclass(frozen=True)
 class EmailSettings:
-    """What the user chose on the Email settings form. The password travels only inside core/ and storage/."""
+    """What the user chose on the Email settings form. Secrets travel only inside core/ and storage/."""
 
     protocol: Protocol = Protocol.SMTP
     http_server: str = ''
+    http_token: str = field(default='', repr=False)
     host: str = ''
     port: int = 587
     security: Security = Security.AUTO
@@ -89,12 +93,9 @@ class EmailSettings:
     def bcc_address(self) -> str | None:
         return self.bcc.strip() if self.bcc_enabled and self.bcc.strip() else None
 
-    def without_password(self) -> EmailSettings:
-        return replace(self, password='')
-
     def to_public_dict(self) -> dict[str, Any]:
-        """Every field except the password, as JSON-friendly values."""
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name != 'password'}
+        """Every field except the secrets, as JSON-friendly values."""
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name not in SECRET_FIELDS}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EmailSettings:

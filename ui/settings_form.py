@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from nicegui import binding
 
-from core.settings import EmailSettings, Protocol, Security, validate
+from core.settings import SECRET_FIELDS, EmailSettings, Protocol, Security, validate
 
 
 @binding.bindable_dataclass
@@ -15,6 +15,7 @@ class SettingsForm:
 
     protocol: str = Protocol.SMTP.value
     http_server: str = ''
+    http_token: str = ''
     host: str = ''
     port: str = '587'
     security: str = Security.AUTO.value
@@ -30,11 +31,11 @@ class SettingsForm:
 
     @classmethod
     def from_settings(cls, settings: EmailSettings | None) -> SettingsForm:
-        """Fill the form from saved settings; the password is never copied into the form."""
+        """Fill the form from saved settings; secrets are never copied into the form."""
         if settings is None:
             return cls()
         public = settings.to_public_dict()
-        return cls(**{**public, 'port': str(public['port']), 'password': ''})
+        return cls(**{**public, 'port': str(public['port'])})
 
     def load(self, settings: EmailSettings | None) -> None:
         fresh = SettingsForm.from_settings(settings)
@@ -57,6 +58,6 @@ class SettingsForm:
 
     def differs_from(self, saved: EmailSettings | None) -> bool:
         """True while the form holds anything that Update would change."""
-        if self.password:
+        if any(getattr(self, name) for name in SECRET_FIELDS):
             return True
         return asdict(self) != asdict(SettingsForm.from_settings(saved))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 
 from nicegui import ui
@@ -11,6 +12,7 @@ from core.providers import Provider, detect_provider, is_well_known_host
 from core.settings import (
     PORT_CHOICES,
     PORT_LABELS,
+    SECRET_FIELDS,
     SECURITY_LABELS,
     EmailSettings,
     Protocol,
@@ -19,6 +21,7 @@ from core.settings import (
     suggest_host_fix,
     url_warning,
 )
+from storage.secrets import SecretKeyError
 from ui.diagnostics_panel import diagnostics_panel
 from ui.layout import frame
 from ui.services import Services
@@ -52,8 +55,8 @@ class SettingsEditor:
 
     def __init__(self, services: Services) -> None:
         self.repository = services.folder.settings
-        self.business_name: Callable[[], str] = lambda: 'Mailroom'
-        self.form = SettingsForm.from_settings(self.repository.load())
+        self.business = services.folder.business
+        self.form = SettingsForm.from_settings(self.repository.load_public())
         self.inputs: dict[str, ui.input] = {}
         self.built = False
         self.confirming_plaintext = False
@@ -97,6 +100,9 @@ class SettingsEditor:
                 'text-grey-7 text-sm'
             )
             self._text_input('reply_to', 'Reply-to email', placeholder='office@example.com', key='reply_to_http')
+            token = self._text_input('http_token', 'Access token (only if your service gives you one)', password=True)
+            if self.repository.has_secret('http_token'):
+                token.props(f'placeholder="{PASSWORD_SAVED_PLACEHOLDER}"')
 
     def _smtp_section(self) -> None:
         with ui.column().classes('w-full gap-1').bind_visibility_from(self.form, 'protocol', value='smtp'):
@@ -196,7 +202,7 @@ class SettingsEditor:
         if not self.built:
             return  # bindings fire while the page is still being built
         form = self.form
-        self.unsaved.set_visibility(form.differs_from(self.repository.load()))
+        self.unsaved.set_visibility(form.differs_from(self.repository.load_public()))
         fix = suggest_host_fix(form.host)
         self.host_fix_row.set_visibility(fix is not None)
         if fix is not None:
@@ -268,14 +274,28 @@ class SettingsEditor:
             self.form.allow_plaintext = False
         self.refresh()
 
+    def business_name(self) -> str:
+        """The sender's display name in the test email, as customers will see it on real ones."""
+        profile = self.business.load()
+        return profile.name if profile is not None and profile.name else 'Mailroom'
+
     def settings_for_test(self) -> EmailSettings | None:
         """The unsaved form for the settings test, with the saved password when the field is blank."""
         if not self.validate_all():
             return None
         settings = self.form.to_settings()
-        if not settings.password and (saved := self.repository.load()) is not None:
-            settings = EmailSettings.from_dict({**settings.to_public_dict(), 'password': saved.password})
-        return settings
+        blank_but_saved = [
+            name for name in SECRET_FIELDS if not getattr(settings, name) and self.repository.has_secret(name)
+        ]
+        if not blank_but_saved:
+            return settings
+        try:
+            saved = self.repository.load()
+        except SecretKeyError as error:
+            ui.notify(str(error), type='negative')
+            return None
+        assert saved is not None
+        return replace(settings, **{name: getattr(saved, name) for name in blank_but_saved})
 
     def validate_all(self) -> bool:
         errors = self.form.errors(has_stored_password=self.repository.has_password())
@@ -293,8 +313,10 @@ class SettingsEditor:
             )
             return
         self.repository.save(self.form.to_settings())
-        self.form.password = ''
-        self.inputs['password'].props(f'placeholder="{PASSWORD_SAVED_PLACEHOLDER}"')
+        for name in SECRET_FIELDS:
+            if getattr(self.form, name):
+                setattr(self.form, name, '')
+                self.inputs[name].props(f'placeholder="{PASSWORD_SAVED_PLACEHOLDER}"')
         self.refresh()
         ui.notify('Email settings saved. The Email button now appears on your documents.', type='positive')
 
