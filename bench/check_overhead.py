@@ -1,0 +1,250 @@
+"""What the step-by-step settings test costs over a bare aiosmtplib session, and how fast its steps reach the page.
+
+1. The full check (STARTTLS, AUTH, send) against a local aiosmtpd, against a bare aiosmtplib
+   connect/starttls/login/send/quit of the same message, alternating, in the same run. Aim: <= 1.15x.
+2. In Chromium (when installed): the delay from the SMTP server answering RCPT to the Recipient step's line
+   appearing on the page of a running `python main.py`. Aim: < 100 ms on loopback.
+
+Run: `.venv/bin/python bench/check_overhead.py [--rounds N] [--no-browser]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from email.message import EmailMessage
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import aiosmtplib  # noqa: E402
+
+from core.diagnostics import Timeouts, Verdict, run_checks  # noqa: E402
+from core.message import build_mime, message_from_settings  # noqa: E402
+from core.settings import EmailSettings, Security  # noqa: E402
+from tests.support.certs import TestPKI  # noqa: E402
+from tests.support.smtp_servers import Recorder, ServerInfo, threaded_smtp_server  # noqa: E402
+
+USER = 'owner@example.com'
+PASSWORD = 'bench-password-123'
+
+
+async def full_check(settings: EmailSettings) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of one run_checks to its verdict."""
+    began, cpu = time.perf_counter(), time.process_time()
+    async with contextlib.aclosing(run_checks(settings, timeouts=Timeouts())) as events:
+        async for item in events:
+            if isinstance(item, Verdict) and not item.passed:
+                raise RuntimeError(f'the check failed: {item.message}')
+    return time.perf_counter() - began, time.process_time() - cpu
+
+
+async def bare_session(server: ServerInfo, message: EmailMessage) -> tuple[float, float]:
+    """What a script would write: aiosmtplib's own defaults (a fresh default TLS context per connection)."""
+    began, cpu = time.perf_counter(), time.process_time()
+    client = aiosmtplib.SMTP(hostname=server.host, port=server.port, start_tls=True, timeout=10)
+    await client.connect()
+    await client.login(USER, PASSWORD)
+    await client.send_message(message)
+    await client.quit()
+    return time.perf_counter() - began, time.process_time() - cpu
+
+
+# The server runs in its own process, as a real one would: it must not compete with the client for the GIL.
+_SERVER = """
+import asyncio, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from tests.support.certs import CertPair
+from tests.support.smtp_servers import smtp_server
+
+async def main():
+    cert = CertPair(Path(sys.argv[2]), Path(sys.argv[3]))
+    async with smtp_server(tls='starttls', cert=cert, accounts={sys.argv[4]: sys.argv[5]}) as server:
+        print(server.port, flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+
+asyncio.run(main())
+"""
+
+
+@contextlib.contextmanager
+def server_process(pki: TestPKI) -> Iterator[ServerInfo]:
+    cert = pki.good()
+    process = subprocess.Popen(
+        [sys.executable, '-c', _SERVER, str(ROOT), str(cert.cert_path), str(cert.key_path), USER, PASSWORD],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert process.stdout is not None
+        port = int(process.stdout.readline())
+        yield ServerInfo('127.0.0.1', port, Recorder())
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float) -> None:
+    """Forward bytes one way, each chunk `delay` seconds late, in order."""
+    queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+
+    async def deliver() -> None:
+        while True:
+            due, data = await queue.get()
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            if not data:
+                writer.close()
+                return
+            writer.write(data)
+            await writer.drain()
+
+    delivery = asyncio.create_task(deliver())
+    while data := await reader.read(65536):
+        queue.put_nowait((time.perf_counter() + delay, data))
+    queue.put_nowait((time.perf_counter() + delay, b''))
+    await delivery
+
+
+@contextlib.asynccontextmanager
+async def delayed(server: ServerInfo, rtt_ms: float) -> AsyncIterator[ServerInfo]:
+    """A proxy that makes loopback look like a network with the given round-trip time."""
+
+    async def connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(server.host, server.port)
+        delay = rtt_ms / 2000
+        # Cancelled at shutdown: end quietly, asyncio's stream callback would otherwise report the cancellation.
+        with contextlib.suppress(ConnectionError, asyncio.CancelledError):
+            await asyncio.gather(_pump(reader, up_writer, delay), _pump(up_reader, writer, delay))
+
+    proxy = await asyncio.start_server(connect, '127.0.0.1', 0)
+    try:
+        yield ServerInfo('127.0.0.1', int(proxy.sockets[0].getsockname()[1]), server.recorder)
+    finally:
+        proxy.close()
+
+
+async def measure_overhead(rounds: int, pki: TestPKI, rtt_ms: float = 0.0) -> None:
+    with server_process(pki) as direct:
+        async with contextlib.AsyncExitStack() as stack:
+            server = await stack.enter_async_context(delayed(direct, rtt_ms)) if rtt_ms else direct
+            await _compare(server, rounds, f'{rtt_ms:g} ms simulated round trip' if rtt_ms else 'loopback')
+
+
+async def _compare(server: ServerInfo, rounds: int, network: str) -> None:
+    settings = EmailSettings(
+        host=server.host, port=server.port, security=Security.STARTTLS, username=USER, password=PASSWORD
+    )
+    message = build_mime(  # built once: a script sends an EmailMessage, which aiosmtplib flattens on each send
+        message_from_settings(settings, business_name='Mailroom', to=[USER], subject='Test', text_body='x' * 400)
+    ).mime
+    for _ in range(3):  # warm-up: imports, first TLS contexts, the resolver
+        await full_check(settings)
+        await bare_session(server, message)
+    checks, bares = [], []
+    for _ in range(rounds):  # alternating, so that load from elsewhere hits both alike
+        checks.append(await full_check(settings))
+        bares.append(await bare_session(server, message))
+    check_ms, bare_ms = (statistics.median(t for t, _ in runs) * 1000 for runs in (checks, bares))
+    check_cpu, bare_cpu = (statistics.median(c for _, c in runs) * 1000 for runs in (checks, bares))
+    print(
+        f'[{network}] full check (STARTTLS, AUTH, send), median of {rounds}: {check_ms:.2f} ms wall, '
+        f'{check_cpu:.2f} ms CPU'
+    )
+    print(f'[{network}] bare aiosmtplib session, same message: {bare_ms:.2f} ms wall, {bare_cpu:.2f} ms CPU')
+    print(
+        f'[{network}] ratio check / bare: {check_ms / bare_ms:.2f}x wall (aim <= 1.15x), '
+        f'{check_cpu / bare_cpu:.2f}x CPU'
+    )
+
+
+def measure_page_latency(rounds: int, pki: TestPKI) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM_FLAGS, chromium_path, start_app, stop_app
+
+    path = chromium_path()
+    if not path:
+        print('page latency: skipped (Debian chromium is not installed)')
+        return
+    os.environ['SSL_CERT_FILE'] = str(pki.ca_path)
+    delays: list[float] = []
+    with (
+        tempfile.TemporaryDirectory() as data_dir,
+        threaded_smtp_server(tls='starttls', cert=pki.good(), accounts={USER: PASSWORD}, rcpt_delay=0.3) as server,
+    ):
+        app = start_app(Path(data_dir), '--empty')
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_FLAGS)
+                page = browser.new_page()
+                page.goto(f'{app.url}/settings')
+                page.get_by_label('SMTP server').fill(server.host)
+                page.get_by_label('Port', exact=True).fill(str(server.port))
+                page.get_by_label('Username').fill(USER)
+                page.get_by_label('Password').fill(PASSWORD)
+                for _ in range(rounds):
+                    page.evaluate(_WATCH_RECIPIENT_LINE)
+                    before = len(server.recorder.answered)
+                    page.get_by_role('button', name='Test email settings').click()
+                    shown_at = page.wait_for_function('window.__recipientShownAt', timeout=15_000).json_value()
+                    page.get_by_text('Your email settings work').wait_for()
+                    answered = [t for command, t in server.recorder.answered[before:] if command == 'RCPT']
+                    delays.append(float(shown_at) / 1000 - answered[-1])
+                browser.close()
+        finally:
+            stop_app(app)
+    median = statistics.median(delays) * 1000
+    print(
+        f'page latency, RCPT answered by the server -> Recipient line on the page, median of {rounds}: '
+        f'{median:.1f} ms (max {max(delays) * 1000:.1f} ms; aim < 100 ms)'
+    )
+
+
+# Records (wall clock, ms) when the finished Recipient step's message appears in the page.
+_WATCH_RECIPIENT_LINE = """() => {
+  window.__recipientShownAt = null;
+  const lines = () => [...document.querySelectorAll('div')].filter(
+    d => d.childElementCount === 0 && /^Recipient .* accepted\\.$/.test(d.textContent));
+  const old = new Set(lines());
+  const observer = new MutationObserver(() => {
+    if (window.__recipientShownAt === null && lines().some(d => !old.has(d))) {
+      window.__recipientShownAt = Date.now();
+      observer.disconnect();
+    }
+  });
+  observer.observe(document.body, {childList: true, subtree: true, characterData: true});
+}"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--rounds', type=int, default=30)
+    parser.add_argument('--page-rounds', type=int, default=5)
+    parser.add_argument('--rtt-ms', type=float, default=20.0, help='also measure through a delaying proxy (0: off)')
+    parser.add_argument('--no-browser', action='store_true')
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as directory:
+        pki = TestPKI(Path(directory))
+        os.environ['SSL_CERT_FILE'] = str(pki.ca_path)
+        asyncio.run(measure_overhead(args.rounds, pki))
+        if args.rtt_ms:
+            asyncio.run(measure_overhead(max(10, args.rounds // 4), pki, args.rtt_ms))
+        if not args.no_browser and shutil.which('chromium') is not None:
+            measure_page_latency(args.page_rounds, pki)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

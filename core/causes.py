@@ -1,0 +1,425 @@
+"""Stable cause codes for every way sending can fail, and the one place where failures are classified."""
+
+from __future__ import annotations
+
+import errno
+import re
+import socket
+import ssl
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Cause(StrEnum):
+    """Documented in docs/cause-codes.md; scripts rely on these values, so never rename one."""
+
+    INVALID_INPUT = 'invalid-input'
+    DNS_NOT_FOUND = 'dns-not-found'
+    DNS_FAILED = 'dns-failed'
+    CONNECTION_REFUSED = 'connection-refused'
+    CONNECTION_TIMEOUT = 'connection-timeout'
+    NETWORK_UNREACHABLE = 'network-unreachable'
+    NO_GREETING = 'no-greeting'
+    GREETING_REJECTED = 'greeting-rejected'
+    TLS_MODE_MISMATCH = 'tls-mode-mismatch'
+    STARTTLS_UNAVAILABLE = 'starttls-unavailable'
+    TLS_HANDSHAKE_FAILED = 'tls-handshake-failed'
+    CERT_SELF_SIGNED = 'cert-self-signed'
+    CERT_UNTRUSTED = 'cert-untrusted'
+    CERT_EXPIRED = 'cert-expired'
+    CERT_HOSTNAME_MISMATCH = 'cert-hostname-mismatch'
+    EHLO_REJECTED = 'ehlo-rejected'
+    AUTH_UNAVAILABLE = 'auth-unavailable'
+    AUTH_REJECTED = 'auth-rejected'
+    APP_PASSWORD_REQUIRED = 'app-password-required'
+    SMTP_AUTH_DISABLED = 'smtp-auth-disabled'
+    BASIC_AUTH_DISABLED = 'basic-auth-disabled'
+    AUTH_RATE_LIMITED = 'auth-rate-limited'
+    AUTH_REQUIRES_TLS = 'auth-requires-tls'
+    SENDER_REJECTED = 'sender-rejected'
+    RECIPIENT_REJECTED = 'recipient-rejected'
+    MESSAGE_TOO_LARGE = 'message-too-large'
+    DATA_REJECTED = 'data-rejected'
+    SERVER_DISCONNECTED = 'server-disconnected'
+    TIMEOUT = 'timeout'
+    HTTP_FAILED = 'http-failed'
+    HTTP_REJECTED = 'http-rejected'
+    CANCELLED = 'cancelled'
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """What happened, why, and what to do, in words for someone who is not a mail administrator."""
+
+    what: str
+    why: str
+    fix: str
+
+    def text(self) -> str:
+        return f'{self.what} {self.why} {self.fix}'
+
+
+_E = Explanation
+_EXPLANATIONS: dict[Cause, Explanation] = {
+    Cause.INVALID_INPUT: _E(
+        'The settings are incomplete or contradict each other.',
+        'The test cannot start until every field makes sense.',
+        'Correct the fields marked in red, then test again.',
+    ),
+    Cause.DNS_NOT_FOUND: _E(
+        'The server name does not exist.',
+        'No computer on the internet answers to this name; it is usually a typing mistake.',
+        'Check the spelling of the server name against your provider’s help page (for example smtp.gmail.com).',
+    ),
+    Cause.DNS_FAILED: _E(
+        'The server name could not be looked up.',
+        'The name service (DNS) of this computer or network did not answer in time.',
+        'Check that this computer is online, then test again in a minute.',
+    ),
+    Cause.CONNECTION_REFUSED: _E(
+        'The server refused the connection on this port.',
+        'Nothing is listening on this port at that address, so the port number is probably wrong.',
+        'Check the port with your provider: usually 465 (SSL/TLS) or 587 (STARTTLS).',
+    ),
+    Cause.CONNECTION_TIMEOUT: _E(
+        'The server did not answer the connection attempt.',
+        'Something between you and the server is silently dropping the connection: a firewall, an antivirus, '
+        'or your network or provider blocking this port (port 25 is often blocked).',
+        'Try port 587 or 465; if that fails too, check your firewall or antivirus, or try another network.',
+    ),
+    Cause.NETWORK_UNREACHABLE: _E(
+        'This computer has no route to the server.',
+        'The network is down, or the address family (IPv6 or IPv4) is not available here.',
+        'Check that this computer is online; if it is, ask whoever runs your network.',
+    ),
+    Cause.NO_GREETING: _E(
+        'The connection opened but the server never said hello.',
+        'A mail server greets first; silence usually means the port expects another kind of connection, or a '
+        'firewall or antivirus is holding the connection.',
+        'Check the port and the security setting, and any antivirus that scans email.',
+    ),
+    Cause.GREETING_REJECTED: _E(
+        'The server answered but refused to talk to you.',
+        'It may be overloaded, or it does not accept connections from your network or address.',
+        'Wait a few minutes and test again; if it persists, give your provider the server reply shown below.',
+    ),
+    Cause.TLS_MODE_MISMATCH: _E(
+        'The security setting does not match what this port expects.',
+        'One side started encryption (SSL/TLS) while the other waited for plain text (STARTTLS), or the other '
+        'way round.',
+        'Use SSL/TLS with port 465 and STARTTLS with port 587, or choose “Auto (by port)”.',
+    ),
+    Cause.STARTTLS_UNAVAILABLE: _E(
+        'The server did not offer encryption (STARTTLS), so Mailroom stopped before sending your password.',
+        'Sending the password unencrypted would let anyone on the network read it; a missing STARTTLS can also '
+        'be a sign that someone is tampering with the connection.',
+        'Use port 465 with SSL/TLS, or ask your provider which port offers encryption.',
+    ),
+    Cause.TLS_HANDSHAKE_FAILED: _E(
+        'The encrypted connection could not be set up.',
+        'The server and this computer could not agree on encryption, or the connection was cut during the setup.',
+        'Check the port and the security setting; if they are right, give your provider the details shown below.',
+    ),
+    Cause.CERT_SELF_SIGNED: _E(
+        'The server’s certificate is self-signed.',
+        'Nobody vouches for it, so this computer cannot tell the real server from an impostor.',
+        'With a well-known provider, do not continue: check the server name. With your own server, install a '
+        'proper certificate, or tick “Do not verify TLS certificate”.',
+    ),
+    Cause.CERT_UNTRUSTED: _E(
+        'The server’s certificate was issued by an authority this computer does not trust.',
+        'Its issuer is not in this computer’s list of trusted authorities (for example a company’s own authority).',
+        'Install your company’s certificate authority on this computer, or check that the server name is right.',
+    ),
+    Cause.CERT_EXPIRED: _E(
+        'The server’s certificate has expired (or is not valid yet).',
+        'A certificate is valid only between two dates; outside them the connection cannot be trusted.',
+        'Tell your provider or server administrator; also check that this computer’s date and time are right.',
+    ),
+    Cause.CERT_HOSTNAME_MISMATCH: _E(
+        'The server’s certificate belongs to another name.',
+        'The certificate does not list the server name you entered, so it may not be the server you meant.',
+        'Enter the server name exactly as your provider writes it (one of the names shown in the certificate).',
+    ),
+    Cause.EHLO_REJECTED: _E(
+        'The server refused the introduction (EHLO).',
+        'It did not accept the name this computer gave, or it does not speak modern SMTP.',
+        'Give your provider the server reply shown below.',
+    ),
+    Cause.AUTH_UNAVAILABLE: _E(
+        'The server does not offer a sign-in method Mailroom can use.',
+        'It lists no AUTH mechanism (or only ones Mailroom does not support) on this port.',
+        'Check the port and security setting (many servers offer sign-in only after encryption starts), or ask '
+        'your provider for the submission port.',
+    ),
+    Cause.AUTH_REJECTED: _E(
+        'The server rejected the username or password.',
+        'The username, password or both are wrong, or the account does not allow signing in from email programs.',
+        'Check the username (often your full email address) and the password; some providers need an app password.',
+    ),
+    Cause.APP_PASSWORD_REQUIRED: _E(
+        'The provider wants an app password, not your normal password.',
+        'For safety, your provider does not let email programs use the password you sign in to its website with.',
+        'Create an app password in your account’s security settings and paste it into the Password field.',
+    ),
+    Cause.SMTP_AUTH_DISABLED: _E(
+        'Sending from email programs (SMTP AUTH) is switched off for this mailbox or organisation.',
+        'Microsoft 365 lets administrators turn SMTP AUTH off; Microsoft turns it off by default for existing '
+        'organisations from the end of December 2026.',
+        'Ask your Microsoft 365 administrator to enable “Authenticated SMTP” for this mailbox, or use the HTTP '
+        'protocol instead.',
+    ),
+    Cause.BASIC_AUTH_DISABLED: _E(
+        'The provider no longer accepts a username and password from email programs.',
+        'Microsoft is replacing password sign-in (basic authentication) with OAuth; Outlook.com personal accounts '
+        'and many Microsoft 365 organisations already require it.',
+        'Use the HTTP protocol, or another mail provider that allows app passwords, or ask your administrator.',
+    ),
+    Cause.AUTH_RATE_LIMITED: _E(
+        'The server is refusing sign-ins for now because of too many attempts.',
+        'After several failed or rapid sign-ins, providers pause the account to protect it.',
+        'Wait at least 15 minutes before testing again; do not retry in a loop, it only extends the pause.',
+    ),
+    Cause.AUTH_REQUIRES_TLS: _E(
+        'The server requires encryption before you sign in.',
+        'Your password would otherwise cross the network readable, so the server refuses.',
+        'Choose SSL/TLS (port 465) or STARTTLS (port 587) as the security setting.',
+    ),
+    Cause.SENDER_REJECTED: _E(
+        'The server refused the sender address.',
+        'You may only send from addresses your account owns (“send as”); the sender must match your login.',
+        'Use the email address of the account you sign in with, or ask your administrator for “send as” rights.',
+    ),
+    Cause.RECIPIENT_REJECTED: _E(
+        'The server refused the recipient address.',
+        'The address may be wrong, or the server will not pass mail on (“relaying denied”), which usually means '
+        'you are not signed in.',
+        'Check the recipient address, and that a username and password are set.',
+    ),
+    Cause.MESSAGE_TOO_LARGE: _E(
+        'The message is larger than the server accepts.',
+        'Every mail server has a size limit per message (attachments count, and grow by a third when sent).',
+        'Send smaller attachments, or split them over several emails.',
+    ),
+    Cause.DATA_REJECTED: _E(
+        'The server refused the message itself.',
+        'It may have looked like spam, or broken a policy of the provider.',
+        'Give your provider the server reply shown below.',
+    ),
+    Cause.SERVER_DISCONNECTED: _E(
+        'The server closed the connection unexpectedly.',
+        'It may have hit an internal error, or a firewall or antivirus cut the connection.',
+        'Test again; if it keeps happening, check your antivirus or give your provider the transcript.',
+    ),
+    Cause.TIMEOUT: _E(
+        'The server stopped answering.',
+        'It is too slow or overloaded, or the connection is being held somewhere on the way.',
+        'Test again in a few minutes; if it persists, try another port or network.',
+    ),
+    Cause.HTTP_FAILED: _E(
+        'The HTTP email service failed to handle the request.',
+        'The service had an internal problem or gave an answer Mailroom could not read.',
+        'Test again later; if it persists, check the HTTP server address.',
+    ),
+    Cause.HTTP_REJECTED: _E(
+        'The HTTP email service refused the request.',
+        'The address may be wrong, or the service does not accept the fields Mailroom sent.',
+        'Check the HTTP server address (for example https://email.manager.io) and the reply-to address.',
+    ),
+    Cause.CANCELLED: _E(
+        'The test was cancelled.',
+        'It was stopped before it finished.',
+        'Start the test again when you are ready.',
+    ),
+}
+
+# Causes where the provider's own instructions (app password steps and notes) are what the user needs.
+_PROVIDER_ADVICE = frozenset(
+    {Cause.AUTH_REJECTED, Cause.APP_PASSWORD_REQUIRED, Cause.SMTP_AUTH_DISABLED, Cause.BASIC_AUTH_DISABLED}
+)
+
+
+def explain(cause: Cause, *, reply: str = '', host: str = '') -> Explanation:
+    """The plain-words explanation, with the provider's own instructions when the host is a known provider."""
+    base = _EXPLANATIONS[cause]
+    fix = base.fix
+    if cause in _PROVIDER_ADVICE and (advice := _provider_advice(host)):
+        fix = f'{fix} {advice}'
+    if reply:
+        fix = f'{fix} (Server reply: {reply.strip()})'
+    return Explanation(base.what, base.why, fix)
+
+
+def _provider_advice(host: str) -> str:
+    """The provider's steps, if core.providers knows the host; it is optional so this module stands alone."""
+    try:
+        from core.providers import detect_provider
+    except ImportError:
+        return ''
+    provider = detect_provider(host=host) if host else None
+    if provider is None:
+        return ''
+    steps = ' '.join(f'{n}. {step}' for n, step in enumerate(getattr(provider, 'steps', ()) or (), start=1))
+    notes = getattr(provider, 'notes', '') or ''
+    notes = ' '.join(notes) if isinstance(notes, list | tuple) else str(notes)
+    return ' '.join(part for part in (f'For {provider.name}:', steps, notes) if part.strip(' :')).strip()
+
+
+# (reply codes or None for any, pattern in the reply text or None for any, steps or None for any, cause).
+# The first row that matches wins, so the most specific rows come first.
+_ReplyRule = tuple[frozenset[int] | None, re.Pattern[str] | None, frozenset[str] | None, Cause]
+
+
+def _rule(codes: set[int] | None, pattern: str | None, steps: set[str] | None, cause: Cause) -> _ReplyRule:
+    return (
+        frozenset(codes) if codes else None,
+        re.compile(pattern, re.IGNORECASE) if pattern else None,
+        frozenset(steps) if steps else None,
+        cause,
+    )
+
+
+_REPLY_RULES: tuple[_ReplyRule, ...] = (
+    _rule(None, r'5\.7\.9\b|application-specific password|app password', None, Cause.APP_PASSWORD_REQUIRED),
+    _rule(None, r'SmtpClientAuthentication is disabled|SMTP ?AUTH is disabled', None, Cause.SMTP_AUTH_DISABLED),
+    _rule(None, r'basic authentication is disabled|5\.7\.139', None, Cause.BASIC_AUTH_DISABLED),
+    _rule(None, r'too many|rate limit|try again later|AUTH005', {'auth'}, Cause.AUTH_RATE_LIMITED),
+    _rule({454, 421}, None, {'auth'}, Cause.AUTH_RATE_LIMITED),
+    _rule({538}, None, None, Cause.AUTH_REQUIRES_TLS),
+    _rule({530}, r'STARTTLS|TLS|encrypt', None, Cause.AUTH_REQUIRES_TLS),
+    _rule({552}, None, {'mail', 'data', 'rcpt'}, Cause.MESSAGE_TOO_LARGE),
+    _rule(None, r'size|too (large|big)|5\.3\.4', {'mail', 'data'}, Cause.MESSAGE_TOO_LARGE),
+    _rule(None, r'SendAs|send as|not owned|permission to send|5\.7\.60', None, Cause.SENDER_REJECTED),
+    _rule(None, r'relay', None, Cause.RECIPIENT_REJECTED),
+    _rule(None, None, {'greeting', 'connect'}, Cause.GREETING_REJECTED),
+    _rule(None, None, {'ehlo'}, Cause.EHLO_REJECTED),
+    _rule(None, None, {'tls'}, Cause.STARTTLS_UNAVAILABLE),
+    _rule(None, None, {'auth'}, Cause.AUTH_REJECTED),
+    _rule(None, None, {'mail'}, Cause.SENDER_REJECTED),
+    _rule(None, None, {'rcpt'}, Cause.RECIPIENT_REJECTED),
+    _rule(None, None, {'data'}, Cause.DATA_REJECTED),
+)
+
+
+def classify_reply(code: int, text: str, step: str) -> Cause:
+    """Classify a server reply (code and text) received during a step."""
+    if step == 'http':
+        return Cause.HTTP_REJECTED if 400 <= code < 500 else Cause.HTTP_FAILED
+    for codes, pattern, steps, cause in _REPLY_RULES:
+        applies = (codes is None or code in codes) and (steps is None or step in steps)
+        if applies and (pattern is None or pattern.search(f'{code} {text}')):
+            return cause
+    return Cause.DATA_REJECTED if step in ('send', 'quit') else Cause.SERVER_DISCONNECTED
+
+
+# aiosmtplib exception class name -> the step it proves the failure happened in (names keep aiosmtplib optional).
+_STEP_OF_SMTP_ERROR = {
+    'SMTPConnectResponseError': 'greeting',
+    'SMTPHeloError': 'ehlo',
+    'SMTPAuthenticationError': 'auth',
+    'SMTPSenderRefused': 'mail',
+    'SMTPRecipientRefused': 'rcpt',
+    'SMTPRecipientsRefused': 'rcpt',
+    'SMTPDataError': 'data',
+}
+
+# Texts aiosmtplib raises without a server reply.
+_MESSAGE_RULES: tuple[tuple[re.Pattern[str], Cause], ...] = (
+    (re.compile(r'STARTTLS extension not supported', re.IGNORECASE), Cause.STARTTLS_UNAVAILABLE),
+    (re.compile(r'AUTH extension not supported|No suitable authentication', re.IGNORECASE), Cause.AUTH_UNAVAILABLE),
+    (re.compile(r'ready message|waiting for server ready', re.IGNORECASE), Cause.NO_GREETING),
+)
+
+# OpenSSL verify codes (X509_V_ERR_*) -> cause.
+_CERT_VERIFY_CODES = {
+    9: Cause.CERT_EXPIRED,  # not yet valid
+    10: Cause.CERT_EXPIRED,
+    18: Cause.CERT_SELF_SIGNED,
+    19: Cause.CERT_SELF_SIGNED,
+    20: Cause.CERT_UNTRUSTED,
+    21: Cause.CERT_UNTRUSTED,
+    62: Cause.CERT_HOSTNAME_MISMATCH,
+    64: Cause.CERT_HOSTNAME_MISMATCH,
+}
+
+_UNREACHABLE_ERRNOS = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL, errno.ENETDOWN})
+_DISCONNECT_ERRNOS = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED})
+_TLS_MISMATCH_REASONS = frozenset({'WRONG_VERSION_NUMBER', 'UNKNOWN_PROTOCOL', 'HTTP_REQUEST', 'RECORD_LAYER_FAILURE'})
+
+
+def classify_smtp_error(exc: BaseException, step: str) -> Cause:
+    """Map an aiosmtplib, OSError, ssl or timeout exception raised during `step` to its cause."""
+    step = _STEP_OF_SMTP_ERROR.get(type(exc).__name__, step)
+    code, text = smtp_reply(exc)
+    if code is not None:
+        return classify_reply(code, text, step)
+    for pattern, cause in _MESSAGE_RULES:
+        if pattern.search(str(exc)):
+            return cause
+    root = _root_cause(exc)
+    return _classify_os_error(root, step) or _classify_os_error(exc, step) or Cause.SERVER_DISCONNECTED
+
+
+def _classify_os_error(exc: BaseException, step: str) -> Cause | None:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return _CERT_VERIFY_CODES.get(exc.verify_code, Cause.CERT_UNTRUSTED)
+    if isinstance(exc, ssl.SSLError):
+        return Cause.TLS_MODE_MISMATCH if exc.reason in _TLS_MISMATCH_REASONS else Cause.TLS_HANDSHAKE_FAILED
+    if isinstance(exc, socket.gaierror):
+        return Cause.DNS_NOT_FOUND if exc.errno in (socket.EAI_NONAME, socket.EAI_NODATA) else Cause.DNS_FAILED
+    if isinstance(exc, TimeoutError):
+        return {'connect': Cause.CONNECTION_TIMEOUT, 'greeting': Cause.NO_GREETING}.get(step, Cause.TIMEOUT)
+    if isinstance(exc, ConnectionRefusedError):
+        return Cause.CONNECTION_REFUSED
+    if isinstance(exc, OSError) and exc.errno in _UNREACHABLE_ERRNOS:
+        return Cause.NETWORK_UNREACHABLE
+    if isinstance(exc, ConnectionError | EOFError) or (isinstance(exc, OSError) and exc.errno in _DISCONNECT_ERRNOS):
+        return Cause.SERVER_DISCONNECTED
+    return None
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    seen: set[int] = set()
+    while (nxt := exc.__cause__ or exc.__context__) is not None and id(nxt) not in seen:
+        seen.add(id(exc))
+        exc = nxt
+    return exc
+
+
+def smtp_reply(exc: BaseException) -> tuple[int | None, str]:
+    """The server's reply code and text carried by an aiosmtplib exception (first refused recipient if several)."""
+    recipients = getattr(exc, 'recipients', None)
+    if isinstance(recipients, list) and recipients:
+        exc = recipients[0]
+    code = getattr(exc, 'code', None)
+    if isinstance(code, int) and 100 <= code <= 599:
+        return code, str(getattr(exc, 'message', '') or '')
+    return None, ''
+
+
+_TRANSIENT_CAUSES = frozenset(
+    {
+        Cause.DNS_FAILED,
+        Cause.CONNECTION_REFUSED,
+        Cause.CONNECTION_TIMEOUT,
+        Cause.NETWORK_UNREACHABLE,
+        Cause.NO_GREETING,
+        Cause.AUTH_RATE_LIMITED,
+        Cause.SERVER_DISCONNECTED,
+        Cause.TIMEOUT,
+        Cause.HTTP_FAILED,
+    }
+)
+
+
+# HTTP statuses that mean 'later' rather than 'never'.
+_TRANSIENT_HTTP_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+def is_transient(cause: Cause, reply_code: int | None = None) -> bool:
+    """Worth retrying later: a 4xx reply, a timeout or a connection problem. 5xx SMTP replies are permanent."""
+    if reply_code is None or not 400 <= reply_code < 600:
+        return cause in _TRANSIENT_CAUSES
+    if cause in (Cause.HTTP_FAILED, Cause.HTTP_REJECTED):
+        return reply_code in _TRANSIENT_HTTP_STATUSES
+    return reply_code < 500

@@ -1,0 +1,179 @@
+"""`python main.py check`: the settings test in the terminal, as lines for people or JSON lines for scripts."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import json
+import os
+import sys
+from dataclasses import replace
+from typing import Any, TextIO
+
+from core.causes import Cause, explain
+from core.diagnostics import STEP_TITLES, Status, StepEvent, Timeouts, Verdict, run_checks
+from core.settings import SECURITY_LABELS, EmailSettings, Protocol, Security
+
+PASSWORD_ENV = 'MAILROOM_PASSWORD'
+EXIT_PASS, EXIT_FAIL, EXIT_INVALID = 0, 1, 2
+ICONS = {Status.OK: '✓', Status.WARN: '⚠', Status.FAIL: '✗', Status.SKIPPED: '–', Status.RUNNING: '…'}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        'Test the saved email settings (same --data-dir as the app). Each flag overrides one saved field. '
+        f'The password comes from the {PASSWORD_ENV} environment variable, the saved settings, or a prompt.'
+    )
+    parser.add_argument('--protocol', choices=[p.value for p in Protocol], help='smtp or http')
+    parser.add_argument('--host', dest='smtp_host', metavar='HOST', help='SMTP server, e.g. smtp.gmail.com')
+    parser.add_argument('--port', dest='smtp_port', metavar='PORT', type=int, help='SMTP port: 465, 587 or 25')
+    parser.add_argument('--security', choices=[s.value for s in Security], help='auto, ssl, starttls or none')
+    parser.add_argument('--username', help='the name you sign in with (often your email address)')
+    parser.add_argument('--email', help='the sender address, when the username is not one')
+    parser.add_argument('--to', help='send the test email here (default: your own address)')
+    parser.add_argument('--no-verify-tls', action='store_true', help='do not verify the TLS certificate')
+    parser.add_argument('--http-server', help='address of the HTTP email service (protocol http)')
+    parser.add_argument('--reply-to', help='reply-to address (protocol http)')
+    parser.add_argument('--no-send', action='store_true', help='check everything but send nothing (stops after RCPT)')
+    parser.add_argument('--timeout', type=float, metavar='SECONDS', help='time limit per step (default: per step)')
+    parser.add_argument('--json', action='store_true', help='one JSON object per event per line, then the verdict')
+    parser.add_argument('-v', '--verbose', action='store_true', help='show each step’s details and the transcript')
+
+
+def run(args: argparse.Namespace, stored: EmailSettings | None) -> int:
+    """Exit 0 when the test passes, 1 when it fails, 2 when the settings are invalid."""
+    settings = settings_from_args(args, stored)
+    if settings.protocol is Protocol.SMTP and not settings.password:
+        settings = replace(settings, password=_prompt_password())
+    timeouts = Timeouts.uniform(args.timeout) if args.timeout else Timeouts()
+    out = sys.stdout
+    if not args.json:
+        out.write(_headline(settings, send=not args.no_send, to=args.to))
+        out.flush()
+    try:
+        verdict = asyncio.run(_run(settings, args, timeouts, out))
+    except KeyboardInterrupt:
+        _print_cancelled(args.json, out)
+        return EXIT_FAIL
+    if verdict.cause is Cause.INVALID_INPUT:
+        return EXIT_INVALID
+    return EXIT_PASS if verdict.passed else EXIT_FAIL
+
+
+def settings_from_args(args: argparse.Namespace, stored: EmailSettings | None) -> EmailSettings:
+    """The saved settings with each given flag applied; the protocol follows the flags when not named."""
+    settings = stored or EmailSettings()
+    changes: dict[str, Any] = {}
+    for flag, name in (
+        ('smtp_host', 'host'),
+        ('smtp_port', 'port'),
+        ('username', 'username'),
+        ('email', 'email'),
+        ('http_server', 'http_server'),
+        ('reply_to', 'reply_to'),
+    ):
+        value = getattr(args, flag, None)
+        if value is not None:
+            changes[name] = value
+    if args.security:
+        changes['security'] = Security(args.security)
+        changes['allow_plaintext'] = args.security == Security.NONE.value  # chosen explicitly on the command line
+    if args.no_verify_tls:
+        changes['skip_tls_verify'] = True
+    if args.protocol:
+        changes['protocol'] = Protocol(args.protocol)
+    elif args.http_server and not args.smtp_host:
+        changes['protocol'] = Protocol.HTTP
+    elif args.smtp_host and not args.http_server:
+        changes['protocol'] = Protocol.SMTP
+    if args.reply_to and (changes.get('protocol', settings.protocol) is Protocol.SMTP):
+        changes['reply_to_enabled'] = True
+    env_password = os.environ.get(PASSWORD_ENV)
+    if env_password:
+        changes['password'] = env_password
+    return replace(settings, **changes)
+
+
+def _prompt_password() -> str:
+    if not sys.stdin.isatty():
+        return ''
+    try:
+        return getpass.getpass('Password (not shown): ')
+    except (EOFError, KeyboardInterrupt):
+        return ''
+
+
+async def _run(settings: EmailSettings, args: argparse.Namespace, timeouts: Timeouts, out: TextIO) -> Verdict:
+    stream = run_checks(settings, send=not args.no_send, to=args.to, timeouts=timeouts)
+    async with contextlib.aclosing(stream) as events:
+        async for item in events:
+            if args.json:
+                out.write(json.dumps(item.to_json(), ensure_ascii=False) + '\n')
+            elif isinstance(item, StepEvent):
+                out.write(format_event(item, verbose=args.verbose))
+            else:
+                out.write(format_verdict(item, verbose=args.verbose))
+            out.flush()
+            if isinstance(item, Verdict):
+                return item
+    raise RuntimeError('the settings test ended without a verdict')
+
+
+def _headline(settings: EmailSettings, *, send: bool, to: str | None) -> str:
+    if settings.protocol is Protocol.HTTP:
+        target = f'HTTP service {settings.http_server.strip()}'
+    else:
+        security = SECURITY_LABELS[settings.effective_security]
+        target = f'{settings.host.strip()} port {settings.port} ({security}) as {settings.username.strip()}'
+    mode = f'sending a test email to {to or settings.sender_address}' if send else 'checking without sending'
+    return f'Testing {target}, {mode}.\n\n'
+
+
+def format_event(event: StepEvent, *, verbose: bool = False) -> str:
+    """One line per finished step, like the page's list; failures carry the reply and the explanation."""
+    if event.status is Status.RUNNING:
+        return ''
+    elapsed = f'{event.elapsed_ms:.0f} ms' if event.elapsed_ms is not None else ''
+    lines = [f'  {ICONS[event.status]} {event.title:<22} {event.message} {elapsed}'.rstrip()]
+    if verbose:
+        lines += [f'        {key}: {value}' for key, value in event.details.items()]
+    if event.status is Status.FAIL:
+        if not verbose:
+            lines += [f'        {key}: {value}' for key, value in event.details.items() if 'fail' in value]
+        if event.reply:
+            lines.append(f'        Server reply: {event.reply}')
+    return '\n'.join(lines) + '\n'
+
+
+def format_verdict(verdict: Verdict, *, verbose: bool = False) -> str:
+    lines = ['']
+    if verdict.passed:
+        lines.append(f'PASS  {verdict.message}')
+        lines += [f'      ⚠ {warning}' for warning in verdict.warnings]
+    else:
+        where = STEP_TITLES[verdict.step] if verdict.step else 'Test'
+        lines.append(f'FAIL  at {where} ({verdict.cause.value if verdict.cause else "error"})')
+        if verdict.explanation:
+            lines += [
+                f'      What happened: {verdict.explanation.what}',
+                f'      Why: {verdict.explanation.why}',
+                f'      What to do: {verdict.explanation.fix}',
+            ]
+        else:
+            lines.append(f'      {verdict.message}')
+    timings = ', '.join(f'{step.value} {ms:.0f} ms' for step, ms in verdict.timings)
+    lines.append(f'      Total {verdict.total_ms:.0f} ms ({timings})')
+    if verbose:
+        lines += ['', 'Transcript:', verdict.transcript_text().rstrip()]
+    return '\n'.join(lines) + '\n'
+
+
+def _print_cancelled(as_json: bool, out: TextIO) -> None:
+    explanation = explain(Cause.CANCELLED)
+    if as_json:
+        out.write(json.dumps({'verdict': 'fail', 'step': None, 'cause': Cause.CANCELLED.value}) + '\n')
+    else:
+        out.write(f'\nFAIL  {explanation.what}\n')
+    out.flush()

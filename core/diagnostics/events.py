@@ -1,0 +1,129 @@
+"""The settings test as data: StepEvents while it runs, one Verdict at the end. The UI and the CLI only render these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from core.causes import Cause, Explanation
+from core.diagnostics.transcript import TranscriptLine, render_transcript
+
+
+class Step(StrEnum):
+    INPUT = 'input'
+    DNS = 'dns'
+    CONNECT = 'connect'
+    GREETING = 'greeting'
+    EHLO = 'ehlo'
+    TLS = 'tls'
+    AUTH = 'auth'
+    MAIL = 'mail'
+    RCPT = 'rcpt'
+    DATA = 'data'
+    QUIT = 'quit'
+    HTTP = 'http'
+
+
+STEP_TITLES: dict[Step, str] = {
+    Step.INPUT: 'Settings',
+    Step.DNS: 'Server name lookup',
+    Step.CONNECT: 'Connection',
+    Step.GREETING: 'Server greeting',
+    Step.EHLO: 'Introduction (EHLO)',
+    Step.TLS: 'Encryption (TLS)',
+    Step.AUTH: 'Sign-in',
+    Step.MAIL: 'Sender',
+    Step.RCPT: 'Recipient',
+    Step.DATA: 'Message',
+    Step.QUIT: 'Goodbye',
+    Step.HTTP: 'HTTP request',
+}
+
+
+class Status(StrEnum):
+    RUNNING = 'running'
+    OK = 'ok'
+    WARN = 'warn'
+    FAIL = 'fail'
+    SKIPPED = 'skipped'
+
+
+@dataclass(frozen=True)
+class StepEvent:
+    """One step started (status running) or finished. `seq` pairs a finish with its start (EHLO can run twice)."""
+
+    seq: int
+    step: Step
+    status: Status
+    message: str
+    elapsed_ms: float | None = None
+    details: dict[str, str] = field(default_factory=dict)
+    cause: Cause | None = None
+    explanation: Explanation | None = None
+    reply: str = ''
+    transcript: tuple[TranscriptLine, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return STEP_TITLES[self.step]
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            'step': self.step.value,
+            'status': self.status.value,
+            'message': self.message,
+            'cause': self.cause.value if self.cause else None,
+            'elapsed_ms': round(self.elapsed_ms, 1) if self.elapsed_ms is not None else None,
+            'details': dict(self.details),
+        }
+        if self.reply:
+            data['reply'] = self.reply
+        if self.explanation:
+            data['explanation'] = _explanation_json(self.explanation)
+        return data
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The end of a test: pass or fail, the first failing step and why, and the time spent per step."""
+
+    passed: bool
+    message: str
+    step: Step | None = None
+    cause: Cause | None = None
+    explanation: Explanation | None = None
+    reply: str = ''
+    timings: tuple[tuple[Step, float], ...] = ()
+    total_ms: float = 0.0
+    warnings: tuple[str, ...] = ()
+    transcript: tuple[TranscriptLine, ...] = ()
+    sent: bool = False
+
+    @property
+    def verdict(self) -> str:
+        return 'pass' if self.passed else 'fail'
+
+    def transcript_text(self) -> str:
+        return render_transcript(self.transcript)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            'verdict': self.verdict,
+            'step': self.step.value if self.step else None,
+            'cause': self.cause.value if self.cause else None,
+            'message': self.message,
+            'sent': self.sent,
+            'total_ms': round(self.total_ms, 1),
+            'timings': {step.value: round(ms, 1) for step, ms in self.timings},
+            'warnings': list(self.warnings),
+        }
+        if self.reply:
+            data['reply'] = self.reply
+        if self.explanation:
+            data['explanation'] = _explanation_json(self.explanation)
+        return data
+
+
+def _explanation_json(explanation: Explanation) -> dict[str, str]:
+    return {'what': explanation.what, 'why': explanation.why, 'fix': explanation.fix}

@@ -1,0 +1,127 @@
+"""The dns and connect steps, shared by SMTP and HTTP: every address family tried, each attempt timed."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import ipaddress
+import socket
+import time
+
+from core.causes import Cause
+from core.diagnostics.events import Step
+from core.diagnostics.probe import Probe, StepFailure, StepScope
+
+_NOT_FOUND = frozenset({socket.EAI_NONAME, getattr(socket, 'EAI_NODATA', socket.EAI_NONAME)})
+_FAMILIES = ((socket.AF_INET6, 'AAAA (IPv6)'), (socket.AF_INET, 'A (IPv4)'))
+
+
+async def resolve(probe: Probe, host: str, port: int) -> list[str]:
+    """The addresses to try, IPv6 and IPv4 interleaved; IP literals and localhost need no lookup."""
+    if _is_ip(host) or host.lower() == 'localhost':
+        addresses = [host] if _is_ip(host) else ['127.0.0.1', '::1']
+        probe.skipped(Step.DNS, f'{host} needs no lookup.', {'Addresses': ', '.join(addresses)})
+        return addresses
+    async with probe.step(Step.DNS, f'Looking up {host}') as scope:
+        began = time.perf_counter()
+        loop = asyncio.get_running_loop()
+        timeout = probe.budget(probe.timeouts.dns)
+        lookups = [
+            asyncio.wait_for(loop.getaddrinfo(host, port, family=f, type=socket.SOCK_STREAM), timeout)
+            for f, _ in _FAMILIES
+        ]
+        results = await asyncio.gather(*lookups, return_exceptions=True)
+        scope.details['Lookup time'] = f'{(time.perf_counter() - began) * 1000:.0f} ms'
+        found: list[list[str]] = []
+        errors: list[BaseException] = []
+        for (_, label), result in zip(_FAMILIES, results, strict=True):
+            if isinstance(result, BaseException):
+                errors.append(result)
+                scope.details[label] = 'none' if _not_found(result) else f'no answer ({_reason(result)})'
+                found.append([])
+                continue
+            addresses = list(dict.fromkeys(str(info[4][0]) for info in result))
+            scope.details[label] = ', '.join(addresses) or 'none'
+            found.append(addresses)
+        ordered = _interleave(found[0], found[1])
+        if not ordered:
+            if errors and all(_not_found(e) for e in errors):
+                raise StepFailure(Cause.DNS_NOT_FOUND, f'The name {host} does not exist.')
+            raise StepFailure(Cause.DNS_FAILED, f'The name service did not answer for {host}.')
+        probe.transcript.info(f'{host} resolves to {", ".join(ordered)}')
+        scope.ok(f'{host} has {len(ordered)} address{"es" if len(ordered) > 1 else ""}.')
+        return ordered
+
+
+async def open_connection(
+    probe: Probe, scope: StepScope, addresses: list[str], port: int
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, str]:
+    """Try each address with its own timeout; the cause reflects the most telling failure."""
+    outcomes: list[Cause] = []
+    for address in addresses:
+        began = time.perf_counter()
+        probe.transcript.info(f'Trying {address}:{port}...')
+        try:
+            async with asyncio.timeout(probe.budget(probe.timeouts.connect)):
+                reader, writer = await asyncio.open_connection(address, port, limit=1 << 20)
+        except TimeoutError:
+            outcomes.append(Cause.CONNECTION_TIMEOUT)
+            _attempt(probe, scope, address, f'timed out after {_ms(began)}')
+            continue
+        except ConnectionRefusedError:
+            outcomes.append(Cause.CONNECTION_REFUSED)
+            _attempt(probe, scope, address, f'refused ({_ms(began)})')
+            continue
+        except OSError as error:
+            outcomes.append(Cause.NETWORK_UNREACHABLE)
+            _attempt(
+                probe, scope, address, f'unreachable: {error.strerror or errno.errorcode.get(error.errno or 0, "")}'
+            )
+            continue
+        probe.transcript.info(f'Connected to {address}:{port} in {_ms(began)}')
+        scope.details[address] = f'connected in {_ms(began)}'
+        return reader, writer, address
+    raise _connect_failure(outcomes, port)
+
+
+def _connect_failure(outcomes: list[Cause], port: int) -> StepFailure:
+    if Cause.CONNECTION_REFUSED in outcomes:
+        return StepFailure(Cause.CONNECTION_REFUSED, f'Nothing accepts connections on port {port} there.')
+    if Cause.CONNECTION_TIMEOUT in outcomes:
+        hint = 'your network or provider may block port 25 — try 587 or 465' if port == 25 else 'try 587 or 465'
+        return StepFailure(Cause.CONNECTION_TIMEOUT, f'No answer on port {port} (filtered: {hint}).')
+    return StepFailure(Cause.NETWORK_UNREACHABLE, 'This computer has no route to the server.')
+
+
+def _attempt(probe: Probe, scope: StepScope, address: str, outcome: str) -> None:
+    probe.transcript.error(f'{address}: {outcome}')
+    scope.details[address] = outcome
+
+
+def _ms(began: float) -> str:
+    return f'{(time.perf_counter() - began) * 1000:.0f} ms'
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _not_found(error: BaseException) -> bool:
+    return isinstance(error, socket.gaierror) and error.errno in _NOT_FOUND
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, TimeoutError):
+        return 'timed out'
+    return str(error.strerror) if isinstance(error, OSError) and error.strerror else type(error).__name__
+
+
+def _interleave(first: list[str], second: list[str]) -> list[str]:
+    result: list[str] = []
+    for index in range(max(len(first), len(second))):
+        result += first[index : index + 1] + second[index : index + 1]
+    return result

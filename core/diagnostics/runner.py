@@ -1,0 +1,179 @@
+"""run_checks: the settings test as one async iterator of StepEvents ending with a Verdict."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, Callable
+from dataclasses import replace
+from datetime import datetime
+
+from core.causes import Cause
+from core.diagnostics.events import Step, StepEvent, Verdict
+from core.diagnostics.http_checks import HttpCheck
+from core.diagnostics.probe import Probe, RunStopped, StepFailure, StepScope, Timeouts
+from core.diagnostics.smtp_checks import SmtpCheck
+from core.diagnostics.transcript import Transcript
+from core.message import MessageError, OutgoingMessage, build_mime, message_from_settings, validate_message
+from core.providers import inbound_mx_advice, is_well_known_host
+from core.settings import SECURITY_LABELS, EmailSettings, Protocol, Security, email_error, url_warning, validate
+
+FIELD_LABELS = {
+    'http_server': 'HTTP server',
+    'reply_to': 'Reply-to email',
+    'host': 'SMTP server',
+    'port': 'Port',
+    'username': 'Username',
+    'email': 'Email address',
+    'password': 'Password',
+    'security': 'Security',
+    'bcc': 'Copy (BCC) address',
+    'to': 'Test recipient',
+}
+
+
+async def run_checks(
+    settings: EmailSettings,
+    *,
+    send: bool = True,
+    to: str | None = None,
+    business_name: str = 'Mailroom',
+    timeouts: Timeouts | None = None,
+) -> AsyncGenerator[StepEvent | Verdict, None]:
+    """Run the test and yield each event as it happens; closing the iterator cancels the test at once.
+
+    Use it as `async with contextlib.aclosing(run_checks(...)) as events: async for event in events: ...`.
+    """
+    queue: asyncio.Queue[StepEvent | Verdict] = asyncio.Queue()
+    task = asyncio.create_task(_produce(queue.put_nowait, settings, send, to, business_name, timeouts or Timeouts()))
+    try:
+        while True:
+            item = await queue.get()
+            yield item
+            if isinstance(item, Verdict):
+                return
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _produce(
+    emit: Callable[[StepEvent | Verdict], None],
+    settings: EmailSettings,
+    send: bool,
+    to: str | None,
+    business_name: str,
+    timeouts: Timeouts,
+) -> None:
+    host = settings.http_server if settings.protocol is Protocol.HTTP else settings.host
+    transcript = Transcript(secrets=(settings.password,) if settings.password else ())
+    probe = Probe(emit, transcript, timeouts, host=host.strip())
+    recipient = (to or '').strip() or settings.sender_address
+    transcript.info(f'Mailroom settings test, {datetime.now().astimezone():%Y-%m-%d %H:%M:%S %Z}')
+    success = ''
+    try:
+        message = await _check_input(probe, settings, recipient, business_name)
+        if settings.protocol is Protocol.HTTP:
+            await HttpCheck(probe, settings, message).run(send=send)
+            success = (
+                f'Your email settings work: the HTTP email service accepted the test email for {recipient}.'
+                if send
+                else 'The HTTP email service is reachable. Nothing was sent.'
+            )
+        else:
+            await SmtpCheck(probe, settings, build_mime(message).as_bytes(), recipient).run(send=send)
+            success = (
+                f'Your email settings work: {settings.host.strip()} accepted the test email for {recipient}.'
+                if send
+                else f'Your email settings work: {settings.host.strip()} accepted the sign-in, the sender and the '
+                'recipient. Nothing was sent.'
+            )
+    except RunStopped:
+        pass
+    except Exception as error:  # a defect must still end the run with a verdict, never hang the page
+        transcript.error(f'internal error: {type(error).__name__}')
+        emit(replace(probe.verdict(''), passed=False, message=f'Internal error ({type(error).__name__}).'))
+        return
+    emit(probe.verdict(success))
+
+
+async def _check_input(probe: Probe, settings: EmailSettings, recipient: str, business_name: str) -> OutgoingMessage:
+    async with probe.step(Step.INPUT, 'Checking the settings') as scope:
+        errors = validate(settings)
+        if not errors and (problem := email_error(recipient)):
+            errors['to'] = problem
+        message: OutgoingMessage | None = None
+        if not errors:
+            try:
+                message = validate_message(_test_message(settings, recipient, business_name))
+            except MessageError as error:
+                errors[error.field] = error.problem
+        if errors or message is None:
+            scope.details.update({FIELD_LABELS.get(k, k): v for k, v in errors.items()})
+            first = next(iter(errors.items()), ('', 'the test message could not be built'))
+            raise StepFailure(Cause.INVALID_INPUT, f'{FIELD_LABELS.get(first[0], first[0])}: {first[1]}')
+        _describe_settings(scope, settings, recipient)
+        warnings = contradictions(settings)
+        if warnings:
+            scope.details['Warnings'] = ' '.join(warnings)
+            scope.warn(' '.join(warnings))
+        else:
+            scope.ok('The settings are complete.')
+        return message
+
+
+def _describe_settings(scope: StepScope, settings: EmailSettings, recipient: str) -> None:
+    if settings.protocol is Protocol.HTTP:
+        scope.details.update({'Protocol': 'HTTP', 'HTTP server': settings.http_server.strip()})
+    else:
+        scope.details.update(
+            {
+                'Protocol': 'SMTP',
+                'SMTP server': settings.host.strip(),
+                'Port': str(settings.port),
+                'Security': SECURITY_LABELS[settings.effective_security],
+                'Username': settings.username.strip(),
+            }
+        )
+    scope.details['Sender'] = settings.sender_address
+    scope.details['Test recipient'] = recipient
+    scope.details['Certificate verification'] = 'off' if settings.skip_tls_verify else 'on'
+
+
+def contradictions(settings: EmailSettings) -> list[str]:
+    """Choices that contradict each other or the server's known role; the test still runs and shows the effect."""
+    if settings.protocol is Protocol.HTTP:
+        return [w for w in (url_warning(settings.http_server),) if w]
+    found: list[str] = []
+    security, port = settings.effective_security, settings.port
+    if port == 465 and security is Security.STARTTLS:
+        found.append('Port 465 expects SSL/TLS from the first byte, but STARTTLS is chosen.')
+    if port in (587, 25) and security is Security.SSL:
+        found.append(f'Port {port} normally starts in plain text and switches with STARTTLS, but SSL/TLS is chosen.')
+    if security is Security.NONE and settings.password:
+        found.append('Security is None: your password will cross the network unencrypted.')
+    if advice := inbound_mx_advice(settings.host.strip()):
+        found.append(advice)
+    if settings.skip_tls_verify and is_well_known_host(settings.host.strip()):
+        found.append('“Do not verify TLS certificate” is ticked for a well-known provider: untick it.')
+    return found
+
+
+def _test_message(settings: EmailSettings, recipient: str, business_name: str) -> OutgoingMessage:
+    where = (
+        settings.http_server.strip()
+        if settings.protocol is Protocol.HTTP
+        else f'{settings.host.strip()}:{settings.port}'
+    )
+    return message_from_settings(
+        replace(settings, bcc_enabled=False),
+        business_name=business_name or 'Mailroom',
+        to=[recipient],
+        subject=f'Test email from {business_name or "Mailroom"}',
+        text_body=(
+            f'This is a test email sent by Mailroom on {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} to check the '
+            f'email settings ({where}).\n\nIf you can read this, emails to your customers and suppliers will go out '
+            'the same way. No reply is needed.'
+        ),
+    )

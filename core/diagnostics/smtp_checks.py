@@ -1,0 +1,431 @@
+"""The SMTP steps, one method each, in the order a mail program goes through them."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import hmac
+import ipaddress
+import re
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+
+from core.causes import Cause, classify_reply
+from core.diagnostics.events import Step
+from core.diagnostics.net import open_connection, resolve
+from core.diagnostics.probe import Probe, StepFailure
+from core.diagnostics.smtp_wire import Reply, SmtpWire
+from core.diagnostics.tls_check import tls_handshake
+from core.diagnostics.transcript import REDACTED, Transcript
+from core.settings import EmailSettings, Security, host_error
+
+_QUEUE_ID = re.compile(r'(?:queued as|id=|<)\s*([A-Za-z0-9._@-]+)|\b([0-9A-F]{8,})\b', re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    server_name: str
+    keywords: dict[str, str]  # EHLO keyword -> its parameters
+
+    @classmethod
+    def parse(cls, reply: Reply) -> Capabilities:
+        keywords: dict[str, str] = {}
+        for line in reply.lines[1:]:
+            word, _, params = line.strip().partition(' ')
+            keywords[word.upper()] = params.strip()
+        return cls(reply.lines[0].split(' ', 1)[0] if reply.lines else '', keywords)
+
+    @property
+    def auth_mechanisms(self) -> tuple[str, ...]:
+        return tuple(self.keywords.get('AUTH', '').upper().split()) if 'AUTH' in self.keywords else ()
+
+    @property
+    def size_limit(self) -> int | None:
+        value = self.keywords.get('SIZE', '')
+        return int(value) if value.isdigit() and int(value) > 0 else None
+
+    def has(self, keyword: str) -> bool:
+        return keyword in self.keywords
+
+    def details(self, *, encrypted: bool, starttls_expected: bool) -> dict[str, str]:
+        size = self.size_limit
+        auth = ' '.join(self.auth_mechanisms)
+        if not auth:
+            auth = 'not offered' + (
+                ' yet (normal before encryption starts)' if not encrypted and starttls_expected else ''
+            )
+        return {
+            'Server name': self.server_name,
+            'Size limit': f'{size / 1_048_576:.1f} MB' if size else 'not announced',
+            'STARTTLS': 'offered' if self.has('STARTTLS') else 'not offered',
+            'Sign-in methods (AUTH)': auth,
+            '8BITMIME': _yes(self.has('8BITMIME')),
+            'SMTPUTF8': _yes(self.has('SMTPUTF8')),
+            'PIPELINING': _yes(self.has('PIPELINING')),
+        }
+
+
+def _yes(flag: bool) -> str:
+    return 'yes' if flag else 'no'
+
+
+class SmtpCheck:
+    """One SMTP session of the settings test; each public coroutine is one step."""
+
+    def __init__(self, probe: Probe, settings: EmailSettings, message: bytes, recipient: str) -> None:
+        self.probe = probe
+        self.settings = settings
+        self.message = message
+        self.local_name: asyncio.Task[str] | None = None
+        self.recipient = recipient
+        self.host = settings.host.strip().strip('[]')
+        self.port = settings.port
+        self.security = settings.effective_security
+        self.verify = not settings.skip_tls_verify
+        self.wire: SmtpWire | None = None
+        self.address = ''
+        self.capabilities = Capabilities('', {})
+
+    @property
+    def t(self) -> Transcript:
+        return self.probe.transcript
+
+    def _wire(self) -> SmtpWire:
+        if self.wire is None:
+            raise StepFailure(Cause.SERVER_DISCONNECTED, 'There is no connection.')
+        return self.wire
+
+    async def run(self, *, send: bool) -> None:
+        # The FQDN takes a reverse DNS lookup that blocks: it runs in a thread while the first steps wait.
+        self.local_name = fqdn = asyncio.create_task(asyncio.to_thread(socket.getfqdn))
+        try:
+            addresses = await resolve(self.probe, self.host, self.port)
+            await self.connect(addresses)
+            if self.security is Security.SSL:
+                await self.implicit_tls()
+            await self.greeting()
+            await self.ehlo()
+            if self.security is Security.STARTTLS:
+                await self.starttls()
+                await self.ehlo(again=True)
+            elif self.security is Security.NONE:
+                offered = ' The server offers STARTTLS: choose it.' if self.capabilities.has('STARTTLS') else ''
+                self.probe.skipped(Step.TLS, f'No encryption: you chose security None.{offered}')
+            await self.auth()
+            await self.mail()
+            await self.rcpt()
+            if send:
+                await self.data()
+            else:
+                await self.reset()
+            await self.quit()
+        finally:
+            fqdn.cancel()
+            if self.wire is not None:
+                self.wire.close()
+
+    async def connect(self, addresses: list[str]) -> None:
+        async with self.probe.step(Step.CONNECT, f'Connecting to port {self.port}') as scope:
+            reader, writer, address = await open_connection(self.probe, scope, addresses, self.port)
+            self.wire, self.address = SmtpWire(reader, writer, self.t), address
+            scope.ok(f'Connected to {_show(address)} port {self.port}.')
+
+    async def implicit_tls(self) -> None:
+        async with self.probe.step(Step.TLS, 'Starting SSL/TLS (encrypted from the first byte)') as scope:
+            wire = self._wire()
+            scope.details['Mode'] = 'SSL/TLS from the start (implicit TLS)'
+
+            async def handshake(context: ssl.SSLContext) -> ssl.SSLObject:
+                await wire.start_tls(context, self._sni(), self.probe.budget(self.probe.timeouts.tls))
+                return _ssl_object(wire)
+
+            await tls_handshake(scope, host=self.host, verify=self.verify, handshake=handshake, refetch=self._refetch)
+
+    async def greeting(self) -> None:
+        async with self.probe.step(Step.GREETING, 'Waiting for the server to say hello') as scope:
+            wire = self._wire()
+            began = time.perf_counter()
+            try:
+                reply = await wire.read_reply(self.probe.budget(self.probe.timeouts.greeting))
+            except TimeoutError:
+                if not wire.encrypted and await self._speaks_tls():
+                    raise StepFailure(
+                        Cause.TLS_MODE_MISMATCH,
+                        'No greeting, but the port answered a TLS handshake: this port expects SSL/TLS from the '
+                        'start. Choose SSL/TLS (usually port 465).',
+                    ) from None
+                raise
+            scope.details['Banner'] = reply.one_line
+            scope.details['Delay'] = f'{(time.perf_counter() - began) * 1000:.0f} ms'
+            if reply.code != 220:
+                cause = classify_reply(reply.code, reply.text, 'greeting')
+                raise StepFailure(cause, f'The server greeted with a refusal ({reply.code}).', reply=reply.one_line)
+            scope.ok(f'The server said hello: {reply.one_line[:80]}')
+
+    async def ehlo(self, *, again: bool = False) -> None:
+        title = 'Introducing ourselves again over the encrypted connection' if again else 'Introducing ourselves'
+        async with self.probe.step(Step.EHLO, title) as scope:
+            wire = self._wire()
+            name = await self._ehlo_name(wire)
+            scope.details['EHLO name used'] = name
+            reply = await wire.command(f'EHLO {name}', self.probe.budget(self.probe.timeouts.command))
+            if reply.code != 250:
+                cause = classify_reply(reply.code, reply.text, 'ehlo')
+                raise StepFailure(cause, f'The server refused EHLO ({reply.code}).', reply=reply.one_line)
+            before, self.capabilities = self.capabilities, Capabilities.parse(reply)
+            scope.details.update(
+                self.capabilities.details(
+                    encrypted=wire.encrypted, starttls_expected=self.security is Security.STARTTLS
+                )
+            )
+            if again:
+                changes = scope.details['Changed after TLS'] = _changes(before, self.capabilities)
+                scope.ok(f'Again over the encrypted connection: {changes}.')
+            else:
+                offered = ', '.join(k for k in ('STARTTLS', 'AUTH', 'SIZE') if self.capabilities.has(k)) or 'nothing'
+                scope.ok(f'{self.capabilities.server_name or "The server"} offers {offered}.')
+
+    async def starttls(self) -> None:
+        async with self.probe.step(Step.TLS, 'Switching on encryption (STARTTLS)') as scope:
+            wire = self._wire()
+            scope.details['Mode'] = 'STARTTLS (plain connection upgraded to TLS)'
+            if not self.capabilities.has('STARTTLS'):
+                raise StepFailure(
+                    Cause.STARTTLS_UNAVAILABLE,
+                    f'The server did not offer STARTTLS on port {self.port}. Mailroom stopped before signing in, '
+                    'so your password was not sent (a missing STARTTLS can be a downgrade attack).',
+                )
+            reply = await wire.command('STARTTLS', self.probe.budget(self.probe.timeouts.command))
+            if reply.code != 220:
+                cause = classify_reply(reply.code, reply.text, 'tls')
+                raise StepFailure(cause, f'The server refused STARTTLS ({reply.code}).', reply=reply.one_line)
+
+            async def handshake(context: ssl.SSLContext) -> ssl.SSLObject:
+                await wire.start_tls(context, self._sni(), self.probe.budget(self.probe.timeouts.tls))
+                return _ssl_object(wire)
+
+            await tls_handshake(
+                scope, host=self.host, verify=self.verify, handshake=handshake, refetch=self._refetch, starttls=True
+            )
+
+    async def auth(self) -> None:
+        async with self.probe.step(Step.AUTH, 'Signing in') as scope:
+            wire = self._wire()
+            offered = self.capabilities.auth_mechanisms
+            scope.details['Offered'] = ' '.join(offered) or 'nothing'
+            mechanism = choose_mechanism(offered)
+            if mechanism is None:
+                cause = Cause.AUTH_UNAVAILABLE
+                raise StepFailure(cause, 'The server offers no sign-in method Mailroom can use (PLAIN, LOGIN).')
+            if not wire.encrypted and self.security is not Security.NONE:
+                raise StepFailure(Cause.AUTH_REQUIRES_TLS, 'Refusing to send the password over a plain connection.')
+            scope.details['Method used'] = mechanism
+            scope.details['Username'] = self.settings.username.strip()
+            reply = await self._authenticate(wire, mechanism)
+            if reply.code != 235:
+                cause = classify_reply(reply.code, reply.text, 'auth')
+                raise StepFailure(cause, f'The server refused the sign-in ({reply.code}).', reply=reply.one_line)
+            if not wire.encrypted:
+                scope.warn('Signed in, but your password crossed the network unencrypted.')
+            else:
+                scope.ok(f'Signed in as {self.settings.username.strip()}.')
+
+    async def _authenticate(self, wire: SmtpWire, mechanism: str) -> Reply:
+        """Exactly one attempt: a retry loop can lock the account."""
+        timeout = self.probe.budget(self.probe.timeouts.command)
+        user, password = self.settings.username.strip(), self.settings.password
+        if mechanism == 'PLAIN':
+            token = _b64(f'\0{user}\0{password}')
+            return await wire.command(f'AUTH PLAIN {token}', timeout, shown=f'AUTH PLAIN {REDACTED}')
+        if mechanism == 'LOGIN':
+            reply = await wire.command('AUTH LOGIN', timeout)
+            if reply.code == 334:
+                reply = await wire.command(_b64(user), timeout, shown=REDACTED)
+            if reply.code == 334:
+                reply = await wire.command(_b64(password), timeout, shown=REDACTED)
+            return reply
+        reply = await wire.command('AUTH CRAM-MD5', timeout)
+        if reply.code != 334:
+            return reply
+        challenge = base64.b64decode(reply.lines[0].strip() or b'')
+        digest = hmac.new(password.encode(), challenge, hashlib.md5).hexdigest()
+        return await wire.command(_b64(f'{user} {digest}'), timeout, shown=REDACTED)
+
+    async def mail(self) -> None:
+        async with self.probe.step(Step.MAIL, 'Giving the sender address') as scope:
+            wire = self._wire()
+            sender = self.settings.sender_address
+            size, limit = len(self.message), self.capabilities.size_limit
+            scope.details['Sender'] = sender
+            scope.details['Test message size'] = f'{size:,} bytes'
+            if limit:
+                scope.details['Size limit'] = f'{limit:,} bytes ({limit / 1_048_576:.1f} MB)'
+                if size > limit:
+                    raise StepFailure(
+                        Cause.MESSAGE_TOO_LARGE,
+                        f'The message ({size:,} bytes) is larger than the server accepts ({limit:,} bytes).',
+                    )
+            extra = f' SIZE={size}' if limit else ''
+            reply = await wire.command(f'MAIL FROM:<{sender}>{extra}', self.probe.budget(self.probe.timeouts.command))
+            if reply.code != 250:
+                cause = classify_reply(reply.code, reply.text, 'mail')
+                raise StepFailure(
+                    cause, f'The server refused the sender {sender} ({reply.code}).', reply=reply.one_line
+                )
+            scope.ok(f'Sender {sender} accepted.')
+
+    async def rcpt(self) -> None:
+        async with self.probe.step(Step.RCPT, 'Giving the recipient address') as scope:
+            wire = self._wire()
+            scope.details['Recipient'] = self.recipient
+            reply = await wire.command(f'RCPT TO:<{self.recipient}>', self.probe.budget(self.probe.timeouts.command))
+            if reply.code not in (250, 251):
+                cause = classify_reply(reply.code, reply.text, 'rcpt')
+                raise StepFailure(
+                    cause, f'The server refused the recipient {self.recipient} ({reply.code}).', reply=reply.one_line
+                )
+            scope.ok(f'Recipient {self.recipient} accepted.')
+
+    async def data(self) -> None:
+        async with self.probe.step(Step.DATA, 'Sending the test message') as scope:
+            wire = self._wire()
+            reply = await wire.command('DATA', self.probe.budget(self.probe.timeouts.command))
+            if reply.code != 354:
+                cause = classify_reply(reply.code, reply.text, 'data')
+                raise StepFailure(
+                    cause, f'The server refused to take the message ({reply.code}).', reply=reply.one_line
+                )
+            reply = await wire.send_data(self.message, self.probe.budget(self.probe.timeouts.data))
+            scope.details['Final reply'] = reply.one_line
+            if reply.code != 250:
+                cause = classify_reply(reply.code, reply.text, 'data')
+                raise StepFailure(cause, f'The server refused the message ({reply.code}).', reply=reply.one_line)
+            self.probe.sent = True
+            queue_id = find_queue_id(reply.text)
+            if queue_id:
+                scope.details['Queue id'] = queue_id
+            scope.ok(f'The server accepted the test message{f" (queue id {queue_id})" if queue_id else ""}.')
+
+    async def reset(self) -> None:
+        async with self.probe.step(Step.DATA, 'Not sending (check without sending)') as scope:
+            reply = await self._wire().command('RSET', self.probe.budget(self.probe.timeouts.command))
+            scope.details['RSET reply'] = reply.one_line
+            scope.skip('Nothing sent: stopped after the recipient with RSET, as asked.')
+
+    async def quit(self) -> None:
+        async with self.probe.step(Step.QUIT, 'Saying goodbye') as scope:
+            try:
+                reply = await self._wire().command('QUIT', self.probe.budget(min(self.probe.timeouts.command, 5.0)))
+            except (TimeoutError, OSError, EOFError):
+                scope.warn('The server did not answer QUIT; this does not affect sending.')
+                return
+            scope.details['Reply'] = reply.one_line
+            scope.ok('Goodbye.')
+
+    async def _ehlo_name(self, wire: SmtpWire) -> str:
+        """The FQDN looked up in the background; a lookup slower than a second is not worth waiting for."""
+        fqdn = ''
+        if self.local_name is not None:
+            with contextlib.suppress(TimeoutError, OSError):
+                fqdn = await asyncio.wait_for(asyncio.shield(self.local_name), 1.0)
+        return ehlo_name(wire, fqdn)
+
+    def _sni(self) -> str | None:
+        try:
+            ipaddress.ip_address(self.host)
+        except ValueError:
+            return self.host
+        return None
+
+    async def _speaks_tls(self) -> bool:
+        """A second connection that tries a TLS handshake: did the silent port expect SSL/TLS from the start?"""
+        self.t.info('No greeting: trying a TLS handshake on the same port.')
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        try:
+            timeout = self.probe.budget(self.probe.timeouts.tls_probe)
+            async with asyncio.timeout(timeout):
+                _, writer = await asyncio.open_connection(
+                    self.address, self.port, ssl=context, server_hostname=self._sni()
+                )
+        except (OSError, TimeoutError, ssl.SSLError, StepFailure):
+            self.t.info('The TLS handshake failed too.')
+            return False
+        writer.close()
+        self.t.info('The port answered a TLS handshake.')
+        return True
+
+    async def _refetch(self) -> bytes | None:
+        """The certificate, fetched over a second connection without verification, to show what failed."""
+        self.t.info('Second connection without verification, only to show the certificate.')
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        timeout = self.probe.budget(self.probe.timeouts.tls)
+        async with asyncio.timeout(timeout):
+            if self.security is Security.SSL:
+                _, writer = await asyncio.open_connection(
+                    self.address, self.port, ssl=context, server_hostname=self._sni()
+                )
+            else:
+                reader, writer = await asyncio.open_connection(self.address, self.port)
+                wire = SmtpWire(reader, writer, Transcript())
+                await wire.read_reply(timeout)
+                await wire.command(f'EHLO {await self._ehlo_name(wire)}', timeout)
+                await wire.command('STARTTLS', timeout)
+                await wire.start_tls(context, self._sni(), timeout)
+        try:
+            ssl_object = writer.get_extra_info('ssl_object')
+            return ssl_object.getpeercert(binary_form=True) if ssl_object else None
+        finally:
+            writer.close()
+
+
+def choose_mechanism(offered: tuple[str, ...]) -> str | None:
+    """PLAIN, else LOGIN; CRAM-MD5 only when it is all the server offers."""
+    for mechanism in ('PLAIN', 'LOGIN'):
+        if mechanism in offered:
+            return mechanism
+    return 'CRAM-MD5' if offered == ('CRAM-MD5',) else None
+
+
+def ehlo_name(wire: SmtpWire, fqdn: str) -> str:
+    """This computer's FQDN, or an address literal: never a bare `localhost`, which servers may refuse."""
+    if '.' in fqdn and not fqdn.lower().startswith('localhost') and host_error(fqdn) is None:
+        return fqdn
+    sockname = wire.writer.get_extra_info('sockname')
+    ip = str(sockname[0]) if sockname else '127.0.0.1'
+    return f'[IPv6:{ip}]' if ':' in ip else f'[{ip}]'
+
+
+def find_queue_id(text: str) -> str:
+    match = _QUEUE_ID.search(text)
+    return (match.group(1) or match.group(2) or '').strip('<>') if match else ''
+
+
+def _ssl_object(wire: SmtpWire) -> ssl.SSLObject:
+    ssl_object = wire.writer.get_extra_info('ssl_object')
+    if ssl_object is None:
+        raise ssl.SSLError('no TLS session after the handshake')
+    return ssl_object
+
+
+def _changes(before: Capabilities, after: Capabilities) -> str:
+    added = [k for k in after.keywords if k not in before.keywords]
+    removed = [k for k in before.keywords if k not in after.keywords]
+    changed = [k for k in after.keywords if k in before.keywords and after.keywords[k] != before.keywords[k]]
+    parts = [f'now offered: {" ".join(added)}'] if added else []
+    parts += [f'no longer listed: {" ".join(removed)}'] if removed else []
+    parts += [f'changed: {", ".join(f"{k} {after.keywords[k]}" for k in changed)}'] if changed else []
+    return '; '.join(parts) or 'nothing'
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def _show(address: str) -> str:
+    return f'[{address}]' if ':' in address else address
