@@ -1,0 +1,1 @@
+"""Mailroom Relay: a Manager-compatible HTTP email service that delivers through an upstream SMTP server."""

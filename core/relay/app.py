@@ -1,0 +1,266 @@
+"""The relay's ASGI app: check, limit, validate, then deliver through the same SMTP transport the app uses."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import re
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from python_multipart.exceptions import MultipartParseError
+from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import Message
+
+from core.causes import Cause
+from core.http_wire import FILE_FIELD, RELAY_REPLY_TYPE, RelayReply, WireMessage, parse_wire
+from core.message import Attachment, MessageError, OutgoingMessage, validate_message
+from core.relay.config import RelayConfig
+from core.relay.limits import RateLimiter
+from core.relay.pool import SessionPool
+from core.transport import Receipt, SmtpTransport, Transport, TransportError
+
+LOG = logging.getLogger('mailroom.relay')
+FORM_TYPES = ('multipart/form-data', 'application/x-www-form-urlencoded')
+MULTIPART_OVERHEAD = 256_000  # boundaries and part headers on top of the content limit
+MAX_FIELDS = 50
+_ADDRESS_LIKE = re.compile(r'\S*@\S*')
+_NAME_NOISE = re.compile(r'[<>"\\()\[\]]')
+
+
+class Rejected(Exception):
+    """An answer other than success: the status, a short text body for the client, maybe headers."""
+
+    def __init__(self, status: int, text: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(text)
+        self.status = status
+        self.text = text
+        self.headers = headers or {}
+
+
+@dataclass
+class _Outcome:
+    """The facts of one request, for its single log line: never a body, a token or a password."""
+
+    client: str
+    reply_to: str = '-'
+    recipients: int = 0
+    size: int = 0
+    upstream: str = ''
+
+    def line(self, status: int) -> str:
+        return (
+            f'client={self.client} reply_to={self.reply_to} recipients={self.recipients} size={self.size} '
+            f'status={status} upstream={json.dumps(self.upstream, ensure_ascii=False)}'
+        )
+
+
+def display_name(client_name: str, label: str) -> str:
+    """The client's name without anything address-like, then the label: the relay's From can't impersonate."""
+    name = ' '.join(_NAME_NOISE.sub(' ', _ADDRESS_LIKE.sub(' ', client_name)).split())[:64].strip()
+    return f'{name} {label}'.strip() if name else label.removeprefix('via ').strip()
+
+
+class Relay:
+    def __init__(
+        self,
+        config: RelayConfig,
+        transport: Transport,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.config = config
+        self.pool = SessionPool(transport, size=config.upstream_connections)
+        self.sleep = sleep
+        limits = config.limits
+        self.ip_limiter = RateLimiter(capacity=limits.ip_burst, per_second=limits.ip_per_minute / 60, clock=clock)
+        self.reply_to_limiter = RateLimiter(
+            capacity=limits.reply_to_burst, per_second=limits.reply_to_per_hour / 3600, clock=clock
+        )
+
+    async def post(self, request: Request) -> Response:
+        outcome = _Outcome(client=request.client.host if request.client else '-')
+        try:
+            reply = await self._handle(request, outcome)
+            response = Response(reply.to_json(), media_type=RELAY_REPLY_TYPE)
+        except Rejected as rejection:
+            response = PlainTextResponse(rejection.text, status_code=rejection.status, headers=rejection.headers)
+        LOG.info(outcome.line(response.status_code))
+        return response
+
+    async def _handle(self, request: Request, outcome: _Outcome) -> RelayReply:
+        if wait := self.ip_limiter.take(outcome.client):  # before the token check, so guessing tokens is slow too
+            raise Rejected(429, f'Too many requests from {outcome.client}; try again later.', _retry_after(wait))
+        self._authorize(request)
+        wire = await self._parse(request)
+        outcome.reply_to, outcome.recipients, outcome.size = wire.reply_to, wire.recipient_count, wire.size
+        self._check_limits(wire)
+        if wait := self.reply_to_limiter.take(wire.reply_to.lower()):
+            raise Rejected(429, f'Too many messages for reply_to {wire.reply_to}; try again later.', _retry_after(wait))
+        message = self._message(wire)
+        receipt = await self._deliver(message, outcome)
+        outcome.upstream = receipt.server_reply
+        return RelayReply(
+            message_id=receipt.message_id,
+            accepted=receipt.accepted,
+            bcc_delivered=all(address in receipt.accepted for address in message.bcc),
+            upstream_reply=receipt.server_reply,
+        )
+
+    def _message(self, wire: WireMessage) -> OutgoingMessage:
+        """The relay's own From, the client's name as display name only, and everything checked before sending."""
+        message = OutgoingMessage(
+            sender_name=display_name(wire.from_name, self.config.sender_label),
+            sender_address=self.config.sender,
+            to=wire.to,
+            cc=wire.cc,
+            bcc=wire.bcc,
+            reply_to=wire.reply_to,
+            subject=wire.subject,
+            html_body=wire.body,
+            attachments=wire.attachments,
+        )
+        try:
+            return validate_message(message).with_message_id()
+        except MessageError as error:
+            field = FILE_FIELD if error.field == 'attachments' else error.field
+            raise Rejected(400, f'Field {field}: {error.problem}') from None
+
+    def _authorize(self, request: Request) -> None:
+        if not self.config.tokens:
+            return
+        scheme, _, given = request.headers.get('authorization', '').partition(' ')
+        token = given.strip().encode()
+        valid = scheme.lower() == 'bearer' and any(hmac.compare_digest(token, t.encode()) for t in self.config.tokens)
+        if not valid:
+            headers = {'WWW-Authenticate': 'Bearer realm="mailroom-relay"'}
+            raise Rejected(401, 'A valid API token is required (Authorization: Bearer <token>).', headers)
+
+    async def _parse(self, request: Request) -> WireMessage:
+        content_type = request.headers.get('content-type', '').split(';')[0].strip().lower()
+        if content_type not in FORM_TYPES:
+            raise Rejected(415, 'Send the message as multipart/form-data or application/x-www-form-urlencoded.')
+        limit = self.config.limits.max_message_bytes
+        cap = limit + MULTIPART_OVERHEAD
+        declared = request.headers.get('content-length', '')
+        if declared.isdigit() and int(declared) > cap:
+            raise Rejected(413, f'The message is too large: {declared} bytes, at most {limit} bytes.')
+        body = await _read_capped(request, cap)
+        if body is None:
+            raise Rejected(413, f'The message is too large: at most {limit} bytes.')
+        try:
+            form = await Request(request.scope, _replay(body)).form(
+                max_files=self.config.limits.max_attachments, max_fields=MAX_FIELDS, max_part_size=cap
+            )
+        except (HTTPException, MultiPartException, MultipartParseError, ValueError, KeyError) as error:
+            text = getattr(error, 'detail', None) or getattr(error, 'message', None) or str(error)
+            if 'files' in str(text).lower():
+                raise Rejected(400, f'Too many attachments: at most {self.config.limits.max_attachments}.') from None
+            first = str(text).splitlines()[0] if str(text).strip() else type(error).__name__
+            raise Rejected(400, f'Malformed form data: {first.split(".")[0]}.') from None
+        fields: dict[str, list[str]] = {}
+        files: list[Attachment] = []
+        try:
+            for name, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    data = await value.read()
+                    files.append(Attachment(value.filename or 'attachment', value.content_type or '', data))
+                else:
+                    fields.setdefault(name, []).append(value)
+        finally:
+            await form.close()  # uploads are spooled to temporary files
+        try:
+            return parse_wire(fields, [_with_type(a) for a in files])
+        except MessageError as error:
+            raise Rejected(400, f'Field {error.field}: {error.problem}') from None
+
+    def _check_limits(self, wire: WireMessage) -> None:
+        limits = self.config.limits
+        if wire.recipient_count > limits.max_recipients:
+            raise Rejected(400, f'Too many recipients: {wire.recipient_count}, at most {limits.max_recipients}.')
+        if len(wire.attachments) > limits.max_attachments:
+            raise Rejected(400, f'Too many attachments: {len(wire.attachments)}, at most {limits.max_attachments}.')
+        if wire.size > limits.max_message_bytes:
+            raise Rejected(413, f'The message is too large: {wire.size} bytes, at most {limits.max_message_bytes}.')
+
+    async def _deliver(self, message: OutgoingMessage, outcome: _Outcome) -> Receipt:
+        """Temporary upstream failures are retried with doubling pauses; the client sees only the final answer."""
+        for attempt in range(self.config.retries + 1):
+            try:
+                return await self.pool.send(message)
+            except TransportError as error:
+                outcome.upstream = error.summary()
+                if error.cause is Cause.INVALID_INPUT:
+                    raise Rejected(400, error.detail or error.summary()) from None
+                if not error.transient or attempt == self.config.retries:
+                    when = 'temporary; try again later' if error.transient else 'permanent'
+                    raise Rejected(502, f'Upstream mail server failed ({when}): {error.summary()}') from None
+                await self.sleep(self.config.retry_delay * 2**attempt)
+        raise AssertionError('unreachable: the loop returns or raises')
+
+    async def status(self, request: Request) -> Response:
+        return JSONResponse(
+            {'status': 'ok', 'service': 'mailroom-relay', 'auth_required': bool(self.config.tokens)}
+            | {'limits': asdict(self.config.limits)}
+        )
+
+    async def index(self, request: Request) -> Response:
+        return PlainTextResponse("Mailroom Relay: POST messages in Manager's format here; GET /status for health.")
+
+
+def _with_type(attachment: Attachment) -> Attachment:
+    return attachment if attachment.content_type else attachment._replace(content_type='application/octet-stream')
+
+
+def _retry_after(seconds: int) -> dict[str, str]:
+    return {'Retry-After': str(seconds)}
+
+
+async def _read_capped(request: Request, cap: int) -> bytes | None:
+    """The body, or None as soon as it passes `cap`: a huge upload is cut off, not buffered."""
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > cap:
+            return None
+        chunks.append(chunk)
+    return b''.join(chunks)
+
+
+def _replay(body: bytes) -> Callable[[], Awaitable[Message]]:
+    async def receive() -> Message:
+        return {'type': 'http.request', 'body': body, 'more_body': False}
+
+    return receive
+
+
+def build_app(config: RelayConfig, *, transport: Transport | None = None, **relay_options: Any) -> Starlette:
+    """The ASGI app; `transport` defaults to SMTP delivery to the configured upstream."""
+    relay = Relay(config, transport or SmtpTransport(config.upstream, timeout=config.upstream_timeout), **relay_options)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await relay.pool.aclose()
+
+    return Starlette(
+        lifespan=lifespan,
+        routes=[
+            Route('/', relay.post, methods=['POST']),
+            Route('/', relay.index, methods=['GET', 'HEAD']),
+            Route('/status', relay.status, methods=['GET', 'HEAD']),
+        ],
+    )

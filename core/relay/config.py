@@ -1,0 +1,237 @@
+"""Relay configuration from flags, environment variables (MAILROOM_RELAY_*) and a small TOML file, in that order.
+
+Secrets (the upstream password and the API tokens) come only from the environment or from files, never from argv,
+where any user of the machine could read them with `ps`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.message import MessageError, normalize_address
+from core.settings import EmailSettings, Security
+
+ENV_PREFIX = 'MAILROOM_RELAY_'
+PASSWORD_ENV = f'{ENV_PREFIX}UPSTREAM_PASSWORD'
+TOKENS_ENV = f'{ENV_PREFIX}TOKENS'
+
+
+class ConfigError(ValueError):
+    """The relay cannot start with this configuration; the text says which setting and what to do."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Safe defaults against abuse; every one can be changed."""
+
+    max_recipients: int = 10
+    max_message_bytes: int = 10_000_000
+    max_attachments: int = 10
+    ip_per_minute: float = 30.0
+    ip_burst: int = 10
+    reply_to_per_hour: float = 100.0
+    reply_to_burst: int = 20
+
+
+@dataclass(frozen=True)
+class RelayConfig:
+    upstream: EmailSettings
+    sender: str
+    sender_label: str = 'via Mailroom Relay'
+    tokens: frozenset[str] = field(default=frozenset(), repr=False)
+    limits: Limits = Limits()
+    retries: int = 3
+    retry_delay: float = 1.0
+    upstream_timeout: float = 30.0
+    upstream_connections: int = 4
+    listen_host: str = '127.0.0.1'
+    listen_port: int = 8025
+    trusted_proxies: str = ''
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    convert: Callable[[str], Any]
+    default: Any
+    help: str
+
+    @property
+    def flag(self) -> str:
+        return f'--{self.name.replace("_", "-")}'
+
+    @property
+    def metavar(self) -> str:
+        if self.convert is _flag:
+            return 'yes|no'
+        return 'N' if self.convert in (int, float) else 'TEXT'
+
+    @property
+    def env(self) -> str:
+        return f'{ENV_PREFIX}{self.name.upper()}'
+
+
+def _flag(text: str) -> bool:
+    value = str(text).strip().lower()
+    if value in ('1', 'true', 'yes', 'on'):
+        return True
+    if value in ('0', 'false', 'no', 'off', ''):
+        return False
+    raise ValueError(f'expected true or false, got "{text}"')
+
+
+OPTIONS = (
+    Option('listen', str, '127.0.0.1:8025', 'address:port to serve on'),
+    Option('upstream_host', str, '', 'upstream SMTP server name (required)'),
+    Option('upstream_port', int, 587, 'upstream SMTP port'),
+    Option('upstream_security', Security, Security.AUTO, 'auto, ssl, starttls or none'),
+    Option('upstream_username', str, '', 'upstream SMTP username (empty: no sign-in)'),
+    Option('upstream_password_file', str, '', f'file holding the upstream password (or set {PASSWORD_ENV})'),
+    Option('upstream_skip_tls_verify', _flag, False, 'do not verify the upstream certificate (own server only)'),
+    Option('upstream_timeout', float, 30.0, 'seconds to wait for the upstream server'),
+    Option('upstream_connections', int, 4, 'upstream connections kept open between requests (0: none)'),
+    Option('sender', str, '', "the relay's own From address, one the upstream lets it send as (required)"),
+    Option('sender_label', str, 'via Mailroom Relay', "added after the client's name in From"),
+    Option('tokens_file', str, '', f'file with one API token per line (or set {TOKENS_ENV}, comma separated)'),
+    Option('max_recipients', int, 10, 'recipients per message (to + cc + bcc)'),
+    Option('max_message_bytes', int, 10_000_000, 'body plus attachments, in bytes'),
+    Option('max_attachments', int, 10, 'attachments per message'),
+    Option('ip_per_minute', float, 30.0, 'requests per minute per client IP (sustained)'),
+    Option('ip_burst', int, 10, 'requests per client IP allowed at once'),
+    Option('reply_to_per_hour', float, 100.0, 'messages per hour per reply_to address (sustained)'),
+    Option('reply_to_burst', int, 20, 'messages per reply_to address allowed at once'),
+    Option('retries', int, 3, 'extra attempts after a temporary upstream failure'),
+    Option('retry_delay', float, 1.0, 'seconds before the first retry; doubles each time'),
+    Option('trusted_proxies', str, '', 'comma separated proxy IPs whose X-Forwarded-For is believed'),
+)
+
+
+class _RefuseSecret(argparse.Action):
+    """A secret typed on the command line is visible to every user of the machine: refuse it, never echo it."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        parser.error(f'{self.option_strings[0]} is not accepted on the command line; {self.help}')
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('--config', type=Path, default=None, help='TOML file with the same keys as these flags')
+    parser.add_argument(
+        '--upstream-password',
+        action=_RefuseSecret,
+        help=f'set {PASSWORD_ENV} or use --upstream-password-file.',
+    )
+    parser.add_argument('--tokens', '--token', action=_RefuseSecret, help=f'set {TOKENS_ENV} or use --tokens-file.')
+    for option in OPTIONS:
+        parser.add_argument(
+            option.flag,
+            dest=f'relay_{option.name}',
+            metavar=option.metavar,
+            default=None,
+            help=f'{option.help} [{option.env}]',
+        )
+
+
+def load_config(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> RelayConfig:
+    """Flags win over the environment, which wins over the file, which wins over the defaults."""
+    env = os.environ if environ is None else environ
+    config_path = getattr(args, 'config', None) or env.get(f'{ENV_PREFIX}CONFIG')
+    from_file = _read_toml(Path(config_path)) if config_path else {}
+    raw: dict[str, Any] = {}
+    for option in OPTIONS:
+        value = getattr(args, f'relay_{option.name}', None)
+        if value is None:
+            value = env.get(option.env, from_file.get(option.name))
+        try:
+            raw[option.name] = option.default if value is None else option.convert(value)
+        except ValueError as error:
+            raise ConfigError(f'{option.flag}: {error}') from None
+    return _build(raw, env)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding='utf-8'))
+    except OSError as error:
+        raise ConfigError(f'cannot read the config file {path}: {error.strerror}') from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f'the config file {path} is not valid TOML: {error}') from None
+    section = data.get('relay', data)
+    if not isinstance(section, dict):
+        raise ConfigError(f'the config file {path} must hold keys like upstream_host = "smtp.example.com"')
+    for secret in ('upstream_password', 'tokens'):
+        if secret in section:
+            raise ConfigError(f'{path}: keep {secret} out of the config file; use {secret}_file or the environment.')
+    known = {option.name for option in OPTIONS}
+    unknown = sorted(set(section) - known)
+    if unknown:
+        raise ConfigError(f'{path}: unknown keys {", ".join(unknown)}')
+    return {key: str(value) if not isinstance(value, str) else value for key, value in section.items()}
+
+
+def _secret_file(path: str, what: str) -> str:
+    try:
+        return Path(path).read_text(encoding='utf-8')
+    except OSError as error:
+        raise ConfigError(f'cannot read the {what} file {path}: {error.strerror}') from None
+
+
+def _build(raw: dict[str, Any], env: Mapping[str, str]) -> RelayConfig:
+    if not raw['upstream_host'].strip():
+        raise ConfigError('--upstream-host is required: the SMTP server the relay delivers through.')
+    if not raw['sender'].strip():
+        raise ConfigError('--sender is required: the address the relay sends from (the upstream must allow it).')
+    try:
+        sender = normalize_address('sender', raw['sender'])
+    except MessageError as error:
+        raise ConfigError(f'--sender: {error.problem}') from None
+    password = env.get(PASSWORD_ENV, '')
+    if raw['upstream_password_file']:
+        password = _secret_file(raw['upstream_password_file'], 'password').strip('\r\n')
+    if raw['upstream_username'] and not password:
+        raise ConfigError(f'an upstream username needs a password: set {PASSWORD_ENV} or --upstream-password-file.')
+    token_text = env.get(TOKENS_ENV, '')
+    if raw['tokens_file']:
+        token_text = _secret_file(raw['tokens_file'], 'tokens')
+    tokens = frozenset(t.strip() for t in token_text.replace(',', '\n').splitlines() if t.strip())
+    host, _, port = raw['listen'].rpartition(':')
+    if not host or not port.isdigit():
+        raise ConfigError(f'--listen: expected address:port such as 127.0.0.1:8025, got "{raw["listen"]}"')
+    upstream = EmailSettings(
+        host=raw['upstream_host'].strip(),
+        port=raw['upstream_port'],
+        security=raw['upstream_security'],
+        username=raw['upstream_username'].strip(),
+        email=sender,
+        password=password,
+        skip_tls_verify=raw['upstream_skip_tls_verify'],
+        allow_plaintext=raw['upstream_security'] is Security.NONE,
+    )
+    limits = Limits(
+        max_recipients=raw['max_recipients'],
+        max_message_bytes=raw['max_message_bytes'],
+        max_attachments=raw['max_attachments'],
+        ip_per_minute=raw['ip_per_minute'],
+        ip_burst=raw['ip_burst'],
+        reply_to_per_hour=raw['reply_to_per_hour'],
+        reply_to_burst=raw['reply_to_burst'],
+    )
+    return RelayConfig(
+        upstream=upstream,
+        sender=sender,
+        sender_label=raw['sender_label'].strip(),
+        tokens=tokens,
+        limits=limits,
+        retries=max(0, raw['retries']),
+        retry_delay=max(0.0, raw['retry_delay']),
+        upstream_timeout=raw['upstream_timeout'],
+        upstream_connections=max(0, raw['upstream_connections']),
+        listen_host=host.strip('[]'),
+        listen_port=int(port),
+        trusted_proxies=raw['trusted_proxies'],
+    )
