@@ -29,7 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 import aiosmtplib  # noqa: E402
 
-from core.diagnostics import Timeouts, Verdict, run_checks  # noqa: E402
+from core.diagnostics.events import Verdict  # noqa: E402
+from core.diagnostics.probe import Timeouts  # noqa: E402
+from core.diagnostics.runner import run_checks  # noqa: E402
 from core.message import build_mime, message_from_settings  # noqa: E402
 from core.settings import EmailSettings, Security  # noqa: E402
 from tests.support.certs import TestPKI  # noqa: E402

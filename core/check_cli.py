@@ -13,7 +13,8 @@ from dataclasses import replace
 from typing import Any, TextIO
 
 from core.causes import Cause, explain
-from core.diagnostics import STEP_TITLES, Status, StepEvent, Timeouts, Verdict, run_checks
+from core.diagnostics.events import STEP_TITLES, Status, StepEvent, Verdict
+from core.diagnostics.probe import Timeouts
 from core.settings import SECURITY_LABELS, EmailSettings, Protocol, Security
 
 PASSWORD_ENV = 'MAILROOM_PASSWORD'
@@ -106,6 +107,8 @@ def _prompt_password() -> str:
 
 
 async def _run(settings: EmailSettings, args: argparse.Namespace, timeouts: Timeouts, out: TextIO) -> Verdict:
+    from core.diagnostics.runner import run_checks  # loaded only when a check runs, so the app starts faster
+
     stream = run_checks(settings, send=not args.no_send, to=args.to, timeouts=timeouts)
     async with contextlib.aclosing(stream) as events:
         async for item in events:

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from nicegui import background_tasks, ui
 
 from core.causes import Cause, Explanation, explain
-from core.diagnostics import Status, StepEvent, TranscriptLine, Verdict, render_transcript, run_checks
+from core.diagnostics.events import Status, StepEvent, Verdict
+from core.diagnostics.transcript import TranscriptLine, render_transcript
 from core.settings import EmailSettings
 
 MODES = {'send': 'Send test email', 'check': 'Check without sending'}
@@ -138,6 +139,8 @@ class DiagnosticsPanel:
 
     async def _run(self, settings: EmailSettings, send: bool, to: str | None) -> None:
         try:
+            from core.diagnostics.runner import run_checks  # the network machinery loads on first use
+
             stream = run_checks(settings, send=send, to=to, business_name=self.business_name())
             async with contextlib.aclosing(stream) as events:
                 async for item in events:

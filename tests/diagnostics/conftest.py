@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from core.diagnostics import Status, StepEvent, Timeouts, Verdict, run_checks
+from core.diagnostics.events import Status, StepEvent, Verdict
+from core.diagnostics.probe import Timeouts
+from core.diagnostics.runner import run_checks
 from core.settings import EmailSettings, Security
 from tests.support.certs import TestPKI
 

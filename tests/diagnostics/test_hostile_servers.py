@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from core.causes import Cause
-from core.diagnostics import Status, Step
+from core.diagnostics.events import Status, Step
 from core.settings import Security
 from tests.diagnostics.conftest import ACCOUNTS, PASSWORD, USER, Run, run, smtp_settings
 from tests.support.certs import CertPair, TestPKI
@@ -221,7 +221,7 @@ async def test_server_slower_than_the_timeout_fails_with_timeout(trusted: TestPK
 
 
 async def test_whole_test_deadline_stops_a_slow_server(trusted: TestPKI) -> None:
-    from core.diagnostics import Timeouts
+    from core.diagnostics.probe import Timeouts
 
     async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS, rcpt_delay=3) as server:
         result = await run(smtp_settings(server.port), timeouts=Timeouts(command=5, total=1.5))

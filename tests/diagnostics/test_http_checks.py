@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.causes import Cause
-from core.diagnostics import Status, Step
+from core.diagnostics.events import Status, Step
 from core.settings import EmailSettings, Protocol
 from tests.diagnostics.conftest import run
 from tests.diagnostics.http_server import http_server

@@ -10,8 +10,8 @@ from dataclasses import replace
 import pytest
 
 from core.causes import Cause
-from core.diagnostics import Status, Step, StepEvent, run_checks
-from core.diagnostics.runner import contradictions
+from core.diagnostics.events import Status, Step, StepEvent
+from core.diagnostics.runner import contradictions, run_checks
 from core.diagnostics.transcript import REDACTED
 from core.settings import EmailSettings, Security
 from tests.diagnostics.conftest import ACCOUNTS, FAST, PASSWORD, USER, run, smtp_settings
