@@ -17,6 +17,7 @@ from core.documents.money import format_quantity, parse_decimal
 from core.documents.validation import quantity_error, reference_error, tax_rate_error, unit_price_error
 from core.pdf import pdf_filename, render
 from ui.document_actions import document_actions
+from ui.emails_page import document_history
 from ui.layout import frame
 from ui.services import Services
 
@@ -339,6 +340,8 @@ class DocumentView:
                 if document.notes:
                     ui.separator()
                     ui.label(document.notes).classes('whitespace-pre-wrap text-grey-8')
+                ui.separator()
+                document_history(self.services, document.id)
             ui.element('iframe').props(f'src="/documents/{document.id}/pdf" title="PDF preview"').classes(
                 'grow min-w-96 w-full h-[80vh] border rounded'
             ).mark('pdf-preview')

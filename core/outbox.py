@@ -1,0 +1,589 @@
+"""Sending documents by email: record first, then send; retry transient failures with backoff; never lose one.
+
+Every email is written to the log as `queued` (with its attachments) before any network traffic, so a crash or a
+restart loses nothing: `resume()` turns interrupted `sending` entries back into `queued` and `run_due()` sends them.
+Delivery is at least once; a message resent after a crash keeps its Message-ID so that mail programs can tell.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from contextlib import AsyncExitStack, suppress
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+
+from core.causes import Cause, classify_smtp_error, explain, is_transient
+from core.documents.model import BusinessProfile, Contact, Document
+from core.documents.statement import Statement
+from core.message import Attachment, MessageError, OutgoingMessage, message_from_settings, validate_message
+from core.pdf import pdf_filename, render
+from core.settings import EmailSettings
+from core.templates import EmailTemplate, context_for, render_email
+from core.transport.base import Receipt, Sender, Transport, TransportError
+
+BACKOFF: tuple[timedelta, ...] = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
+
+
+class EmailStatus(StrEnum):
+    QUEUED = 'queued'
+    SENDING = 'sending'
+    SENT = 'sent'
+    FAILED = 'failed'
+
+
+class Stage(StrEnum):
+    """What the compose dialog shows while a send is under way."""
+
+    RENDERING = 'rendering'
+    CONNECTING = 'connecting'
+    SENDING = 'sending'
+    SENT = 'sent'
+    QUEUED = 'queued'
+    FAILED = 'failed'
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the user approved in the compose dialog; the sender and copy address come from the settings at send time."""
+
+    to: tuple[str, ...]
+    subject: str
+    text_body: str
+    html_body: str
+    business_name: str
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+    document_id: str = ''
+    document_label: str = ''
+
+
+@dataclass(frozen=True)
+class EmailRecord:
+    """One line of the email log. Times are UTC; `cause` is a stable cause code, `reply` the server's own words."""
+
+    id: str
+    created_at: datetime
+    draft: Draft
+    attachment_names: tuple[str, ...] = ()
+    attachment_bytes: int = 0
+    status: EmailStatus = EmailStatus.QUEUED
+    tries: int = 0
+    next_try_at: datetime | None = None
+    updated_at: datetime | None = None
+    sent_at: datetime | None = None
+    message_id: str = ''
+    step: str = ''
+    cause: str = ''
+    reply: str = ''
+    transient: bool = False
+    recipients: tuple[str, ...] = field(default=())
+
+    @property
+    def explanation(self) -> str:
+        """The plain-words what/why/fix for the failure, the same text the settings test shows."""
+        if not self.cause:
+            return ''
+        try:
+            return explain(Cause(self.cause)).text()
+        except ValueError:
+            return ''
+
+    def to_dict(self) -> dict[str, Any]:
+        draft = self.draft
+        return {
+            'id': self.id,
+            'created_at': self.created_at.isoformat(),
+            'to': list(draft.to),
+            'cc': list(draft.cc),
+            'bcc': list(draft.bcc),
+            'subject': draft.subject,
+            'text_body': draft.text_body,
+            'html_body': draft.html_body,
+            'business_name': draft.business_name,
+            'document_id': draft.document_id,
+            'document_label': draft.document_label,
+            'attachment_names': list(self.attachment_names),
+            'attachment_bytes': self.attachment_bytes,
+            'status': self.status.value,
+            'tries': self.tries,
+            'next_try_at': _iso(self.next_try_at),
+            'updated_at': _iso(self.updated_at),
+            'sent_at': _iso(self.sent_at),
+            'message_id': self.message_id,
+            'step': self.step,
+            'cause': self.cause,
+            'reply': self.reply,
+            'transient': self.transient,
+            'recipients': list(self.recipients),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EmailRecord:
+        draft = Draft(
+            to=tuple(data.get('to', ())),
+            cc=tuple(data.get('cc', ())),
+            bcc=tuple(data.get('bcc', ())),
+            subject=data.get('subject', ''),
+            text_body=data.get('text_body', ''),
+            html_body=data.get('html_body', ''),
+            business_name=data.get('business_name', ''),
+            document_id=data.get('document_id', ''),
+            document_label=data.get('document_label', ''),
+        )
+        return cls(
+            id=data['id'],
+            created_at=datetime.fromisoformat(data['created_at']),
+            draft=draft,
+            attachment_names=tuple(data.get('attachment_names', ())),
+            attachment_bytes=int(data.get('attachment_bytes', 0)),
+            status=EmailStatus(data.get('status', EmailStatus.QUEUED.value)),
+            tries=int(data.get('tries', 0)),
+            next_try_at=_from_iso(data.get('next_try_at')),
+            updated_at=_from_iso(data.get('updated_at')),
+            sent_at=_from_iso(data.get('sent_at')),
+            message_id=data.get('message_id', ''),
+            step=data.get('step', ''),
+            cause=data.get('cause', ''),
+            reply=data.get('reply', ''),
+            transient=bool(data.get('transient', False)),
+            recipients=tuple(data.get('recipients', ())),
+        )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _from_iso(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+class EmailLogStore(Protocol):
+    """Where the log and the queued attachments live; storage/email_log_repo.py implements it on the data folder."""
+
+    def add(self, record: EmailRecord, attachments: Sequence[Attachment]) -> None: ...
+
+    def update(self, record: EmailRecord) -> None: ...
+
+    def get(self, record_id: str) -> EmailRecord | None: ...
+
+    def all(self) -> list[EmailRecord]: ...
+
+    def attachments(self, record_id: str) -> tuple[Attachment, ...]: ...
+
+    def discard_attachments(self, record_id: str) -> None: ...
+
+
+class MemoryEmailLog:
+    """An EmailLogStore in memory, for tests and benchmarks."""
+
+    def __init__(self) -> None:
+        self._records: dict[str, EmailRecord] = {}
+        self._attachments: dict[str, tuple[Attachment, ...]] = {}
+
+    def add(self, record: EmailRecord, attachments: Sequence[Attachment]) -> None:
+        self._records[record.id] = record
+        self._attachments[record.id] = tuple(attachments)
+
+    def update(self, record: EmailRecord) -> None:
+        self._records[record.id] = record
+
+    def get(self, record_id: str) -> EmailRecord | None:
+        return self._records.get(record_id)
+
+    def all(self) -> list[EmailRecord]:
+        return sorted(self._records.values(), key=lambda r: r.created_at, reverse=True)
+
+    def attachments(self, record_id: str) -> tuple[Attachment, ...]:
+        return self._attachments.get(record_id, ())
+
+    def discard_attachments(self, record_id: str) -> None:
+        self._attachments.pop(record_id, None)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A failed try as data: where it failed, the cause code, the server's reply and whether waiting may help."""
+
+    step: str
+    cause: Cause
+    reply: str
+    transient: bool
+
+
+# Failures of the connection or the account rather than of one message: every other message would meet them too.
+_SESSION_CAUSES = frozenset(
+    {
+        Cause.DNS_NOT_FOUND,
+        Cause.DNS_FAILED,
+        Cause.CONNECTION_REFUSED,
+        Cause.CONNECTION_TIMEOUT,
+        Cause.NETWORK_UNREACHABLE,
+        Cause.NO_GREETING,
+        Cause.GREETING_REJECTED,
+        Cause.TLS_MODE_MISMATCH,
+        Cause.STARTTLS_UNAVAILABLE,
+        Cause.TLS_HANDSHAKE_FAILED,
+        Cause.CERT_SELF_SIGNED,
+        Cause.CERT_UNTRUSTED,
+        Cause.CERT_EXPIRED,
+        Cause.CERT_HOSTNAME_MISMATCH,
+        Cause.EHLO_REJECTED,
+        Cause.AUTH_UNAVAILABLE,
+        Cause.AUTH_REJECTED,
+        Cause.APP_PASSWORD_REQUIRED,
+        Cause.SMTP_AUTH_DISABLED,
+        Cause.BASIC_AUTH_DISABLED,
+        Cause.AUTH_RATE_LIMITED,
+        Cause.AUTH_REQUIRES_TLS,
+        Cause.SENDER_REJECTED,
+    }
+)
+
+ProgressCallback = Callable[[Stage], None]
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def classify_failure(error: BaseException, step: str) -> Failure:
+    """TransportError already carries its failure; a MessageError is bad input; anything else is classified here."""
+    if isinstance(error, TransportError):
+        return Failure(error.step, error.cause, error.server_reply or error.detail, error.transient)
+    if isinstance(error, MessageError):
+        return Failure('input', Cause.INVALID_INPUT, str(error), False)
+    cause = classify_smtp_error(error, step)
+    network = isinstance(error, OSError | TimeoutError | EOFError)  # anything else is a defect: retrying won't help
+    return Failure(step, cause, f'{type(error).__name__}: {error}', network and is_transient(cause))
+
+
+def describe_receipt(receipt: Receipt) -> str:
+    """The server's final words, plus any recipient it refused while accepting the others."""
+    refused = '; '.join(f'{address} refused: {reply}' for address, reply in receipt.refused.items())
+    return ' — '.join(part for part in (receipt.server_reply, refused) if part)
+
+
+class Outbox:
+    """Queues, sends and retries emails; one instance per data folder, shared by the pages and the background loop."""
+
+    def __init__(
+        self,
+        log: EmailLogStore,
+        settings: Callable[[], EmailSettings | None],
+        transport_for: Callable[[EmailSettings], Transport],
+        *,
+        clock: Clock = utc_now,
+        sleep: Sleep = asyncio.sleep,
+        on_sent: Callable[[EmailRecord], None] | None = None,
+        backoff: Sequence[timedelta] = BACKOFF,
+    ) -> None:
+        self.log = log
+        self._settings = settings
+        self._transport_for = transport_for
+        self._clock = clock
+        self._sleep = sleep
+        self._on_sent = on_sent
+        self._backoff = tuple(backoff)
+        self._in_flight: set[str] = set()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def max_tries(self) -> int:
+        return len(self._backoff) + 1
+
+    def enqueue(self, draft: Draft, attachments: Sequence[Attachment] = ()) -> EmailRecord:
+        """Persist the email as queued before anything touches the network."""
+        now = self._clock()
+        record = EmailRecord(
+            id=uuid.uuid4().hex,
+            created_at=now,
+            draft=draft,
+            attachment_names=tuple(a.filename for a in attachments),
+            attachment_bytes=sum(len(a.data) for a in attachments),
+            next_try_at=now,
+            updated_at=now,
+        )
+        self.log.add(record, attachments)
+        self._wake.set()
+        return record
+
+    async def send(
+        self, draft: Draft, attachments: Sequence[Attachment] = (), progress: ProgressCallback | None = None
+    ) -> EmailRecord:
+        """Queue and try at once; a transient failure leaves it queued for the background retries."""
+        record = self.enqueue(draft, attachments)
+        return await self.attempt(record.id, progress)
+
+    async def attempt(self, record_id: str, progress: ProgressCallback | None = None) -> EmailRecord:
+        """One try now. Never raises for a delivery problem: the outcome is in the returned record."""
+        record = self.log.get(record_id)
+        if record is None:
+            raise KeyError(record_id)
+        if record.status in (EmailStatus.SENT, EmailStatus.SENDING) or record_id in self._in_flight:
+            return record
+        return (await self._try_batch([record], progress or _ignore))[0]
+
+    async def run_due(self) -> list[EmailRecord]:
+        """Try every email that is due, oldest first, over one connection while it stays healthy."""
+        return await self._try_batch(self.due(), _ignore)
+
+    async def _try_batch(self, records: list[EmailRecord], progress: ProgressCallback) -> list[EmailRecord]:
+        ids = [record.id for record in records]
+        self._in_flight.update(ids)
+        try:
+            return await self._send_batch(list(records), progress)
+        finally:
+            self._in_flight.difference_update(ids)
+
+    async def _send_batch(self, pending: list[EmailRecord], progress: ProgressCallback) -> list[EmailRecord]:
+        """A failed message ends its session and the rest continue on a fresh one; a failed connect fails them all."""
+        done: list[EmailRecord] = []
+        while pending:
+            settings = self._settings()
+            if settings is None:
+                missing = MessageError('settings', 'email settings are not saved yet; save them on the Settings page.')
+                return done + [
+                    self._failed(self._started(r), classify_failure(missing, 'input'), progress) for r in pending
+                ]
+            progress(Stage.CONNECTING)
+            async with AsyncExitStack() as stack:
+                try:
+                    sender = await stack.enter_async_context(self._transport_for(settings).session())
+                except Exception as error:  # a failed connect fails every pending try the same way
+                    failure = classify_failure(error, 'connect')
+                    return done + [self._failed(self._started(r), failure, progress) for r in pending]
+                while pending:
+                    record = await self._send_one(sender, pending.pop(0), settings, progress)
+                    done.append(record)
+                    if record.status is EmailStatus.SENT:
+                        continue
+                    if record.cause in _SESSION_CAUSES:  # the server, not this message: the rest would fail alike
+                        failure = Failure(record.step, Cause(record.cause), record.reply, record.transient)
+                        return done + [self._failed(self._started(r), failure, progress) for r in pending]
+                    break
+                with suppress(Exception):  # the messages are accepted; a failing QUIT changes nothing
+                    await stack.aclose()
+        return done
+
+    def _started(self, record: EmailRecord) -> EmailRecord:
+        record = replace(
+            record, status=EmailStatus.SENDING, tries=record.tries + 1, updated_at=self._clock(), next_try_at=None
+        )
+        self.log.update(record)
+        return record
+
+    async def _send_one(
+        self, sender: Sender, record: EmailRecord, settings: EmailSettings, progress: ProgressCallback
+    ) -> EmailRecord:
+        try:
+            message = self._message(record, settings)
+        except Exception as error:  # bad input: nothing was sent
+            return self._failed(self._started(record), classify_failure(error, 'input'), progress)
+        # One write marks it sending and fixes its Message-ID, before a byte leaves.
+        record = self._started(
+            replace(record, message_id=message.message_id, recipients=tuple(message.envelope_recipients))
+        )
+        try:
+            progress(Stage.SENDING)
+            receipt = await sender.send(message)
+        except asyncio.CancelledError:
+            self.log.update(replace(record, status=EmailStatus.QUEUED, next_try_at=self._clock()))
+            raise
+        except Exception as error:  # every failure becomes data in the log
+            return self._failed(record, classify_failure(error, 'send'), progress)
+        finished = self._clock()
+        record = replace(
+            record,
+            status=EmailStatus.SENT,
+            sent_at=finished,
+            updated_at=finished,
+            message_id=receipt.message_id or record.message_id,
+            reply=describe_receipt(receipt),
+            step='',
+            cause='',
+            transient=False,
+        )
+        self.log.update(record)
+        self.log.discard_attachments(record.id)
+        progress(Stage.SENT)
+        if self._on_sent is not None:
+            self._on_sent(record)
+        return record
+
+    def _message(self, record: EmailRecord, settings: EmailSettings) -> OutgoingMessage:
+        """Built from the current settings at each try, so a retry after fixing them uses the fix."""
+        draft = record.draft
+        message = message_from_settings(
+            settings,
+            business_name=draft.business_name,
+            to=draft.to,
+            cc=draft.cc,
+            bcc=draft.bcc,
+            subject=draft.subject,
+            text_body=draft.text_body,
+            html_body=draft.html_body,
+            attachments=self.log.attachments(record.id),
+        )
+        if record.message_id:
+            message = replace(message, message_id=record.message_id)
+        validate_message(message)  # bad input fails as input before any network traffic, whatever the transport
+        return message
+
+    def _failed(self, record: EmailRecord, failure: Failure, progress: ProgressCallback) -> EmailRecord:
+        now = self._clock()
+        retry = failure.transient and record.tries < self.max_tries
+        record = replace(
+            record,
+            status=EmailStatus.QUEUED if retry else EmailStatus.FAILED,
+            next_try_at=now + self._backoff[record.tries - 1] if retry else None,
+            updated_at=now,
+            step=failure.step,
+            cause=failure.cause.value,
+            reply=failure.reply,
+            transient=failure.transient,
+        )
+        self.log.update(record)
+        progress(Stage.QUEUED if retry else Stage.FAILED)
+        return record
+
+    def retry(self, record_id: str) -> EmailRecord:
+        """The user's Retry on a failed email: a fresh series of tries, due now."""
+        record = self.log.get(record_id)
+        if record is None:
+            raise KeyError(record_id)
+        if record.status is not EmailStatus.FAILED:
+            return record
+        record = replace(
+            record, status=EmailStatus.QUEUED, tries=0, next_try_at=self._clock(), updated_at=self._clock()
+        )
+        self.log.update(record)
+        self._wake.set()
+        return record
+
+    def resume(self) -> list[EmailRecord]:
+        """At start: an email caught in `sending` by a crash goes back to the queue. Returns everything queued."""
+        queued: list[EmailRecord] = []
+        for record in self.log.all():
+            if record.status is EmailStatus.SENDING:
+                record = replace(record, status=EmailStatus.QUEUED, next_try_at=self._clock())
+                self.log.update(record)
+            if record.status is EmailStatus.QUEUED:
+                queued.append(record)
+        return queued
+
+    def due(self) -> list[EmailRecord]:
+        now = self._clock()
+        queued = [r for r in self.log.all() if r.status is EmailStatus.QUEUED and r.id not in self._in_flight]
+        return sorted((r for r in queued if r.next_try_at is None or r.next_try_at <= now), key=lambda r: r.created_at)
+
+    def next_due_in(self) -> float | None:
+        """Seconds until the next queued email is due (0 if one is due now), None when the queue is empty."""
+        now = self._clock()
+        times = [r.next_try_at or now for r in self.log.all() if r.status is EmailStatus.QUEUED]
+        return max(0.0, (min(times) - now).total_seconds()) if times else None
+
+    async def run_forever(self, *, idle_seconds: float = 60.0) -> None:
+        """The background loop: send what is due, then sleep until the next due time or until something is queued."""
+        self.resume()
+        while True:
+            await self.run_due()
+            wait = self.next_due_in()
+            self._wake.clear()
+            await self._sleep_or_wake(idle_seconds if wait is None else min(wait, idle_seconds))
+
+    def start(self) -> None:
+        """Run the background loop in the running event loop, once; `stop` ends it."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self.run_forever())
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+    async def _sleep_or_wake(self, seconds: float) -> None:
+        sleeper = asyncio.ensure_future(self._sleep(seconds))
+        waker = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            waker.cancel()
+
+
+def _ignore(_: Stage) -> None:
+    """No one is watching this try (a background retry)."""
+
+
+def filter_records(
+    records: Iterable[EmailRecord],
+    *,
+    status: EmailStatus | None = None,
+    text: str = '',
+    document_id: str = '',
+) -> list[EmailRecord]:
+    """The Emails page's filters: by status, by document, and by words in the recipients, subject or document."""
+    needle = text.strip().lower()
+    result = []
+    for record in records:
+        if status is not None and record.status is not status:
+            continue
+        if document_id and record.draft.document_id != document_id:
+            continue
+        haystack = ' '.join([*record.draft.to, *record.draft.cc, record.draft.subject, record.draft.document_label])
+        if needle and needle not in haystack.lower():
+            continue
+        result.append(record)
+    return result
+
+
+def was_sent(records: Iterable[EmailRecord], document_id: str) -> bool:
+    """A document counts as sent only once a transport accepted one of its emails."""
+    return any(r.status is EmailStatus.SENT and r.draft.document_id == document_id for r in records)
+
+
+def document_key(document: Document | Statement) -> str:
+    """What the log files an email under; a statement is identified by its customer and period."""
+    if isinstance(document, Statement):
+        return f'statement:{document.customer.id}:{document.period_start}:{document.period_end}'
+    return document.id
+
+
+def document_attachment(
+    document: Document | Statement, business: BusinessProfile, contact: Contact | None
+) -> Attachment:
+    """The document's PDF as the email carries it: '<Type> <Reference>.pdf'."""
+    return Attachment(pdf_filename(document), 'application/pdf', render(document, business, contact))
+
+
+def document_draft(
+    document: Document | Statement,
+    business: BusinessProfile,
+    contact: Contact | None,
+    template: EmailTemplate,
+    *,
+    to: Sequence[str] = (),
+) -> Draft:
+    """The email the template makes for a document, addressed to the contact's first address unless `to` is given."""
+    rendered = render_email(template, context_for(document, business, contact))
+    recipient = document.customer if isinstance(document, Statement) else contact
+    default_to = recipient.emails[:1] if recipient else ()
+    return Draft(
+        to=tuple(to or default_to),
+        subject=rendered.subject,
+        text_body=rendered.text,
+        html_body=rendered.html,
+        business_name=business.name,
+        document_id=document_key(document),
+        document_label=document.title,
+    )

@@ -1,0 +1,105 @@
+"""Shared pieces for the email tests: a clock that only moves when told, settings and a draft."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from nicegui.elements.mixins.value_element import ValueElement
+from nicegui.testing import User
+
+from core.outbox import Draft
+from core.settings import EmailSettings, Security
+from tests.support.certs import TestPKI
+from tests.support.smtp_servers import SmtpServerOptions
+
+USERNAME = 'owner@nordurljos.example'
+PASSWORD = 'app-pass-1234'
+
+
+class FakeClock:
+    """Time that moves only when a test (or the fake sleep) moves it, so backoff tests never wait."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+        self.slept: list[float] = []
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.advance(seconds)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def pki(tmp_path: Path) -> TestPKI:
+    return TestPKI(tmp_path / 'pki')
+
+
+@pytest.fixture
+def trust_pki(pki: TestPKI, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Certificates are verified against the system store, which honours SSL_CERT_FILE: point it at the test CA."""
+    monkeypatch.setenv('SSL_CERT_FILE', str(pki.ca_path))
+
+
+def submission_server(pki: TestPKI) -> SmtpServerOptions:
+    """Like a provider's port 587: STARTTLS required before AUTH, AUTH required before mail."""
+    return SmtpServerOptions(
+        tls='starttls', cert=pki.good(), require_starttls=True, accounts={USERNAME: PASSWORD}, auth_required=True
+    )
+
+
+def smtp_settings(host: str = '127.0.0.1', port: int = 587, **changes: object) -> EmailSettings:
+    values: dict[str, object] = {
+        'host': host,
+        'port': port,
+        'security': Security.STARTTLS,
+        'username': USERNAME,
+        'password': PASSWORD,
+        'bcc_enabled': True,
+        'bcc': 'archive@nordurljos.example',
+        'reply_to_enabled': True,
+        'reply_to': 'accounts@nordurljos.example',
+    }
+    values.update(changes)
+    return EmailSettings.from_dict(values)
+
+
+def make_draft(**changes: object) -> Draft:
+    values: dict[str, object] = {
+        'to': ('thordur@example.is',),
+        'cc': ('bookkeeper@example.is',),
+        'subject': 'Invoice INV-0042 from Norðurljós Design',
+        'text_body': 'Dear Þórður,\n\nPlease find attached invoice INV-0042.\n',
+        'html_body': '<p>Dear Þórður,</p><p>Please find attached invoice INV-0042.</p>',
+        'business_name': 'Norðurljós Design',
+        'document_id': 'doc-42',
+        'document_label': 'Sales Invoice INV-0042',
+    }
+    values.update(changes)
+    return Draft(**values)  # type: ignore[arg-type]
+
+
+def value_of(user: User, marker: str) -> object:
+    element = next(iter(user.find(marker=marker).elements))
+    assert isinstance(element, ValueElement)
+    return element.value
+
+
+def set_value(user: User, marker: str, value: object) -> None:
+    """Set an input's value as typing would, firing its change handlers."""
+    assert user.client is not None
+    with user.client:
+        for element in user.find(marker=marker).elements:
+            assert isinstance(element, ValueElement)
+            element.value = value

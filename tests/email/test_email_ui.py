@@ -1,0 +1,234 @@
+"""The Email button, the compose dialog and the Emails log, driven through the whole app as a person would."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+import pytest
+from nicegui import ui
+from nicegui.testing import User
+
+from core.causes import Cause
+from core.documents.model import Document, DocumentType
+from core.outbox import EmailStatus, Outbox
+from core.transport.base import TransportError
+from core.transport.memory import MemoryTransport
+from storage.documents_repo import seed_sample_data
+from tests.email.conftest import make_draft, set_value, smtp_settings, value_of
+from ui.services import Services, mark_sent
+
+
+@pytest.fixture
+def transport() -> MemoryTransport:
+    return MemoryTransport()
+
+
+@pytest.fixture
+def memory_outbox(services: Services, transport: MemoryTransport) -> Outbox:
+    """Must come before app_user in a test's arguments: the app's startup uses the outbox it finds."""
+    folder = services.folder
+    services.outbox = Outbox(
+        folder.email_log, folder.settings.load, lambda _s: transport, on_sent=lambda r: mark_sent(folder, r)
+    )
+    return services.outbox
+
+
+def first_invoice(services: Services) -> Document:
+    seed_sample_data(services.folder, today=date(2026, 11, 28))
+    return next(d for d in services.folder.documents.all() if d.type is DocumentType.SALES_INVOICE)
+
+
+async def test_before_settings_are_saved_the_document_offers_the_settings_not_email(
+    services: Services, memory_outbox: Outbox, app_user: User
+) -> None:
+    invoice = first_invoice(services)
+    await app_user.open(f'/documents/{invoice.id}')
+    await app_user.should_see('Set up email to send this')
+    await app_user.should_not_see(marker='action-email')
+    app_user.find('Set up email to send this').click()
+    await app_user.should_see('Update')  # the settings page
+
+
+async def test_email_an_invoice_from_its_page(
+    services: Services, memory_outbox: Outbox, transport: MemoryTransport, app_user: User
+) -> None:
+    services.folder.settings.save(smtp_settings())
+    invoice = first_invoice(services)
+    contact = services.folder.contacts.get(invoice.contact_id)
+    assert contact is not None
+    await app_user.open(f'/documents/{invoice.id}')
+    app_user.find(marker='action-email').click()
+    await app_user.should_see(f'Email {invoice.title}')
+    assert value_of(app_user, 'compose-to') == contact.emails[0]
+    assert value_of(app_user, 'compose-subject') == f'Invoice {invoice.reference} from Norðurljós Ráðgjöf ehf.'
+    assert f'Dear {contact.name},' in str(value_of(app_user, 'compose-body'))
+    await app_user.should_see(f'Sales Invoice {invoice.reference}.pdf · ')
+    await app_user.should_see(marker='compose-preview')
+    await app_user.should_see('A copy also goes to archive@nordurljos.example (Email settings).')
+
+    set_value(app_user, 'compose-cc', 'bokhald@example.is; partner@example.is')
+    app_user.find(marker='compose-send').click()
+    await app_user.should_see(f'Sent to {contact.emails[0]}, bokhald@example.is, partner@example.is')
+
+    [delivered] = transport.delivered
+    assert delivered.built.envelope_recipients[-1] == 'archive@nordurljos.example'
+    assert delivered.built.mime['Cc'] == 'bokhald@example.is, partner@example.is'
+    [attachment] = list(delivered.built.mime.iter_attachments())
+    assert attachment.get_content().startswith(b'%PDF')
+    [record] = services.folder.email_log.for_document(invoice.id)
+    assert record.status is EmailStatus.SENT
+    marked = services.folder.documents.get(invoice.id)
+    assert marked is not None and marked.sent_at == record.sent_at
+
+
+async def test_a_wrong_address_is_named_and_nothing_is_sent(
+    services: Services, memory_outbox: Outbox, transport: MemoryTransport, app_user: User
+) -> None:
+    services.folder.settings.save(smtp_settings())
+    invoice = first_invoice(services)
+    await app_user.open(f'/documents/{invoice.id}')
+    app_user.find(marker='action-email').click()
+    await app_user.should_see(marker='attachment-chip')
+    set_value(app_user, 'compose-to', 'anna@example.is, not-an-address')
+    app_user.find(marker='compose-send').click()
+    await app_user.should_see('Check the fields marked in red.')
+    await app_user.should_see('"not-an-address" is not a valid email address')
+    set_value(app_user, 'compose-to', 'anna@example.is')
+    set_value(app_user, 'compose-subject', 'Invoice\nBcc: victim@example.com')
+    app_user.find(marker='compose-send').click()
+    await app_user.should_see('contains a line break, which is not allowed in an email header.')
+    assert transport.delivered == []
+    assert services.folder.email_log.all() == []
+
+
+async def test_a_permanent_failure_shows_the_cause_and_the_document_stays_unsent(
+    services: Services, memory_outbox: Outbox, transport: MemoryTransport, app_user: User
+) -> None:
+    transport.failures.append(
+        TransportError('auth', Cause.APP_PASSWORD_REQUIRED, reply_code=534, reply_text='5.7.9 Application-specific')
+    )
+    services.folder.settings.save(smtp_settings())
+    invoice = first_invoice(services)
+    await app_user.open(f'/documents/{invoice.id}')
+    app_user.find(marker='action-email').click()
+    await app_user.should_see(marker='attachment-chip')
+    app_user.find(marker='compose-send').click()
+    await app_user.should_see('The email was not sent.')
+    await app_user.should_see('app-password-required')
+    await app_user.should_see('The provider wants an app password, not your normal password.')
+    await app_user.should_see('Server reply: 534 5.7.9 Application-specific')
+    document = services.folder.documents.get(invoice.id)
+    assert document is not None and document.sent_at is None
+    [record] = services.folder.email_log.all()
+    assert record.status is EmailStatus.FAILED
+
+
+async def test_the_log_filters_and_a_failed_email_can_be_retried(
+    services: Services, memory_outbox: Outbox, transport: MemoryTransport, app_user: User
+) -> None:
+    services.folder.settings.save(smtp_settings())
+    transport.failures.append(TransportError('rcpt', Cause.RECIPIENT_REJECTED, reply_code=550, reply_text='No'))
+    failed = await memory_outbox.send(make_draft(subject='Invoice INV-0001', document_id='a'))
+    await memory_outbox.send(make_draft(subject='Quote Q-0001', document_id='b'))
+    await app_user.open('/emails')
+    await app_user.should_see('Invoice INV-0001')
+    await app_user.should_see('Quote Q-0001')
+    await app_user.should_see('recipient-rejected')
+
+    set_value(app_user, 'email-search', 'q-0001')
+    await app_user.should_not_see('Invoice INV-0001')
+    set_value(app_user, 'email-search', '')
+    set_value(app_user, 'email-status', 'failed')
+    await app_user.should_not_see('Quote Q-0001')
+    await app_user.should_see('Invoice INV-0001')
+
+    app_user.find('Retry').click()
+    await app_user.should_see('Sent: Invoice INV-0001')
+    record = services.folder.email_log.get(failed.id)
+    assert record is not None and record.status is EmailStatus.SENT
+
+
+async def test_the_log_for_one_document(services: Services, memory_outbox: Outbox, app_user: User) -> None:
+    services.folder.settings.save(smtp_settings())
+    await memory_outbox.send(make_draft(subject='Invoice INV-0001', document_id='a'))
+    await memory_outbox.send(make_draft(subject='Quote Q-0001', document_id='b'))
+    await app_user.open('/emails?document=b')
+    await app_user.should_see('Quote Q-0001')
+    await app_user.should_not_see('Invoice INV-0001')
+    [chip] = app_user.find(ui.chip).elements
+    assert chip.text == 'One document'
+
+
+async def test_email_a_customer_statement_from_its_page(
+    services: Services, memory_outbox: Outbox, transport: MemoryTransport, app_user: User
+) -> None:
+    services.folder.settings.save(smtp_settings())
+    invoice = first_invoice(services)
+    customer = services.folder.contacts.get(invoice.contact_id)
+    assert customer is not None
+    await app_user.open(f'/contacts/{customer.id}/statement?start=2026-01-01&end=2026-11-28')
+    app_user.find(marker='action-email').click()
+    await app_user.should_see(f'Customer Statement {customer.name} 2026-11-28.pdf · ')
+    assert value_of(app_user, 'compose-subject') == 'Statement of account from Norðurljós Ráðgjöf ehf.'
+    app_user.find(marker='compose-send').click()
+    await app_user.should_see(f'Sent to {customer.emails[0]}')
+    [delivered] = transport.delivered
+    [attachment] = list(delivered.built.mime.iter_attachments())
+    assert attachment.get_filename() == f'Customer Statement {customer.name} 2026-11-28.pdf'
+    [record] = services.folder.email_log.all()
+    assert record.draft.document_id == f'statement:{customer.id}:2026-01-01:2026-11-28'
+
+
+@pytest.fixture
+def queued_before_start(services: Services, memory_outbox: Outbox) -> str:
+    """An email left queued by an earlier run of the app (it was killed, or the network was down)."""
+    services.folder.settings.save(smtp_settings())
+    return memory_outbox.enqueue(make_draft(subject='Left over from last time')).id
+
+
+async def test_the_app_sends_what_was_queued_when_it_starts(
+    services: Services, queued_before_start: str, transport: MemoryTransport, app_user: User
+) -> None:
+    for _ in range(100):
+        if transport.delivered:
+            break
+        await asyncio.sleep(0.02)
+    [delivered] = transport.delivered
+    assert delivered.message.subject == 'Left over from last time'
+    record = services.folder.email_log.get(queued_before_start)
+    assert record is not None and record.status is EmailStatus.SENT
+
+
+async def test_a_document_page_shows_its_own_email_history(
+    services: Services, memory_outbox: Outbox, transport: MemoryTransport, app_user: User
+) -> None:
+    services.folder.settings.save(smtp_settings())
+    invoice = first_invoice(services)
+    transport.failures.append(TransportError('rcpt', Cause.RECIPIENT_REJECTED, reply_code=550, reply_text='No'))
+    await memory_outbox.send(make_draft(subject='First try', document_id=invoice.id))
+    await memory_outbox.send(make_draft(subject='Second try', document_id=invoice.id))
+    await memory_outbox.send(make_draft(subject='Another document', document_id='other'))
+    await app_user.open(f'/documents/{invoice.id}')
+    await app_user.should_see('First try')
+    await app_user.should_see('Second try')
+    await app_user.should_see('recipient-rejected')
+    await app_user.should_not_see('Another document')
+    await app_user.should_see('All emails of this document')
+
+
+async def test_the_email_icon_on_a_documents_row_opens_the_same_dialog(
+    services: Services, memory_outbox: Outbox, transport: MemoryTransport, app_user: User
+) -> None:
+    services.folder.settings.save(smtp_settings())
+    invoice = first_invoice(services)
+    await app_user.open('/documents')
+    [table] = app_user.find(ui.table).elements
+    assert isinstance(table, ui.table)
+    assert 'icon="email"' in str(table.slots['body-cell-actions'].template)
+    app_user.find(ui.table).trigger('action', {'key': 'email', 'id': invoice.id})
+    await app_user.should_see(f'Email {invoice.title}')
+    await app_user.should_see(marker='attachment-chip')
+    app_user.find(marker='compose-send').click()
+    await app_user.should_see('Sent to ')
+    assert len(transport.delivered) == 1

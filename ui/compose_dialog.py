@@ -1,0 +1,263 @@
+"""The Email button and the compose dialog: recipients, subject and body from the template, the PDF beside them."""
+
+from __future__ import annotations
+
+import base64
+
+from nicegui import run, ui
+
+from core.documents.model import Contact, Document
+from core.documents.statement import Statement
+from core.message import Attachment, MessageError, check_header_text, normalize_address, split_addresses
+from core.outbox import Draft, EmailRecord, EmailStatus, Stage, document_attachment, document_key
+from core.templates import (
+    RenderedEmail,
+    TemplateError,
+    context_for,
+    default_template,
+    markdown_to_html,
+    render_email,
+    template_type,
+)
+from ui.emails_page import failure_details
+from ui.services import Services
+
+BODY_LABEL = 'Message (Markdown: **bold**, *italic*, - list)'
+STAGE_LABELS: dict[Stage, str] = {
+    Stage.RENDERING: 'Rendering the PDF',
+    Stage.CONNECTING: 'Connecting to the mail server',
+    Stage.SENDING: 'Sending',
+}
+
+
+def email_ready(services: Services) -> bool:
+    """The seed's rule: the Email button exists only once email settings have been saved."""
+    return services.folder.settings.is_saved()
+
+
+async def email_document(services: Services, document: Document | Statement) -> None:
+    """The Email action of the documents pages: the compose dialog, or the way to the settings if none are saved."""
+    if not email_ready(services):
+        open_email_settings(services, document)
+        return
+    contact = None if isinstance(document, Statement) else services.folder.contacts.get(document.contact_id)
+    await ComposeDialog(services, document, contact).open()
+
+
+def open_email_settings(_services: Services, _document: Document | Statement) -> None:
+    ui.navigate.to('/settings')
+
+
+def address_error(text: str, *, required: bool) -> str | None:
+    """Each address of a `,`/`;` list checked, the wrong one named."""
+    addresses = split_addresses(text or '')
+    if not addresses:
+        return 'Enter at least one email address.' if required else None
+    for address in addresses:
+        try:
+            normalize_address('address', address)
+        except MessageError as error:
+            return error.problem
+    return None
+
+
+def subject_error(text: str | None) -> str | None:
+    if not (text or '').strip():
+        return 'Enter a subject.'
+    try:
+        check_header_text('subject', text or '')
+    except MessageError as error:
+        return error.problem
+    return None
+
+
+def human_size(size: int) -> str:
+    return f'{size / 1_000_000:.1f} MB' if size >= 1_000_000 else f'{max(1, round(size / 1000))} KB'
+
+
+class ComposeDialog:
+    """Built when opened, so it always shows the current template, settings and document."""
+
+    def __init__(self, services: Services, document: Document | Statement, contact: Contact | None) -> None:
+        self.services = services
+        self.document = document
+        self.contact = contact
+        self.sent = False
+        self.rendered: RenderedEmail | None = None
+        self.attachment: Attachment | None = None
+        self.sending = False
+        self.stages: list[Stage] = []
+
+    def recipient(self) -> Contact | None:
+        return self.document.customer if isinstance(self.document, Statement) else self.contact
+
+    def email_text(self) -> tuple[RenderedEmail, str]:
+        """The saved template rendered; a broken one falls back to the default and says so."""
+        business = self.services.folder.business.load_or_default()
+        context = context_for(self.document, business, self.contact)
+        kind = template_type(self.document)
+        try:
+            return render_email(self.services.folder.templates.load(kind), context), ''
+        except TemplateError as error:
+            note = f'Your template has a problem, so the default text is used. {error}'
+            return render_email(default_template(kind), context), note
+
+    async def open(self) -> None:
+        self.rendered, template_note = self.email_text()
+        recipient = self.recipient()
+        settings = self.services.folder.settings.load()
+        self.dialog = ui.dialog().props('persistent')
+        self.dialog.on('hide', self.closed)
+        with self.dialog, ui.card().classes('w-[1200px] max-w-full'):
+            with ui.row().classes('w-full items-center'):
+                ui.label(f'Email {self.document.title}').classes('text-h6')
+                ui.space()
+                ui.button(icon='close', on_click=self.dialog.close).props('flat round dense')
+            with ui.row().classes('w-full gap-4 no-wrap max-md:flex-wrap items-stretch'):
+                with ui.column().classes('grow basis-1/2 gap-1'):
+                    self.to = self.address_input('To', recipient.emails[0] if recipient and recipient.emails else '')
+                    self.cc = self.address_input('Cc', '')
+                    self.bcc = self.address_input('Bcc', '')
+                    if settings and settings.bcc_address:
+                        ui.label(f'A copy also goes to {settings.bcc_address} (Email settings).').classes(
+                            'text-caption text-grey-7'
+                        )
+                    self.subject = ui.input('Subject', value=self.rendered.subject, validation=subject_error)
+                    self.subject.mark('compose-subject')
+                    self.subject.classes('w-full').props('outlined dense')
+                    self.body = ui.textarea(BODY_LABEL, value=self.rendered.text).mark('compose-body')
+                    self.body.classes('w-full').props('outlined autogrow input-style="min-height: 12rem"')
+                    if template_note:
+                        ui.label(template_note).classes('text-caption text-warning')
+                    self.chip_row = ui.row().classes('items-center gap-2')
+                    with self.chip_row:
+                        ui.spinner(size='sm')
+                        ui.label('Rendering the PDF…').classes('text-caption')
+                    self.progress = ui.column().classes('w-full gap-1')
+                    self.result = ui.column().classes('w-full gap-1')
+                    with ui.row().classes('w-full justify-end gap-2'):
+                        ui.button('Cancel', on_click=self.dialog.close).props('flat')
+                        self.send_button = ui.button('Send', icon='send', on_click=self.send).mark('compose-send')
+                        self.send_button.disable()
+                self.preview = ui.column().classes('grow basis-1/2 min-h-[480px]')
+        self.dialog.open()
+        await self.render_pdf()
+
+    def closed(self) -> None:
+        """After a send, reload so the page shows the document as Sent and its new history line."""
+        self.dialog.delete()
+        if self.sent:
+            ui.navigate.reload()
+
+    def address_input(self, label: str, value: str) -> ui.input:
+        required = label == 'To'
+        field = ui.input(label, value=value, validation=lambda text: address_error(text, required=required))
+        field.classes('w-full').mark(f'compose-{label.lower()}')
+        field.props(f'outlined dense hint="{"S" if required else "Optional; s"}everal addresses: separate with , or ;"')
+        return field
+
+    async def render_pdf(self) -> None:
+        business = self.services.folder.business.load_or_default()
+        try:
+            self.attachment = await run.io_bound(document_attachment, self.document, business, self.contact)
+        except Exception as error:  # the PDF engine's own message is what the user needs
+            self.chip_row.clear()
+            with self.chip_row:
+                ui.icon('error', color='negative')
+                ui.label(f'The PDF could not be made: {error}').classes('text-negative')
+            return
+        if self.attachment is None:
+            return
+        self.chip_row.clear()
+        with self.chip_row:
+            ui.chip(
+                f'{self.attachment.filename} · {human_size(len(self.attachment.data))}',
+                icon='picture_as_pdf',
+                color='grey-3',
+            ).mark('attachment-chip')
+        data_url = f'data:application/pdf;base64,{base64.b64encode(self.attachment.data).decode()}'
+        with self.preview:
+            ui.html(
+                f'<iframe title="PDF preview" src="{data_url}" style="width:100%;height:100%;min-height:480px;'
+                'border:1px solid #ddd;border-radius:4px"></iframe>',
+                sanitize=False,
+            ).classes('w-full h-full').mark('compose-preview')
+        self.send_button.enable()
+
+    def draft(self) -> Draft:
+        assert self.rendered is not None
+        body = self.body.value or ''
+        edited = body != self.rendered.text
+        business = self.services.folder.business.load_or_default()
+        return Draft(
+            to=tuple(split_addresses(self.to.value or '')),
+            cc=tuple(split_addresses(self.cc.value or '')),
+            bcc=tuple(split_addresses(self.bcc.value or '')),
+            subject=self.subject.value or '',
+            text_body=body,
+            html_body=markdown_to_html(body) if edited else self.rendered.html,
+            business_name=business.name,
+            document_id=document_key(self.document),
+            document_label=self.document.title,
+        )
+
+    async def send(self) -> None:
+        if self.sending or self.attachment is None:
+            return
+        valid = [field.validate() for field in (self.to, self.cc, self.bcc, self.subject)]
+        if not all(valid):
+            ui.notify('Check the fields marked in red.', type='warning')
+            return
+        self.sending = True
+        self.send_button.disable()
+        self.result.clear()
+        self.progress.clear()
+        self.stages = []
+        self.show_stage(Stage.RENDERING)
+        try:
+            record = await self.services.outbox.send(self.draft(), [self.attachment], self.on_stage)
+        finally:
+            self.sending = False
+        self.show_result(record)
+
+    def on_stage(self, stage: Stage) -> None:
+        if stage in STAGE_LABELS:
+            self.show_stage(stage)
+
+    def show_stage(self, stage: Stage) -> None:
+        """Every stage so far: the earlier ones ticked, the current one spinning."""
+        self.stages = [*[s for s in self.stages if s is not stage], stage]
+        self.progress.clear()
+        with self.progress:
+            for shown in self.stages:
+                with ui.row().classes('items-center gap-2 send-stage'):
+                    if shown is stage and stage is not Stage.RENDERING:
+                        ui.spinner(size='xs')
+                    else:
+                        ui.icon('check', color='positive', size='xs')
+                    ui.label(STAGE_LABELS[shown]).classes('text-caption')
+
+    def show_result(self, record: EmailRecord) -> None:
+        self.progress.clear()
+        with self.result:
+            if record.status is EmailStatus.SENT:
+                with ui.row().classes('items-center gap-2 text-positive'):
+                    ui.icon('check_circle')
+                    ui.label(f'Sent to {", ".join(record.recipients)}.').classes('font-medium').mark('send-result')
+                ui.label(record.reply).classes('text-caption font-mono text-grey-8')
+                self.sent = True
+                self.send_button.set_text('Sent')
+                return
+            queued = record.status is EmailStatus.QUEUED
+            with ui.row().classes(f'items-center gap-2 text-{"warning" if queued else "negative"}'):
+                ui.icon('schedule' if queued else 'error')
+                ui.label(
+                    'Not sent yet: Mailroom will try again by itself.' if queued else 'The email was not sent.'
+                ).classes('font-medium').mark('send-result')
+            failure_details(record)
+            with ui.row().classes('gap-3'):
+                ui.link('Open the email log', f'/emails?document={record.draft.document_id}')
+                if record.cause != 'invalid-input' or record.step != 'input':
+                    ui.link('Check the email settings', '/settings')
+            if not queued:
+                self.send_button.enable()

@@ -1,0 +1,32 @@
+"""The extension point for buttons that act on one document: the Email button (issue 5) registers here.
+
+Each action appears on the document's view page, on the customer statement page and as an icon on every row of the
+documents table. `run` receives the services and the document (a transaction or a customer statement) and may be
+async; it opens whatever dialog it needs in the current page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from core.documents import Document, Statement
+from ui.compose_dialog import email_document, email_ready, open_email_settings
+from ui.services import Services
+
+
+@dataclass(frozen=True)
+class DocumentAction:
+    key: str
+    """A short identifier, also the name of the table row event (letters and dashes)."""
+    label: str
+    icon: str
+    run: Callable[[Services, Document | Statement], Awaitable[None] | None]
+
+
+def document_actions(services: Services | None = None) -> tuple[DocumentAction, ...]:
+    """Every action, in the order the buttons appear. Email exists once email settings are saved; until then the
+    same place offers the way to the settings (when the caller passes `services`, otherwise the action says so)."""
+    if services is not None and not email_ready(services):
+        return (DocumentAction('email-setup', 'Set up email to send this', 'forward_to_inbox', open_email_settings),)
+    return (DocumentAction('email', 'Email', 'email', email_document),)

@@ -1,0 +1,138 @@
+"""The Email templates page: subject and Markdown body per document type, the placeholders, and a live preview."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nicegui import ui
+
+from core.templates import (
+    DEFAULT_TEMPLATES,
+    PLACEHOLDERS,
+    EmailTemplate,
+    TemplateError,
+    render_email,
+    sample_context,
+    template_problems,
+    type_label,
+)
+from ui.layout import frame
+from ui.services import Services
+
+# Quasar resets paragraph margins and list bullets; a mail program shows them, so the preview must too.
+PREVIEW_CSS = '.email-preview p { margin: 0 0 0.8em } .email-preview ul { list-style: disc; padding-left: 1.5em }'
+
+
+def register(services: Services) -> None:
+    @ui.page('/templates')
+    def templates_page() -> None:
+        with frame('Email templates'):
+            ui.add_css(PREVIEW_CSS)
+            TemplatesEditor(services).build()
+
+
+class TemplatesEditor:
+    """One document type at a time; the preview re-renders on every keystroke with the placeholders' examples."""
+
+    def __init__(self, services: Services) -> None:
+        self.repository = services.folder.templates
+        self.business = services.folder.business.load_or_default()
+        self.document_type = next(iter(DEFAULT_TEMPLATES))
+        self.subject: ui.input
+        self.body: ui.textarea
+        self.save_button: ui.button
+
+    def build(self) -> None:
+        ui.label(
+            'The subject and text of the email that carries each kind of document. The body is Markdown '
+            '(**bold**, *italic*, - lists); it is sent as HTML with a plain-text copy.'
+        ).classes('text-grey-8')
+        with ui.tabs(on_change=lambda e: self.choose(str(e.value))) as tabs:
+            for document_type in DEFAULT_TEMPLATES:
+                ui.tab(document_type, label=type_label(document_type))
+        tabs.classes('w-full').props('align=left dense no-caps')
+        with ui.row().classes('w-full gap-6 items-start no-wrap max-lg:flex-wrap'):
+            with ui.column().classes('grow basis-1/2 gap-2'):
+                self.subject = ui.input('Subject', on_change=self.preview.refresh).classes('w-full').mark('subject')
+                self.subject.props('outlined')
+                self.body = (
+                    ui.textarea('Body (Markdown)', on_change=self.preview.refresh).classes('w-full').mark('body')
+                )
+                self.body.props('outlined autogrow input-style="min-height: 14rem; font-family: monospace"')
+                with ui.row().classes('gap-2'):
+                    self.save_button = ui.button('Save template', icon='save', on_click=self.save)
+                    ui.button('Reset to default', icon='restart_alt', on_click=self.reset).props('flat')
+                self.placeholder_list()
+            with ui.column().classes('grow basis-1/2 gap-2'):
+                ui.label('Preview').classes('text-subtitle1 font-medium')
+                self.preview()
+        tabs.set_value(self.document_type)
+        self.choose(self.document_type)
+
+    def choose(self, document_type: str) -> None:
+        self.document_type = document_type
+        template = self.repository.load(document_type)
+        self.subject.value = template.subject
+        self.body.value = template.body
+        self.preview.refresh()
+
+    def current(self) -> EmailTemplate:
+        return EmailTemplate(subject=self.subject.value or '', body=self.body.value or '')
+
+    @ui.refreshable_method
+    def preview(self) -> None:
+        """Problems first (found without rendering), then the email as the recipient would see it."""
+        template = self.current()
+        problems = template_problems(template)
+        try:
+            rendered = render_email(template, self.preview_context())
+        except TemplateError as error:
+            problems = problems or [error]
+            rendered = None
+        self.save_button.set_enabled(not problems)
+        for problem in problems:
+            with ui.row().classes('items-start gap-2 text-negative no-wrap'):
+                ui.icon('error_outline')
+                ui.label(str(problem)).mark('template-problem')
+        if rendered is None:
+            return
+        with ui.card().classes('w-full gap-1').props('flat bordered'):
+            ui.label(f'Subject: {rendered.subject}').classes('font-medium').mark('preview-subject')
+            ui.separator()
+            ui.html(rendered.html, sanitize=False).classes('email-preview').mark('preview-body')
+
+    def preview_context(self) -> dict[str, Any]:
+        """The examples, with your own business details once the business profile has them."""
+        context = sample_context(self.document_type)
+        if self.business.name:
+            business = self.business
+            context['business'] = {'name': business.name, 'email': business.email, 'phone': business.phone}
+        return context
+
+    def placeholder_list(self) -> None:
+        ui.label('Placeholders (click to add one to the body)').classes('text-subtitle2 mt-2')
+        with ui.list().props('dense bordered separator').classes('w-full rounded'):
+            for placeholder in PLACEHOLDERS:
+                tag = f'{{{{ {placeholder.name} }}}}'
+                item = ui.item(on_click=lambda tag=tag: self.insert(tag)).props('clickable')
+                item.mark(f'placeholder-{placeholder.name}')
+                with item, ui.item_section():
+                    ui.item_label(tag).classes('font-mono')
+                    ui.item_label(f'{placeholder.description} — e.g. {placeholder.example}').props('caption')
+
+    def insert(self, tag: str) -> None:
+        body = self.body.value or ''
+        self.body.value = f'{body}{"" if not body or body.endswith((" ", chr(10))) else " "}{tag}'
+
+    def save(self) -> None:
+        template = self.current()
+        if problems := template_problems(template):
+            ui.notify(str(problems[0]), type='negative')
+            return
+        self.repository.save(self.document_type, template)
+        ui.notify(f'Saved the {type_label(self.document_type).lower()} template.', type='positive')
+
+    def reset(self) -> None:
+        self.repository.reset(self.document_type)
+        self.choose(self.document_type)
+        ui.notify(f'The {type_label(self.document_type).lower()} template is back to the default.')
