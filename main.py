@@ -86,10 +86,10 @@ def run_app(args: argparse.Namespace, folder: DataFolder) -> int:
 
     from storage.documents_repo import seed_sample_data
     from ui.app import build_app
-    from ui.services import Services
+    from ui.services import build_services
 
     seed_sample_data(folder, empty=args.empty)
-    services = Services(folder=folder)
+    services = build_services(folder)
     build_app(services, served_host=args.host)
     app.on_shutdown(folder.close)
     ui.run(

@@ -14,7 +14,7 @@ from nicegui.testing.general import nicegui_reset_globals, prepare_simulation
 
 from storage.folder import DataFolder
 from ui.app import build_app
-from ui.services import Services
+from ui.services import Services, build_services
 
 APP_BASE_URL = 'http://127.0.0.1:8080'
 
@@ -27,7 +27,7 @@ def data_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def services(data_dir: Path) -> Iterator[Services]:
     folder = DataFolder(data_dir)
-    yield Services(folder=folder)
+    yield build_services(folder)
     folder.close()
 
 

@@ -13,6 +13,8 @@ def build_app(services: Services, *, served_host: str) -> None:
     """Everything the web server answers, for main.py and for the tests alike."""
     app.add_middleware(HostGuard, allowed=allowed_host_names(served_host))
     app.add_api_route('/status', status, methods=['GET'])
+    app.on_startup(services.outbox.start)  # resumes queued emails, then retries on schedule
+    app.on_shutdown(services.outbox.stop)
     register_pages(services)
 
 

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
-from core.outbox import Outbox
+from core.outbox import EmailRecord, Outbox
+from core.transport import transport_for
 from storage.folder import DataFolder
 
 
 @dataclass
 class Services:
     folder: DataFolder
-    outbox: Outbox | None = None  # created on first use by ui.emails_page.outbox_of
+    outbox: Outbox
+
+
+def build_services(folder: DataFolder) -> Services:
+    """One outbox per data folder: it sends with the saved settings and marks documents sent on acceptance."""
+    outbox = Outbox(folder.email_log, folder.settings.load, transport_for, on_sent=partial(mark_sent, folder))
+    return Services(folder=folder, outbox=outbox)
+
+
+def mark_sent(folder: DataFolder, record: EmailRecord) -> None:
+    """Only the transport's acceptance makes a document "Sent" (statements are reports and have nothing to mark)."""
+    if record.sent_at is not None:
+        folder.documents.mark_sent(record.draft.document_id, record.sent_at)
