@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -17,6 +20,31 @@ from ui.app import build_app
 from ui.services import Services, build_services
 
 APP_BASE_URL = 'http://127.0.0.1:8080'
+
+
+LOOPBACK_NAMES = frozenset({'localhost', 'localhost.localdomain', 'ip6-localhost'})
+
+
+@pytest.fixture(autouse=True)
+def loopback_only_name_lookups(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never reach the network: a name other than localhost fails as "does not exist", without a DNS query."""
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host: bytes | str | None, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else host
+        if name is None or name.lower() in LOOPBACK_NAMES or _is_ip_literal(name):
+            return real_getaddrinfo(host, *args, **kwargs)
+        raise socket.gaierror(socket.EAI_NONAME, f'tests resolve only loopback names, not {name}')
+
+    monkeypatch.setattr(socket, 'getaddrinfo', getaddrinfo)
+
+
+def _is_ip_literal(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name.strip('[]').split('%')[0])
+    except ValueError:
+        return False
+    return True
 
 
 @pytest.fixture

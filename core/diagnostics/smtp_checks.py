@@ -9,7 +9,6 @@ import hashlib
 import hmac
 import ipaddress
 import re
-import socket
 import ssl
 import time
 from dataclasses import dataclass
@@ -21,7 +20,8 @@ from core.diagnostics.probe import Probe, StepFailure
 from core.diagnostics.smtp_wire import Reply, SmtpWire
 from core.diagnostics.tls_check import tls_handshake
 from core.diagnostics.transcript import REDACTED, Transcript
-from core.settings import EmailSettings, Security, host_error
+from core.ehlo import ehlo_name, local_fqdn
+from core.settings import EmailSettings, Security
 
 _QUEUE_ID = re.compile(r'(?:queued as|id=|<)\s*([A-Za-z0-9._@-]+)|\b([0-9A-F]{8,})\b', re.IGNORECASE)
 
@@ -101,7 +101,7 @@ class SmtpCheck:
 
     async def run(self, *, send: bool) -> None:
         # The FQDN takes a reverse DNS lookup that blocks: it runs in a thread while the first steps wait.
-        self.local_name = fqdn = asyncio.create_task(asyncio.to_thread(socket.getfqdn))
+        self.local_name = fqdn = asyncio.create_task(local_fqdn())
         try:
             addresses = await resolve(self.probe, self.host, self.port)
             await self.connect(addresses)
@@ -332,7 +332,8 @@ class SmtpCheck:
         if self.local_name is not None:
             with contextlib.suppress(TimeoutError, OSError):
                 fqdn = await asyncio.wait_for(asyncio.shield(self.local_name), 1.0)
-        return ehlo_name(wire, fqdn)
+        sockname = wire.writer.get_extra_info('sockname')
+        return ehlo_name(fqdn, str(sockname[0]) if sockname else None)
 
     def _sni(self) -> str | None:
         try:
@@ -390,15 +391,6 @@ def choose_mechanism(offered: tuple[str, ...]) -> str | None:
         if mechanism in offered:
             return mechanism
     return 'CRAM-MD5' if offered == ('CRAM-MD5',) else None
-
-
-def ehlo_name(wire: SmtpWire, fqdn: str) -> str:
-    """This computer's FQDN, or an address literal: never a bare `localhost`, which servers may refuse."""
-    if '.' in fqdn and not fqdn.lower().startswith('localhost') and host_error(fqdn) is None:
-        return fqdn
-    sockname = wire.writer.get_extra_info('sockname')
-    ip = str(sockname[0]) if sockname else '127.0.0.1'
-    return f'[IPv6:{ip}]' if ':' in ip else f'[{ip}]'
 
 
 def find_queue_id(text: str) -> str:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
-import socket
 import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,13 +17,13 @@ from aiosmtplib import (
 )
 
 from core.causes import Cause, classify_smtp_error, smtp_reply
+from core.ehlo import ehlo_name, local_fqdn
 from core.message import BuiltMessage, MessageError, OutgoingMessage, build_mime
 from core.settings import EmailSettings, Security
 from core.transport.base import Receipt, SessionTransport, TransportError, input_error
 
 _QUEUE_ID = re.compile(r'queued as\s+([A-Za-z0-9._-]+)', re.IGNORECASE)
 _STEP_OF_ERROR = {SMTPSenderRefused: 'mail', SMTPRecipientsRefused: 'rcpt'}
-_EHLO_NAME = re.compile(r'[A-Za-z0-9](?:[A-Za-z0-9.-]{0,253})')
 _NETWORK_ERRORS = (SMTPException, OSError, TimeoutError)
 
 
@@ -126,11 +124,12 @@ class SmtpSession:
             validate_certs=not settings.skip_tls_verify,
             tls_context=context,
             timeout=self._transport.timeout,
-            local_hostname=await self._transport.local_hostname(),
         )
         step = 'connect'
         try:
             await smtp.connect()
+            sockname = smtp.transport.get_extra_info('sockname') if smtp.transport else None
+            smtp.local_hostname = ehlo_name(await local_fqdn(), str(sockname[0]) if sockname else None)
             step = 'ehlo'
             await smtp.ehlo()
             if security is Security.STARTTLS:
@@ -178,14 +177,6 @@ class SmtpTransport(SessionTransport):
         self.settings = settings
         self.timeout = timeout
         self._tls_context: ssl.SSLContext | None = None
-        self._local_hostname = ''
-
-    async def local_hostname(self) -> str:
-        """The EHLO name, looked up once and off the event loop: a reverse DNS lookup can take seconds."""
-        if not self._local_hostname:
-            name = await asyncio.to_thread(socket.getfqdn)
-            self._local_hostname = name if _EHLO_NAME.fullmatch(name) else 'localhost'
-        return self._local_hostname
 
     def tls_context(self) -> ssl.SSLContext:
         """Built once per transport: loading the system's certificate store costs tens of milliseconds."""
