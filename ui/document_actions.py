@@ -24,9 +24,9 @@ class DocumentAction:
     run: Callable[[Services, Document | Statement], Awaitable[None] | None]
 
 
-def document_actions(services: Services | None = None) -> tuple[DocumentAction, ...]:
+def document_actions(services: Services) -> tuple[DocumentAction, ...]:
     """Every action, in the order the buttons appear. Email exists once email settings are saved; until then the
-    same place offers the way to the settings (when the caller passes `services`, otherwise the action says so)."""
-    if services is not None and not email_ready(services):
+    same place offers the way to the settings."""
+    if not email_ready(services):
         return (DocumentAction('email-setup', 'Set up email to send this', 'forward_to_inbox', open_email_settings),)
     return (DocumentAction('email', 'Email', 'email', email_document),)
