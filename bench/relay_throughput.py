@@ -31,7 +31,9 @@ from aiosmtpd.smtp import SMTP, Envelope, Session  # noqa: E402
 
 from core.message import Attachment, OutgoingMessage, build_mime  # noqa: E402
 from core.settings import EmailSettings, Protocol, Security  # noqa: E402
-from core.transport import HttpTransport, Sender, SmtpTransport  # noqa: E402
+from core.transport import Sender  # noqa: E402
+from core.transport.http import HttpTransport  # noqa: E402
+from core.transport.smtp import SmtpTransport  # noqa: E402
 
 MESSAGE_BYTES = 50_000
 

@@ -28,16 +28,9 @@ import trustme
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from core.documents.model import Document
+from core.email_log import Draft, EmailLogStore, EmailStatus, MemoryEmailLog
 from core.message import Attachment
-from core.outbox import (
-    Draft,
-    EmailLogStore,
-    EmailStatus,
-    MemoryEmailLog,
-    Outbox,
-    document_attachment,
-    document_draft,
-)
+from core.outbox import Outbox, document_attachment, document_draft
 from core.sample_data import sample_business, sample_contacts, sample_documents
 from core.settings import EmailSettings, Security
 from core.templates import default_template, template_type

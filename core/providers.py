@@ -6,6 +6,7 @@ by a provider (which only an MX lookup could reveal) are recognised only through
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 from types import MappingProxyType
@@ -419,7 +420,7 @@ _WELL_KNOWN_DOMAINS: tuple[str, ...] = (
 )
 
 _TLD = r'(?:[a-z]{2,3}|com?\.[a-z]{2})'
-_HOST_NAME = re.compile(r'[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})*')
+_HOST_NAME = r'[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})*'
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
@@ -428,8 +429,15 @@ def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile(''.join(tokens.get(part, re.escape(part)) for part in parts))
 
 
-_COMPILED_HOSTS = tuple((_compile(rule.pattern), rule) for rule in _HOST_RULES)
-_COMPILED_DOMAINS = tuple((_compile(rule.pattern), rule) for rule in _DOMAIN_RULES)
+@functools.cache
+def _compiled_hosts() -> tuple[tuple[re.Pattern[str], _HostRule], ...]:
+    """Compiled on first use rather than at import: the app starts without them."""
+    return tuple((_compile(rule.pattern), rule) for rule in _HOST_RULES)
+
+
+@functools.cache
+def _compiled_domains() -> tuple[tuple[re.Pattern[str], _DomainRule], ...]:
+    return tuple((_compile(rule.pattern), rule) for rule in _DOMAIN_RULES)
 
 
 def get_provider(key: str) -> Provider:
@@ -485,12 +493,12 @@ def _provider(key: str, host: str) -> Provider:
 
 def _host_rule(host: str) -> _HostRule | None:
     name = _normalize(host)
-    return next((rule for pattern, rule in _COMPILED_HOSTS if pattern.fullmatch(name)), None) if name else None
+    return next((rule for pattern, rule in _compiled_hosts() if pattern.fullmatch(name)), None) if name else None
 
 
 def _domain_rule(domain: str) -> _DomainRule | None:
     """The first matching rule, including look-alike rules with an empty key; None for unknown domains."""
-    return next((rule for pattern, rule in _COMPILED_DOMAINS if pattern.fullmatch(domain)), None) if domain else None
+    return next((rule for pattern, rule in _compiled_domains() if pattern.fullmatch(domain)), None) if domain else None
 
 
 def _email_domain(email: str) -> str:
@@ -510,4 +518,4 @@ def _normalize(name: str) -> str:
         ascii_name = text.encode('idna').decode('ascii').lower()
     except UnicodeError:
         return ''
-    return ascii_name if _HOST_NAME.fullmatch(ascii_name) else ''
+    return ascii_name if re.fullmatch(_HOST_NAME, ascii_name) else ''

@@ -1,31 +1,24 @@
-"""Email subject and body templates per document type: Liquid placeholders, a Markdown body sent as HTML + text."""
+"""Email subject and body templates per document type: Liquid placeholders, a Markdown body sent as HTML + text.
+
+python-liquid (core.template_engine) and markdown-it load with the first render, not with the app.
+"""
 
 from __future__ import annotations
 
-import re
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, ClassVar, TextIO
-
-from liquid import Environment, StrictUndefined
-from liquid.builtin.output import Output, OutputNode
-from liquid.context import RenderContext
-from liquid.exceptions import (
-    LiquidError,
-    LiquidSyntaxError,
-    ResourceLimitError,
-    TemplateNotFoundError,
-    UndefinedError,
-    UnknownFilterError,
-)
-from liquid.stringify import to_liquid_string
-from markdown_it import MarkdownIt
+from typing import TYPE_CHECKING, Any
 
 from core.documents.model import BusinessProfile, Contact, Document
 from core.documents.money import format_money
 from core.documents.statement import Statement
-from core.pdf.payload import format_date
+
+if TYPE_CHECKING:
+    from liquid import Environment
+    from liquid.exceptions import LiquidError
+    from markdown_it import MarkdownIt
 
 STATEMENT_TYPE = 'customer_statement'
 
@@ -116,13 +109,6 @@ FALLBACK_TEMPLATE = EmailTemplate(
     'Dear {{ recipient.name }},\n\nPlease find attached {{ document_type }} **{{ reference }}**.' + _SIGNATURE,
 )
 
-_MARKDOWN_SPECIAL = re.compile(r'([\\`*_{}\[\]()<>#+\-.!|~&"\'$:;=?@^%,/])')
-
-
-def escape_markdown(text: str) -> str:
-    """Backslash-escape every punctuation mark so a customer's text prints literally (CommonMark allows any)."""
-    return _MARKDOWN_SPECIAL.sub(r'\\\1', text)
-
 
 def default_template(document_type: str) -> EmailTemplate:
     return DEFAULT_TEMPLATES.get(document_type, FALLBACK_TEMPLATE)
@@ -139,6 +125,8 @@ def type_label(document_type: str) -> str:
 
 def context_for(document: Document | Statement, business: BusinessProfile, contact: Contact | None) -> dict[str, Any]:
     """The placeholders' values for one document, formatted as they are printed on its PDF."""
+    from core.pdf.payload import format_date  # the core.pdf package loads Typst, which only making a PDF needs
+
     if isinstance(document, Statement):
         recipient = document.customer
         due = format_money(document.amount_due, document.currency)
@@ -176,19 +164,25 @@ def sample_context(document_type: str = 'sales_invoice') -> dict[str, Any]:
 
 def render_email(template: EmailTemplate, context: Mapping[str, Any]) -> RenderedEmail:
     """Subject on one line, the body as the Markdown text people read and as HTML in which values print literally."""
-    subject = ' '.join(_render('subject', _PlainEnvironment(), template.subject, context).split())
-    text = _render('body', _PlainEnvironment(), template.body, context).strip() + '\n'
-    markdown = _render('body', _MarkdownEnvironment(), template.body, context)
+    from core.template_engine import markdown_environment, plain_environment
+
+    subject = ' '.join(_render('subject', plain_environment(), template.subject, context).split())
+    text = _render('body', plain_environment(), template.body, context).strip() + '\n'
+    markdown = _render('body', markdown_environment(), template.body, context)
     return RenderedEmail(subject=subject, text=text, html=markdown_to_html(markdown))
 
 
 def template_problems(template: EmailTemplate) -> list[TemplateError]:
     """Syntax errors and unknown placeholders, found without rendering, for the editor to show as the user types."""
+    from liquid.exceptions import LiquidError
+
+    from core.template_engine import plain_environment
+
     known = {placeholder.name for placeholder in PLACEHOLDERS} | {'recipient', 'business'}
     problems: list[TemplateError] = []
     for part, source in (('subject', template.subject), ('body', template.body)):
         try:
-            parsed = _PlainEnvironment().from_string(source)
+            parsed = plain_environment().from_string(source)
         except LiquidError as error:
             problems.append(_explain(part, error))
             continue
@@ -199,6 +193,8 @@ def template_problems(template: EmailTemplate) -> list[TemplateError]:
 
 
 def _render(part: str, environment: Environment, source: str, context: Mapping[str, Any]) -> str:
+    from liquid.exceptions import LiquidError
+
     try:
         return environment.from_string(source).render(**context)
     except LiquidError as error:
@@ -206,6 +202,14 @@ def _render(part: str, environment: Environment, source: str, context: Mapping[s
 
 
 def _explain(part: str, error: LiquidError) -> TemplateError:
+    from liquid.exceptions import (
+        LiquidSyntaxError,
+        ResourceLimitError,
+        TemplateNotFoundError,
+        UndefinedError,
+        UnknownFilterError,
+    )
+
     where = error.context()
     line = where[0] if where else None
     if isinstance(error, UndefinedError):
@@ -221,39 +225,19 @@ def _explain(part: str, error: LiquidError) -> TemplateError:
     return TemplateError(part, str(error.message), line)
 
 
-class _PlainEnvironment(Environment):
-    """Strict (a typo is an error, not a blank), without file access, and bounded in work and output."""
-
-    loop_iteration_limit: ClassVar[int | None] = 1_000
-    output_stream_limit: ClassVar[int | None] = 200_000
-    local_namespace_limit: ClassVar[int | None] = 10_000
-
-    def __init__(self) -> None:
-        super().__init__(undefined=StrictUndefined)
-
-
-class _MarkdownOutputNode(OutputNode):
-    """Writes each value Markdown-escaped, so `*bold*` or `<b>` in a customer's name arrives as typed."""
-
-    def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
-        return buffer.write(escape_markdown(to_liquid_string(self.expression.evaluate(context), False)))
-
-
-class _MarkdownOutput(Output):
-    node_class = _MarkdownOutputNode
-
-
-class _MarkdownEnvironment(_PlainEnvironment):
-    def setup_tags_and_filters(self, *, extra: bool = False) -> None:
-        super().setup_tags_and_filters(extra=extra)
-        self.add_tag(_MarkdownOutput)
-
-
 def markdown_to_html(markdown: str) -> str:
     """An HTML email body; raw HTML in the Markdown is shown as text, so the body is Markdown only."""
-    body = MarkdownIt('commonmark', {'html': False, 'breaks': True}).render(markdown)
+    body = _markdown_parser().render(markdown)
     return (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head>'
         '<body style="font-family: -apple-system, Segoe UI, Helvetica, Arial, sans-serif; font-size: 15px;'
         f' line-height: 1.5; color: #1f2328;">\n{body}</body></html>\n'
     )
+
+
+@functools.cache
+def _markdown_parser() -> MarkdownIt:
+    """Built once, on first use: no page needs markdown-it before an email is rendered."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt('commonmark', {'html': False, 'breaks': True})

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from core.email_log import EmailRecord
 from core.message import Attachment
-from core.outbox import EmailRecord
 from storage.atomic import write_atomically
 from storage.sharded import ShardedStore
 
@@ -23,7 +23,7 @@ _FILES_KEY = 'attachment_files'
 
 
 class EmailLogRepository:
-    """Implements core.outbox.EmailLogStore: records in shards, attachment bytes as files beside them."""
+    """Implements core.email_log.EmailLogStore: records in shards, attachment bytes as files beside them."""
 
     def __init__(self, folder: Path) -> None:
         self._store = ShardedStore(folder / 'records', SHARDS)

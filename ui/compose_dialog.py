@@ -8,8 +8,9 @@ from nicegui import run, ui
 
 from core.documents.model import Contact, Document
 from core.documents.statement import Statement
+from core.email_log import Draft, EmailRecord, EmailStatus
 from core.message import Attachment, MessageError, check_header_text, normalize_address, split_addresses
-from core.outbox import Draft, EmailRecord, EmailStatus, Stage, document_attachment, document_key
+from core.outbox import Stage, document_attachment, document_key
 from core.templates import (
     RenderedEmail,
     TemplateError,

@@ -10,7 +10,6 @@ from nicegui import app, ui
 
 from core.documents import Contact, ContactKind, format_money, new_id, validate_contact
 from core.documents.validation import split_emails
-from core.pdf import pdf_filename, render
 from core.settings import email_error
 from ui.documents_page import action_buttons, confirm_delete, pdf_response
 from ui.layout import frame
@@ -23,6 +22,8 @@ def register(services: Services) -> None:
     folder = services.folder
 
     def statement_pdf(contact_id: str, start: str = '', end: str = '', download: bool = False) -> Response:
+        from core.pdf import pdf_filename, render  # Typst loads with the first PDF, not with the app
+
         customer = folder.contacts.get(contact_id)
         if customer is None or customer.kind is not ContactKind.CUSTOMER:
             raise HTTPException(status_code=404, detail='No such customer.')

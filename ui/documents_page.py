@@ -15,7 +15,6 @@ from nicegui import app, ui
 from core.documents import ContactKind, Document, DocumentType, Line, Statement, format_money, new_id, validate_document
 from core.documents.money import format_quantity, parse_decimal
 from core.documents.validation import quantity_error, reference_error, tax_rate_error, unit_price_error
-from core.pdf import pdf_filename, render
 from ui.document_actions import document_actions
 from ui.emails_page import document_history
 from ui.layout import frame
@@ -83,6 +82,8 @@ def register(services: Services) -> None:
     folder = services.folder
 
     def document_pdf(document_id: str, download: bool = False) -> Response:
+        from core.pdf import pdf_filename, render  # Typst loads with the first PDF, not with the app
+
         document = folder.documents.get(document_id)
         contact = folder.contacts.get(document.contact_id) if document else None
         if document is None or contact is None:

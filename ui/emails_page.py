@@ -10,7 +10,7 @@ from nicegui import ui
 from nicegui.events import ValueChangeEventArguments
 
 from core.causes import Cause, explain
-from core.outbox import EmailRecord, EmailStatus, filter_records
+from core.email_log import EmailRecord, EmailStatus, filter_records
 from ui.layout import frame
 from ui.services import Services
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
-from core.outbox import EmailRecord, Outbox
+from core.email_log import EmailRecord
+from core.outbox import Outbox
 from core.transport import transport_for
 from storage.folder import DataFolder
 

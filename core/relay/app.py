@@ -29,7 +29,8 @@ from core.message import Attachment, MessageError, OutgoingMessage, validate_mes
 from core.relay.config import RelayConfig
 from core.relay.limits import RateLimiter
 from core.relay.pool import SessionPool
-from core.transport import Receipt, SmtpTransport, Transport, TransportError
+from core.transport import Receipt, Transport, TransportError
+from core.transport.smtp import SmtpTransport
 
 LOG = logging.getLogger('mailroom.relay')
 FORM_TYPES = ('multipart/form-data', 'application/x-www-form-urlencoded')

@@ -1,28 +1,29 @@
-"""One narrow seam: `send(message) -> Receipt` over SMTP, HTTP or memory; `transport_for` picks from the settings."""
+"""One narrow seam: `send(message) -> Receipt` over SMTP, HTTP or memory; `transport_for` picks from the settings.
+
+Each transport lives in its own module with its client library (aiosmtplib, httpx); `transport_for` imports only the
+one the settings ask for, when they first ask, so the app starts without loading either.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from core.settings import EmailSettings, Protocol
 from core.transport.base import Receipt, Sender, SessionTransport, Transport, TransportError
-from core.transport.http import HttpTransport
-from core.transport.memory import MemoryTransport
-from core.transport.smtp import SmtpTransport
 
-__all__ = [
-    'HttpTransport',
-    'MemoryTransport',
-    'Receipt',
-    'Sender',
-    'SessionTransport',
-    'SmtpTransport',
-    'Transport',
-    'TransportError',
-    'transport_for',
-]
+if TYPE_CHECKING:
+    from core.transport.http import HttpTransport
+    from core.transport.smtp import SmtpTransport
+
+__all__ = ['Receipt', 'Sender', 'SessionTransport', 'Transport', 'TransportError', 'transport_for']
 
 
 def transport_for(settings: EmailSettings, *, timeout: float = 30.0) -> HttpTransport | SmtpTransport:
     """The transport the settings describe; the caller never needs to know which one it got."""
     if settings.protocol is Protocol.HTTP:
+        from core.transport.http import HttpTransport
+
         return HttpTransport(settings, timeout=timeout)
+    from core.transport.smtp import SmtpTransport
+
     return SmtpTransport(settings, timeout=timeout)

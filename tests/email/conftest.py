@@ -9,7 +9,7 @@ import pytest
 from nicegui.elements.mixins.value_element import ValueElement
 from nicegui.testing import User
 
-from core.outbox import Draft
+from core.email_log import Draft
 from core.settings import EmailSettings, Security
 from tests.support.certs import TestPKI
 from tests.support.smtp_servers import SmtpServerOptions

@@ -7,7 +7,8 @@ import asyncio
 import sys
 from pathlib import Path
 
-from core.outbox import EmailStatus, Outbox
+from core.email_log import EmailStatus
+from core.outbox import Outbox
 from core.transport.smtp import SmtpTransport
 from storage.folder import DataFolder
 from tests.email.conftest import make_draft

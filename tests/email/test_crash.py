@@ -10,8 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from core.email_log import EmailStatus
 from core.message import Attachment
-from core.outbox import EmailStatus, Outbox
+from core.outbox import Outbox
 from core.settings import Security
 from core.transport import transport_for
 from storage.folder import DataFolder

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.email_log import EmailStatus, MemoryEmailLog
 from core.message import Attachment
-from core.outbox import EmailStatus, MemoryEmailLog, Outbox
+from core.outbox import Outbox
 from core.templates import EmailTemplate, default_template
 from core.transport.memory import MemoryTransport
 from storage.folder import DataFolder

@@ -11,7 +11,8 @@ from nicegui.testing import User
 
 from core.causes import Cause
 from core.documents.model import Document, DocumentType
-from core.outbox import EmailStatus, Outbox
+from core.email_log import EmailStatus
+from core.outbox import Outbox
 from core.transport.base import TransportError
 from core.transport.memory import MemoryTransport
 from storage.documents_repo import seed_sample_data

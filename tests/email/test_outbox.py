@@ -7,8 +7,9 @@ from datetime import timedelta
 from typing import Any
 
 from core.causes import Cause
+from core.email_log import EmailRecord, EmailStatus, MemoryEmailLog, filter_records, was_sent
 from core.message import Attachment
-from core.outbox import EmailRecord, EmailStatus, MemoryEmailLog, Outbox, Stage, filter_records, was_sent
+from core.outbox import Outbox, Stage
 from core.settings import EmailSettings
 from core.transport.base import TransportError
 from core.transport.memory import MemoryTransport

@@ -19,15 +19,8 @@ from pypdf import PdfReader
 from core.documents.model import Contact, Document, DocumentType
 from core.documents.money import format_money
 from core.documents.statement import build_statement
-from core.outbox import (
-    EmailRecord,
-    EmailStatus,
-    MemoryEmailLog,
-    Outbox,
-    document_attachment,
-    document_draft,
-    was_sent,
-)
+from core.email_log import EmailRecord, EmailStatus, MemoryEmailLog, was_sent
+from core.outbox import Outbox, document_attachment, document_draft
 from core.sample_data import sample_business, sample_contacts, sample_documents
 from core.settings import Security
 from core.templates import default_template, template_type

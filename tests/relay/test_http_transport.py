@@ -17,7 +17,8 @@ from core.causes import Cause
 from core.message import Attachment, OutgoingMessage
 from core.relay.app import build_app
 from core.settings import EmailSettings, Protocol
-from core.transport import HttpTransport, TransportError
+from core.transport import TransportError
+from core.transport.http import HttpTransport
 from tests.relay.conftest import RELAY_SENDER, relay_config, serving
 from tests.support.certs import TestPKI
 from tests.support.smtp_servers import Recorder, ServerInfo, free_port

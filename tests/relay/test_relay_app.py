@@ -16,7 +16,8 @@ import pytest
 from core.causes import Cause
 from core.relay.app import build_app
 from core.settings import EmailSettings
-from core.transport import MemoryTransport, TransportError
+from core.transport import TransportError
+from core.transport.memory import MemoryTransport
 from tests.relay.conftest import RELAY_SENDER, UPSTREAM_PASSWORD, relay_config
 from tests.support.certs import TestPKI
 from tests.support.smtp_servers import ServerInfo, free_port, smtp_server

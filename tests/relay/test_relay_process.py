@@ -20,7 +20,8 @@ from core.diagnostics.runner import run_checks
 from core.message import Attachment, message_from_settings
 from core.relay.config import PASSWORD_ENV, TOKENS_ENV
 from core.settings import EmailSettings, Protocol
-from core.transport import HttpTransport, TransportError
+from core.transport import TransportError
+from core.transport.http import HttpTransport
 from tests.relay.conftest import RELAY_SENDER, UPSTREAM_PASSWORD, UPSTREAM_USER
 from tests.support.certs import TestPKI
 from tests.support.smtp_servers import ServerInfo, free_port

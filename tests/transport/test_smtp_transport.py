@@ -13,7 +13,9 @@ import pytest
 from core.causes import Cause
 from core.message import Attachment, OutgoingMessage
 from core.settings import EmailSettings, Security
-from core.transport import SmtpTransport, TransportError, transport_for
+from core.transport import TransportError, transport_for
+from core.transport.http import HttpTransport
+from core.transport.smtp import SmtpTransport
 from tests.support.certs import TestPKI
 from tests.support.smtp_servers import RawHandler, ServerInfo, free_port, raw_server, smtp_server
 
@@ -180,7 +182,6 @@ async def test_header_injection_never_reaches_the_network(pki: TestPKI) -> None:
 
 def test_transport_for_picks_by_protocol() -> None:
     from core.settings import Protocol
-    from core.transport import HttpTransport
 
     assert isinstance(transport_for(EmailSettings(protocol=Protocol.HTTP, http_server='https://x')), HttpTransport)
     assert isinstance(transport_for(EmailSettings()), SmtpTransport)

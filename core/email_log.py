@@ -1,0 +1,211 @@
+"""The email log's values: what the user approved (Draft), each email's history (EmailRecord) and where both live.
+
+Kept apart from the outbox, which sends, so that the pages and the storage that only show or keep the log load
+nothing of the machinery that builds and delivers messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
+
+from core.causes import Cause, explain
+
+if TYPE_CHECKING:
+    from core.message import Attachment
+
+
+class EmailStatus(StrEnum):
+    QUEUED = 'queued'
+    SENDING = 'sending'
+    SENT = 'sent'
+    FAILED = 'failed'
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the user approved in the compose dialog; the sender and copy address come from the settings at send time."""
+
+    to: tuple[str, ...]
+    subject: str
+    text_body: str
+    html_body: str
+    business_name: str
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+    document_id: str = ''
+    document_label: str = ''
+
+
+@dataclass(frozen=True)
+class EmailRecord:
+    """One line of the email log. Times are UTC; `cause` is a stable cause code, `reply` the server's own words."""
+
+    id: str
+    created_at: datetime
+    draft: Draft
+    attachment_names: tuple[str, ...] = ()
+    attachment_bytes: int = 0
+    status: EmailStatus = EmailStatus.QUEUED
+    tries: int = 0
+    next_try_at: datetime | None = None
+    updated_at: datetime | None = None
+    sent_at: datetime | None = None
+    message_id: str = ''
+    step: str = ''
+    cause: str = ''
+    reply: str = ''
+    transient: bool = False
+    recipients: tuple[str, ...] = field(default=())
+
+    @property
+    def explanation(self) -> str:
+        """The plain-words what/why/fix for the failure, the same text the settings test shows."""
+        if not self.cause:
+            return ''
+        try:
+            return explain(Cause(self.cause)).text()
+        except ValueError:
+            return ''
+
+    def to_dict(self) -> dict[str, Any]:
+        draft = self.draft
+        return {
+            'id': self.id,
+            'created_at': self.created_at.isoformat(),
+            'to': list(draft.to),
+            'cc': list(draft.cc),
+            'bcc': list(draft.bcc),
+            'subject': draft.subject,
+            'text_body': draft.text_body,
+            'html_body': draft.html_body,
+            'business_name': draft.business_name,
+            'document_id': draft.document_id,
+            'document_label': draft.document_label,
+            'attachment_names': list(self.attachment_names),
+            'attachment_bytes': self.attachment_bytes,
+            'status': self.status.value,
+            'tries': self.tries,
+            'next_try_at': _iso(self.next_try_at),
+            'updated_at': _iso(self.updated_at),
+            'sent_at': _iso(self.sent_at),
+            'message_id': self.message_id,
+            'step': self.step,
+            'cause': self.cause,
+            'reply': self.reply,
+            'transient': self.transient,
+            'recipients': list(self.recipients),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EmailRecord:
+        draft = Draft(
+            to=tuple(data.get('to', ())),
+            cc=tuple(data.get('cc', ())),
+            bcc=tuple(data.get('bcc', ())),
+            subject=data.get('subject', ''),
+            text_body=data.get('text_body', ''),
+            html_body=data.get('html_body', ''),
+            business_name=data.get('business_name', ''),
+            document_id=data.get('document_id', ''),
+            document_label=data.get('document_label', ''),
+        )
+        return cls(
+            id=data['id'],
+            created_at=datetime.fromisoformat(data['created_at']),
+            draft=draft,
+            attachment_names=tuple(data.get('attachment_names', ())),
+            attachment_bytes=int(data.get('attachment_bytes', 0)),
+            status=EmailStatus(data.get('status', EmailStatus.QUEUED.value)),
+            tries=int(data.get('tries', 0)),
+            next_try_at=_from_iso(data.get('next_try_at')),
+            updated_at=_from_iso(data.get('updated_at')),
+            sent_at=_from_iso(data.get('sent_at')),
+            message_id=data.get('message_id', ''),
+            step=data.get('step', ''),
+            cause=data.get('cause', ''),
+            reply=data.get('reply', ''),
+            transient=bool(data.get('transient', False)),
+            recipients=tuple(data.get('recipients', ())),
+        )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _from_iso(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+class EmailLogStore(Protocol):
+    """Where the log and the queued attachments live; storage/email_log_repo.py implements it on the data folder."""
+
+    def add(self, record: EmailRecord, attachments: Sequence[Attachment]) -> None: ...
+
+    def update(self, record: EmailRecord) -> None: ...
+
+    def get(self, record_id: str) -> EmailRecord | None: ...
+
+    def all(self) -> list[EmailRecord]: ...
+
+    def attachments(self, record_id: str) -> tuple[Attachment, ...]: ...
+
+    def discard_attachments(self, record_id: str) -> None: ...
+
+
+class MemoryEmailLog:
+    """An EmailLogStore in memory, for tests and benchmarks."""
+
+    def __init__(self) -> None:
+        self._records: dict[str, EmailRecord] = {}
+        self._attachments: dict[str, tuple[Attachment, ...]] = {}
+
+    def add(self, record: EmailRecord, attachments: Sequence[Attachment]) -> None:
+        self._records[record.id] = record
+        self._attachments[record.id] = tuple(attachments)
+
+    def update(self, record: EmailRecord) -> None:
+        self._records[record.id] = record
+
+    def get(self, record_id: str) -> EmailRecord | None:
+        return self._records.get(record_id)
+
+    def all(self) -> list[EmailRecord]:
+        return sorted(self._records.values(), key=lambda r: r.created_at, reverse=True)
+
+    def attachments(self, record_id: str) -> tuple[Attachment, ...]:
+        return self._attachments.get(record_id, ())
+
+    def discard_attachments(self, record_id: str) -> None:
+        self._attachments.pop(record_id, None)
+
+
+def filter_records(
+    records: Iterable[EmailRecord],
+    *,
+    status: EmailStatus | None = None,
+    text: str = '',
+    document_id: str = '',
+) -> list[EmailRecord]:
+    """The Emails page's filters: by status, by document, and by words in the recipients, subject or document."""
+    needle = text.strip().lower()
+    result = []
+    for record in records:
+        if status is not None and record.status is not status:
+            continue
+        if document_id and record.draft.document_id != document_id:
+            continue
+        haystack = ' '.join([*record.draft.to, *record.draft.cc, record.draft.subject, record.draft.document_label])
+        if needle and needle not in haystack.lower():
+            continue
+        result.append(record)
+    return result
+
+
+def was_sent(records: Iterable[EmailRecord], document_id: str) -> bool:
+    """A document counts as sent only once a transport accepted one of its emails."""
+    return any(r.status is EmailStatus.SENT and r.draft.document_id == document_id for r in records)
