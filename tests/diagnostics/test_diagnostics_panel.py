@@ -5,24 +5,17 @@ from __future__ import annotations
 import asyncio
 
 from nicegui import Client, ui
-from nicegui.elements.mixins.value_element import ValueElement
 from nicegui.testing import User
 
 from tests.diagnostics.conftest import ACCOUNTS, PASSWORD, USER
 from tests.support.certs import TestPKI
 from tests.support.smtp_servers import smtp_server
+from tests.support.ui import set_value
 
 
 def client_of(user: User) -> Client:
     assert user.client is not None
     return user.client
-
-
-def set_value(user: User, marker: str, value: object) -> None:
-    with client_of(user):
-        for element in user.find(marker=marker).elements:
-            assert isinstance(element, ValueElement)
-            element.value = value
 
 
 def button(user: User, marker: str) -> ui.button:

@@ -13,6 +13,7 @@ from nicegui.testing import User
 from core.documents import DocumentType, Paper, new_id
 from core.sample_data import sample_contacts, sample_documents
 from storage.documents_repo import seed_sample_data
+from tests.support.ui import set_value
 from ui.services import Services
 
 THORDUR = sample_contacts()[0]
@@ -26,11 +27,6 @@ def seeded(services: Services) -> Services:
 
 def element(user: User, marker: str) -> Any:
     return next(iter(user.find(marker=marker).elements))
-
-
-def set_value(user: User, marker: str, value: object) -> None:
-    with user.client:  # type: ignore[union-attr]
-        element(user, marker).value = value
 
 
 def table_rows(user: User, marker: str) -> list[dict[str, Any]]:

@@ -6,8 +6,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from nicegui.elements.mixins.value_element import ValueElement
-from nicegui.testing import User
 
 from core.email_log import Draft
 from core.settings import EmailSettings, Security
@@ -88,18 +86,3 @@ def make_draft(**changes: object) -> Draft:
     }
     values.update(changes)
     return Draft(**values)  # type: ignore[arg-type]
-
-
-def value_of(user: User, marker: str) -> object:
-    element = next(iter(user.find(marker=marker).elements))
-    assert isinstance(element, ValueElement)
-    return element.value
-
-
-def set_value(user: User, marker: str, value: object) -> None:
-    """Set an input's value as typing would, firing its change handlers."""
-    assert user.client is not None
-    with user.client:
-        for element in user.find(marker=marker).elements:
-            assert isinstance(element, ValueElement)
-            element.value = value

@@ -16,7 +16,8 @@ from core.outbox import Outbox
 from core.transport.base import TransportError
 from core.transport.memory import MemoryTransport
 from storage.documents_repo import seed_sample_data
-from tests.email.conftest import make_draft, set_value, smtp_settings, value_of
+from tests.email.conftest import make_draft, smtp_settings
+from tests.support.ui import set_value, value_of
 from ui.services import Services, mark_sent
 
 

@@ -7,7 +7,7 @@ from nicegui.testing import User
 
 from core.sample_data import sample_business
 from core.templates import EmailTemplate, default_template
-from tests.email.conftest import set_value, value_of
+from tests.support.ui import set_value, value_of
 from ui.services import Services
 
 

@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 from nicegui import core
-from nicegui.elements.mixins.value_element import ValueElement
 from nicegui.testing import User
 
 from core.settings import EmailSettings, Protocol, Security
+from tests.support.ui import set_value, value_of
 from ui.services import Services
 
 PASSWORD = 's3cret-app-password'
-
-
-def value_of(user: User, marker: str) -> Any:
-    element = next(iter(user.find(marker=marker).elements))
-    assert isinstance(element, ValueElement)
-    return element.value
-
-
-def set_value(user: User, marker: str, value: object) -> None:
-    assert user.client is not None
-    with user.client:
-        for element in user.find(marker=marker).elements:
-            assert isinstance(element, ValueElement)
-            element.value = value
 
 
 async def fill_valid_smtp(user: User) -> None:

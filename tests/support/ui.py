@@ -1,0 +1,27 @@
+"""Helpers for driving pages with NiceGUI's simulated User: read and set the value of a marked element."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nicegui.elements.mixins.value_element import ValueElement
+from nicegui.testing import User
+
+
+def value_element(user: User, marker: str) -> ValueElement:
+    element = next(iter(user.find(marker=marker).elements))
+    assert isinstance(element, ValueElement)
+    return element
+
+
+def value_of(user: User, marker: str) -> Any:
+    return value_element(user, marker).value
+
+
+def set_value(user: User, marker: str, value: object) -> None:
+    """Set a value as the browser would (toggles, selects, radios), firing the element's change handlers."""
+    assert user.client is not None
+    with user.client:
+        for element in user.find(marker=marker).elements:
+            assert isinstance(element, ValueElement)
+            element.value = value
