@@ -22,7 +22,7 @@ def frame(title: str) -> Iterator[None]:
     """Header, navigation drawer and a content column; the page builds inside it."""
     ui.colors(primary='#1f4e79')
     ui.page_title(f'{title} · Mailroom')
-    drawer = ui.left_drawer(value=True).props('width=220 bordered breakpoint=1024').classes('bg-grey-1 p-0')
+    drawer = ui.left_drawer(value=None).props('width=220 bordered breakpoint=1024').classes('bg-grey-1 p-0')
     with ui.header().classes('items-center bg-primary px-4 py-2'):
         ui.button(on_click=drawer.toggle, icon='menu').props('flat color=white dense').classes('lg:hidden')
         ui.icon('mail', size='sm').classes('text-white')

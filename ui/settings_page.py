@@ -231,6 +231,7 @@ class SettingsEditor:
         if settings.protocol is Protocol.SMTP:
             provider = detect_provider(host=settings.host, email=settings.sender_address)
         self.provider_help.clear()
+        self.provider_help.set_visibility(provider is not None)
         if provider is not None:
             with self.provider_help:
                 provider_card(provider, on_use=lambda: self.use_provider(provider))
