@@ -27,4 +27,6 @@ def _fqdn() -> str:
 
 async def local_fqdn() -> str:
     """Looked up once per process and off the event loop: a reverse lookup can take seconds."""
+    if _fqdn.cache_info().currsize:
+        return _fqdn()
     return await asyncio.to_thread(_fqdn)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from email import policy
-from email.headerregistry import Address
+from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from html.parser import HTMLParser
@@ -17,7 +18,24 @@ from email_validator import EmailNotValidError, validate_email
 
 from core.settings import EmailSettings
 
-MIME_POLICY = policy.SMTP
+
+class _HeaderRegistry(HeaderRegistry):
+    """The standard registry, except that it builds each header class once.
+
+    The stock one calls `type()` for every header it parses (17 times for a small message): about a third of the
+    time it takes to build one, and classes are garbage only the cyclic collector frees.
+    """
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        return _header_class(self.registry.get(name.lower(), self.default_class), self.base_class)
+
+
+@functools.cache
+def _header_class(specialised: type, base: type) -> type[BaseHeader]:
+    return type('_' + specialised.__name__, (specialised, base), {})
+
+
+MIME_POLICY = policy.SMTP.clone(header_factory=_HeaderRegistry())
 _LINE_BREAK = re.compile(r'[\r\n\x00\u2028\u2029\x85\x0b\x0c]')
 _CONTENT_TYPE = re.compile(r'^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$', re.IGNORECASE)
 _ADDRESS_SEPARATORS = re.compile(r'[,;]')

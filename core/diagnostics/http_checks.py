@@ -12,7 +12,7 @@ from core.causes import Cause, classify_reply, classify_smtp_error
 from core.diagnostics.events import Step
 from core.diagnostics.net import open_connection, resolve
 from core.diagnostics.probe import Probe, StepFailure
-from core.diagnostics.tls_check import client_context, tls_handshake
+from core.diagnostics.tls_check import client_context, http_client_context, tls_handshake
 from core.http_wire import error_summary, wire_fields
 from core.message import OutgoingMessage
 from core.settings import EmailSettings
@@ -85,7 +85,7 @@ class HttpCheck:
                     f'  {name} = {value if name != "body" else f"[{len(value)} characters of HTML]"}',
                     encrypted=self.https,
                 )
-            verify: ssl.SSLContext | bool = ssl.create_default_context() if self.verify else False
+            verify: ssl.SSLContext | bool = http_client_context() if self.verify else False
             timeout = self.probe.budget(self.probe.timeouts.data)
             try:
                 async with httpx.AsyncClient(verify=verify, timeout=timeout, follow_redirects=False) as client:

@@ -16,7 +16,7 @@ from core.diagnostics.smtp_checks import SmtpCheck
 from core.diagnostics.transcript import Transcript
 from core.message import MessageError, OutgoingMessage, build_mime, message_from_settings, validate_message
 from core.providers import inbound_mx_advice, is_well_known_host
-from core.settings import SECURITY_LABELS, EmailSettings, Protocol, Security, email_error, url_warning, validate
+from core.settings import SECURITY_LABELS, EmailSettings, Protocol, Security, url_warning, validate
 
 FIELD_LABELS = {
     'http_server': 'HTTP server',
@@ -74,7 +74,7 @@ async def _produce(
     success = ''
     try:
         message = await _check_input(probe, settings, recipient, business_name)
-        if settings.protocol is Protocol.HTTP:
+        if isinstance(message, OutgoingMessage):
             await HttpCheck(probe, settings, message).run(send=send)
             success = (
                 f'Your email settings work: the HTTP email service accepted the test email for {recipient}.'
@@ -82,7 +82,7 @@ async def _produce(
                 else 'The HTTP email service is reachable. Nothing was sent.'
             )
         else:
-            await SmtpCheck(probe, settings, build_mime(message).as_bytes(), recipient).run(send=send)
+            await SmtpCheck(probe, settings, message, recipient).run(send=send)
             success = (
                 f'Your email settings work: {settings.host.strip()} accepted the test email for {recipient}.'
                 if send
@@ -98,15 +98,23 @@ async def _produce(
     emit(probe.verdict(success))
 
 
-async def _check_input(probe: Probe, settings: EmailSettings, recipient: str, business_name: str) -> OutgoingMessage:
+async def _check_input(
+    probe: Probe, settings: EmailSettings, recipient: str, business_name: str
+) -> OutgoingMessage | bytes:
+    """The settings and the test message, each checked once: the message to post for HTTP, the bytes to send for SMTP.
+
+    `build_mime` validates as it builds, so the SMTP message is neither validated twice nor built twice.
+    """
     async with probe.step(Step.INPUT, 'Checking the settings') as scope:
-        errors = validate(settings)
-        if not errors and (problem := email_error(recipient)):
-            errors['to'] = problem
-        message: OutgoingMessage | None = None
+        errors = validate(settings)  # the recipient is checked with the test message below
+        message: OutgoingMessage | bytes | None = None
         if not errors:
+            test_email = compose_test_email(settings, recipient, business_name)
             try:
-                message = validate_message(_test_message(settings, recipient, business_name))
+                if settings.protocol is Protocol.HTTP:
+                    message = validate_message(test_email)
+                else:
+                    message = build_mime(test_email).as_bytes()
             except MessageError as error:
                 errors[error.field] = error.problem
         if errors or message is None:
@@ -160,7 +168,8 @@ def contradictions(settings: EmailSettings) -> list[str]:
     return found
 
 
-def _test_message(settings: EmailSettings, recipient: str, business_name: str) -> OutgoingMessage:
+def compose_test_email(settings: EmailSettings, recipient: str, business_name: str) -> OutgoingMessage:
+    """The small message the test sends (public so that the benchmark sends the very same one without the test)."""
     where = (
         settings.http_server.strip()
         if settings.protocol is Protocol.HTTP

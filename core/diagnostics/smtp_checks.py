@@ -18,7 +18,7 @@ from core.diagnostics.events import Step
 from core.diagnostics.net import open_connection, resolve
 from core.diagnostics.probe import Probe, StepFailure
 from core.diagnostics.smtp_wire import Reply, SmtpWire
-from core.diagnostics.tls_check import tls_handshake
+from core.diagnostics.tls_check import client_context, tls_handshake
 from core.diagnostics.transcript import REDACTED, Transcript
 from core.ehlo import ehlo_name, local_fqdn
 from core.settings import EmailSettings, Security
@@ -328,10 +328,11 @@ class SmtpCheck:
 
     async def _ehlo_name(self, wire: SmtpWire) -> str:
         """The FQDN looked up in the background; a lookup slower than a second is not worth waiting for."""
-        fqdn = ''
-        if self.local_name is not None:
+        fqdn, lookup = '', self.local_name
+        if lookup is not None:
             with contextlib.suppress(TimeoutError, OSError):
-                fqdn = await asyncio.wait_for(asyncio.shield(self.local_name), 1.0)
+                # Usually done by now: take the result without a wait_for round through the event loop.
+                fqdn = lookup.result() if lookup.done() else await asyncio.wait_for(asyncio.shield(lookup), 1.0)
         sockname = wire.writer.get_extra_info('sockname')
         return ehlo_name(fqdn, str(sockname[0]) if sockname else None)
 
@@ -345,8 +346,7 @@ class SmtpCheck:
     async def _speaks_tls(self) -> bool:
         """A second connection that tries a TLS handshake: did the silent port expect SSL/TLS from the start?"""
         self.t.info('No greeting: trying a TLS handshake on the same port.')
-        context = ssl.create_default_context()
-        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        context = client_context(verify=False)
         try:
             timeout = self.probe.budget(self.probe.timeouts.tls_probe)
             async with asyncio.timeout(timeout):
@@ -363,8 +363,7 @@ class SmtpCheck:
     async def _refetch(self) -> bytes | None:
         """The certificate, fetched over a second connection without verification, to show what failed."""
         self.t.info('Second connection without verification, only to show the certificate.')
-        context = ssl.create_default_context()
-        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        context = client_context(verify=False)
         timeout = self.probe.budget(self.probe.timeouts.tls)
         async with asyncio.timeout(timeout):
             if self.security is Security.SSL:
