@@ -9,6 +9,10 @@ from core.documents.model import BusinessProfile, Contact, Document, DocumentTyp
 from core.documents.money import format_money, format_percent, format_quantity
 from core.documents.statement import AGEING_BUCKETS, Statement
 
+# The logo travels as a file beside the JSON, not inside it: a logo of a few hundred kilobytes as a JSON list of
+# numbers cost more to encode and parse than the whole invoice, on every render.
+LOGO_FILE = 'logo'
+
 _NUMBER_LABEL = {
     DocumentType.SALES_QUOTE: 'Quote number',
     DocumentType.SALES_INVOICE: 'Invoice number',
@@ -67,7 +71,7 @@ def _common(
         'reference': reference,
         'subtitle': subtitle,
         'business': business_payload(business),
-        'logo': list(business.logo) if business.logo else None,
+        'logo': LOGO_FILE if business.logo else None,
         'footer': [business.name, tax, business.email, business.phone],
     }
 
