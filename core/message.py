@@ -266,3 +266,8 @@ def html_to_text(markup: str) -> str:
     extractor.close()
     lines = [line.strip() for line in ''.join(extractor.parts).splitlines()]
     return re.sub(r'\n{3,}', '\n\n', '\n'.join(lines)).strip() + '\n'
+
+
+def human_size(size: int) -> str:
+    """A message or attachment size as people read it: 21 KB, 4.2 MB."""
+    return f'{size / 1_000_000:.1f} MB' if size >= 1_000_000 else f'{max(1, round(size / 1000))} KB'

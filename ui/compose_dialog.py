@@ -9,7 +9,7 @@ from nicegui import run, ui
 from core.documents.model import Contact, Document
 from core.documents.statement import Statement
 from core.email_log import Draft, EmailRecord, EmailStatus
-from core.message import Attachment, MessageError, check_header_text, normalize_address, split_addresses
+from core.message import Attachment, MessageError, check_header_text, human_size, normalize_address, split_addresses
 from core.outbox import Stage, document_attachment, document_key
 from core.templates import (
     RenderedEmail,
@@ -70,10 +70,6 @@ def subject_error(text: str | None) -> str | None:
     except MessageError as error:
         return error.problem
     return None
-
-
-def human_size(size: int) -> str:
-    return f'{size / 1_000_000:.1f} MB' if size >= 1_000_000 else f'{max(1, round(size / 1000))} KB'
 
 
 class ComposeDialog:

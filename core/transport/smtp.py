@@ -18,7 +18,7 @@ from aiosmtplib import (
 
 from core.causes import Cause, classify_smtp_error, smtp_reply
 from core.ehlo import ehlo_name, local_fqdn
-from core.message import BuiltMessage, MessageError, OutgoingMessage, build_mime
+from core.message import BuiltMessage, MessageError, OutgoingMessage, build_mime, human_size
 from core.settings import EmailSettings, Security
 from core.transport.base import Receipt, SessionTransport, TransportError, input_error
 
@@ -49,10 +49,6 @@ def smtp_error(exc: BaseException, step: str) -> TransportError:
 
 def exc_code(exc: BaseException) -> int | None:
     return smtp_reply(exc)[0]
-
-
-def human_size(size: int) -> str:
-    return f'{size / 1_000_000:.1f} MB' if size >= 1_000_000 else f'{max(1, round(size / 1000))} KB'
 
 
 class SmtpSession:
