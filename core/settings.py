@@ -39,8 +39,9 @@ PORT_CHOICES: dict[int, str] = {
     25: 'Old server-to-server port; often blocked by networks and providers.',
 }
 
-SECRET_FIELDS = ('password', 'http_token')
-"""Encrypted at rest, never sent to the browser, never logged."""
+SECRET_FIELDS: dict[str, tuple[str, ...]] = {'password': ('host', 'username'), 'http_token': ('http_server',)}
+"""Each secret (encrypted at rest, never sent to the browser, never logged) with the fields it belongs to: a saved
+secret is reused only while those stay the same, so a password is never sent to a server it was not saved for."""
 
 LOOPBACK_HOSTS = frozenset({'localhost', '127.0.0.1', '::1', '[::1]'})
 
@@ -109,6 +110,11 @@ class EmailSettings:
         if 'port' in values:
             values['port'] = int(values['port'])
         return cls(**values)
+
+
+def secret_owner(settings: EmailSettings, name: str) -> tuple[str, ...]:
+    """Who a secret was given for: the server (and account) it must not leave."""
+    return tuple(str(getattr(settings, owner)).strip().lower() for owner in SECRET_FIELDS[name])
 
 
 def _plain(value: Any) -> Any:

@@ -7,7 +7,7 @@ from typing import Any
 from tinydb import TinyDB
 from tinydb.table import Document
 
-from core.settings import SECRET_FIELDS, EmailSettings
+from core.settings import SECRET_FIELDS, EmailSettings, secret_owner
 from storage.secrets import SecretBox
 
 _DOCUMENT_ID = 1
@@ -45,18 +45,21 @@ class SettingsRepository:
         stored = self._stored()
         return None if stored is None else EmailSettings.from_dict(stored)
 
-    def has_secret(self, name: str = 'password') -> bool:
+    def saved_secret_fits(self, settings: EmailSettings, name: str) -> bool:
+        """Whether a secret is saved for the server (and account) these settings name, so a blank field may keep it."""
         stored = self._stored()
-        return bool(stored and stored.get(_encrypted_key(name)))
-
-    def has_password(self) -> bool:
-        return self.has_secret('password')
+        if not stored or not stored.get(_encrypted_key(name)):
+            return False
+        return secret_owner(EmailSettings.from_dict(stored), name) == secret_owner(settings, name)
 
     def save(self, settings: EmailSettings) -> None:
-        """Save in one write; a blank secret keeps the one already saved."""
+        """Save in one write; a blank secret keeps the saved one only while it still belongs to the same server."""
         stored = self._stored() or {}
         record = settings.to_public_dict()
         for name in SECRET_FIELDS:
-            value = getattr(settings, name)
-            record[_encrypted_key(name)] = self._box.encrypt(value) if value else stored.get(_encrypted_key(name), '')
+            if value := getattr(settings, name):
+                record[_encrypted_key(name)] = self._box.encrypt(value)
+            else:
+                fits = self.saved_secret_fits(settings, name)
+                record[_encrypted_key(name)] = stored.get(_encrypted_key(name), '') if fits else ''
         self._table.upsert(Document(record, doc_id=_DOCUMENT_ID))

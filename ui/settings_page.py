@@ -100,9 +100,7 @@ class SettingsEditor:
                 'text-grey-7 text-sm'
             )
             self._text_input('reply_to', 'Reply-to email', placeholder='office@example.com', key='reply_to_http')
-            token = self._text_input('http_token', 'Access token (only if your service gives you one)', password=True)
-            if self.repository.has_secret('http_token'):
-                token.props(f'placeholder="{PASSWORD_SAVED_PLACEHOLDER}"')
+            self._text_input('http_token', 'Access token (only if your service gives you one)', password=True)
 
     def _smtp_section(self) -> None:
         with ui.column().classes('w-full gap-1').bind_visibility_from(self.form, 'protocol', value='smtp'):
@@ -137,8 +135,6 @@ class SettingsEditor:
                 )
                 self._text_input('email', 'Email address', placeholder='you@example.com')
             password = self._text_input('password', 'Password', password=True)
-            if self.repository.has_password():
-                password.props(f'placeholder="{PASSWORD_SAVED_PLACEHOLDER}"')
             ui.checkbox(
                 'Show password', on_change=lambda e: password.props(f'type={"text" if e.value else "password"}')
             )
@@ -193,9 +189,13 @@ class SettingsEditor:
 
     # --- behaviour ------------------------------------------------------------------------------------------------
 
+    def errors(self) -> dict[str, str]:
+        settings = self.form.to_settings()
+        return self.form.errors(has_stored_password=self.repository.saved_secret_fits(settings, 'password'))
+
     def field_error_for(self, name: str, _value: object = None) -> str | None:
         """Errors depend on several fields (the email field on the username), so the whole form is checked."""
-        return self.form.errors(has_stored_password=self.repository.has_password()).get(name)
+        return self.errors().get(name)
 
     def refresh(self) -> None:
         """Everything on the page that is derived from the form, recomputed after any change."""
@@ -213,6 +213,14 @@ class SettingsEditor:
         self.url_warning.set_text(url_warning(form.http_server) or '')
         self._refresh_tls_warning()
         self._refresh_provider_help()
+        self._refresh_secret_placeholders()
+
+    def _refresh_secret_placeholders(self) -> None:
+        """ "Saved" only while the saved secret still belongs to the server and account on the form."""
+        settings = self.form.to_settings()
+        for name in SECRET_FIELDS:
+            saved = self.repository.saved_secret_fits(settings, name)
+            self.inputs[name].props(f'placeholder="{PASSWORD_SAVED_PLACEHOLDER if saved else ""}"')
 
     def _refresh_tls_warning(self) -> None:
         provider = detect_provider(host=self.form.host)
@@ -286,7 +294,9 @@ class SettingsEditor:
             return None
         settings = self.form.to_settings()
         blank_but_saved = [
-            name for name in SECRET_FIELDS if not getattr(settings, name) and self.repository.has_secret(name)
+            name
+            for name in SECRET_FIELDS
+            if not getattr(settings, name) and self.repository.saved_secret_fits(settings, name)
         ]
         if not blank_but_saved:
             return settings
@@ -299,13 +309,13 @@ class SettingsEditor:
         return replace(settings, **{name: getattr(saved, name) for name in blank_but_saved})
 
     def validate_all(self) -> bool:
-        errors = self.form.errors(has_stored_password=self.repository.has_password())
+        errors = self.errors()
         for field in self.inputs.values():
             field.validate()
         return not errors
 
     def update(self) -> None:
-        errors = self.form.errors(has_stored_password=self.repository.has_password())
+        errors = self.errors()
         for field in self.inputs.values():
             field.validate()
         if errors:
@@ -315,9 +325,7 @@ class SettingsEditor:
             return
         self.repository.save(self.form.to_settings())
         for name in SECRET_FIELDS:
-            if getattr(self.form, name):
-                setattr(self.form, name, '')
-                self.inputs[name].props(f'placeholder="{PASSWORD_SAVED_PLACEHOLDER}"')
+            setattr(self.form, name, '')
         self.refresh()
         ui.notify('Email settings saved. The Email button now appears on your documents.', type='positive')
 

@@ -7,7 +7,7 @@ from nicegui import core
 from nicegui.testing import User
 
 from core.settings import EmailSettings, Protocol, Security
-from tests.support.ui import set_value, value_of
+from tests.support.ui import set_value, value_element, value_of
 from ui.services import Services
 
 PASSWORD = 's3cret-app-password'
@@ -152,6 +152,19 @@ async def test_update_saves_and_a_reload_shows_everything_but_the_password(app_u
     await app_user.should_see('Email settings saved')
     resaved = services.folder.settings.load()
     assert resaved is not None and resaved.port == 465 and resaved.password == PASSWORD
+
+
+async def test_a_new_server_needs_its_own_password(app_user: User, services: Services) -> None:
+    services.folder.settings.save(EmailSettings(host='smtp.example.com', username='office@example.com', password='pw'))
+    await app_user.open('/settings')
+    password = value_element(app_user, 'password')
+    assert password.props['placeholder'] == 'Saved — leave blank to keep'
+    app_user.find(marker='host').clear().type('smtp.other.example')
+    assert password.props['placeholder'] == ''
+    app_user.find('Update').click()
+    await app_user.should_see('Enter the password (for Gmail, Yahoo and iCloud: an app password).')
+    saved = services.folder.settings.load()
+    assert saved is not None and saved.host == 'smtp.example.com' and saved.password == 'pw'
 
 
 async def test_no_encryption_needs_an_explicit_yes(app_user: User, services: Services) -> None:

@@ -12,11 +12,12 @@ import subprocess
 import sys
 import textwrap
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from core.settings import EmailSettings
+from core.settings import EmailSettings, Protocol
 from storage.atomic import AtomicJSONStorage
 from storage.folder import DataFolder, FolderInUseError
 from storage.secrets import KEY_ENVIRONMENT_VARIABLE, KEY_FILE_NAME, SecretKeyError
@@ -46,12 +47,41 @@ def test_settings_survive_a_restart_with_the_password_encrypted(data_dir: Path) 
         assert form not in raw
 
 
-def test_blank_password_keeps_the_saved_one(data_dir: Path) -> None:
+def test_blank_password_keeps_the_saved_one_for_the_same_server(data_dir: Path) -> None:
     folder = DataFolder(data_dir)
     folder.settings.save(SETTINGS)
-    folder.settings.save(EmailSettings(host='smtp.other.example', username='office@example.com'))
+    folder.settings.save(EmailSettings(host='SMTP.example.com ', port=465, username='office@example.com'))
     loaded = folder.settings.load()
-    assert loaded is not None and loaded.password == PASSWORD and loaded.host == 'smtp.other.example'
+    assert loaded is not None and loaded.password == PASSWORD and loaded.port == 465
+    folder.close()
+
+
+@pytest.mark.parametrize(
+    'changed',
+    [
+        EmailSettings(host='smtp.other.example', username='office@example.com'),
+        EmailSettings(host='smtp.example.com', username='someone-else@example.com'),
+    ],
+)
+def test_a_saved_password_never_follows_a_new_server_or_account(data_dir: Path, changed: EmailSettings) -> None:
+    folder = DataFolder(data_dir)
+    folder.settings.save(SETTINGS)
+    assert not folder.settings.saved_secret_fits(changed, 'password')
+    folder.settings.save(changed)
+    loaded = folder.settings.load()
+    assert loaded is not None and loaded.password == ''
+    folder.close()
+
+
+def test_a_saved_access_token_stays_with_its_http_server(data_dir: Path) -> None:
+    relay = EmailSettings(protocol=Protocol.HTTP, http_server='https://relay.example', reply_to='a@example.com')
+    folder = DataFolder(data_dir)
+    folder.settings.save(replace(relay, http_token='token-123'))
+    folder.settings.save(relay)
+    assert folder.settings.load() == replace(relay, http_token='token-123')
+    folder.settings.save(replace(relay, http_server='https://email.other.example'))
+    loaded = folder.settings.load()
+    assert loaded is not None and loaded.http_token == ''
     folder.close()
 
 
