@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +16,7 @@ if TYPE_CHECKING:
 
 DEFAULT_HOST = '127.0.0.1'
 DEFAULT_PORT = 8080
+WEB_PASSWORD_VARIABLE = 'MAILROOM_WEB_PASSWORD'
 
 
 def default_data_dir() -> Path:
@@ -35,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
         '--host', default=DEFAULT_HOST, help='address the web app listens on (default: %(default)s, this computer only)'
     )
     parser.add_argument('--port', type=int, default=DEFAULT_PORT, help='port of the web app (default: %(default)s)')
+    parser.add_argument(
+        '--require-login',
+        action='store_true',
+        help='ask for the web password even on 127.0.0.1 (always asked when --host lets other computers in)',
+    )
     parser.add_argument('--no-browser', action='store_true', help='do not open a browser window on start')
     parser.add_argument(
         '--empty',
@@ -82,6 +90,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_app(args: argparse.Namespace, folder: DataFolder) -> int:
+    from ui.host_guard import is_loopback_host
+
+    on_network = not is_loopback_host(args.host)
+    require_login = on_network or args.require_login
+    why = f'with --host {args.host} other computers can reach it' if on_network else 'with --require-login'
+    if require_login and not web_password_ready(folder, why):
+        folder.close()
+        return 2
+    if on_network:
+        print(
+            f'mailroom: warning: listening on {args.host}, so other computers on your network can reach Mailroom. '
+            'Anyone with the web password can read your documents and send email as your business, and plain HTTP '
+            'carries the password and every page unencrypted: use this only on a network you trust.',
+            file=sys.stderr,
+        )
     from nicegui import app, ui
 
     from storage.documents_repo import seed_sample_data
@@ -90,7 +113,7 @@ def run_app(args: argparse.Namespace, folder: DataFolder) -> int:
 
     seed_sample_data(folder, empty=args.empty)
     services = build_services(folder)
-    build_app(services, served_host=args.host)
+    build_app(services, served_host=args.host, require_login=require_login)
     app.on_shutdown(folder.close)
     ui.run(
         host=args.host,
@@ -102,6 +125,56 @@ def run_app(args: argparse.Namespace, folder: DataFolder) -> int:
         show_welcome_message=True,
     )
     return 0
+
+
+def web_password_ready(folder: DataFolder, why: str) -> bool:
+    """Set the web password from the environment or a terminal prompt if given; say how to set one if none is."""
+    from storage.web_password import MINIMUM_LENGTH
+
+    chosen = os.environ.get(WEB_PASSWORD_VARIABLE)
+    if chosen is None and not folder.web_password.is_set() and sys.stdin.isatty():
+        chosen = prompt_new_password(MINIMUM_LENGTH)
+    if chosen is not None:
+        if len(chosen) < MINIMUM_LENGTH:
+            print(
+                f'mailroom: not started: the web password in {WEB_PASSWORD_VARIABLE} is too short. '
+                f'Set one of at least {MINIMUM_LENGTH} characters.',
+                file=sys.stderr,
+            )
+            return False
+        if not folder.web_password.verify(chosen):
+            folder.web_password.set(chosen)
+    if folder.web_password.is_set():
+        return True
+    print(
+        f'mailroom: not started: {why}, so Mailroom needs a web password first, and none is set. '
+        f'Start it once in a terminal to be asked for one, or set {WEB_PASSWORD_VARIABLE} '
+        f'(at least {MINIMUM_LENGTH} characters); it is stored hashed in the data folder. '
+        'Or leave out --host to keep Mailroom on this computer only.',
+        file=sys.stderr,
+    )
+    return False
+
+
+def prompt_new_password(minimum_length: int) -> str | None:
+    """Ask twice on the terminal; None when the person gives up (empty answer or Ctrl-D)."""
+    print(
+        'Mailroom asks for a web password before it shows any page. Choose one now; it is stored hashed.',
+        file=sys.stderr,
+    )
+    try:
+        while True:
+            first = getpass.getpass(f'New web password (at least {minimum_length} characters, empty to stop): ')
+            if not first:
+                return None
+            if len(first) < minimum_length:
+                print(f'Too short: use at least {minimum_length} characters.', file=sys.stderr)
+            elif getpass.getpass('The same password again: ') == first:
+                return first
+            else:
+                print('The two passwords differ; type them again.', file=sys.stderr)
+    except EOFError:
+        return None
 
 
 if __name__ in {'__main__', '__mp_main__'}:

@@ -15,6 +15,7 @@ from storage.email_log_repo import EmailLogRepository
 from storage.secrets import SecretBox
 from storage.settings_repo import SettingsRepository
 from storage.templates_repo import TemplatesRepository
+from storage.web_password import WebPasswordRepository
 
 DATABASE_FILE_NAME = 'mailroom.json'
 LOCK_FILE_NAME = '.lock'
@@ -40,6 +41,7 @@ class DataFolder:
         self.business = BusinessRepository(self.db)
         self.contacts = ContactsRepository(path / 'contacts')
         self.documents = DocumentsRepository(path / 'documents')
+        self.web_password = WebPasswordRepository(self.db)
 
     def close(self) -> None:
         self.db.close()

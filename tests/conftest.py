@@ -6,6 +6,7 @@ import ipaddress
 import os
 import socket
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -59,17 +60,24 @@ def services(data_dir: Path) -> Iterator[Services]:
     folder.close()
 
 
-@pytest.fixture
-async def app_user(services: Services) -> AsyncIterator[User]:
-    """A NiceGUI User driving the real app (every page, the host guard, /status) without a browser."""
+@asynccontextmanager
+async def simulated_app(services: Services, **options: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """The real app in this process (build_app with `options`), reached over ASGI with an httpx client."""
     with nicegui_reset_globals():
         os.environ['NICEGUI_USER_SIMULATION'] = 'true'
         try:
             prepare_simulation()
-            build_app(services, served_host='127.0.0.1')
+            build_app(services, served_host='127.0.0.1', **options)
             async with core.app.router.lifespan_context(core.app):
                 transport = httpx.ASGITransport(core.app)
                 async with httpx.AsyncClient(transport=transport, base_url=APP_BASE_URL) as client:
-                    yield User(client)
+                    yield client
         finally:
             os.environ.pop('NICEGUI_USER_SIMULATION', None)
+
+
+@pytest.fixture
+async def app_user(services: Services) -> AsyncIterator[User]:
+    """A NiceGUI User driving the real app (every page, the host guard, /status) without a browser."""
+    async with simulated_app(services) as client:
+        yield User(client)

@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
-from nicegui import app, ui
+from functools import partial
+
+from nicegui import app, core, ui
 
 from ui import business_page, contacts_page, documents_page, emails_page, settings_page, templates_page
-from ui.host_guard import HostGuard, allowed_host_names
+from ui.host_guard import HostGuard, allowed_host_names, origin_allowed
+from ui.login import LoginGate, LoginThrottle
 from ui.services import Services
 
 
-def build_app(services: Services, *, served_host: str) -> None:
+def build_app(
+    services: Services, *, served_host: str, require_login: bool = False, throttle: LoginThrottle | None = None
+) -> None:
     """Everything the web server answers, for main.py and for the tests alike."""
-    app.add_middleware(HostGuard, allowed=allowed_host_names(served_host))
+    allowed = allowed_host_names(served_host)
+    if require_login:
+        app.add_middleware(LoginGate, verify=services.folder.web_password.verify, throttle=throttle)
+    app.add_middleware(HostGuard, allowed=allowed)  # added last, so it runs first
+    # socket.io's own check (it would echo any Origin back with credentials): the guard's rule, as a second wall.
+    core.sio.eio.cors_allowed_origins = partial(_socket_origin_allowed, allowed=allowed)
     app.add_api_route('/status', status, methods=['GET'])
     app.on_startup(services.outbox.start)  # resumes queued emails, then retries on schedule
     app.on_shutdown(services.outbox.stop)
     register_pages(services)
+
+
+def _socket_origin_allowed(origin: str | None, environ: dict[str, str], *, allowed: frozenset[str]) -> bool:
+    return origin_allowed(origin, environ.get('HTTP_HOST', ''), allowed)
 
 
 async def status() -> dict[str, str]:
