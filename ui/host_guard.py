@@ -12,7 +12,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 LOOPBACK_NAMES = frozenset({'127.0.0.1', 'localhost', '[::1]', '::1'})
 DEFAULT_PORTS = {'http': 80, 'https': 443}
-FRAME_HEADERS = [(b'x-frame-options', b'DENY'), (b'content-security-policy', b"frame-ancestors 'none'")]
+PAGE_FRAME_HEADERS = [(b'x-frame-options', b'DENY'), (b'content-security-policy', b"frame-ancestors 'none'")]
+# Files (the PDFs) may be shown inside Mailroom's own pages, as the previews do, but inside no other site.
+FILE_FRAME_HEADERS = [(b'x-frame-options', b'SAMEORIGIN'), (b'content-security-policy', b"frame-ancestors 'self'")]
 
 
 def host_name(header_value: str) -> str:
@@ -96,12 +98,18 @@ def origin_allowed(origin: str | None, host_header: str, allowed: frozenset[str]
     )
 
 
+def frame_headers(content_type: bytes) -> list[tuple[bytes, bytes]]:
+    """Pages are never framed; other content (a PDF, text) only by Mailroom's own pages."""
+    is_file = content_type and not content_type.lower().startswith(b'text/html')
+    return FILE_FRAME_HEADERS if is_file else PAGE_FRAME_HEADERS
+
+
 class HostGuard:
     """Pure ASGI middleware, so it covers the WebSocket (socket.io) as well as HTTP pages and polling.
 
     Refuses a Host we do not serve (DNS rebinding), an Origin other than our own (cross-site fetches, form posts and
     WebSockets), and requests a browser marks as sent by another site unless they are a plain navigation (following
-    a link). Every HTTP response says it must not be framed.
+    a link). Every page says it must not be framed at all, anything else that only Mailroom's own pages may frame it.
     """
 
     def __init__(self, app: ASGIApp, allowed: Iterable[str]) -> None:
@@ -122,7 +130,8 @@ class HostGuard:
 
         async def send_with_frame_headers(message: Message) -> None:
             if message['type'] == 'http.response.start':
-                message['headers'] = [*message.get('headers', []), *FRAME_HEADERS]
+                headers = list(message.get('headers', []))
+                message['headers'] = [*headers, *frame_headers(dict(headers).get(b'content-type', b''))]
             await send(message)
 
         await self.app(scope, receive, send_with_frame_headers)
@@ -151,7 +160,7 @@ class HostGuard:
                 'headers': [
                     (b'content-type', b'text/plain; charset=utf-8'),
                     (b'content-length', str(len(body)).encode()),
-                    *FRAME_HEADERS,
+                    *FILE_FRAME_HEADERS,
                 ],
             }
         )

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from storage.documents_repo import seed_sample_data
+from storage.folder import DataFolder
 from tests.browser.conftest import LiveApp
 
 WEB_PASSWORD = 'Browser-Lan-Password-3d9b'
+pytestmark = pytest.mark.browser
 TRY_SOCKET = """async (appUrl) => {
     const url = appUrl.replace('http', 'ws') + '/_nicegui_ws/socket.io/?EIO=4&transport=websocket';
     const socket = await new Promise((done) => {
@@ -80,9 +85,34 @@ def test_another_site_cannot_frame_the_app(page: Page, live_app: LiveApp, other_
         page.goto(other_site.url)
     assert answer.value.headers['x-frame-options'] == 'DENY'
     page.wait_for_load_state('load')
-    framed = [frame for frame in page.frames if frame != page.main_frame]
+    framed = page.main_frame.child_frames
     assert len(framed) == 1
     assert framed[0].url.startswith('chrome-error://'), 'Chromium must refuse to show the app inside another site'
+
+
+def test_the_apps_own_pdf_preview_is_still_shown_but_not_inside_another_site(
+    page: Page, live_app_factory: Callable[..., LiveApp], other_site: OtherSite, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / 'data'
+    folder = DataFolder(data_dir)
+    seed_sample_data(folder, today=date.today())
+    document_id = folder.documents.all()[0].id
+    folder.close()
+    app = live_app_factory(data_dir=data_dir)
+    pdf_url = f'{app.url}/documents/{document_id}/pdf'
+
+    with page.expect_response(pdf_url) as answer:
+        page.goto(f'{app.url}/documents/{document_id}')
+    assert answer.value.headers['x-frame-options'] == 'SAMEORIGIN'
+    page.wait_for_load_state('load')
+    [preview] = page.main_frame.child_frames
+    assert preview.url == pdf_url
+
+    other_site.body = f'<!doctype html><iframe src="{pdf_url}"></iframe>'.encode()
+    page.goto(other_site.url)
+    page.wait_for_load_state('load')
+    [framed] = page.main_frame.child_frames
+    assert framed.url.startswith('chrome-error://')
 
 
 def test_reachable_from_the_network_it_asks_for_the_web_password_then_works(
