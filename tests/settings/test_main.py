@@ -20,7 +20,17 @@ def run_main(*arguments: str) -> subprocess.CompletedProcess[str]:
 def test_help_documents_the_options() -> None:
     result = run_main('--help')
     assert result.returncode == 0
-    for option in ('--host', '--port', '--data-dir', '--no-browser', '127.0.0.1', '8080', 'check', 'relay'):
+    for option in (
+        '--host',
+        '--port',
+        '--data-dir',
+        '--no-browser',
+        '--require-login',
+        '127.0.0.1',
+        '8080',
+        'check',
+        'relay',
+    ):
         assert option in result.stdout
 
 
