@@ -56,6 +56,17 @@ def test_a_too_short_web_password_exits_2(data_dir: Path, taken_port: int) -> No
     assert result.returncode == 2 and 'too short' in result.stderr
 
 
+def test_with_a_web_password_it_warns_of_the_risk_and_goes_on_to_listen(data_dir: Path, taken_port: int) -> None:
+    """The port is taken on 127.0.0.1, so listening on 0.0.0.0 fails right after the warning: nothing is exposed."""
+    result = run_without_terminal(
+        '--host', '0.0.0.0', '--port', str(taken_port), '--data-dir', str(data_dir), MAILROOM_WEB_PASSWORD=WEB_PASSWORD
+    )
+    assert 'warning: listening on 0.0.0.0, so other computers on your network can reach Mailroom' in result.stderr
+    assert 'unencrypted' in result.stderr
+    assert 'address already in use' in result.stderr
+    assert WEB_PASSWORD not in result.stderr + result.stdout
+
+
 def test_the_web_password_from_the_environment_is_stored_hashed(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
