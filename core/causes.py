@@ -38,6 +38,8 @@ class Cause(StrEnum):
     AUTH_REQUIRES_TLS = 'auth-requires-tls'
     SENDER_REJECTED = 'sender-rejected'
     RECIPIENT_REJECTED = 'recipient-rejected'
+    RELAY_DENIED = 'relay-denied'
+    SIGN_IN_REQUIRED = 'sign-in-required'
     MESSAGE_TOO_LARGE = 'message-too-large'
     DATA_REJECTED = 'data-rejected'
     SERVER_DISCONNECTED = 'server-disconnected'
@@ -187,14 +189,29 @@ _EXPLANATIONS: dict[Cause, Explanation] = {
     ),
     Cause.SENDER_REJECTED: _E(
         'The server refused the sender address.',
-        'You may only send from addresses your account owns (“send as”); the sender must match your login.',
-        'Use the email address of the account you sign in with, or ask your administrator for “send as” rights.',
+        'A mail server sends only from addresses that belong to the account you sign in with (or that the account '
+        'may send as); whatever words it uses (“not owned by user”, “relaying disallowed”), this refusal is about the '
+        'sender.',
+        'Send from the address of the account you sign in with (the Username, or the Email address field when the '
+        'username is not an address), or ask your administrator for “send as” rights for this address.',
     ),
     Cause.RECIPIENT_REJECTED: _E(
         'The server refused the recipient address.',
-        'The address may be wrong, or the server will not pass mail on (“relaying denied”), which usually means '
-        'you are not signed in.',
-        'Check the recipient address, and that a username and password are set.',
+        'The address may be mistyped, or the mailbox does not exist (any more) or cannot take mail now.',
+        'Check the recipient address for typing mistakes; if it is right, ask the recipient for a current address.',
+    ),
+    Cause.RELAY_DENIED: _E(
+        'The server will not pass mail from this account on to the recipient’s domain.',
+        'You are signed in, but this server delivers only to its own domains for your account, or the account is not '
+        'allowed to send to outside addresses (“Relay access denied”).',
+        'Ask your email administrator or provider to let this account send to outside addresses, or use the server '
+        'they name for sending. To test the other settings meanwhile, send the test to an address at your own domain.',
+    ),
+    Cause.SIGN_IN_REQUIRED: _E(
+        'The server passes mail on only for signed-in accounts, and Mailroom did not sign in.',
+        'Without a sign-in the server treats the connection as a stranger’s and takes mail only for its own '
+        'addresses (“Relay access denied”, “Authentication required”).',
+        'Enter the Username and Password of your email account, then try again.',
     ),
     Cause.MESSAGE_TOO_LARGE: _E(
         'The message is larger than the server accepts.',
@@ -233,15 +250,97 @@ _EXPLANATIONS: dict[Cause, Explanation] = {
     ),
 }
 
+# The same cause, told where it happened: a step's own words come before the general ones.
+_STEP_EXPLANATIONS: dict[tuple[Cause, str], Explanation] = {
+    (Cause.TLS_MODE_MISMATCH, 'greeting'): _E(
+        'This port starts encryption at once (SSL/TLS), but Mailroom waited for the server to say hello first '
+        '(STARTTLS).',
+        'A server on such a port says nothing until the encryption is set up, so its greeting never came. “Auto (by '
+        'port)” uses STARTTLS on every port except 465.',
+        'Set Connection security to SSL/TLS and keep the port.',
+    ),
+    (Cause.TLS_MODE_MISMATCH, 'tls'): _E(
+        'This port starts in plain text, but Mailroom started encryption at once (SSL/TLS).',
+        'The server expects STARTTLS: it greets in plain text and switches to encryption when asked.',
+        'Set Connection security to STARTTLS (on ports 587 and 25 “Auto (by port)” does this), or use port 465 '
+        'with SSL/TLS.',
+    ),
+}
+
+# HTTP has no SMTP ports or security setting: these causes are told in the HTTP page's words.
+_HTTP_EXPLANATIONS: dict[Cause, Explanation] = {
+    Cause.DNS_NOT_FOUND: _E(
+        'The server name in the HTTP server address does not exist.',
+        'No computer on the internet answers to this name; it is usually a typing mistake.',
+        'Check the spelling of the HTTP server address (for example https://email.manager.io).',
+    ),
+    Cause.CONNECTION_REFUSED: _E(
+        'The HTTP email service refused the connection.',
+        'Nothing is listening at that address and port, so the address or its port is probably wrong.',
+        'Check the HTTP server address, including any port after the name (without one, https:// uses port 443 '
+        'and http:// port 80).',
+    ),
+    Cause.CONNECTION_TIMEOUT: _E(
+        'The HTTP email service did not answer the connection attempt.',
+        'Something between you and the service is silently dropping the connection (a firewall, an antivirus or a '
+        'proxy), or the address points at the wrong place.',
+        'Check the HTTP server address; if it is right, check your firewall or antivirus, or try another network.',
+    ),
+    Cause.TLS_MODE_MISMATCH: _E(
+        'The address starts with https://, but the service answered without encryption.',
+        'At this address and port the service speaks plain HTTP, or it is not a web service at all.',
+        'Use the HTTP server address exactly as the service gives it (https:// or http://, and the right port).',
+    ),
+    Cause.TLS_HANDSHAKE_FAILED: _E(
+        'The encrypted (HTTPS) connection could not be set up.',
+        'The service and this computer could not agree on encryption, or the connection was cut during the setup.',
+        'Check the HTTP server address (https:// and the port); if it is right, give whoever runs the service the '
+        'details shown below.',
+    ),
+    Cause.CERT_SELF_SIGNED: _E(
+        'The HTTP email service’s certificate is self-signed.',
+        'Nobody vouches for it, so this computer cannot tell the real service from an impostor.',
+        'With a public service, do not continue: check the HTTP server address. With your own service, give it a '
+        'certificate from a trusted authority (for example Let’s Encrypt).',
+    ),
+    Cause.CERT_UNTRUSTED: _E(
+        'The HTTP email service’s certificate was issued by an authority this computer does not trust.',
+        'Its issuer is not in this computer’s list of trusted authorities (for example a company’s own authority).',
+        'Install your company’s certificate authority on this computer, or check that the HTTP server address is '
+        'right.',
+    ),
+    Cause.CERT_HOSTNAME_MISMATCH: _E(
+        'The HTTP email service’s certificate belongs to another name.',
+        'The certificate does not list the name in the HTTP server address, so it may not be the service you meant.',
+        'Enter the HTTP server address with one of the names the certificate lists (shown with the TLS step).',
+    ),
+    Cause.SERVER_DISCONNECTED: _E(
+        'The HTTP email service closed the connection unexpectedly.',
+        'It may have hit an internal error, or a proxy, firewall or antivirus cut the connection.',
+        'Test again; if it keeps happening, check your proxy or antivirus, or give whoever runs the service the '
+        'transcript.',
+    ),
+    Cause.TIMEOUT: _E(
+        'The HTTP email service stopped answering.',
+        'It is too slow or overloaded, or the connection is being held somewhere on the way.',
+        'Test again in a few minutes; if it persists, check the HTTP server address or try another network.',
+    ),
+}
+
 # Causes where the provider's own instructions (app password steps and notes) are what the user needs.
 _PROVIDER_ADVICE = frozenset(
     {Cause.AUTH_REJECTED, Cause.APP_PASSWORD_REQUIRED, Cause.SMTP_AUTH_DISABLED, Cause.BASIC_AUTH_DISABLED}
 )
 
 
-def explain(cause: Cause, *, reply: str = '', host: str = '') -> Explanation:
-    """The plain-words explanation, with the provider's own instructions when the host is a known provider."""
+def explain(cause: Cause, *, reply: str = '', host: str = '', step: str = '', http: bool = False) -> Explanation:
+    """The plain-words explanation in the words of the step (and protocol) where it failed, with the provider's own
+    instructions when the host is a known provider. The `http` step, or `http=True`, means the HTTP protocol."""
     base = _EXPLANATIONS[cause]
+    if http or step == 'http':
+        base = _HTTP_EXPLANATIONS.get(cause, base)
+    else:
+        base = _STEP_EXPLANATIONS.get((cause, step), base)
     fix = base.fix
     if cause in _PROVIDER_ADVICE and (advice := _provider_advice(host)):
         fix = f'{fix} {advice}'
@@ -265,20 +364,25 @@ def _provider_advice(host: str) -> str:
     return ' '.join(part for part in (f'For {provider.name}:', steps, notes) if part.strip(' :')).strip()
 
 
-# (reply codes or None for any, pattern in the reply text or None for any, steps or None for any, cause).
-# The first row that matches wins, so the most specific rows come first.
-_ReplyRule = tuple[frozenset[int] | None, re.Pattern[str] | None, frozenset[str] | None, Cause]
+# (reply codes or None for any, pattern in the reply text or None for any, steps or None for any, signed in or not
+# or None for either, cause). The first row that matches wins, so the most specific rows come first.
+_ReplyRule = tuple[frozenset[int] | None, re.Pattern[str] | None, frozenset[str] | None, bool | None, Cause]
 
 
-def _rule(codes: set[int] | None, pattern: str | None, steps: set[str] | None, cause: Cause) -> _ReplyRule:
+def _rule(
+    codes: set[int] | None, pattern: str | None, steps: set[str] | None, cause: Cause, *, signed_in: bool | None = None
+) -> _ReplyRule:
     return (
         frozenset(codes) if codes else None,
         re.compile(pattern, re.IGNORECASE) if pattern else None,
         frozenset(steps) if steps else None,
+        signed_in,
         cause,
     )
 
 
+_SENDER_WORDS = r'SendAs|send as|not owned|permission to send|5\.7\.60|sender address rejected'
+_NOT_SIGNED_IN_WORDS = r'authentication required|not authenticated|must authenticate|authenticate first'
 _REPLY_RULES: tuple[_ReplyRule, ...] = (
     _rule(None, r'5\.7\.9\b|application-specific password|app password', None, Cause.APP_PASSWORD_REQUIRED),
     _rule(None, r'SmtpClientAuthentication is disabled|SMTP ?AUTH is disabled', None, Cause.SMTP_AUTH_DISABLED),
@@ -289,27 +393,36 @@ _REPLY_RULES: tuple[_ReplyRule, ...] = (
     _rule({530}, r'STARTTLS|TLS|encrypt', None, Cause.AUTH_REQUIRES_TLS),
     _rule({552}, None, {'mail', 'data', 'rcpt'}, Cause.MESSAGE_TOO_LARGE),
     _rule(None, r'size|too (large|big)|5\.3\.4', {'mail', 'data'}, Cause.MESSAGE_TOO_LARGE),
-    _rule(None, r'SendAs|send as|not owned|permission to send|5\.7\.60', None, Cause.SENDER_REJECTED),
-    _rule(None, r'relay', None, Cause.RECIPIENT_REJECTED),
+    # Postfix checks the sender only once the recipient is given: "553 5.7.1 <a@b>: Sender address rejected: ...".
+    _rule(None, _SENDER_WORDS, None, Cause.SENDER_REJECTED),
+    _rule(None, _NOT_SIGNED_IN_WORDS, {'mail'}, Cause.SIGN_IN_REQUIRED, signed_in=False),
+    _rule(None, rf'relay|{_NOT_SIGNED_IN_WORDS}', {'rcpt'}, Cause.SIGN_IN_REQUIRED, signed_in=False),
+    _rule(None, r'relay', {'rcpt'}, Cause.RELAY_DENIED),
     _rule(None, None, {'greeting', 'connect'}, Cause.GREETING_REJECTED),
     _rule(None, None, {'ehlo'}, Cause.EHLO_REJECTED),
     _rule(None, None, {'tls'}, Cause.STARTTLS_UNAVAILABLE),
     _rule(None, None, {'auth'}, Cause.AUTH_REJECTED),
-    _rule(None, None, {'mail'}, Cause.SENDER_REJECTED),
+    _rule(None, None, {'mail'}, Cause.SENDER_REJECTED),  # whatever the words ("relaying disallowed" too)
     _rule(None, None, {'rcpt'}, Cause.RECIPIENT_REJECTED),
     _rule(None, None, {'data'}, Cause.DATA_REJECTED),
 )
 
 
-def classify_reply(code: int, text: str, step: str) -> Cause:
-    """Classify a server reply (code and text) received during a step."""
+def classify_reply(code: int, text: str, step: str, *, signed_in: bool = True) -> Cause:
+    """Classify a server reply (code and text) received during a step; `signed_in` says whether AUTH succeeded."""
     if step == 'http':
         return Cause.HTTP_REJECTED if 400 <= code < 500 else Cause.HTTP_FAILED
-    for codes, pattern, steps, cause in _REPLY_RULES:
+    for codes, pattern, steps, when_signed_in, cause in _REPLY_RULES:
         applies = (codes is None or code in codes) and (steps is None or step in steps)
+        applies = applies and when_signed_in in (None, signed_in)
         if applies and (pattern is None or pattern.search(f'{code} {text}')):
             return cause
     return Cause.DATA_REJECTED if step in ('send', 'quit') else Cause.SERVER_DISCONNECTED
+
+
+def failed_step(cause: Cause, step: str) -> str:
+    """The step a failure belongs to: a sender refused when the recipient was given is the sender step's failure."""
+    return 'mail' if cause is Cause.SENDER_REJECTED and step == 'rcpt' else step
 
 
 # aiosmtplib exception class name -> the step it proves the failure happened in (names keep aiosmtplib optional).
@@ -347,12 +460,12 @@ _DISCONNECT_ERRNOS = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTE
 _TLS_MISMATCH_REASONS = frozenset({'WRONG_VERSION_NUMBER', 'UNKNOWN_PROTOCOL', 'HTTP_REQUEST', 'RECORD_LAYER_FAILURE'})
 
 
-def classify_smtp_error(exc: BaseException, step: str) -> Cause:
+def classify_smtp_error(exc: BaseException, step: str, *, signed_in: bool = True) -> Cause:
     """Map an aiosmtplib, OSError, ssl or timeout exception raised during `step` to its cause."""
     step = _STEP_OF_SMTP_ERROR.get(type(exc).__name__, step)
     code, text = smtp_reply(exc)
     if code is not None:
-        return classify_reply(code, text, step)
+        return classify_reply(code, text, step, signed_in=signed_in)
     for pattern, cause in _MESSAGE_RULES:
         if pattern.search(str(exc)):
             return cause

@@ -23,6 +23,12 @@ class CertificateInfo:
     not_after: dt.datetime
     sha256: str
     self_signed: bool
+    common_name: str = ''
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The names it holds: its SAN entries, or its common name when it has none (as very old ones do)."""
+        return self.san or ((self.common_name,) if self.common_name else ())
 
     def days_left(self, now: dt.datetime | None = None) -> int:
         return (self.not_after - (now or dt.datetime.now(dt.UTC))).days
@@ -56,6 +62,7 @@ def parse_certificate(der: bytes) -> CertificateInfo:
         not_after=cert.not_valid_after_utc,
         sha256=':'.join(digest[i : i + 2] for i in range(0, len(digest), 2)),
         self_signed=cert.issuer == cert.subject,
+        common_name=', '.join(str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)),
     )
 
 

@@ -50,8 +50,23 @@ class Status(StrEnum):
 
 
 @dataclass(frozen=True)
+class SettingsChange:
+    """A settings field change that fixes a failure: a button on the page, a flag in the terminal (`--field value`)."""
+
+    field: str  # an EmailSettings field, named as the CLI flag is (security)
+    value: str
+    label: str  # what the button says, e.g. 'Switch to SSL/TLS'
+
+    def to_json(self) -> dict[str, str]:
+        return {'field': self.field, 'value': self.value}
+
+
+@dataclass(frozen=True)
 class StepEvent:
-    """One step started (status running) or finished. `seq` pairs a finish with its start (EHLO can run twice)."""
+    """One step started (status running) or finished. `seq` pairs a finish with its start (EHLO can run twice).
+
+    A second finish with the same `seq` revises that step: a sender accepted at MAIL FROM can be refused at RCPT.
+    """
 
     seq: int
     step: Step
@@ -63,6 +78,7 @@ class StepEvent:
     explanation: Explanation | None = None
     reply: str = ''
     transcript: tuple[TranscriptLine, ...] = ()
+    change: SettingsChange | None = None
 
     @property
     def title(self) -> str:
@@ -81,6 +97,8 @@ class StepEvent:
             data['reply'] = self.reply
         if self.explanation:
             data['explanation'] = _explanation_json(self.explanation)
+        if self.change:
+            data['change'] = self.change.to_json()
         return data
 
 
@@ -99,6 +117,7 @@ class Verdict:
     warnings: tuple[str, ...] = ()
     transcript: tuple[TranscriptLine, ...] = ()
     sent: bool = False
+    change: SettingsChange | None = None
 
     @property
     def verdict(self) -> str:
@@ -122,6 +141,8 @@ class Verdict:
             data['reply'] = self.reply
         if self.explanation:
             data['explanation'] = _explanation_json(self.explanation)
+        if self.change:
+            data['change'] = self.change.to_json()
         return data
 
 

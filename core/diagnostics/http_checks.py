@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from core.causes import Cause, classify_reply, classify_smtp_error
+from core.causes import classify_reply
 from core.diagnostics.events import Step
 from core.diagnostics.net import open_connection, resolve
 from core.diagnostics.probe import Probe, StepFailure
@@ -16,6 +16,7 @@ from core.diagnostics.tls_check import client_context, http_client_context, tls_
 from core.http_wire import error_summary, wire_fields
 from core.message import OutgoingMessage
 from core.settings import EmailSettings
+from core.transport.http import http_error
 
 BODY_SHOWN = 300
 
@@ -73,7 +74,9 @@ class HttpCheck:
                 finally:
                     second.close()
 
-            await tls_handshake(scope, host=self.host, verify=self.verify, handshake=handshake, refetch=refetch)
+            await tls_handshake(
+                scope, host=self.host, verify=self.verify, handshake=handshake, refetch=refetch, http=True
+            )
 
     async def post(self) -> None:
         async with self.probe.step(Step.HTTP, 'Sending the test email over HTTP') as scope:
@@ -95,12 +98,10 @@ class HttpCheck:
                         headers={'User-Agent': 'Mailroom settings test'}
                         | ({'Authorization': f'Bearer {self.settings.http_token}'} if self.settings.http_token else {}),
                     )
-            except httpx.TimeoutException:
-                raise StepFailure(Cause.TIMEOUT, 'The HTTP service did not answer in time.') from None
             except httpx.HTTPError as error:
-                cause = classify_smtp_error(error, 'connect' if isinstance(error, httpx.ConnectError) else 'http')
-                cause = Cause.HTTP_FAILED if cause is Cause.SERVER_DISCONNECTED else cause
-                raise StepFailure(cause, f'The request failed: {type(error).__name__}.') from None
+                failure = http_error(error)  # the same cause as sending gets
+                said = failure.detail if failure.detail.endswith('.') else f'The request failed: {failure.detail}.'
+                raise StepFailure(failure.cause, said) from None
             status_line = (
                 f'HTTP/{response.http_version.removeprefix("HTTP/")} {response.status_code} {response.reason_phrase}'
             )

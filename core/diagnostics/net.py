@@ -81,14 +81,17 @@ async def open_connection(
         probe.transcript.info(f'Connected to {address}:{port} in {_ms(began)}')
         scope.details[address] = f'connected in {_ms(began)}'
         return reader, writer, address
-    raise _connect_failure(outcomes, port)
+    raise _connect_failure(outcomes, port, http=probe.http)
 
 
-def _connect_failure(outcomes: list[Cause], port: int) -> StepFailure:
+def _connect_failure(outcomes: list[Cause], port: int, *, http: bool = False) -> StepFailure:
     if Cause.CONNECTION_REFUSED in outcomes:
         return StepFailure(Cause.CONNECTION_REFUSED, f'Nothing accepts connections on port {port} there.')
     if Cause.CONNECTION_TIMEOUT in outcomes:
-        hint = 'your network or provider may block port 25 — try 587 or 465' if port == 25 else 'try 587 or 465'
+        if http:
+            hint = 'check the HTTP server address, or a firewall or proxy on the way'
+        else:
+            hint = 'your network or provider may block port 25 — try 587 or 465' if port == 25 else 'try 587 or 465'
         return StepFailure(Cause.CONNECTION_TIMEOUT, f'No answer on port {port} (filtered: {hint}).')
     return StepFailure(Cause.NETWORK_UNREACHABLE, 'This computer has no route to the server.')
 

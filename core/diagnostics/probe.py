@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 
 from core.causes import Cause, classify_smtp_error, explain
-from core.diagnostics.events import STEP_TITLES, Status, Step, StepEvent, Verdict
+from core.diagnostics.events import STEP_TITLES, SettingsChange, Status, Step, StepEvent, Verdict
 from core.diagnostics.smtp_wire import ProtocolError
 from core.diagnostics.transcript import Transcript
 
@@ -27,22 +27,42 @@ class Timeouts:
     data: float = 30.0
     tls_probe: float = 3.0
     total: float = 90.0
+    tls_first: float = 2.0  # silence on a custom port with Auto security before asking whether it speaks TLS first
 
     @classmethod
     def uniform(cls, seconds: float) -> Timeouts:
         """One figure for every step (the CLI's --timeout), the whole test bounded at six steps' worth."""
-        return cls(seconds, seconds, seconds, seconds, seconds, seconds, min(seconds, 3.0), seconds * 6)
+        return cls(
+            seconds, seconds, seconds, seconds, seconds, seconds, min(seconds, 3.0), seconds * 6, min(seconds, 2.0)
+        )
 
 
 class StepFailure(Exception):
-    """Raised inside a step to fail it with a cause; the run stops there."""
+    """Raised inside a step to fail it with a cause; the run stops there.
 
-    def __init__(self, cause: Cause, message: str, *, reply: str = '', details: dict[str, str] | None = None) -> None:
+    `belongs_to` names an earlier step that the reply proved failed (a sender refused at RCPT); the running step then
+    ends as not reached, saying `instead`. `change` is a settings change that fixes it, offered to the user.
+    """
+
+    def __init__(
+        self,
+        cause: Cause,
+        message: str,
+        *,
+        reply: str = '',
+        details: dict[str, str] | None = None,
+        change: SettingsChange | None = None,
+        belongs_to: Step | None = None,
+        instead: str = '',
+    ) -> None:
         super().__init__(message)
         self.cause = cause
         self.message = message
         self.reply = reply
         self.details = details or {}
+        self.change = change
+        self.belongs_to = belongs_to
+        self.instead = instead
 
 
 class RunStopped(Exception):
@@ -73,12 +93,20 @@ class Probe:
     """One run of the settings test: emits events through `emit` and collects what the verdict needs."""
 
     def __init__(
-        self, emit: Callable[[StepEvent], None], transcript: Transcript, timeouts: Timeouts, *, host: str = ''
+        self,
+        emit: Callable[[StepEvent], None],
+        transcript: Transcript,
+        timeouts: Timeouts,
+        *,
+        host: str = '',
+        http: bool = False,
     ) -> None:
         self.emit = emit
         self.transcript = transcript
         self.timeouts = timeouts
         self.host = host
+        self.http = http  # explanations in the HTTP protocol's words
+        self.finished: dict[Step, StepEvent] = {}
         self.started = time.perf_counter()
         self.deadline = asyncio.get_running_loop().time() + timeouts.total
         self.timings: list[tuple[Step, float]] = []
@@ -108,8 +136,10 @@ class Probe:
         try:
             yield scope
         except StepFailure as failure:
+            if failure.belongs_to in self.finished:
+                self._fail_earlier(seq, scope, began, failure)
             scope.details.update(failure.details)
-            self._fail(seq, scope, began, failure.cause, failure.message, failure.reply)
+            self._fail(seq, scope, began, failure.cause, failure.message, failure.reply, failure.change)
         except TimeoutError:
             cause = classify_smtp_error(TimeoutError(), step.value)
             self._fail(seq, scope, began, cause, f'No answer within the time limit ({STEP_TITLES[step].lower()}).')
@@ -124,38 +154,62 @@ class Probe:
             self.timings.append((step, elapsed))
             if scope.status is Status.WARN:
                 self.warnings.append(f'{STEP_TITLES[step]}: {scope.message}')
-            self.emit(
-                StepEvent(
-                    seq,
-                    step,
-                    scope.status,
-                    scope.message,
-                    elapsed,
-                    dict(scope.details),
-                    reply=scope.reply,
-                    transcript=self.transcript.drain(),
-                )
+            event = StepEvent(
+                seq,
+                step,
+                scope.status,
+                scope.message,
+                elapsed,
+                dict(scope.details),
+                reply=scope.reply,
+                transcript=self.transcript.drain(),
             )
+            self.finished[step] = event
+            self.emit(event)
 
-    def _fail(self, seq: int, scope: StepScope, began: float, cause: Cause, message: str, reply: str = '') -> None:
+    def _fail(
+        self,
+        seq: int,
+        scope: StepScope,
+        began: float,
+        cause: Cause,
+        message: str,
+        reply: str = '',
+        change: SettingsChange | None = None,
+    ) -> None:
         elapsed = _ms(began)
         self.timings.append((scope.step, elapsed))
-        self.transcript.error(f'{cause.value}: {message}')
-        event = StepEvent(
-            seq,
-            scope.step,
-            Status.FAIL,
-            message,
-            elapsed,
-            dict(scope.details),
-            cause,
-            explain(cause, host=self.host),
-            reply,
-            self.transcript.drain(),
+        self._emit_failure(
+            StepEvent(seq, scope.step, Status.FAIL, message, elapsed, dict(scope.details)), cause, reply, change
+        )
+        raise RunStopped from None
+
+    def _fail_earlier(self, seq: int, scope: StepScope, began: float, failure: StepFailure) -> None:
+        """The reply to this step proved an earlier step failed: that step is revised to failed, this one unreached."""
+        assert failure.belongs_to is not None
+        earlier = self.finished[failure.belongs_to]
+        elapsed = _ms(began)
+        self.timings.append((scope.step, elapsed))
+        revised = replace(
+            earlier, status=Status.FAIL, message=failure.message, details=earlier.details | failure.details
+        )
+        self._emit_failure(revised, failure.cause, failure.reply, failure.change)
+        self.emit(StepEvent(seq, scope.step, Status.SKIPPED, failure.instead, elapsed, dict(scope.details)))
+        raise RunStopped from None
+
+    def _emit_failure(self, event: StepEvent, cause: Cause, reply: str, change: SettingsChange | None) -> None:
+        self.transcript.error(f'{cause.value}: {event.message}')
+        explanation = explain(cause, host=self.host, step=event.step.value, http=self.http)
+        event = replace(
+            event,
+            cause=cause,
+            explanation=explanation,
+            reply=reply,
+            transcript=self.transcript.drain(),
+            change=change,
         )
         self.failure = event
         self.emit(event)
-        raise RunStopped from None
 
     def verdict(self, success_message: str) -> Verdict:
         result = Verdict(
@@ -179,6 +233,7 @@ class Probe:
             cause=failure.cause,
             explanation=failure.explanation,
             reply=failure.reply,
+            change=failure.change,
         )
 
 

@@ -68,7 +68,7 @@ async def _produce(
 ) -> None:
     host = settings.http_server if settings.protocol is Protocol.HTTP else settings.host
     transcript = Transcript(secrets=(settings.password,) if settings.password else ())
-    probe = Probe(emit, transcript, timeouts, host=host.strip())
+    probe = Probe(emit, transcript, timeouts, host=host.strip(), http=settings.protocol is Protocol.HTTP)
     recipient = (to or '').strip() or settings.sender_address
     transcript.info(f'Mailroom settings test, {datetime.now().astimezone():%Y-%m-%d %H:%M:%S %Z}')
     success = ''

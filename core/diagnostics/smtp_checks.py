@@ -13,8 +13,8 @@ import ssl
 import time
 from dataclasses import dataclass
 
-from core.causes import Cause, classify_reply
-from core.diagnostics.events import Step
+from core.causes import Cause, classify_reply, failed_step
+from core.diagnostics.events import SettingsChange, Step
 from core.diagnostics.net import open_connection, resolve
 from core.diagnostics.probe import Probe, StepFailure
 from core.diagnostics.smtp_wire import Reply, SmtpWire
@@ -23,6 +23,10 @@ from core.diagnostics.transcript import REDACTED, Transcript
 from core.ehlo import ehlo_name, local_fqdn
 from core.settings import EmailSettings, Security
 
+# Ports where servers may hold their greeting back on purpose (Postfix's postscreen) and where a TLS handshake before
+# the greeting looks like a spam robot: there a silent port is probed only when the greeting wait is over.
+_GREETING_DELAY_PORTS = frozenset({25, 587})
+USE_SSL = SettingsChange('security', 'ssl', 'Switch to SSL/TLS')
 _QUEUE_ID = re.compile(r'(?:queued as|id=|<)\s*([A-Za-z0-9._@-]+)|\b([0-9A-F]{8,})\b', re.IGNORECASE)
 
 
@@ -89,6 +93,7 @@ class SmtpCheck:
         self.wire: SmtpWire | None = None
         self.address = ''
         self.capabilities = Capabilities('', {})
+        self.signed_in = False
 
     @property
     def t(self) -> Transcript:
@@ -149,22 +154,44 @@ class SmtpCheck:
         async with self.probe.step(Step.GREETING, 'Waiting for the server to say hello') as scope:
             wire = self._wire()
             began = time.perf_counter()
-            try:
-                reply = await wire.read_reply(self.probe.budget(self.probe.timeouts.greeting))
-            except TimeoutError:
-                if not wire.encrypted and await self._speaks_tls():
-                    raise StepFailure(
-                        Cause.TLS_MODE_MISMATCH,
-                        'No greeting, but the port answered a TLS handshake: this port expects SSL/TLS from the '
-                        'start. Choose SSL/TLS (usually port 465).',
-                    ) from None
-                raise
+            reply = await self._read_greeting(wire)
             scope.details['Banner'] = reply.one_line
             scope.details['Delay'] = f'{(time.perf_counter() - began) * 1000:.0f} ms'
             if reply.code != 220:
                 cause = classify_reply(reply.code, reply.text, 'greeting')
                 raise StepFailure(cause, f'The server greeted with a refusal ({reply.code}).', reply=reply.one_line)
             scope.ok(f'The server said hello: {reply.one_line[:80]}')
+
+    async def _read_greeting(self, wire: SmtpWire) -> Reply:
+        """The greeting; a port that stays silent may expect SSL/TLS from the first byte, which a second connection
+        finds out. On other ports than 25 and 587 that second connection starts after a short silence, while the
+        greeting is still awaited, so that a port speaking TLS first is found within seconds."""
+        read = asyncio.ensure_future(wire.read_reply(self.probe.budget(self.probe.timeouts.greeting)))
+        probed = False
+        try:
+            if not wire.encrypted and self.port not in _GREETING_DELAY_PORTS:
+                done, _ = await asyncio.wait({read}, timeout=self.probe.timeouts.tls_first)
+                probed = not done
+                if probed and await self._speaks_tls():
+                    raise self._speaks_tls_first()
+            return await read
+        except TimeoutError:
+            if not probed and not wire.encrypted and await self._speaks_tls():
+                raise self._speaks_tls_first() from None
+            raise
+        finally:
+            if not read.done():
+                read.cancel()
+                with contextlib.suppress(asyncio.CancelledError, TimeoutError, OSError, EOFError):
+                    await read
+
+    def _speaks_tls_first(self) -> StepFailure:
+        return StepFailure(
+            Cause.TLS_MODE_MISMATCH,
+            f'No greeting, but port {self.port} answered a TLS handshake: it expects SSL/TLS from the start. Set '
+            'Connection security to SSL/TLS.',
+            change=USE_SSL,
+        )
 
     async def ehlo(self, *, again: bool = False) -> None:
         title = 'Introducing ourselves again over the encrypted connection' if again else 'Introducing ourselves'
@@ -229,6 +256,7 @@ class SmtpCheck:
             if reply.code != 235:
                 cause = classify_reply(reply.code, reply.text, 'auth')
                 raise StepFailure(cause, f'The server refused the sign-in ({reply.code}).', reply=reply.one_line)
+            self.signed_in = True
             if not wire.encrypted:
                 scope.warn('Signed in, but your password crossed the network unencrypted.')
             else:
@@ -272,7 +300,7 @@ class SmtpCheck:
             extra = f' SIZE={size}' if limit else ''
             reply = await wire.command(f'MAIL FROM:<{sender}>{extra}', self.probe.budget(self.probe.timeouts.command))
             if reply.code != 250:
-                cause = classify_reply(reply.code, reply.text, 'mail')
+                cause = classify_reply(reply.code, reply.text, 'mail', signed_in=self.signed_in)
                 raise StepFailure(
                     cause, f'The server refused the sender {sender} ({reply.code}).', reply=reply.one_line
                 )
@@ -284,11 +312,28 @@ class SmtpCheck:
             scope.details['Recipient'] = self.recipient
             reply = await wire.command(f'RCPT TO:<{self.recipient}>', self.probe.budget(self.probe.timeouts.command))
             if reply.code not in (250, 251):
-                cause = classify_reply(reply.code, reply.text, 'rcpt')
-                raise StepFailure(
-                    cause, f'The server refused the recipient {self.recipient} ({reply.code}).', reply=reply.one_line
-                )
+                cause = classify_reply(reply.code, reply.text, 'rcpt', signed_in=self.signed_in)
+                raise self._rcpt_failure(cause, reply)
             scope.ok(f'Recipient {self.recipient} accepted.')
+
+    def _rcpt_failure(self, cause: Cause, reply: Reply) -> StepFailure:
+        """A refusal at RCPT in the words of what it was about: the sender, the relaying, or the recipient."""
+        code, recipient = reply.code, self.recipient
+        if failed_step(cause, Step.RCPT) == Step.MAIL:
+            return StepFailure(
+                cause,
+                f'The server refused the sender {self.settings.sender_address} once it was given a recipient ({code}).',
+                reply=reply.one_line,
+                belongs_to=Step.MAIL,
+                instead=f'Not reached: the server refused the sender, so it said nothing about {recipient} itself.',
+            )
+        domain = recipient.rpartition('@')[2]
+        messages = {
+            Cause.RELAY_DENIED: f'The server will not pass mail for {domain} on from this account ({code}).',
+            Cause.SIGN_IN_REQUIRED: f'The server passes mail for {domain} on only after a sign-in ({code}).',
+        }
+        message = messages.get(cause, f'The server refused the recipient {recipient} ({code}).')
+        return StepFailure(cause, message, reply=reply.one_line)
 
     async def data(self) -> None:
         async with self.probe.step(Step.DATA, 'Sending the test message') as scope:

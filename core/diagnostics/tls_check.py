@@ -25,7 +25,6 @@ _CERT_MESSAGES = {
     Cause.CERT_SELF_SIGNED: 'The certificate is self-signed: no trusted authority vouches for it.',
     Cause.CERT_EXPIRED: 'The certificate has expired or is not valid yet.',
     Cause.CERT_UNTRUSTED: 'The certificate was issued by an authority this computer does not trust.',
-    Cause.CERT_HOSTNAME_MISMATCH: 'The certificate is for another server name.',
 }
 
 
@@ -70,7 +69,14 @@ def _trust_store_version() -> tuple[object, ...]:
 
 
 async def tls_handshake(
-    scope: StepScope, *, host: str, verify: bool, handshake: Handshake, refetch: Refetch, starttls: bool = False
+    scope: StepScope,
+    *,
+    host: str,
+    verify: bool,
+    handshake: Handshake,
+    refetch: Refetch,
+    starttls: bool = False,
+    http: bool = False,
 ) -> ssl.SSLObject:
     """Run the handshake and fill the step's details; raises StepFailure naming the check that failed.
 
@@ -82,14 +88,16 @@ async def tls_handshake(
     except ssl.SSLCertVerificationError as error:
         cause = classify_smtp_error(error, 'tls')
         scope.details['Authority check (CA)'] = f'failed: {error.verify_message}'
-        await _show_unverified(scope, host, refetch)
+        info = await _show_unverified(scope, host, refetch)
+        if cause is Cause.CERT_HOSTNAME_MISMATCH and info is not None:
+            raise StepFailure(cause, _mismatch_message(info, host)) from None
         raise StepFailure(cause, _CERT_MESSAGES.get(cause, 'The certificate could not be verified.')) from None
     except ssl.SSLError as error:
         cause = classify_smtp_error(error, 'tls')
         if starttls and cause is Cause.TLS_MODE_MISMATCH:
             cause = Cause.TLS_HANDSHAKE_FAILED
         scope.details['TLS error'] = str(error.reason or error)
-        raise StepFailure(cause, _handshake_message(cause)) from None
+        raise StepFailure(cause, _handshake_message(cause, http)) from None
     except (ConnectionError, EOFError, asyncio.IncompleteReadError):
         raise StepFailure(
             Cause.TLS_HANDSHAKE_FAILED, 'The server closed the connection during the encryption handshake.'
@@ -114,7 +122,7 @@ def check_certificate(scope: StepScope, info: CertificateInfo, *, host: str, ver
     scope.details['Authority check (CA)'] = 'passed: issued by an authority this computer trusts'
     if not name_ok:
         scope.details['Host name check'] = f'failed: the certificate does not list {host}'
-        raise StepFailure(Cause.CERT_HOSTNAME_MISMATCH, _CERT_MESSAGES[Cause.CERT_HOSTNAME_MISMATCH])
+        raise StepFailure(Cause.CERT_HOSTNAME_MISMATCH, _mismatch_message(info, host))
     scope.details['Host name check'] = f'passed: the certificate lists {host}'
     days = info.days_left()
     if days < EXPIRY_WARNING_DAYS:
@@ -123,7 +131,7 @@ def check_certificate(scope: StepScope, info: CertificateInfo, *, host: str, ver
         scope.ok(f'Encrypted ({scope.details.get("TLS version", "TLS")}) and the certificate is valid.')
 
 
-async def _show_unverified(scope: StepScope, host: str, refetch: Refetch) -> None:
+async def _show_unverified(scope: StepScope, host: str, refetch: Refetch) -> CertificateInfo | None:
     """A second handshake without verification, only to show the user the certificate that failed."""
     try:
         der = await refetch()
@@ -131,13 +139,25 @@ async def _show_unverified(scope: StepScope, host: str, refetch: Refetch) -> Non
         der = None
     if der is None:
         scope.details['Certificate'] = 'could not be fetched for display'
-        return
+        return None
     info = parse_certificate(der)
     scope.details.update(info.details())
     scope.details['Host name check'] = 'passed' if hostname_matches(info, host) else f'failed: {host} is not listed'
+    return info
 
 
-def _handshake_message(cause: Cause) -> str:
+def _mismatch_message(info: CertificateInfo, host: str, shown: int = 6) -> str:
+    """The names the certificate does hold, so that the user can pick the right one."""
+    names = info.names
+    if not names:
+        return f'The certificate holds no server name at all, so it cannot be for {host}.'
+    listed = ', '.join(names[:shown]) + (f' and {len(names) - shown} more' if len(names) > shown else '')
+    return f'The certificate is for {listed}, not for {host}.'
+
+
+def _handshake_message(cause: Cause, http: bool) -> str:
+    if cause is Cause.TLS_MODE_MISMATCH and http:
+        return 'The service answered without encryption: this address and port do not speak HTTPS.'
     if cause is Cause.TLS_MODE_MISMATCH:
         return 'The server answered in plain text: this port does not expect SSL/TLS from the start.'
     return 'The encrypted connection could not be set up.'

@@ -56,7 +56,7 @@ class TransportError(Exception):
 
     def explanation(self, host: str = '') -> str:
         """What happened -> why -> what to do, with the server's reply kept for the expert."""
-        base = explain(self.cause, reply=self.server_reply, host=host).text()
+        base = explain(self.cause, reply=self.server_reply, host=host, step=self.step).text()
         return f'{base} {self.detail}' if self.detail else base
 
 

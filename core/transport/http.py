@@ -18,12 +18,14 @@ STEP = 'http'
 
 
 def http_error(exc: httpx.HTTPError) -> TransportError:
-    """Network-level failures keep the SMTP causes (DNS, refused, TLS, timeout): they mean the same to the user."""
+    """Network-level failures keep the shared causes (DNS, refused, TLS, timeout), explained in HTTP's words; an
+    answer that is not HTTP, or none, is the service failing."""
     if isinstance(exc, httpx.ConnectTimeout):
         return TransportError(STEP, Cause.CONNECTION_TIMEOUT, detail='The service did not answer in time.')
     if isinstance(exc, httpx.TimeoutException):
         return TransportError(STEP, Cause.TIMEOUT, detail='The service stopped answering.')
     cause = classify_smtp_error(exc, 'connect' if isinstance(exc, httpx.ConnectError) else STEP)
+    cause = Cause.HTTP_FAILED if cause is Cause.SERVER_DISCONNECTED else cause
     return TransportError(STEP, cause, detail=type(exc).__name__)
 
 

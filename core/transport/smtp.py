@@ -16,7 +16,7 @@ from aiosmtplib import (
     SMTPSenderRefused,
 )
 
-from core.causes import Cause, classify_smtp_error, smtp_reply
+from core.causes import Cause, classify_smtp_error, failed_step, smtp_reply
 from core.ehlo import ehlo_name, local_fqdn
 from core.message import BuiltMessage, MessageError, OutgoingMessage, build_mime, human_size
 from core.settings import EmailSettings, Security
@@ -37,14 +37,17 @@ def tls_context_for(settings: EmailSettings) -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
-def smtp_error(exc: BaseException, step: str) -> TransportError:
-    """One aiosmtplib/OS/TLS failure as a TransportError; the text comes from the server, never from us."""
+def smtp_error(exc: BaseException, step: str, *, signed_in: bool = True) -> TransportError:
+    """One aiosmtplib/OS/TLS failure as a TransportError; the text comes from the server, never from us.
+
+    Classified as the settings test classifies the same reply, and charged to the same step."""
     if isinstance(exc, ssl.SSLError) or isinstance(exc.__cause__ or exc.__context__, ssl.SSLError):
         step = 'tls'
     step = next((s for kind, s in _STEP_OF_ERROR.items() if isinstance(exc, kind)), step)
     code, text = smtp_reply(exc)
     detail = '' if code is not None else (str(exc) or type(exc).__name__)
-    return TransportError(step, classify_smtp_error(exc, step), reply_code=code, reply_text=text, detail=detail)
+    cause = classify_smtp_error(exc, step, signed_in=signed_in)
+    return TransportError(failed_step(cause, step), cause, reply_code=code, reply_text=text, detail=detail)
 
 
 def exc_code(exc: BaseException) -> int | None:
@@ -57,6 +60,7 @@ class SmtpSession:
     def __init__(self, transport: SmtpTransport) -> None:
         self._transport = transport
         self._smtp: SMTP | None = None
+        self._signed_in = False
 
     async def send(self, message: OutgoingMessage) -> Receipt:
         try:
@@ -93,7 +97,7 @@ class SmtpSession:
         except _NETWORK_ERRORS as exc:
             if not isinstance(exc, SMTPResponseException | SMTPRecipientsRefused) or exc_code(exc) == 421:
                 await self.close()
-            raise smtp_error(exc, 'data') from exc
+            raise smtp_error(exc, 'data', signed_in=self._signed_in) from exc
 
     def _check_size(self, smtp: SMTP, size: int) -> None:
         """Refuse before MAIL FROM rather than upload megabytes the server has said it will reject."""
@@ -145,6 +149,7 @@ class SmtpSession:
                         detail='The password would cross the network unencrypted; choose SSL/TLS or STARTTLS.',
                     )
                 await smtp.login(settings.username.strip(), settings.password)
+                self._signed_in = True  # a refused relay then means "not for this account", not "sign in first"
         except TransportError:
             smtp.close()
             raise

@@ -41,6 +41,11 @@ from core.causes import Cause, classify_reply, classify_smtp_error, explain, is_
         (
             aiosmtplib.SMTPRecipientsRefused([aiosmtplib.SMTPRecipientRefused(554, '5.7.1 Relay access denied', 'a')]),
             'send',
+            Cause.RELAY_DENIED,
+        ),
+        (
+            aiosmtplib.SMTPRecipientsRefused([aiosmtplib.SMTPRecipientRefused(550, '5.1.1 No such user here', 'a')]),
+            'send',
             Cause.RECIPIENT_REJECTED,
         ),
         (

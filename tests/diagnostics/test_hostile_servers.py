@@ -187,7 +187,7 @@ async def test_530_starttls_first_is_auth_requires_tls_and_the_password_never_le
             Step.MAIL,
             Cause.SENDER_REJECTED,
         ),
-        ({'rcpt_reply': '554 5.7.1 <x@example.com>: Relay access denied'}, Step.RCPT, Cause.RECIPIENT_REJECTED),
+        ({'rcpt_reply': '554 5.7.1 <x@example.com>: Relay access denied'}, Step.RCPT, Cause.RELAY_DENIED),
         ({'rcpt_reply': '550 5.1.1 No such user here'}, Step.RCPT, Cause.RECIPIENT_REJECTED),
         ({'size_limit': 100}, Step.MAIL, Cause.MESSAGE_TOO_LARGE),
         ({'data_reply': '554 5.7.1 Message rejected as spam'}, Step.DATA, Cause.DATA_REJECTED),
