@@ -166,6 +166,9 @@ def format_verdict(verdict: Verdict, *, verbose: bool = False) -> str:
             ]
         else:
             lines.append(f'      {verdict.message}')
+        if verdict.change:
+            flag = f'--{verdict.change.field.replace("_", "-")} {verdict.change.value}'
+            lines.append(f'      Try: the same command with {flag} ({verdict.change.label}).')
     timings = ', '.join(f'{step.value} {ms:.0f} ms' for step, ms in verdict.timings)
     lines.append(f'      Total {verdict.total_ms:.0f} ms ({timings})')
     if verbose:

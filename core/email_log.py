@@ -67,7 +67,7 @@ class EmailRecord:
         if not self.cause:
             return ''
         try:
-            return explain(Cause(self.cause)).text()
+            return explain(Cause(self.cause), step=self.step).text()
         except ValueError:
             return ''
 

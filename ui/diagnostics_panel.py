@@ -9,7 +9,7 @@ from collections.abc import Callable
 from nicegui import background_tasks, ui
 
 from core.causes import Cause, Explanation, explain
-from core.diagnostics.events import Status, StepEvent, Verdict
+from core.diagnostics.events import SettingsChange, Status, StepEvent, Verdict
 from core.diagnostics.transcript import TranscriptLine, render_transcript
 from core.settings import EmailSettings
 
@@ -23,9 +23,15 @@ ICONS: dict[Status, tuple[str, str]] = {
 TRANSCRIPT_FILE = 'mailroom-email-test.txt'
 
 
-def diagnostics_panel(read_settings: Callable[[], EmailSettings | None], business_name: Callable[[], str]) -> None:
-    """Build the section inside the current container; one panel per browser tab."""
-    DiagnosticsPanel(read_settings, business_name).build()
+ApplyChange = Callable[[SettingsChange], None]
+
+
+def diagnostics_panel(
+    read_settings: Callable[[], EmailSettings | None], business_name: Callable[[], str], apply_change: ApplyChange
+) -> None:
+    """Build the section inside the current container; one panel per browser tab. `apply_change` puts a fix the
+    test offers (such as SSL/TLS for a port that speaks TLS first) into the form."""
+    DiagnosticsPanel(read_settings, business_name, apply_change).build()
 
 
 class StepRow:
@@ -44,6 +50,7 @@ class StepRow:
             ui.label(event.title).classes('font-medium whitespace-nowrap')
             self.message = ui.label(event.message).classes('text-grey-8 text-sm grow')
             self.elapsed = ui.label('').classes('text-grey-6 text-xs whitespace-nowrap')
+        self.details: ui.grid | None = None
 
     @property
     def running(self) -> bool:
@@ -51,6 +58,7 @@ class StepRow:
         return bool(children) and isinstance(children[0], ui.spinner)
 
     def finish(self, event: StepEvent) -> None:
+        """Also for a second finish that revises the step (a sender refused only at RCPT)."""
         self.set_icon(event.status)
         self.message.set_text(event.message)
         if event.elapsed_ms is not None:
@@ -58,10 +66,13 @@ class StepRow:
         details = dict(event.details)
         if event.reply:
             details['Server reply'] = event.reply
+        if self.details is not None:
+            self.details.delete()
+            self.details = None
         if not details:
             return
         self.expansion.props(remove='hide-expand-icon')
-        with self.expansion, ui.grid(columns='auto 1fr').classes('gap-x-4 gap-y-0 pl-8 pb-2 text-sm'):
+        with self.expansion, ui.grid(columns='auto 1fr').classes('gap-x-4 gap-y-0 pl-8 pb-2 text-sm') as self.details:
             for key, value in details.items():
                 ui.label(key).classes('text-grey-7 whitespace-nowrap')
                 ui.label(value).classes('break-all')
@@ -74,9 +85,15 @@ class StepRow:
 
 
 class DiagnosticsPanel:
-    def __init__(self, read_settings: Callable[[], EmailSettings | None], business_name: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        read_settings: Callable[[], EmailSettings | None],
+        business_name: Callable[[], str],
+        apply_change: ApplyChange,
+    ) -> None:
         self.read_settings = read_settings
         self.business_name = business_name
+        self.apply_change = apply_change
         self.task: asyncio.Task[None] | None = None
         self.rows: dict[int, StepRow] = {}
         self.transcript: list[TranscriptLine] = []
@@ -179,6 +196,8 @@ class DiagnosticsPanel:
     def _show_verdict(self, verdict: Verdict) -> None:
         self._append_transcript(verdict.transcript[len(self.transcript) :])
         self._banner(verdict.passed, verdict.message, verdict.explanation, verdict.reply, verdict.warnings)
+        if verdict.change is not None:
+            self._offer(verdict.change)
         phases = ' · '.join(f'{step.value} {ms:.0f}' for step, ms in verdict.timings)
         with self.verdict_box:
             ui.label(f'Total {verdict.total_ms:.0f} ms ({phases} ms)').classes('text-xs text-grey-7').mark('timings')
@@ -212,6 +231,20 @@ class DiagnosticsPanel:
                 ui.label(f'Server reply: {reply}').classes('text-xs font-mono text-grey-8 break-all')
             for warning in warnings:
                 ui.label(f'⚠ {warning}').classes('text-sm text-orange-9')
+
+    def _offer(self, change: SettingsChange) -> None:
+        """The fix the test found, as one click that changes the form (saved only with Update, as any edit)."""
+
+        def apply() -> None:
+            self.apply_change(change)
+            button.disable()
+
+        with self.verdict_box:
+            button = (
+                ui.button(change.label, icon='auto_fix_high', on_click=apply)
+                .props('unelevated no-caps')
+                .mark('apply-change')
+            )
 
     @property
     def transcript_text(self) -> str:

@@ -48,7 +48,7 @@ def failure_details(record: EmailRecord, *, retry_note: bool = True) -> None:
     if not record.cause:
         return
     try:
-        explanation = explain(Cause(record.cause))
+        explanation = explain(Cause(record.cause), step=record.step)
     except ValueError:
         explanation = None
     with ui.column().classes('gap-0'):

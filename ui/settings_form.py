@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, fields
 
 from nicegui import binding
 
@@ -41,6 +41,12 @@ class SettingsForm:
         fresh = SettingsForm.from_settings(settings)
         for name, value in asdict(fresh).items():
             setattr(self, name, value)
+
+    def apply(self, name: str, value: str) -> None:
+        """Set one field by name (a fix the settings test offers); the inputs follow through their bindings."""
+        if name not in {f.name for f in fields(self)}:
+            raise ValueError(f'no such settings field: {name}')
+        setattr(self, name, value)
 
     def port_number(self) -> int | None:
         text = self.port.strip()

@@ -8,6 +8,7 @@ from functools import partial
 
 from nicegui import ui
 
+from core.diagnostics.events import SettingsChange
 from core.providers import Provider, detect_provider, is_well_known_host
 from core.settings import (
     PORT_CHOICES,
@@ -80,7 +81,7 @@ class SettingsEditor:
                 self.provider_help = ui.column().classes('w-full')
                 with ui.card().classes('w-full').props('flat bordered'):
                     ui.label('Test email settings').classes('text-h6')
-                    diagnostics_panel(self.settings_for_test, self.business_name)
+                    diagnostics_panel(self.settings_for_test, self.business_name, self.apply_change)
         self.built = True
         self.refresh()
 
@@ -265,6 +266,12 @@ class SettingsEditor:
         self.form.security = Security.AUTO.value
         self.refresh()
         ui.notify(f'{provider.name} settings filled in. Now enter your password.', type='info')
+
+    def apply_change(self, change: SettingsChange) -> None:
+        """A fix offered by the settings test, e.g. Connection security SSL/TLS for a port that speaks TLS first."""
+        self.form.apply(change.field, change.value)
+        self.refresh()
+        ui.notify(f'{change.label}: done. Test again, then Update to save.', type='positive')
 
     async def on_security_change(self) -> None:
         if self.confirming_plaintext:

@@ -7,10 +7,12 @@ import asyncio
 from nicegui import Client, ui
 from nicegui.testing import User
 
+from core.diagnostics.events import Status
 from tests.diagnostics.conftest import ACCOUNTS, PASSWORD, USER
 from tests.support.certs import TestPKI
 from tests.support.smtp_servers import smtp_server
-from tests.support.ui import set_value
+from tests.support.ui import set_value, value_of
+from ui.diagnostics_panel import ICONS
 
 
 def client_of(user: User) -> Client:
@@ -140,3 +142,42 @@ async def test_transcript_downloads_as_text_without_the_password(app_user: User,
     assert '~> AUTH PLAIN [hidden]' in text and '<~ 221 Bye' in text and PASSWORD not in text
     app_user.find(marker='copy').click()
     await app_user.should_see('Transcript copied.')
+
+
+async def test_a_port_that_speaks_tls_first_is_switched_to_ssl_tls_with_one_click(
+    app_user: User, trusted: TestPKI
+) -> None:
+    async with smtp_server(tls='implicit', cert=trusted.good(), accounts=ACCOUNTS) as server:
+        await fill_form(app_user, server.port)
+        set_value(app_user, 'security', 'auto')  # a custom port: Auto means STARTTLS there
+        app_user.find(marker='test-settings').click()
+        await app_user.should_see(marker='apply-change', retries=100)
+        await wait_until_idle(app_user)
+        await app_user.should_see('Set Connection security to SSL/TLS')
+        app_user.find(marker='apply-change').click()
+        assert value_of(app_user, 'security') == 'ssl'
+        await app_user.should_see('Switch to SSL/TLS: done.')
+        assert not button(app_user, 'apply-change').enabled
+        app_user.find(marker='test-settings').click()
+        await app_user.should_see('Your email settings work', retries=100)
+        await wait_until_idle(app_user)
+    assert len(server.recorder.messages) == 1
+
+
+async def test_a_sender_refused_at_rcpt_shows_on_the_sender_row(app_user: User, trusted: TestPKI) -> None:
+    refusal = f'553 5.7.1 <{USER}>: Sender address rejected: not owned by user {USER}'
+    async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS, rcpt_reply=refusal) as server:
+        await fill_form(app_user, server.port)
+        app_user.find(marker='test-settings').click()
+        await app_user.should_see('Sender failed', retries=100)
+        await wait_until_idle(app_user)
+    assert statuses_in_row(app_user, 'step-mail') == [Status.FAIL]
+    assert statuses_in_row(app_user, 'step-rcpt') == [Status.SKIPPED]
+    await app_user.should_see('Not reached: the server refused the sender')
+
+
+def statuses_in_row(user: User, marker: str) -> list[str]:
+    """The status icons shown inside one step row (a revised row shows only its last status)."""
+    (row,) = user.find(marker=marker).elements
+    icons = {symbol: status for status, (symbol, _) in ICONS.items()}
+    return [icons[e.text] for e in row.descendants() if isinstance(e, ui.label) and e.text in icons]
