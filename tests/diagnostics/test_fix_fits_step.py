@@ -22,6 +22,7 @@ from core.diagnostics.certificate import parse_certificate
 from core.diagnostics.events import Status, Step
 from core.diagnostics.net import _connect_failure
 from core.diagnostics.probe import Timeouts
+from core.email_log import Draft, EmailRecord
 from core.message import OutgoingMessage
 from core.settings import EmailSettings, Protocol, Security
 from core.transport import TransportError
@@ -251,3 +252,9 @@ def test_a_filtered_http_port_does_not_suggest_smtp_ports() -> None:
     failure = _connect_failure([Cause.CONNECTION_TIMEOUT], 8443, http=True)
     assert failure.cause is Cause.CONNECTION_TIMEOUT and not SMTP_WORDS.search(failure.message)
     assert '587 or 465' in _connect_failure([Cause.CONNECTION_TIMEOUT], 2525).message
+
+
+def test_the_email_log_explains_a_failed_http_send_in_http_words() -> None:
+    draft = Draft(to=(CUSTOMER,), subject='Invoice', text_body='Hi', html_body='', business_name='Acme')
+    failed = EmailRecord('1', dt.datetime.now(dt.UTC), draft, step='http', cause=Cause.CONNECTION_REFUSED.value)
+    assert not SMTP_WORDS.search(failed.explanation) and 'HTTP server address' in failed.explanation
