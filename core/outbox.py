@@ -75,6 +75,7 @@ _SESSION_CAUSES = frozenset(
         Cause.AUTH_RATE_LIMITED,
         Cause.AUTH_REQUIRES_TLS,
         Cause.SENDER_REJECTED,
+        Cause.SIGN_IN_REQUIRED,
     }
 )
 
