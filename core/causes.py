@@ -47,6 +47,7 @@ class Cause(StrEnum):
     HTTP_FAILED = 'http-failed'
     HTTP_REJECTED = 'http-rejected'
     CANCELLED = 'cancelled'
+    INTERNAL_ERROR = 'internal-error'
 
 
 @dataclass(frozen=True)
@@ -247,6 +248,11 @@ _EXPLANATIONS: dict[Cause, Explanation] = {
         'The test was cancelled.',
         'It was stopped before it finished.',
         'Start the test again when you are ready.',
+    ),
+    Cause.INTERNAL_ERROR: _E(
+        'Mailroom ran into a problem of its own while sending this email.',
+        'This is a fault in Mailroom, not in your email settings or at the mail server.',
+        'Press Retry; if it happens again, restart Mailroom and report the problem with its log.',
     ),
 }
 

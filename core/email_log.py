@@ -13,15 +13,20 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from core.causes import Cause, explain
+from core.delivery import RecipientOutcome
 
 if TYPE_CHECKING:
     from core.message import Attachment
 
 
 class EmailStatus(StrEnum):
+    """SENT: every To and Cc recipient accepted (a blind copy never counts). PARTLY_SENT: some of them accepted,
+    others refused. FAILED: none of them accepted."""
+
     QUEUED = 'queued'
     SENDING = 'sending'
     SENT = 'sent'
+    PARTLY_SENT = 'partly-sent'
     FAILED = 'failed'
 
 
@@ -60,6 +65,17 @@ class EmailRecord:
     reply: str = ''
     transient: bool = False
     recipients: tuple[str, ...] = field(default=())
+    outcomes: tuple[RecipientOutcome, ...] = ()  # each recipient's latest outcome; empty in records from before
+
+    @property
+    def not_accepted(self) -> tuple[RecipientOutcome, ...]:
+        """The recipients a Retry sends to: refused, or not yet taken."""
+        return tuple(o for o in self.outcomes if not o.accepted)
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        """The To and Cc addresses the server took (the blind copies are not the document's recipients)."""
+        return tuple(o.address for o in self.outcomes if o.accepted and not o.blind)
 
     @property
     def explanation(self) -> str:
@@ -98,6 +114,7 @@ class EmailRecord:
             'reply': self.reply,
             'transient': self.transient,
             'recipients': list(self.recipients),
+            'outcomes': [o.to_dict() for o in self.outcomes],
         }
 
     @classmethod
@@ -130,6 +147,7 @@ class EmailRecord:
             reply=data.get('reply', ''),
             transient=bool(data.get('transient', False)),
             recipients=tuple(data.get('recipients', ())),
+            outcomes=tuple(RecipientOutcome.from_dict(o) for o in data.get('outcomes', ()) if isinstance(o, dict)),
         )
 
 
@@ -207,5 +225,5 @@ def filter_records(
 
 
 def was_sent(records: Iterable[EmailRecord], document_id: str) -> bool:
-    """A document counts as sent only once a transport accepted one of its emails."""
+    """A document counts as sent only once the server accepted one of its emails for every To and Cc recipient."""
     return any(r.status is EmailStatus.SENT and r.draft.document_id == document_id for r in records)

@@ -71,11 +71,16 @@ class OutgoingMessage:
     reply_to: str | None = None
     attachments: tuple[Attachment, ...] = ()
     message_id: str = ''
+    deliver_to: tuple[str, ...] = ()  # when set, only these get it this time (the rest already have it)
 
     @property
     def envelope_recipients(self) -> list[str]:
         """To, Cc and Bcc without duplicates: Bcc lives only here, never in a header."""
-        return unique_addresses([*self.to, *self.cc, *self.bcc])
+        everyone = unique_addresses([*self.to, *self.cc, *self.bcc])
+        if not self.deliver_to:
+            return everyone
+        wanted = {a.strip().lower() for a in self.deliver_to}
+        return [a for a in everyone if a.strip().lower() in wanted]
 
     def with_message_id(self) -> OutgoingMessage:
         """Fix the Message-ID before sending so that a retry or a log entry refers to the same message."""

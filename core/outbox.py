@@ -9,6 +9,8 @@ The log's own values (Draft, EmailRecord, EmailLogStore) are in core.email_log.
 from __future__ import annotations
 
 import asyncio
+import logging
+import traceback
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, suppress
@@ -16,7 +18,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from core.causes import Cause, classify_smtp_error, is_transient
+from core.causes import Cause, classify_reply, classify_smtp_error, is_transient
+from core.delivery import Delivery, RecipientOutcome, address_key, merge_outcomes
 from core.documents.model import BusinessProfile, Contact, Document
 from core.documents.statement import Statement
 from core.email_log import Draft, EmailLogStore, EmailRecord, EmailStatus
@@ -26,6 +29,7 @@ from core.templates import EmailTemplate, context_for, render_email
 from core.transport.base import Receipt, Sender, Transport, TransportError
 
 BACKOFF: tuple[timedelta, ...] = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
+LOG = logging.getLogger(__name__)
 
 
 class Stage(StrEnum):
@@ -35,6 +39,7 @@ class Stage(StrEnum):
     CONNECTING = 'connecting'
     SENDING = 'sending'
     SENT = 'sent'
+    PARTLY_SENT = 'partly-sent'
     QUEUED = 'queued'
     FAILED = 'failed'
 
@@ -94,15 +99,30 @@ def classify_failure(error: BaseException, step: str) -> Failure:
         return Failure(error.step, error.cause, error.server_reply or error.detail, error.transient)
     if isinstance(error, MessageError):
         return Failure('input', Cause.INVALID_INPUT, str(error), False)
+    if not isinstance(error, OSError | TimeoutError | EOFError):  # a defect in Mailroom: retrying won't help
+        return Failure(step, Cause.INTERNAL_ERROR, f'{type(error).__name__} in Mailroom', False)
     cause = classify_smtp_error(error, step)
-    network = isinstance(error, OSError | TimeoutError | EOFError)  # anything else is a defect: retrying won't help
-    return Failure(step, cause, f'{type(error).__name__}: {error}', network and is_transient(cause))
+    return Failure(step, cause, f'{type(error).__name__}: {error}', is_transient(cause))
+
+
+def refusal_failure(refused: RecipientOutcome) -> Failure:
+    """A recipient refused while the connection stayed healthy, as the failure the log shows."""
+    code = refused.reply_code
+    cause = classify_reply(code, refused.reply, 'rcpt') if code else Cause.RECIPIENT_REJECTED
+    return Failure('rcpt', cause, refused.reply, refused.delivery is Delivery.DEFERRED)
 
 
 def describe_receipt(receipt: Receipt) -> str:
     """The server's final words, plus any recipient it refused while accepting the others."""
     refused = '; '.join(f'{address} refused: {reply}' for address, reply in receipt.refused.items())
     return ' — '.join(part for part in (receipt.server_reply, refused) if part)
+
+
+def log_defect(error: BaseException, doing: str) -> None:
+    """A fault in Mailroom, logged by type and place only: its message could hold an address, a password or a token."""
+    frames = traceback.extract_tb(error.__traceback__)
+    place = f' at {frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name}' if frames else ''
+    LOG.error('Outbox: %s while %s%s', type(error).__name__, doing, place)
 
 
 class Outbox:
@@ -174,7 +194,7 @@ class Outbox:
         ids = [record.id for record in records]
         self._in_flight.update(ids)
         try:
-            return await self._send_batch(list(records), progress)
+            return await self._send_batch(list(records), _watched(progress))
         finally:
             self._in_flight.difference_update(ids)
 
@@ -196,9 +216,9 @@ class Outbox:
                     failure = classify_failure(error, 'connect')
                     return done + [self._failed(self._started(r), failure, progress) for r in pending]
                 while pending:
-                    record = await self._send_one(sender, pending.pop(0), settings, progress)
+                    record, healthy = await self._send_guarded(sender, pending.pop(0), settings, progress)
                     done.append(record)
-                    if record.status is EmailStatus.SENT:
+                    if healthy:
                         continue
                     if record.cause in _SESSION_CAUSES:  # the server, not this message: the rest would fail alike
                         failure = Failure(record.step, Cause(record.cause), record.reply, record.transient)
@@ -215,33 +235,80 @@ class Outbox:
         self.log.update(record)
         return record
 
+    async def _send_guarded(
+        self, sender: Sender, record: EmailRecord, settings: EmailSettings, progress: ProgressCallback
+    ) -> tuple[EmailRecord, bool]:
+        """A fault in Mailroom fails this one email with its cause; the others still go."""
+        try:
+            return await self._send_one(sender, record, settings, progress)
+        except Exception as error:
+            log_defect(error, 'sending one email')
+            latest = self.log.get(record.id) or record
+            if latest.status is EmailStatus.SENT:  # it went; only the bookkeeping after it failed
+                return latest, False
+            if latest.status is not EmailStatus.SENDING:
+                latest = self._started(latest)
+            return self._failed(latest, classify_failure(error, 'send'), progress), False
+
     async def _send_one(
         self, sender: Sender, record: EmailRecord, settings: EmailSettings, progress: ProgressCallback
-    ) -> EmailRecord:
+    ) -> tuple[EmailRecord, bool]:
+        """One try; True when the session is still fit for the next email (the server answered, even with a no)."""
         try:
             message = self._message(record, settings)
         except Exception as error:  # bad input: nothing was sent
-            return self._failed(self._started(record), classify_failure(error, 'input'), progress)
+            return self._failed(self._started(record), classify_failure(error, 'input'), progress), False
+        # Only those not yet reached: the accepted have it, and the permanently refused wait for the user's Retry.
+        done = {address_key(o.address) for o in record.outcomes if o.delivery is not Delivery.DEFERRED}
+        pending = [a for a in message.envelope_recipients if address_key(a) not in done]
         # One write marks it sending and fixes its Message-ID, before a byte leaves.
         record = self._started(
             replace(record, message_id=message.message_id, recipients=tuple(message.envelope_recipients))
         )
+        if not pending:  # nothing left to try (the settings lost the recipients it waited for)
+            return self._settled(record, record.outcomes, None, progress), True
         try:
             progress(Stage.SENDING)
-            receipt = await sender.send(message)
+            receipt = await sender.send(replace(message, deliver_to=tuple(pending)))
         except asyncio.CancelledError:
             self.log.update(replace(record, status=EmailStatus.QUEUED, next_try_at=self._clock()))
             raise
+        except TransportError as error:
+            if not error.recipients:
+                return self._failed(record, classify_failure(error, 'send'), progress), False
+            # The server refused every recipient of this try, each with its own reply: the session is fine.
+            outcomes = merge_outcomes(record.outcomes, error.recipients, blind=message.bcc)
+            return self._settled(record, outcomes, None, progress), True
         except Exception as error:  # every failure becomes data in the log
-            return self._failed(record, classify_failure(error, 'send'), progress)
+            if not isinstance(error, OSError | TimeoutError | EOFError):
+                log_defect(error, 'handing an email to the transport')
+            return self._failed(record, classify_failure(error, 'send'), progress), False
+        outcomes = merge_outcomes(record.outcomes, receipt.recipients, blind=message.bcc)
+        return self._settled(record, outcomes, receipt, progress), True
+
+    def _settled(
+        self,
+        record: EmailRecord,
+        outcomes: tuple[RecipientOutcome, ...],
+        receipt: Receipt | None,
+        progress: ProgressCallback,
+    ) -> EmailRecord:
+        """Sent only when every To and Cc recipient is accepted; else a (partial) failure, retried if temporary."""
+        if receipt is not None:
+            record = replace(record, message_id=receipt.message_id or record.message_id)
+        record = replace(record, outcomes=outcomes)
+        addressed = [o for o in outcomes if not o.blind] or list(outcomes)
+        missing = [o for o in addressed if not o.accepted]
+        if missing:
+            deferred = [o for o in missing if o.delivery is Delivery.DEFERRED]
+            return self._failed(record, refusal_failure((deferred or missing)[0]), progress)
         finished = self._clock()
         record = replace(
             record,
             status=EmailStatus.SENT,
             sent_at=finished,
             updated_at=finished,
-            message_id=receipt.message_id or record.message_id,
-            reply=describe_receipt(receipt),
+            reply=describe_receipt(receipt) if receipt else record.reply,
             step='',
             cause='',
             transient=False,
@@ -250,7 +317,10 @@ class Outbox:
         self.log.discard_attachments(record.id)
         progress(Stage.SENT)
         if self._on_sent is not None:
-            self._on_sent(record)
+            try:
+                self._on_sent(record)
+            except Exception as error:  # the email is sent whatever happens to the document's mark
+                log_defect(error, 'marking a document sent')
         return record
 
     def _message(self, record: EmailRecord, settings: EmailSettings) -> OutgoingMessage:
@@ -269,15 +339,15 @@ class Outbox:
         )
         if record.message_id:
             message = replace(message, message_id=record.message_id)
-        validate_message(message)  # bad input fails as input before any network traffic, whatever the transport
-        return message
+        return validate_message(message)  # bad input fails as input before any network traffic, whatever the transport
 
     def _failed(self, record: EmailRecord, failure: Failure, progress: ProgressCallback) -> EmailRecord:
         now = self._clock()
         retry = failure.transient and record.tries < self.max_tries
+        partly = bool(record.accepted) and not retry
         record = replace(
             record,
-            status=EmailStatus.QUEUED if retry else EmailStatus.FAILED,
+            status=EmailStatus.QUEUED if retry else EmailStatus.PARTLY_SENT if partly else EmailStatus.FAILED,
             next_try_at=now + self._backoff[record.tries - 1] if retry else None,
             updated_at=now,
             step=failure.step,
@@ -286,18 +356,23 @@ class Outbox:
             transient=failure.transient,
         )
         self.log.update(record)
-        progress(Stage.QUEUED if retry else Stage.FAILED)
+        progress(Stage.QUEUED if retry else Stage.PARTLY_SENT if partly else Stage.FAILED)
         return record
 
     def retry(self, record_id: str) -> EmailRecord:
-        """The user's Retry on a failed email: a fresh series of tries, due now."""
+        """The user's Retry on a failed or partly sent email: a fresh series of tries, due now, to those not reached."""
         record = self.log.get(record_id)
         if record is None:
             raise KeyError(record_id)
-        if record.status is not EmailStatus.FAILED:
+        if record.status not in (EmailStatus.FAILED, EmailStatus.PARTLY_SENT):
             return record
         record = replace(
-            record, status=EmailStatus.QUEUED, tries=0, next_try_at=self._clock(), updated_at=self._clock()
+            record,
+            status=EmailStatus.QUEUED,
+            tries=0,
+            next_try_at=self._clock(),
+            updated_at=self._clock(),
+            outcomes=tuple(o for o in record.outcomes if o.accepted),
         )
         self.log.update(record)
         self._wake.set()
@@ -326,11 +401,21 @@ class Outbox:
         return max(0.0, (min(times) - now).total_seconds()) if times else None
 
     async def run_forever(self, *, idle_seconds: float = 60.0) -> None:
-        """The background loop: send what is due, then sleep until the next due time or until something is queued."""
-        self.resume()
+        """The background loop: send what is due, then sleep until the next due time or until something is queued.
+
+        It outlives any fault: a queued email must never wait for a restart because another one broke something.
+        """
+        resumed = False
         while True:
-            await self.run_due()
-            wait = self.next_due_in()
+            wait: float | None = idle_seconds
+            try:
+                if not resumed:
+                    self.resume()
+                    resumed = True
+                await self.run_due()
+                wait = self.next_due_in()
+            except Exception as error:
+                log_defect(error, 'going through the queue')
             self._wake.clear()
             await self._sleep_or_wake(idle_seconds if wait is None else min(wait, idle_seconds))
 
@@ -358,6 +443,18 @@ class Outbox:
 
 def _ignore(_: Stage) -> None:
     """No one is watching this try (a background retry)."""
+
+
+def _watched(progress: ProgressCallback) -> ProgressCallback:
+    """A watcher that fails (a page closed mid-send) must not change what happens to the email."""
+
+    def report(stage: Stage) -> None:
+        try:
+            progress(stage)
+        except Exception as error:
+            log_defect(error, f'showing the stage {stage.value}')
+
+    return report
 
 
 def document_key(document: Document | Statement) -> str:

@@ -20,7 +20,7 @@ from core.templates import (
     render_email,
     template_type,
 )
-from ui.emails_page import failure_details
+from ui.emails_page import failure_details, recipient_outcomes
 from ui.services import Services
 
 BODY_LABEL = 'Message (Markdown: **bold**, *italic*, - list)'
@@ -240,21 +240,36 @@ class ComposeDialog:
             if record.status is EmailStatus.SENT:
                 with ui.row().classes('items-center gap-2 text-positive'):
                     ui.icon('check_circle')
-                    ui.label(f'Sent to {", ".join(record.recipients)}.').classes('font-medium').mark('send-result')
+                    ui.label(f'Sent to {", ".join(record.accepted)}.').classes('font-medium').mark('send-result')
                 ui.label(record.reply).classes('text-caption font-mono text-grey-8')
+                recipient_outcomes(record)  # a refused copy address
                 self.sent = True
                 self.send_button.set_text('Sent')
                 return
             queued = record.status is EmailStatus.QUEUED
-            with ui.row().classes(f'items-center gap-2 text-{"warning" if queued else "negative"}'):
-                ui.icon('schedule' if queued else 'error')
-                ui.label(
-                    'Not sent yet: Mailroom will try again by itself.' if queued else 'The email was not sent.'
-                ).classes('font-medium').mark('send-result')
+            partly = record.status is EmailStatus.PARTLY_SENT
+            with ui.row().classes(
+                f'items-center gap-2 text-{"warning" if queued else "orange-9" if partly else "negative"}'
+            ):
+                ui.icon('schedule' if queued else 'rule' if partly else 'error')
+                ui.label(result_headline(record)).classes('font-medium').mark('send-result')
             failure_details(record)
             with ui.row().classes('gap-3'):
                 ui.link('Open the email log', f'/emails?document={record.draft.document_id}')
                 if record.cause != 'invalid-input' or record.step != 'input':
                     ui.link('Check the email settings', '/settings')
-            if not queued:
+            if record.accepted:  # sending again from here would reach them twice; Retry in the log does not
+                self.sent = True
+                self.send_button.set_text('Partly sent')
+            elif not queued:
                 self.send_button.enable()
+
+
+def result_headline(record: EmailRecord) -> str:
+    """What became of an email that did not reach every recipient."""
+    if record.status is EmailStatus.QUEUED:
+        done = f'Sent to {", ".join(record.accepted)}, but not to everyone yet' if record.accepted else 'Not sent yet'
+        return f'{done}: Mailroom will try again by itself.'
+    if record.status is EmailStatus.PARTLY_SENT:
+        return f'Partly sent: to {", ".join(record.accepted)} only. Retry in the email log sends to the others.'
+    return 'The email was not sent.'

@@ -16,7 +16,7 @@ from core.documents import ContactKind, Document, DocumentType, Line, Statement,
 from core.documents.money import format_quantity, parse_decimal
 from core.documents.validation import quantity_error, reference_error, tax_rate_error, unit_price_error
 from ui.document_actions import document_actions
-from ui.emails_page import document_history
+from ui.emails_page import document_history, partly_sent_badge
 from ui.layout import frame
 from ui.services import Services
 
@@ -312,6 +312,8 @@ class DocumentView:
             ui.label(document.title).classes('text-h5')
             if document.sent_at:
                 ui.badge(f'Sent {document.sent_at:%d %b %Y %H:%M}', color='positive').props('outline')
+            else:
+                partly_sent_badge(self.services, document.id)
             ui.space()
             action_buttons(self.services, document)
             ui.button('Download PDF', icon='download').props(f'flat href="/documents/{document.id}/pdf?download=true"')

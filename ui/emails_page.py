@@ -10,6 +10,7 @@ from nicegui import ui
 from nicegui.events import ValueChangeEventArguments
 
 from core.causes import Cause, explain
+from core.delivery import Delivery, RecipientOutcome
 from core.email_log import EmailRecord, EmailStatus, filter_records
 from ui.layout import frame
 from ui.services import Services
@@ -18,6 +19,7 @@ STATUS_STYLE: dict[EmailStatus, tuple[str, str, str]] = {
     EmailStatus.QUEUED: ('schedule', 'warning', 'Queued'),
     EmailStatus.SENDING: ('sync', 'info', 'Sending'),
     EmailStatus.SENT: ('check_circle', 'positive', 'Sent'),
+    EmailStatus.PARTLY_SENT: ('rule', 'orange-9', 'Partly sent'),
     EmailStatus.FAILED: ('error', 'negative', 'Failed'),
 }
 MAX_ROWS = 200
@@ -43,8 +45,32 @@ def status_badge(record: EmailRecord) -> None:
         ui.label(label).classes(f'text-{color} font-medium email-status')
 
 
+def not_sent_line(outcome: RecipientOutcome) -> str:
+    """One recipient the server did not take, in plain words, with its own reply."""
+    whom = f'the copy to {outcome.address}' if outcome.blind else outcome.address
+    if outcome.delivery is Delivery.DEFERRED:
+        return f'Not sent to {whom} yet: the server asked to try again later ({outcome.reply}).'
+    return f'Not sent to {whom}: the server refused this address ({outcome.reply}).'
+
+
+def recipient_outcomes(record: EmailRecord) -> None:
+    """Who has the email and who has not, each refusal with the server's reply."""
+    missing = record.not_accepted
+    if not missing:
+        return
+    with ui.column().classes('gap-0'):
+        if record.accepted:
+            ui.label(f'Sent to {", ".join(record.accepted)}.').classes('text-caption text-positive')
+        for outcome in missing:
+            later = outcome.delivery is Delivery.DEFERRED
+            with ui.row().classes('items-center gap-1 no-wrap'):
+                ui.icon('schedule' if later else 'block', color='warning' if later else 'negative', size='xs')
+                ui.label(not_sent_line(outcome)).classes('text-caption break-all').mark('recipient-not-sent')
+
+
 def failure_details(record: EmailRecord, *, retry_note: bool = True) -> None:
     """The same words as the settings test: cause code, what happened, why, what to do, the server's reply."""
+    recipient_outcomes(record)
     if not record.cause:
         return
     try:
@@ -61,7 +87,7 @@ def failure_details(record: EmailRecord, *, retry_note: bool = True) -> None:
             ui.label(explanation.what).classes('font-medium')
             ui.label(explanation.why).classes('text-grey-8')
             ui.label(explanation.fix).classes('text-grey-8')
-        if record.reply:
+        if record.reply and not record.not_accepted:  # else each refused address is listed with its reply
             ui.label(f'Server reply: {record.reply}').classes('font-mono text-caption text-grey-8 break-all')
         if retry_note and record.status is EmailStatus.QUEUED and record.next_try_at:
             ui.label(f'Mailroom tries again at {local_time(record.next_try_at)} (try {record.tries + 1}).').classes(
@@ -138,6 +164,9 @@ class EmailLogView:
         self.rows.refresh()
         if result.status is EmailStatus.SENT:
             ui.notify(f'Sent: {result.draft.subject}', type='positive')
+        elif result.status is EmailStatus.PARTLY_SENT:
+            missing = ', '.join(o.address for o in result.not_accepted)
+            ui.notify(f'Partly sent: {result.draft.subject}; not to {missing}.', type='warning', multi_line=True)
         else:
             ui.notify(f'Not sent: {result.explanation or result.reply}', type='warning', multi_line=True)
 
@@ -163,9 +192,19 @@ def email_row(record: EmailRecord, *, on_retry: Callable[[EmailRecord], Awaitabl
                     'font-mono break-all'
                 )
             failure_details(record)
-        if record.status is EmailStatus.FAILED and on_retry is not None:
+        if record.status in (EmailStatus.FAILED, EmailStatus.PARTLY_SENT) and on_retry is not None:
             with ui.item_section().props('side'):
-                ui.button('Retry', icon='refresh', on_click=lambda: on_retry(record)).props('outline dense')
+                retry = ui.button('Retry', icon='refresh', on_click=lambda: on_retry(record)).props('outline dense')
+                if record.accepted:
+                    retry.tooltip('Sends only to the addresses that did not get it')
+
+
+def partly_sent_badge(services: Services, document_id: str) -> None:
+    """A document not yet Sent whose last email reached only some of its recipients says so beside its title."""
+    latest = next(iter(services.folder.email_log.for_document(document_id)), None)
+    if latest is not None and latest.status is EmailStatus.PARTLY_SENT:
+        badge = ui.badge('Partly sent', color='orange-9').props('outline').mark('document-partly-sent')
+        badge.tooltip(' '.join(not_sent_line(o) for o in latest.not_accepted))
 
 
 def document_history(services: Services, document_id: str) -> None:

@@ -3,23 +3,36 @@
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from core.causes import Cause, explain, is_transient
+from core.delivery import RecipientOutcome
 from core.message import MessageError, OutgoingMessage
 
 
 @dataclass(frozen=True)
 class Receipt:
-    """Proof that a server took responsibility for the message; only then may a document show "Sent"."""
+    """What the server took responsibility for: its final reply and the outcome for every recipient.
+
+    A message can be taken for some recipients and refused for others; the outbox decides from `recipients` whether
+    the document counts as sent.
+    """
 
     message_id: str
-    accepted: tuple[str, ...]
     server_reply: str
+    recipients: tuple[RecipientOutcome, ...] = ()
     queue_id: str = ''
-    refused: dict[str, str] = field(default_factory=dict)
     size: int = 0
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        return tuple(o.address for o in self.recipients if o.accepted)
+
+    @property
+    def refused(self) -> dict[str, str]:
+        """Every address the server did not take (permanently or for now), with its reply."""
+        return {o.address: o.reply for o in self.recipients if not o.accepted}
 
 
 class TransportError(Exception):
@@ -34,6 +47,7 @@ class TransportError(Exception):
         reply_text: str = '',
         transient: bool | None = None,
         detail: str = '',
+        recipients: tuple[RecipientOutcome, ...] = (),
     ) -> None:
         self.step = step
         self.cause = cause
@@ -41,6 +55,7 @@ class TransportError(Exception):
         self.reply_text = reply_text
         self.transient = is_transient(cause, reply_code) if transient is None else transient
         self.detail = detail
+        self.recipients = recipients  # each refused recipient's own reply, when the server refused them all
         super().__init__(self.summary())
 
     @property

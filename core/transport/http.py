@@ -9,6 +9,7 @@ from dataclasses import replace
 import httpx
 
 from core.causes import Cause, classify_reply, classify_smtp_error
+from core.delivery import Delivery, RecipientOutcome, address_key, refusal
 from core.http_wire import RelayReply, error_summary, parse_relay_reply, wire_fields, wire_files
 from core.message import MessageError, OutgoingMessage, validate_message
 from core.settings import EmailSettings
@@ -29,6 +30,19 @@ def http_error(exc: httpx.HTTPError) -> TransportError:
     return TransportError(STEP, cause, detail=type(exc).__name__)
 
 
+def only_pending(message: OutgoingMessage) -> OutgoingMessage:
+    """A retry to some recipients only: the form has no envelope, so the fields name just them (To filled first)."""
+    if not message.deliver_to:
+        return message
+    wanted = {address_key(a) for a in message.deliver_to}
+    to, cc, bcc = ([a for a in field if address_key(a) in wanted] for field in (message.to, message.cc, message.bcc))
+    if not to:
+        to, cc = cc, []
+    if not to:
+        to, bcc = bcc, []
+    return replace(message, to=tuple(to), cc=tuple(cc), bcc=tuple(bcc), deliver_to=())
+
+
 class HttpSession:
     """One HTTP client (kept-alive connections) for many messages."""
 
@@ -38,28 +52,37 @@ class HttpSession:
 
     async def send(self, message: OutgoingMessage) -> Receipt:
         try:
-            message = validate_message(message).with_message_id()
+            message = only_pending(validate_message(message).with_message_id())
         except MessageError as error:
             raise input_error(error) from error
         reply, status_line = await self._post(message, include_bcc=True)
-        accepted = reply.accepted if reply and reply.accepted else (*message.to, *message.cc)
-        refused: dict[str, str] = {}
+        upstream = f' ({reply.upstream_reply})' if reply and reply.upstream_reply else ''
+        outcomes = {
+            a: RecipientOutcome(a, Delivery.ACCEPTED, f'{status_line}{upstream}') for a in (*message.to, *message.cc)
+        }
+        if reply and reply.accepted:  # a Mailroom relay says whom its upstream server took
+            taken = {address_key(a) for a in reply.accepted}
+            for address in outcomes:
+                if address_key(address) not in taken:
+                    outcomes[address] = refusal(
+                        address, None, f'{status_line}: the service did not accept this address{upstream}'
+                    )
         if message.bcc and not (reply and reply.bcc_delivered):
             # The service did not confirm the blind copy (Manager's drops it): deliver it as its own message.
             copy = replace(message, to=message.bcc, cc=(), bcc=())
             try:
-                await self._post(copy, include_bcc=False)
-                accepted = (*accepted, *message.bcc)
+                _copy_reply, copy_status = await self._post(copy, include_bcc=False)
+                outcomes |= {a: RecipientOutcome(a, Delivery.ACCEPTED, copy_status) for a in message.bcc}
             except TransportError as error:
-                refused = dict.fromkeys(message.bcc, error.summary())
-        elif message.bcc:
-            accepted = tuple(dict.fromkeys((*accepted, *message.bcc)))
-        upstream = f' ({reply.upstream_reply})' if reply and reply.upstream_reply else ''
+                outcomes |= {
+                    a: refusal(a, error.reply_code, error.summary(), transient=error.transient) for a in message.bcc
+                }
+        else:
+            outcomes |= {a: RecipientOutcome(a, Delivery.ACCEPTED, f'{status_line}{upstream}') for a in message.bcc}
         return Receipt(
             message_id=reply.message_id if reply and reply.message_id else message.message_id,
-            accepted=tuple(accepted),
             server_reply=f'{status_line}{upstream}',
-            refused=refused,
+            recipients=tuple(outcomes.values()),
         )
 
     async def _post(self, message: OutgoingMessage, *, include_bcc: bool) -> tuple[RelayReply | None, str]:

@@ -17,14 +17,16 @@ from aiosmtplib import (
 )
 
 from core.causes import Cause, classify_smtp_error, failed_step, smtp_reply
+from core.delivery import Delivery, RecipientOutcome, refusal
 from core.ehlo import ehlo_name, local_fqdn
-from core.message import BuiltMessage, MessageError, OutgoingMessage, build_mime, human_size
+from core.message import MessageError, OutgoingMessage, build_mime, human_size
 from core.settings import EmailSettings, Security
 from core.transport.base import Receipt, SessionTransport, TransportError, input_error
 
 _QUEUE_ID = re.compile(r'queued as\s+([A-Za-z0-9._-]+)', re.IGNORECASE)
 _STEP_OF_ERROR = {SMTPSenderRefused: 'mail', SMTPRecipientsRefused: 'rcpt'}
 _NETWORK_ERRORS = (SMTPException, OSError, TimeoutError)
+_TOO_MANY = re.compile(r'5\.5\.3|too many recipients', re.IGNORECASE)
 
 
 def tls_context_for(settings: EmailSettings) -> ssl.SSLContext:
@@ -47,11 +49,26 @@ def smtp_error(exc: BaseException, step: str, *, signed_in: bool = True) -> Tran
     code, text = smtp_reply(exc)
     detail = '' if code is not None else (str(exc) or type(exc).__name__)
     cause = classify_smtp_error(exc, step, signed_in=signed_in)
-    return TransportError(failed_step(cause, step), cause, reply_code=code, reply_text=text, detail=detail)
+    recipients: tuple[RecipientOutcome, ...] = ()
+    if isinstance(exc, SMTPRecipientsRefused):
+        recipients = tuple(refusal(r.recipient, r.code, f'{r.code} {r.message}') for r in exc.recipients)
+    return TransportError(
+        failed_step(cause, step),
+        cause,
+        reply_code=code,
+        reply_text=text,
+        detail=detail,
+        recipients=recipients,
+    )
 
 
 def exc_code(exc: BaseException) -> int | None:
     return smtp_reply(exc)[0]
+
+
+def recipient_limit_reached(response: SMTPResponse) -> bool:
+    """The server's limit of recipients per message (RFC 5321 4.5.3.1.10: 452, or 552 from older servers)."""
+    return response.code == 452 or (response.code == 552 and bool(_TOO_MANY.search(response.message)))
 
 
 class SmtpSession:
@@ -71,8 +88,9 @@ class SmtpSession:
         reused = self._smtp is not None and self._smtp.is_connected
         smtp = self._smtp if reused and self._smtp is not None else await self._open()
         self._check_size(smtp, len(data))
+        recipients = built.envelope_recipients
         try:
-            refused, reply = await self._transaction(smtp, built, data)
+            refused, reply = await self._transaction(smtp, built.envelope_from, recipients, data)
         except TransportError as error:
             if not (reused and error.step == 'mail' and error.reply_code == 421):
                 raise
@@ -80,20 +98,53 @@ class SmtpSession:
             await self.close()
             smtp = await self._open()
             self._check_size(smtp, len(data))
-            refused, reply = await self._transaction(smtp, built, data)
+            refused, reply = await self._transaction(smtp, built.envelope_from, recipients, data)
+        outcomes = _outcomes(recipients, refused, reply)
+        replies = [reply, *await self._over_the_limit(smtp, built.envelope_from, data, recipients, refused, outcomes)]
         match = _QUEUE_ID.search(reply)
         return Receipt(
             message_id=built.message_id,
-            accepted=tuple(r for r in built.envelope_recipients if r not in refused),
-            server_reply=f'250 {reply}'.strip(),
+            server_reply='; '.join(dict.fromkeys(f'250 {r}'.strip() for r in replies)),
+            recipients=tuple(outcomes[address] for address in recipients),
             queue_id=match.group(1) if match else '',
-            refused={address: f'{r.code} {r.message}' for address, r in refused.items()},
             size=len(data),
         )
 
-    async def _transaction(self, smtp: SMTP, built: BuiltMessage, data: bytes) -> tuple[dict[str, SMTPResponse], str]:
+    async def _over_the_limit(
+        self,
+        smtp: SMTP,
+        sender: str,
+        data: bytes,
+        tried: list[str],
+        refused: dict[str, SMTPResponse],
+        outcomes: dict[str, RecipientOutcome],
+    ) -> list[str]:
+        """Recipients refused for the server's limit per message go in further transactions (RFC 5321 4.5.3.1.10),
+        each at most as large as the last one it took; what still fails is recorded in `outcomes`. The DATA replies."""
+        replies: list[str] = []
+        waiting = [a for a in tried if a in refused and recipient_limit_reached(refused[a])]
+        batch = len(tried) - len(refused)
+        while waiting and batch:
+            chunk, waiting = waiting[:batch], waiting[batch:]
+            try:
+                refused, reply = await self._transaction(smtp, sender, chunk, data)
+            except TransportError as error:
+                outcomes |= {o.address: o for o in error.recipients}
+                told = {o.address for o in error.recipients}
+                later = [a for a in (*chunk, *waiting) if a not in told]
+                outcomes |= {a: refusal(a, error.reply_code, error.summary(), transient=error.transient) for a in later}
+                break
+            outcomes |= _outcomes(chunk, refused, reply)
+            replies.append(reply)
+            waiting = [a for a in chunk if a in refused and recipient_limit_reached(refused[a])] + waiting
+            batch = len(chunk) - len(refused)
+        return replies
+
+    async def _transaction(
+        self, smtp: SMTP, sender: str, recipients: list[str], data: bytes
+    ) -> tuple[dict[str, SMTPResponse], str]:
         try:
-            return await smtp.sendmail(built.envelope_from, built.envelope_recipients, data)
+            return await smtp.sendmail(sender, recipients, data)
         except _NETWORK_ERRORS as exc:
             if not isinstance(exc, SMTPResponseException | SMTPRecipientsRefused) or exc_code(exc) == 421:
                 await self.close()
@@ -192,3 +243,13 @@ class SmtpTransport(SessionTransport):
             yield session
         finally:
             await session.close()
+
+
+def _outcomes(recipients: list[str], refused: dict[str, SMTPResponse], reply: str) -> dict[str, RecipientOutcome]:
+    """One transaction's word on each recipient: refused with the RCPT reply, or accepted with the DATA reply."""
+    return {
+        address: refusal(address, refused[address].code, f'{refused[address].code} {refused[address].message}')
+        if address in refused
+        else RecipientOutcome(address, Delivery.ACCEPTED, f'250 {reply}'.strip())
+        for address in recipients
+    }
