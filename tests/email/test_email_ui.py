@@ -234,3 +234,40 @@ async def test_the_email_icon_on_a_documents_row_opens_the_same_dialog(
     app_user.find(marker='compose-send').click()
     await app_user.should_see('Sent to ')
     assert len(transport.delivered) == 1
+
+
+async def test_a_refused_cc_shows_partly_sent_in_the_dialog_the_log_and_on_the_document(
+    services: Services, memory_outbox: Outbox, transport: MemoryTransport, app_user: User
+) -> None:
+    transport.refuse['bokhald@example.is'] = '550 5.1.1 <bokhald@example.is>: Recipient address rejected'
+    services.folder.settings.save(smtp_settings())
+    invoice = first_invoice(services)
+    contact = services.folder.contacts.get(invoice.contact_id)
+    assert contact is not None
+    await app_user.open(f'/documents/{invoice.id}')
+    app_user.find(marker='action-email').click()
+    await app_user.should_see(marker='attachment-chip', retries=50)
+    set_value(app_user, 'compose-cc', 'bokhald@example.is')
+    app_user.find(marker='compose-send').click()
+    refused_line = (
+        'Not sent to bokhald@example.is: the server refused this address '
+        '(550 5.1.1 <bokhald@example.is>: Recipient address rejected).'
+    )
+    await app_user.should_see(f'Partly sent: to {contact.emails[0]} only.', retries=20)
+    await app_user.should_see(refused_line)
+    document = services.folder.documents.get(invoice.id)
+    assert document is not None and document.sent_at is None
+
+    await app_user.open(f'/documents/{invoice.id}')
+    await app_user.should_see(marker='document-partly-sent')
+    await app_user.should_see(refused_line)
+
+    await app_user.open('/emails')
+    await app_user.should_see('Partly sent')
+    await app_user.should_see(refused_line)
+    transport.refuse.clear()
+    app_user.find('Retry').click()
+    await app_user.should_see(f'Sent: Invoice {invoice.reference} from Norðurljós Ráðgjöf ehf.', retries=20)
+    assert transport.delivered[-1].built.envelope_recipients == ['bokhald@example.is']
+    document = services.folder.documents.get(invoice.id)
+    assert document is not None and document.sent_at is not None

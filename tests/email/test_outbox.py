@@ -253,3 +253,132 @@ def test_a_record_survives_a_round_trip_through_a_dict(clock: FakeClock) -> None
     rig = Rig(clock)
     record = rig.outbox.enqueue(make_draft(), [PDF])
     assert EmailRecord.from_dict(record.to_dict()) == record
+
+
+class FlakyLog(MemoryEmailLog):
+    """A log whose write fails once for one email as it starts sending (a full disk, a bug in a store)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.break_on: str = ''
+
+    def update(self, record: EmailRecord) -> None:
+        if record.id == self.break_on and record.status is EmailStatus.SENDING:
+            self.break_on = ''
+            raise RuntimeError('disk says no to password=hunter2')
+        super().update(record)
+
+
+async def run_loop_until(rig: Rig, outbox: Outbox, done: Any) -> None:
+    task = asyncio.create_task(outbox.run_forever())
+    try:
+        for _ in range(200):
+            await asyncio.sleep(0)
+            if done():
+                break
+    finally:
+        task.cancel()
+    assert not task.done() or task.cancelled(), task.exception()
+
+
+async def test_the_background_loop_survives_a_fault_fails_that_email_with_a_cause_and_sends_the_others(
+    clock: FakeClock, caplog: Any
+) -> None:
+    rig = Rig(clock)
+    log = FlakyLog()
+    outbox = Outbox(log, lambda: rig.settings, lambda _s: rig.transport, clock=clock, sleep=clock.sleep)
+    broken = outbox.enqueue(make_draft(document_id='a'), [PDF])
+    clock.advance(1)
+    fine = outbox.enqueue(make_draft(document_id='b'), [PDF])
+    log.break_on = broken.id
+
+    await run_loop_until(rig, outbox, lambda: log.get(fine.id).status is EmailStatus.SENT)  # type: ignore[union-attr]
+
+    failed, sent = log.get(broken.id), log.get(fine.id)
+    assert failed is not None and sent is not None
+    assert (failed.status, failed.cause, failed.transient) == (EmailStatus.FAILED, 'internal-error', False)
+    assert 'problem of its own' in failed.explanation
+    assert sent.status is EmailStatus.SENT
+    assert 'RuntimeError' in caplog.text and 'hunter2' not in caplog.text
+
+
+async def test_the_background_loop_survives_a_fault_between_rounds(clock: FakeClock) -> None:
+    rig = Rig(clock)
+    calls = 0
+    real_due = rig.outbox.due
+
+    def due_once_broken() -> list[EmailRecord]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise OSError('the log could not be read')
+        return real_due()
+
+    rig.outbox.due = due_once_broken  # type: ignore[method-assign]
+    record = rig.outbox.enqueue(make_draft(), [PDF])
+    await run_loop_until(rig, rig.outbox, lambda: bool(rig.transport.delivered))
+    assert rig.log.get(record.id).status is EmailStatus.SENT  # type: ignore[union-attr]
+
+
+async def test_a_fault_while_marking_the_document_sent_keeps_the_email_sent_and_the_queue_going(
+    clock: FakeClock,
+) -> None:
+    rig = Rig(clock)
+
+    def mark_sent(_record: EmailRecord) -> None:
+        raise KeyError('document')
+
+    outbox = Outbox(rig.log, lambda: rig.settings, lambda _s: rig.transport, clock=clock, on_sent=mark_sent)
+    for n in range(2):
+        outbox.enqueue(make_draft(document_id=f'doc-{n}'), [PDF])
+    results = await outbox.run_due()
+    assert [r.status for r in results] == [EmailStatus.SENT] * 2
+    assert len(rig.transport.delivered) == 2
+
+
+async def test_a_defect_in_a_transport_is_an_internal_error_not_a_server_problem(clock: FakeClock) -> None:
+    class Broken(MemoryTransport):
+        async def send(self, message: Any) -> Any:
+            raise AttributeError("'NoneType' object has no attribute 'code'")
+
+    rig = Rig(clock, Broken())
+    record = await rig.outbox.send(make_draft(), [PDF])
+    assert (record.status, record.cause, record.transient) == (EmailStatus.FAILED, 'internal-error', False)
+    assert record.reply == 'AttributeError in Mailroom'
+
+
+async def test_a_watcher_that_fails_does_not_change_what_happens_to_the_email(clock: FakeClock) -> None:
+    rig = Rig(clock)
+
+    def closed_page(stage: Stage) -> None:
+        raise RuntimeError('parent element deleted')
+
+    record = await rig.outbox.send(make_draft(), [PDF], closed_page)
+    assert record.status is EmailStatus.SENT
+    assert len(rig.transport.delivered) == 1
+
+
+async def test_a_partly_sent_email_records_each_recipient_and_retry_reaches_only_the_rest(clock: FakeClock) -> None:
+    rig = Rig(clock, MemoryTransport(refuse={'bookkeeper@example.is': '550 5.1.1 No such user'}))
+    record = await rig.outbox.send(make_draft(), [PDF])
+    assert record.status is EmailStatus.PARTLY_SENT
+    assert record.accepted == ('thordur@example.is',)
+    assert rig.marked_sent == []
+    assert [(o.address, o.delivery.value, o.blind) for o in record.not_accepted] == [
+        ('bookkeeper@example.is', 'refused', False)
+    ]
+    rig.transport.refuse.clear()
+    rig.outbox.retry(record.id)
+    [sent] = await rig.outbox.run_due()
+    assert sent.status is EmailStatus.SENT and rig.marked_sent == [sent]
+    assert rig.transport.delivered[1].built.envelope_recipients == ['bookkeeper@example.is']
+    assert EmailRecord.from_dict(sent.to_dict()) == sent
+
+
+def test_a_record_from_before_per_recipient_outcomes_still_loads(clock: FakeClock) -> None:
+    rig = Rig(clock)
+    row = rig.outbox.enqueue(make_draft(), [PDF]).to_dict()
+    del row['outcomes']
+    row['status'] = 'sent'
+    record = EmailRecord.from_dict(row)
+    assert record.status is EmailStatus.SENT and record.outcomes == () and record.not_accepted == ()

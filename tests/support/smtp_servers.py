@@ -108,6 +108,9 @@ class _RecordingSMTP(SMTP):
         super().data_received(data)
 
 
+TOO_MANY_RECIPIENTS = '452 4.5.3 Error: too many recipients'
+
+
 @dataclass
 class _Handler:
     """Accepts mail (or answers with the configured replies) and records it."""
@@ -117,6 +120,9 @@ class _Handler:
     rcpt_reply: str | None = None
     data_reply: str | None = None
     rcpt_delay: float = 0.0
+    refuse: dict[str, str] = field(default_factory=dict)
+    rcpt_limit: int | None = None
+    session_rcpt_limit: int | None = None
 
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -136,6 +142,14 @@ class _Handler:
         self.recorder.answered.append(('RCPT', time.time()))
         if self.rcpt_reply:
             return self.rcpt_reply
+        if address.lower() in self.refuse:
+            return self.refuse[address.lower()]
+        if self.rcpt_limit is not None and len(envelope.rcpt_tos) >= self.rcpt_limit:
+            return TOO_MANY_RECIPIENTS
+        taken = getattr(session, 'recipients_taken', 0)
+        if self.session_rcpt_limit is not None and taken >= self.session_rcpt_limit:
+            return TOO_MANY_RECIPIENTS
+        session.recipients_taken = taken + 1  # type: ignore[attr-defined]
         envelope.rcpt_tos.append(address)
         return '250 OK'
 
@@ -188,13 +202,25 @@ class SmtpServerOptions:
     data_reply: str | None = None
     rcpt_delay: float = 0.0
     hostname: str = 'mx.test.invalid'
+    refuse: dict[str, str] = field(default_factory=dict)  # lower-case address -> RCPT reply; a test may change it
+    rcpt_limit: int | None = None  # recipients per transaction; the next ones get 452 (RFC 5321 4.5.3.1.10)
+    session_rcpt_limit: int | None = None  # recipients per connection, for servers that count that way
 
 
 def _protocol_factory(options: SmtpServerOptions, recorder: Recorder) -> Callable[[], SMTP]:
     if options.tls != 'none' and options.cert is None:
         raise ValueError('a TLS server needs a certificate')
     tls_context = options.cert.server_context() if options.cert and options.tls == 'starttls' else None
-    handler = _Handler(recorder, options.mail_reply, options.rcpt_reply, options.data_reply, options.rcpt_delay)
+    handler = _Handler(
+        recorder,
+        options.mail_reply,
+        options.rcpt_reply,
+        options.data_reply,
+        options.rcpt_delay,
+        refuse=options.refuse,
+        rcpt_limit=options.rcpt_limit,
+        session_rcpt_limit=options.session_rcpt_limit,
+    )
     auth: dict[str, Any] = {}
     if options.accounts is not None:
         auth = {
