@@ -167,3 +167,28 @@ async def test_through_the_relay_the_invoice_arrives_with_reply_to_and_the_blind
     assert attachment.get_filename() == f'Sales Invoice {invoice.reference}.pdf'
     text = pdf_text(attachment.get_content())
     assert invoice.reference in text and invoice.contact_name in text and invoice.total in text
+
+
+async def test_through_the_relay_a_refused_cc_is_partly_sent_and_retry_posts_only_that_address(
+    pki: TestPKI, trust_pki: None, clock: FakeClock
+) -> None:
+    invoice = invoice_email()
+    sent: list[EmailRecord] = []
+    upstream_options = replace(
+        submission_server(pki),
+        accounts={UPSTREAM_USER: UPSTREAM_PASSWORD},
+        refuse={'bokhald@example.is': '550 5.1.1 No such user'},
+    )
+    async with smtp_server(upstream_options) as upstream, serving(build_app(relay_config(upstream))) as url:
+        outbox = outbox_for(url, clock, sent)
+        record = await outbox.send(replace(invoice.draft, cc=('bokhald@example.is',)), [invoice.pdf])
+        assert record.status is EmailStatus.PARTLY_SENT, record
+        assert [o.address for o in record.not_accepted] == ['bokhald@example.is']
+        upstream_options.refuse.clear()
+        outbox.retry(record.id)
+        [retried] = await outbox.run_due()
+
+    assert retried.status is EmailStatus.SENT and sent == [retried]
+    first, second = upstream.recorder.messages
+    assert sorted(first.rcpt_tos) == [ARCHIVE, 'thordur@example.is']
+    assert second.rcpt_tos == ('bokhald@example.is',)
