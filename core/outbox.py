@@ -100,9 +100,14 @@ def classify_failure(error: BaseException, step: str) -> Failure:
     if isinstance(error, MessageError):
         return Failure('input', Cause.INVALID_INPUT, str(error), False)
     if not isinstance(error, OSError | TimeoutError | EOFError):  # a defect in Mailroom: retrying won't help
-        return Failure(step, Cause.INTERNAL_ERROR, f'{type(error).__name__} in Mailroom', False)
+        return internal_failure(error, step)
     cause = classify_smtp_error(error, step)
     return Failure(step, cause, f'{type(error).__name__}: {error}', is_transient(cause))
+
+
+def internal_failure(error: BaseException, step: str) -> Failure:
+    """A fault in Mailroom itself; its text stays out of the log, which the user may paste anywhere."""
+    return Failure(step, Cause.INTERNAL_ERROR, f'{type(error).__name__} in Mailroom', False)
 
 
 def refusal_failure(refused: RecipientOutcome) -> Failure:
@@ -214,6 +219,8 @@ class Outbox:
                     sender = await stack.enter_async_context(self._transport_for(settings).session())
                 except Exception as error:  # a failed connect fails every pending try the same way
                     failure = classify_failure(error, 'connect')
+                    if failure.cause is Cause.INTERNAL_ERROR:
+                        log_defect(error, 'connecting')
                     return done + [self._failed(self._started(r), failure, progress) for r in pending]
                 while pending:
                     record, healthy = await self._send_guarded(sender, pending.pop(0), settings, progress)
@@ -248,7 +255,7 @@ class Outbox:
                 return latest, False
             if latest.status is not EmailStatus.SENDING:
                 latest = self._started(latest)
-            return self._failed(latest, classify_failure(error, 'send'), progress), False
+            return self._failed(latest, internal_failure(error, 'send'), progress), False
 
     async def _send_one(
         self, sender: Sender, record: EmailRecord, settings: EmailSettings, progress: ProgressCallback
