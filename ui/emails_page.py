@@ -61,6 +61,8 @@ def recipient_outcomes(record: EmailRecord) -> None:
     with ui.column().classes('gap-0'):
         if record.accepted:
             ui.label(f'Sent to {", ".join(record.accepted)}.').classes('text-caption text-positive')
+        if copies := [o.address for o in record.outcomes if o.accepted and o.blind]:
+            ui.label(f'The blind copy went to {", ".join(copies)}.').classes('text-caption text-grey-8')
         for outcome in missing:
             later = outcome.delivery is Delivery.DEFERRED
             with ui.row().classes('items-center gap-1 no-wrap'):
