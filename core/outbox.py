@@ -309,21 +309,14 @@ class Outbox:
         if missing:
             deferred = [o for o in missing if o.delivery is Delivery.DEFERRED]
             return self._failed(record, refusal_failure((deferred or missing)[0]), progress)
-        finished = self._clock()
-        record = replace(
-            record,
-            status=EmailStatus.SENT,
-            sent_at=finished,
-            updated_at=finished,
-            reply=describe_receipt(receipt) if receipt else record.reply,
-            step='',
-            cause='',
-            transient=False,
-        )
-        self.log.update(record)
-        self.log.discard_attachments(record.id)
-        progress(Stage.SENT)
-        if self._on_sent is not None:
+        first_time = record.sent_at is None
+        reply = describe_receipt(receipt) if receipt else record.reply
+        record = replace(record, sent_at=record.sent_at or self._clock(), reply=reply)
+        if later := [o for o in outcomes if o.delivery is Delivery.DEFERRED]:  # a blind copy the server will take later
+            record = self._failed(record, refusal_failure(later[0]), progress)  # the document is sent all the same
+        else:
+            record = self._finished(record, progress)
+        if first_time and self._on_sent is not None:
             try:
                 self._on_sent(record)
             except Exception as error:  # the email is sent whatever happens to the document's mark
@@ -348,9 +341,27 @@ class Outbox:
             message = replace(message, message_id=record.message_id)
         return validate_message(message)  # bad input fails as input before any network traffic, whatever the transport
 
+    def _finished(self, record: EmailRecord, progress: ProgressCallback) -> EmailRecord:
+        """Sent: every To and Cc recipient has it (a blind copy that never went is shown on the record)."""
+        record = replace(
+            record,
+            status=EmailStatus.SENT,
+            updated_at=self._clock(),
+            next_try_at=None,
+            step='',
+            cause='',
+            transient=False,
+        )
+        self.log.update(record)
+        self.log.discard_attachments(record.id)
+        progress(Stage.SENT)
+        return record
+
     def _failed(self, record: EmailRecord, failure: Failure, progress: ProgressCallback) -> EmailRecord:
         now = self._clock()
         retry = failure.transient and record.tries < self.max_tries
+        if record.sent_at is not None and not retry:  # only a blind copy is missing, and waiting no longer helps
+            return self._finished(record, progress)
         partly = bool(record.accepted) and not retry
         record = replace(
             record,

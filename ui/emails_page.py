@@ -45,11 +45,13 @@ def status_badge(record: EmailRecord) -> None:
         ui.label(label).classes(f'text-{color} font-medium email-status')
 
 
-def not_sent_line(outcome: RecipientOutcome) -> str:
+def not_sent_line(outcome: RecipientOutcome, *, waiting: bool = False) -> str:
     """One recipient the server did not take, in plain words, with its own reply."""
     whom = f'the copy to {outcome.address}' if outcome.blind else outcome.address
-    if outcome.delivery is Delivery.DEFERRED:
+    if outcome.delivery is Delivery.DEFERRED and waiting:
         return f'Not sent to {whom} yet: the server asked to try again later ({outcome.reply}).'
+    if outcome.delivery is Delivery.DEFERRED:
+        return f'Not sent to {whom}: the server asked to try again later, and the tries ran out ({outcome.reply}).'
     return f'Not sent to {whom}: the server refused this address ({outcome.reply}).'
 
 
@@ -67,7 +69,10 @@ def recipient_outcomes(record: EmailRecord) -> None:
             later = outcome.delivery is Delivery.DEFERRED
             with ui.row().classes('items-center gap-1 no-wrap'):
                 ui.icon('schedule' if later else 'block', color='warning' if later else 'negative', size='xs')
-                ui.label(not_sent_line(outcome)).classes('text-caption break-all').mark('recipient-not-sent')
+                waiting = record.status is EmailStatus.QUEUED
+                ui.label(not_sent_line(outcome, waiting=waiting)).classes('text-caption break-all').mark(
+                    'recipient-not-sent'
+                )
 
 
 def failure_details(record: EmailRecord, *, retry_note: bool = True) -> None:

@@ -195,3 +195,22 @@ async def test_the_smtp_receipt_names_each_recipients_outcome(clock: FakeClock) 
         ('c@example.is', Delivery.DEFERRED, '451 4.3.0 Later'),
     ]
     assert receipt.accepted == ('a@example.is',)
+
+
+async def test_a_copy_the_server_takes_only_later_is_retried_while_the_document_already_counts_as_sent(
+    pki: TestPKI, trust_pki: None, clock: FakeClock
+) -> None:
+    sent: list[EmailRecord] = []
+    async with smtp_server(replace(submission_server(pki), session_rcpt_limit=2)) as server:
+        outbox = outbox_for(server.port, clock, sent)
+        record = await outbox.send(make_draft(), [PDF])
+        assert record.status is EmailStatus.QUEUED  # for the copy only
+        assert record.accepted == (CUSTOMER, BOOKKEEPER)
+        assert record.sent_at == clock.now and sent == [record]  # the customer and the Cc have it: Sent
+        assert outcomes(record)[COPY] == (Delivery.DEFERRED, True)
+        clock.advance(60)
+        [retried] = await outbox.run_due()
+
+    assert retried.status is EmailStatus.SENT
+    assert retried.sent_at == record.sent_at and len(sent) == 1
+    assert [m.rcpt_tos for m in server.recorder.messages] == [(CUSTOMER, BOOKKEEPER), (COPY,)]
