@@ -214,3 +214,14 @@ async def test_a_copy_the_server_takes_only_later_is_retried_while_the_document_
     assert retried.status is EmailStatus.SENT
     assert retried.sent_at == record.sent_at and len(sent) == 1
     assert [m.rcpt_tos for m in server.recorder.messages] == [(CUSTOMER, BOOKKEEPER), (COPY,)]
+
+
+async def test_fifteen_hundred_recipients_and_a_limit_of_a_thousand_all_arrive_once(clock: FakeClock) -> None:
+    everyone = tuple(f'customer{n}@example.is' for n in range(1500))
+    async with smtp_server(SmtpServerOptions(rcpt_limit=1000)) as server:
+        settings = smtp_settings(port=server.port, security=Security.NONE, allow_plaintext=True, password='')
+        message = OutgoingMessage('me@example.is', everyone[:1], 'Newsletter', bcc=everyone[1:])
+        receipt = await SmtpTransport(settings, timeout=30).send(message)
+    assert [len(m.rcpt_tos) for m in server.recorder.messages] == [1000, 500]
+    assert sorted(a for m in server.recorder.messages for a in m.rcpt_tos) == sorted(everyone)
+    assert len(receipt.accepted) == 1500 and receipt.refused == {}
