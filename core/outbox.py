@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from core.causes import Cause, classify_reply, classify_smtp_error, is_transient
+from core.causes import Cause, classify_reply, classify_smtp_error, failed_step, is_transient
 from core.delivery import Delivery, RecipientOutcome, address_key, merge_outcomes
 from core.documents.model import BusinessProfile, Contact, Document
 from core.documents.statement import Statement
@@ -110,11 +110,15 @@ def internal_failure(error: BaseException, step: str) -> Failure:
     return Failure(step, Cause.INTERNAL_ERROR, f'{type(error).__name__} in Mailroom', False)
 
 
-def refusal_failure(refused: RecipientOutcome) -> Failure:
-    """A recipient refused while the connection stayed healthy, as the failure the log shows."""
+def refusal_failure(refused: RecipientOutcome, classified: Failure | None = None) -> Failure:
+    """A recipient refused while the connection stayed healthy, as the failure the log shows; `classified` is the
+    transport's own reading when it refused them all (it knows whether the session had signed in)."""
     code = refused.reply_code
     cause = classify_reply(code, refused.reply, 'rcpt') if code else Cause.RECIPIENT_REJECTED
-    return Failure('rcpt', cause, refused.reply, refused.delivery is Delivery.DEFERRED)
+    step = failed_step(cause, 'rcpt')
+    if classified is not None:
+        step, cause = classified.step, classified.cause
+    return Failure(step, cause, refused.reply, refused.delivery is Delivery.DEFERRED)
 
 
 def describe_receipt(receipt: Receipt) -> str:
@@ -281,11 +285,12 @@ class Outbox:
             self.log.update(replace(record, status=EmailStatus.QUEUED, next_try_at=self._clock()))
             raise
         except TransportError as error:
-            if not error.recipients:
-                return self._failed(record, classify_failure(error, 'send'), progress), False
+            failure = classify_failure(error, 'send')
+            if not error.recipients or error.cause in _SESSION_CAUSES:  # about the sender or account, not them
+                return self._failed(record, failure, progress), False
             # The server refused every recipient of this try, each with its own reply: the session is fine.
             outcomes = merge_outcomes(record.outcomes, error.recipients, blind=message.bcc)
-            return self._settled(record, outcomes, None, progress), True
+            return self._settled(record, outcomes, None, progress, failure), True
         except Exception as error:  # every failure becomes data in the log
             if not isinstance(error, OSError | TimeoutError | EOFError):
                 log_defect(error, 'handing an email to the transport')
@@ -299,6 +304,7 @@ class Outbox:
         outcomes: tuple[RecipientOutcome, ...],
         receipt: Receipt | None,
         progress: ProgressCallback,
+        classified: Failure | None = None,
     ) -> EmailRecord:
         """Sent only when every To and Cc recipient is accepted; else a (partial) failure, retried if temporary."""
         if receipt is not None:
@@ -308,7 +314,7 @@ class Outbox:
         missing = [o for o in addressed if not o.accepted]
         if missing:
             deferred = [o for o in missing if o.delivery is Delivery.DEFERRED]
-            return self._failed(record, refusal_failure((deferred or missing)[0]), progress)
+            return self._failed(record, refusal_failure((deferred or missing)[0], classified), progress)
         first_time = record.sent_at is None
         reply = describe_receipt(receipt) if receipt else record.reply
         record = replace(record, sent_at=record.sent_at or self._clock(), reply=reply)

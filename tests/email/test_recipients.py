@@ -225,3 +225,18 @@ async def test_fifteen_hundred_recipients_and_a_limit_of_a_thousand_all_arrive_o
     assert [len(m.rcpt_tos) for m in server.recorder.messages] == [1000, 500]
     assert sorted(a for m in server.recorder.messages for a in m.rcpt_tos) == sorted(everyone)
     assert len(receipt.accepted) == 1500 and receipt.refused == {}
+
+
+async def test_a_sender_refusal_given_at_rcpt_stays_about_the_sender_not_the_recipients(
+    pki: TestPKI, trust_pki: None, clock: FakeClock
+) -> None:
+    reply = '553 5.7.1 <owner@nordurljos.example>: Sender address rejected: not owned by user owner@nordurljos.example'
+    sent: list[EmailRecord] = []
+    async with smtp_server(replace(submission_server(pki), rcpt_reply=reply)) as server:
+        outbox = outbox_for(server.port, clock, sent)
+        for n in range(2):
+            outbox.enqueue(make_draft(document_id=f'doc-{n}'), [PDF])
+        results = await outbox.run_due()
+    assert [(r.status, r.step, r.cause) for r in results] == [(EmailStatus.FAILED, 'mail', 'sender-rejected')] * 2
+    assert server.recorder.commands.count('MAIL') == 1  # the second email was not tried against the same refusal
+    assert sent == []
