@@ -47,6 +47,8 @@ class Cause(StrEnum):
     HTTP_FAILED = 'http-failed'
     HTTP_REJECTED = 'http-rejected'
     CANCELLED = 'cancelled'
+    SAVED_SECRET_UNREADABLE = 'saved-secret-unreadable'
+    SAVED_SECRET_OTHER_CONNECTION = 'saved-secret-other-connection'
 
 
 @dataclass(frozen=True)
@@ -247,6 +249,18 @@ _EXPLANATIONS: dict[Cause, Explanation] = {
         'The test was cancelled.',
         'It was stopped before it finished.',
         'Start the test again when you are ready.',
+    ),
+    Cause.SAVED_SECRET_UNREADABLE: _E(
+        'The saved password can no longer be read.',
+        'The key that encrypts it (the file secret.key in the data folder, or MAILROOM_SECRET_KEY) is missing or '
+        'has changed, so nothing was sent; waiting emails stay in the queue.',
+        'Enter the password (or access token) again on the Email settings page and press Update.',
+    ),
+    Cause.SAVED_SECRET_OTHER_CONNECTION: _E(
+        'The saved password was not used.',
+        'It was saved for another connection (server, port, connection security, certificate check or username), '
+        'and Mailroom never sends a password to a connection it was not given for.',
+        'Enter the password (or access token) again on the Email settings page, press Update, then Retry.',
     ),
 }
 

@@ -21,7 +21,7 @@ from core.documents.model import BusinessProfile, Contact, Document
 from core.documents.statement import Statement
 from core.email_log import Draft, EmailLogStore, EmailRecord, EmailStatus
 from core.message import Attachment, MessageError, OutgoingMessage, message_from_settings, validate_message
-from core.settings import EmailSettings
+from core.settings import EmailSettings, SavedSecret, SecretUnavailable
 from core.templates import EmailTemplate, context_for, render_email
 from core.transport.base import Receipt, Sender, Transport, TransportError
 
@@ -182,7 +182,10 @@ class Outbox:
         """A failed message ends its session and the rest continue on a fresh one; a failed connect fails them all."""
         done: list[EmailRecord] = []
         while pending:
-            settings = self._settings()
+            try:
+                settings = self._settings()
+            except SecretUnavailable as error:  # nothing is sent without its own secret
+                return done + [self._without_secret(r, error, progress) for r in pending]
             if settings is None:
                 missing = MessageError('settings', 'email settings are not saved yet; save them on the Settings page.')
                 return done + [
@@ -287,6 +290,26 @@ class Outbox:
         )
         self.log.update(record)
         progress(Stage.QUEUED if retry else Stage.FAILED)
+        return record
+
+    def _without_secret(self, record: EmailRecord, error: SecretUnavailable, progress: ProgressCallback) -> EmailRecord:
+        """An unreadable secret keeps the email waiting (no try used up); one saved for another connection fails it."""
+        if error.state is not SavedSecret.UNREADABLE:
+            failure = Failure('input', Cause.SAVED_SECRET_OTHER_CONNECTION, str(error), False)
+            return self._failed(self._started(record), failure, progress)
+        now = self._clock()
+        record = replace(
+            record,
+            status=EmailStatus.QUEUED,
+            next_try_at=now + (self._backoff[0] if self._backoff else BACKOFF[0]),
+            updated_at=now,
+            step='input',
+            cause=Cause.SAVED_SECRET_UNREADABLE.value,
+            reply=str(error),
+            transient=True,
+        )
+        self.log.update(record)
+        progress(Stage.QUEUED)
         return record
 
     def retry(self, record_id: str) -> EmailRecord:
