@@ -53,7 +53,7 @@ def test_a_hand_edited_settings_file_cannot_send_the_password_elsewhere(data_dir
     content['email_settings']['1']['host'] = 'smtp.attacker.example'
     database.write_text(json.dumps(content))
     folder = DataFolder(data_dir)
-    with pytest.raises(SecretUnavailable, match='not sent to smtp.attacker.example'):
+    with pytest.raises(SecretUnavailable, match=r'not sent to smtp\.attacker\.example'):
         folder.settings.load()
     folder.close()
 

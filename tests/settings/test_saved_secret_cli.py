@@ -16,7 +16,13 @@ import main
 from core import check_cli
 from core.settings import EmailSettings, Security
 from storage.folder import DataFolder
-from tests.settings.saved_secret_cases import CASES, SAVED_PASSWORD, nothing_sent, threaded_capture_server
+from tests.settings.saved_secret_cases import (
+    CASES,
+    SAVED_PASSWORD,
+    nothing_sent,
+    saved_for,
+    threaded_capture_server,
+)
 from tests.support.certs import TestPKI
 
 ROOT = Path(__file__).parents[2]
@@ -80,7 +86,12 @@ def test_on_a_terminal_check_asks_and_sends_only_what_was_typed(
 ) -> None:
     monkeypatch.setattr(sys, 'stdin', Terminal())
     prompts: list[str] = []
-    monkeypatch.setattr(check_cli.getpass, 'getpass', lambda prompt: prompts.append(prompt) or 'typed-at-the-prompt')
+
+    def getpass(prompt: str) -> str:
+        prompts.append(prompt)
+        return 'typed-at-the-prompt'
+
+    monkeypatch.setattr(check_cli.getpass, 'getpass', getpass)
     with threaded_capture_server(trusted) as server:
         saved, target = CASES[case](server.port)
         save(data_dir, replace(saved, password=SAVED_PASSWORD))
@@ -92,8 +103,7 @@ def test_on_a_terminal_check_asks_and_sends_only_what_was_typed(
 
 def test_the_saved_connection_still_uses_the_saved_password(data_dir: Path, trusted: TestPKI) -> None:
     with threaded_capture_server(trusted) as server:
-        saved, _ = CASES['port'](server.port)
-        save(data_dir, replace(saved, port=server.port, password=SAVED_PASSWORD))
+        save(data_dir, saved_for(server.port, password=SAVED_PASSWORD))
         code = main.main(['--data-dir', str(data_dir), 'check', '--no-send', '--timeout', '3', '--to', 'a@example.com'])
     assert code == check_cli.EXIT_PASS
     assert [a.password for a in server.recorder.auth_attempts] == [SAVED_PASSWORD]
@@ -101,7 +111,7 @@ def test_the_saved_connection_still_uses_the_saved_password(data_dir: Path, trus
 
 def test_check_with_another_host_in_a_subprocess_without_a_terminal_exits_2(data_dir: Path, trusted: TestPKI) -> None:
     with threaded_capture_server(trusted) as server:
-        saved, target = CASES['host'](server.port)
+        saved, _ = CASES['host'](server.port)
         save(data_dir, replace(saved, password=SAVED_PASSWORD))
         process = subprocess.run(
             [sys.executable, 'main.py', '--data-dir', str(data_dir), 'check', '--host', '127.0.0.1', '--no-send'],
