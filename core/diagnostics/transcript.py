@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import time
 from dataclasses import dataclass
 from enum import StrEnum
@@ -41,11 +42,15 @@ class Transcript:
     def __init__(self, secrets: tuple[str, ...] = (), *, username: str = '') -> None:
         self._lines: list[TranscriptLine] = []
         self._drained = 0
-        self._secrets = tuple(_secret_forms(secrets, username))
+        forms = _secret_forms(secrets, username)
+        self._secrets = re.compile('(?:' + '|'.join(map(re.escape, forms)) + ')={0,2}') if forms else None
+
+    def redact(self, text: str) -> str:
+        """The text with every form of every secret hidden (also for server replies shown outside the transcript)."""
+        return text if self._secrets is None else self._secrets.sub(REDACTED, text)  # base64 padding goes along
 
     def add(self, mark: Mark, text: str) -> None:
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
+        text = self.redact(text)
         for part in text.splitlines() or ['']:
             self._lines.append(TranscriptLine(time.time(), mark, part))
 
