@@ -57,7 +57,7 @@ class SecretBox:
     def decrypt(self, token: str) -> str:
         try:
             return self._fernet.decrypt(token.encode('ascii')).decode()
-        except InvalidToken as error:
+        except (InvalidToken, UnicodeError) as error:
             raise SecretKeyError(
                 'The saved password cannot be decrypted: the secret key changed. Enter the password again and save.'
             ) from error

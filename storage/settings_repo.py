@@ -97,7 +97,7 @@ class SettingsRepository:
         if not stored or not token:
             return SavedSecret.NOT_SAVED, ''
         try:
-            plaintext = self._box.decrypt(token)
+            plaintext = self._box.decrypt(str(token))
         except SecretKeyError:
             return SavedSecret.UNREADABLE, ''
         secret, owner = _unseal(plaintext, stored, name)
@@ -112,6 +112,6 @@ def _unseal(plaintext: str, stored: dict[str, Any], name: str) -> tuple[str, dic
         sealed = json.loads(plaintext)
     except ValueError:
         sealed = None
-    if isinstance(sealed, dict) and set(sealed) == {'secret', 'owner'}:
-        return str(sealed['secret']), dict(sealed['owner'])
+    if isinstance(sealed, dict) and set(sealed) == {'secret', 'owner'} and isinstance(sealed['owner'], dict):
+        return str(sealed['secret']), sealed['owner']
     return plaintext, secret_owner(EmailSettings.from_dict(stored), name)

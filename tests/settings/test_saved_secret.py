@@ -113,3 +113,15 @@ def test_a_damaged_settings_file_stops_start_up_naming_the_file(data_dir: Path, 
     assert process.returncode == 2
     assert str(database) in process.stderr and 'damaged' in process.stderr and 'backup' in process.stderr
     assert 'Traceback' not in process.stderr
+
+
+@pytest.mark.parametrize('token', ['not-a-fernet-token', 'ünicode', 42])
+def test_a_damaged_saved_secret_reads_as_unreadable_not_as_a_crash(data_dir: Path, token: object) -> None:
+    settings = EmailSettings(host='smtp.example.com', username='me@example.com')
+    folder = DataFolder(data_dir)
+    folder.settings.save(replace(settings, password=SAVED_PASSWORD))
+    folder.db.table('email_settings').update({'password_encrypted': token}, doc_ids=[1])
+    assert folder.settings.saved_secret(settings, 'password') is SavedSecret.UNREADABLE
+    with pytest.raises(SecretUnavailable, match='can no longer be read'):
+        folder.settings.load()
+    folder.close()
