@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from urllib.parse import quote
 
 REDACTED = '[hidden]'
@@ -42,12 +44,7 @@ class Transcript:
     def __init__(self, secrets: tuple[str, ...] = (), *, username: str = '') -> None:
         self._lines: list[TranscriptLine] = []
         self._drained = 0
-        forms = _secret_forms(secrets, username)
-        self._secrets = re.compile('(?:' + '|'.join(map(re.escape, forms)) + ')={0,2}') if forms else None
-
-    def redact(self, text: str) -> str:
-        """The text with every form of every secret hidden (also for server replies shown outside the transcript)."""
-        return text if self._secrets is None else self._secrets.sub(REDACTED, text)  # base64 padding goes along
+        self.redact = redactor(secrets, username)  # also for server replies shown outside the transcript
 
     def add(self, mark: Mark, text: str) -> None:
         text = self.redact(text)
@@ -75,6 +72,14 @@ class Transcript:
     @property
     def lines(self) -> tuple[TranscriptLine, ...]:
         return tuple(self._lines)
+
+
+def redactor(secrets: tuple[str, ...], username: str = '') -> Callable[[str], str]:
+    """A function that hides every form of these secrets in a text (base64 padding goes along)."""
+    forms = _secret_forms(secrets, username)
+    if not forms:
+        return str
+    return partial(re.compile('(?:' + '|'.join(map(re.escape, forms)) + ')={0,2}').sub, REDACTED)
 
 
 def _secret_forms(secrets: tuple[str, ...], username: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from dataclasses import replace
@@ -12,12 +13,14 @@ import pytest
 from core.causes import Cause
 from core.email_log import EmailStatus
 from core.outbox import Outbox
+from core.settings import Security
 from core.transport import transport_for
 from storage.folder import DATABASE_FILE_NAME, DataFolder
 from storage.secrets import KEY_FILE_NAME
 from tests.email.conftest import FakeClock, make_draft
 from tests.settings.saved_secret_cases import CASES, SAVED_PASSWORD, capture_server, nothing_sent, saved_for
 from tests.support.certs import TestPKI
+from tests.support.smtp_servers import raw_server, scripted
 
 
 @pytest.fixture
@@ -78,3 +81,20 @@ async def test_a_lost_key_keeps_emails_waiting_with_the_cause_until_the_password
         folder.close()
     assert sent.status is EmailStatus.SENT
     assert [a.password for a in server.recorder.auth_attempts] == [SAVED_PASSWORD]
+
+
+async def test_a_refusal_that_echoes_the_auth_line_never_reaches_the_email_log(
+    data_dir: Path, clock: FakeClock
+) -> None:
+    settings = saved_for(0, security=Security.NONE, allow_plaintext=True, password=SAVED_PASSWORD)
+    plain = base64.b64encode(f'\0{settings.username}\0{SAVED_PASSWORD}'.encode()).decode()
+    replies = {'EHLO': '250-echo.test\n250 AUTH PLAIN', 'AUTH': f'535 5.7.8 Bad credentials: AUTH PLAIN {plain}'}
+    async with raw_server(scripted(replies)) as server:
+        folder = DataFolder(data_dir)
+        folder.settings.save(replace(settings, port=server.port))
+        record = await outbox_for(folder, clock).send(make_draft())
+        folder.close()
+    assert record.cause == Cause.AUTH_REJECTED.value and 'Bad credentials: AUTH PLAIN [hidden]' in record.reply
+    stored = b''.join(path.read_bytes() for path in data_dir.rglob('*') if path.is_file())
+    for form in (SAVED_PASSWORD, plain.rstrip('='), base64.b64encode(SAVED_PASSWORD.encode()).decode().rstrip('=')):
+        assert form.encode() not in stored
