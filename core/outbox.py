@@ -326,6 +326,13 @@ class Outbox:
         self._wake.set()
         return record
 
+    def settings_saved(self) -> None:
+        """Emails waiting for a password that could not be read go as soon as new settings are saved."""
+        for record in self.log.all():
+            if record.status is EmailStatus.QUEUED and record.cause == Cause.SAVED_SECRET_UNREADABLE.value:
+                self.log.update(replace(record, next_try_at=self._clock()))
+        self._wake.set()
+
     def resume(self) -> list[EmailRecord]:
         """At start: an email caught in `sending` by a crash goes back to the queue. Returns everything queued."""
         queued: list[EmailRecord] = []

@@ -57,6 +57,7 @@ class SettingsEditor:
 
     def __init__(self, services: Services) -> None:
         self.repository = services.folder.settings
+        self.outbox = services.outbox
         self.business = services.folder.business
         self.form = SettingsForm.from_settings(self.repository.load_public())
         self.inputs: dict[str, ui.input] = {}
@@ -333,6 +334,7 @@ class SettingsEditor:
             )
             return
         self.repository.save(self.form.to_settings())
+        self.outbox.settings_saved()
         for name in SECRET_FIELDS:
             setattr(self.form, name, '')
         self.refresh()
