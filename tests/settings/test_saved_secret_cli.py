@@ -14,7 +14,7 @@ import pytest
 
 import main
 from core import check_cli
-from core.settings import EmailSettings, Security
+from core.settings import EmailSettings, Protocol, Security
 from storage.folder import DataFolder
 from tests.settings.saved_secret_cases import (
     CASES,
@@ -125,3 +125,14 @@ def test_check_with_another_host_in_a_subprocess_without_a_terminal_exits_2(data
     assert process.returncode == 2, process.stdout
     assert 'not sent to 127.0.0.1' in process.stderr and 'Traceback' not in process.stderr
     assert server.recorder.connections == 0 and nothing_sent(server)
+
+
+def test_the_saved_access_token_is_not_sent_to_another_http_server(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    relay = EmailSettings(protocol=Protocol.HTTP, http_server='https://relay.example', reply_to='a@example.com')
+    save(data_dir, replace(relay, http_token='token-for-relay-example'))
+    code = main.main(['--data-dir', str(data_dir), 'check', '--http-server', 'http://127.0.0.1:9', '--no-send'])
+    err = capsys.readouterr().err
+    assert code == check_cli.EXIT_INVALID
+    assert 'The saved access token was saved for another connection, so it is not sent to http://127.0.0.1:9' in err
