@@ -73,17 +73,21 @@ def main(argv: list[str] | None = None) -> int:
 
         return relay_cli.run(args)
     from storage.folder import DataFolder, FolderInUseError
+    from storage.secrets import DataFileError
 
     try:
         folder = DataFolder(args.data_dir)
     except FolderInUseError as error:
         print(f'mailroom: {error}', file=sys.stderr)
         return 3
+    except DataFileError as error:
+        print(f'mailroom: {error}', file=sys.stderr)
+        return 2
     if args.command == 'check':
         from core import check_cli
 
         try:
-            return check_cli.run(args, folder.settings.load())
+            return check_cli.run(args, folder.settings.load_public(), folder.settings.with_saved_secrets)
         finally:
             folder.close()
     return run_app(args, folder)

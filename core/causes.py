@@ -48,6 +48,8 @@ class Cause(StrEnum):
     HTTP_REJECTED = 'http-rejected'
     CANCELLED = 'cancelled'
     INTERNAL_ERROR = 'internal-error'
+    SAVED_SECRET_UNREADABLE = 'saved-secret-unreadable'
+    SAVED_SECRET_OTHER_CONNECTION = 'saved-secret-other-connection'
 
 
 @dataclass(frozen=True)
@@ -253,6 +255,18 @@ _EXPLANATIONS: dict[Cause, Explanation] = {
         'Mailroom ran into a problem of its own while sending this email.',
         'This is a fault in Mailroom, not in your email settings or at the mail server.',
         'Press Retry; if it happens again, restart Mailroom and report the problem with its log.',
+    ),
+    Cause.SAVED_SECRET_UNREADABLE: _E(
+        'The saved password can no longer be read.',
+        'The key that encrypts it (the file secret.key in the data folder, or MAILROOM_SECRET_KEY) is missing or '
+        'has changed, so nothing was sent; waiting emails stay in the queue.',
+        'Enter the password (or access token) again on the Email settings page and press Update.',
+    ),
+    Cause.SAVED_SECRET_OTHER_CONNECTION: _E(
+        'The saved password was not used.',
+        'It was saved for another connection (server, port, connection security, certificate check or username), '
+        'and Mailroom never sends a password to a connection it was not given for.',
+        'Enter the password (or access token) again on the Email settings page, press Update, then Retry.',
     ),
 }
 

@@ -9,13 +9,14 @@ import getpass
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TextIO
 
 from core.causes import Cause, explain
 from core.diagnostics.events import STEP_TITLES, Status, StepEvent, Verdict
 from core.diagnostics.probe import Timeouts
-from core.settings import SECURITY_LABELS, EmailSettings, Protocol, Security
+from core.settings import SECRET_LABELS, SECURITY_LABELS, EmailSettings, Protocol, SecretUnavailable, Security
 
 PASSWORD_ENV = 'MAILROOM_PASSWORD'
 EXIT_PASS, EXIT_FAIL, EXIT_INVALID = 0, 1, 2
@@ -43,11 +44,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('-v', '--verbose', action='store_true', help='show each step’s details and the transcript')
 
 
-def run(args: argparse.Namespace, stored: EmailSettings | None) -> int:
-    """Exit 0 when the test passes, 1 when it fails, 2 when the settings are invalid."""
+def run(
+    args: argparse.Namespace,
+    stored: EmailSettings | None,
+    with_saved_secrets: Callable[[EmailSettings], EmailSettings] = lambda settings: settings,
+) -> int:
+    """Exit 0 when the test passes, 1 when it fails, 2 when the settings are invalid.
+
+    `stored` holds no secrets; `with_saved_secrets` adds the saved ones only where they belong to the connection
+    being tested, so a flag that points elsewhere never carries the saved password along.
+    """
     settings = settings_from_args(args, stored)
+    try:
+        settings = with_saved_secrets(settings)
+    except SecretUnavailable as error:
+        if not sys.stdin.isatty():
+            sys.stderr.write(
+                f'mailroom check: {error} No terminal to ask on: set {PASSWORD_ENV} (for a password) '
+                'or run the command in a terminal.\n'
+            )
+            return EXIT_INVALID
+        sys.stderr.write(f'{error}\n')
+        secret: dict[str, Any] = {error.name: _prompt_secret(SECRET_LABELS[error.name])}
+        settings = replace(settings, **secret)
     if settings.protocol is Protocol.SMTP and not settings.password:
-        settings = replace(settings, password=_prompt_password())
+        settings = replace(settings, password=_prompt_secret('password'))
     timeouts = Timeouts.uniform(args.timeout) if args.timeout else Timeouts()
     out = sys.stdout
     if not args.json:
@@ -97,11 +118,11 @@ def settings_from_args(args: argparse.Namespace, stored: EmailSettings | None) -
     return replace(settings, **changes)
 
 
-def _prompt_password() -> str:
+def _prompt_secret(label: str) -> str:
     if not sys.stdin.isatty():
         return ''
     try:
-        return getpass.getpass('Password (not shown): ')
+        return getpass.getpass(f'{label.capitalize()} (not shown): ')
     except (EOFError, KeyboardInterrupt):
         return ''
 

@@ -24,7 +24,7 @@ from core.documents.model import BusinessProfile, Contact, Document
 from core.documents.statement import Statement
 from core.email_log import Draft, EmailLogStore, EmailRecord, EmailStatus
 from core.message import Attachment, MessageError, OutgoingMessage, message_from_settings, validate_message
-from core.settings import EmailSettings
+from core.settings import EmailSettings, SavedSecret, SecretUnavailable
 from core.templates import EmailTemplate, context_for, render_email
 from core.transport.base import Receipt, Sender, Transport, TransportError
 
@@ -211,7 +211,10 @@ class Outbox:
         """A failed message ends its session and the rest continue on a fresh one; a failed connect fails them all."""
         done: list[EmailRecord] = []
         while pending:
-            settings = self._settings()
+            try:
+                settings = self._settings()
+            except SecretUnavailable as error:  # nothing is sent without its own secret
+                return done + [self._without_secret(r, error, progress) for r in pending]
             if settings is None:
                 missing = MessageError('settings', 'email settings are not saved yet; save them on the Settings page.')
                 return done + [
@@ -383,6 +386,26 @@ class Outbox:
         progress(Stage.QUEUED if retry else Stage.PARTLY_SENT if partly else Stage.FAILED)
         return record
 
+    def _without_secret(self, record: EmailRecord, error: SecretUnavailable, progress: ProgressCallback) -> EmailRecord:
+        """An unreadable secret keeps the email waiting (no try used up); one saved for another connection fails it."""
+        if error.state is not SavedSecret.UNREADABLE:
+            failure = Failure('input', Cause.SAVED_SECRET_OTHER_CONNECTION, str(error), False)
+            return self._failed(self._started(record), failure, progress)
+        now = self._clock()
+        record = replace(
+            record,
+            status=EmailStatus.QUEUED,
+            next_try_at=now + (self._backoff[0] if self._backoff else BACKOFF[0]),
+            updated_at=now,
+            step='input',
+            cause=Cause.SAVED_SECRET_UNREADABLE.value,
+            reply=str(error),
+            transient=True,
+        )
+        self.log.update(record)
+        progress(Stage.QUEUED)
+        return record
+
     def retry(self, record_id: str) -> EmailRecord:
         """The user's Retry on a failed or partly sent email: a fresh series of tries, due now, to those not reached."""
         record = self.log.get(record_id)
@@ -401,6 +424,13 @@ class Outbox:
         self.log.update(record)
         self._wake.set()
         return record
+
+    def settings_saved(self) -> None:
+        """Emails waiting for a password that could not be read go as soon as new settings are saved."""
+        for record in self.log.all():
+            if record.status is EmailStatus.QUEUED and record.cause == Cause.SAVED_SECRET_UNREADABLE.value:
+                self.log.update(replace(record, next_try_at=self._clock()))
+        self._wake.set()
 
     def resume(self) -> list[EmailRecord]:
         """At start: an email caught in `sending` by a crash goes back to the queue. Returns everything queued."""

@@ -39,9 +39,37 @@ PORT_CHOICES: dict[int, str] = {
     25: 'Old server-to-server port; often blocked by networks and providers.',
 }
 
-SECRET_FIELDS: dict[str, tuple[str, ...]] = {'password': ('host', 'username'), 'http_token': ('http_server',)}
-"""Each secret (encrypted at rest, never sent to the browser, never logged) with the fields it belongs to: a saved
-secret is reused only while those stay the same, so a password is never sent to a server it was not saved for."""
+SECRET_FIELDS: tuple[str, ...] = ('password', 'http_token')
+"""The secrets: encrypted at rest, never sent to the browser, never logged, and each bound to its connection."""
+
+SECRET_LABELS: dict[str, str] = {'password': 'password', 'http_token': 'access token'}
+
+
+class SavedSecret(StrEnum):
+    """Whether a blank secret field may use the saved secret: only one saved for this very connection."""
+
+    NOT_SAVED = 'not-saved'
+    FITS = 'fits'
+    OTHER_CONNECTION = 'other-connection'
+    UNREADABLE = 'unreadable'
+
+
+class SecretUnavailable(Exception):
+    """A secret is needed, one is saved, and it may not (or cannot) be used for this connection."""
+
+    def __init__(self, name: str, state: SavedSecret, target: str) -> None:
+        self.name = name
+        self.state = state
+        label = SECRET_LABELS[name]
+        if state is SavedSecret.UNREADABLE:
+            text = f'The saved {label} can no longer be read: enter it again on the Email settings page.'
+        else:
+            text = (
+                f'The saved {label} was saved for another connection, so it is not sent to {target}: '
+                f'enter the {label} again.'
+            )
+        super().__init__(text)
+
 
 LOOPBACK_HOSTS = frozenset({'localhost', '127.0.0.1', '::1', '[::1]'})
 
@@ -112,9 +140,27 @@ class EmailSettings:
         return cls(**values)
 
 
-def secret_owner(settings: EmailSettings, name: str) -> tuple[str, ...]:
-    """Who a secret was given for: the server (and account) it must not leave."""
-    return tuple(str(getattr(settings, owner)).strip().lower() for owner in SECRET_FIELDS[name])
+def secret_owner(settings: EmailSettings, name: str) -> dict[str, Any]:
+    """The whole connection a secret was given for; change any part of it and the saved secret is not used."""
+    if name == 'http_token':
+        parts = urlsplit(settings.http_server.strip())
+        server = parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower()).geturl()
+        return {'http_server': server, 'skip_tls_verify': settings.skip_tls_verify}
+    return {
+        'host': settings.host.strip().rstrip('.').lower(),
+        'port': settings.port,
+        'security': settings.effective_security.value,
+        'skip_tls_verify': settings.skip_tls_verify,
+        'allow_plaintext': settings.allow_plaintext,
+        'username': settings.username.strip(),
+    }
+
+
+def secret_target(settings: EmailSettings, name: str) -> str:
+    """Where a secret would go, in the words of the page."""
+    if name == 'http_token':
+        return settings.http_server.strip()
+    return f'{settings.host.strip()} port {settings.port} ({SECURITY_LABELS[settings.effective_security]})'
 
 
 def _plain(value: Any) -> Any:

@@ -12,7 +12,7 @@ from tinydb import TinyDB
 from storage.atomic import AtomicJSONStorage
 from storage.documents_repo import BusinessRepository, ContactsRepository, DocumentsRepository
 from storage.email_log_repo import EmailLogRepository
-from storage.secrets import SecretBox
+from storage.secrets import DataFileError, SecretBox
 from storage.settings_repo import SettingsRepository
 from storage.templates_repo import TemplatesRepository
 from storage.web_password import WebPasswordRepository
@@ -33,8 +33,12 @@ class DataFolder:
         path.mkdir(parents=True, exist_ok=True)
         path.chmod(0o700)
         self._lock_file = _acquire_lock(path / LOCK_FILE_NAME)
-        self.db = TinyDB(path / DATABASE_FILE_NAME, storage=AtomicJSONStorage)
-        self.box = SecretBox.for_folder(path)
+        try:
+            self.db = _open_database(path / DATABASE_FILE_NAME)
+            self.box = SecretBox.for_folder(path)
+        except DataFileError:
+            self._release_lock()
+            raise
         self.settings = SettingsRepository(self.db, self.box)
         self.email_log = EmailLogRepository(path / 'email_log')
         self.templates = TemplatesRepository(self.db)
@@ -45,8 +49,37 @@ class DataFolder:
 
     def close(self) -> None:
         self.db.close()
+        self._release_lock()
+
+    def _release_lock(self) -> None:
         fcntl.flock(self._lock_file, fcntl.LOCK_UN)
         self._lock_file.close()
+
+
+def _open_database(database: Path) -> TinyDB:
+    """Read once at start, so a damaged file stops Mailroom with its name instead of failing later, page by page."""
+    db = TinyDB(database, storage=AtomicJSONStorage)
+    try:
+        content = db.storage.read()
+    except OSError as error:
+        raise DataFileError(
+            f'The settings file {database} cannot be read ({error.strerror}). Make it readable for the user who '
+            'runs Mailroom.'
+        ) from error
+    except ValueError as error:  # not JSON, or not UTF-8
+        raise _damaged(database) from error
+    tables = content.values() if isinstance(content, dict) else [content]
+    if content is not None and not all(isinstance(table, dict) for table in tables):
+        raise _damaged(database)
+    return db
+
+
+def _damaged(database: Path) -> DataFileError:
+    return DataFileError(
+        f'The settings file {database} is damaged and cannot be read. Put back a copy from a backup, or move the '
+        'file away to start again with empty settings, business details and templates (documents, contacts and the '
+        'email log are kept in their own folders).'
+    )
 
 
 def _acquire_lock(lock_path: Path) -> IO[str]:

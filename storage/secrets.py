@@ -19,6 +19,10 @@ class SecretKeyError(RuntimeError):
     """The stored secrets cannot be decrypted with the key at hand."""
 
 
+class DataFileError(RuntimeError):
+    """A file in the data folder is damaged or unreadable; the message names it and the way out."""
+
+
 class SecretBox:
     """Fernet (AES-128-CBC + HMAC-SHA256): authenticated, so a wrong key is detected, never silently garbled."""
 
@@ -31,10 +35,21 @@ class SecretBox:
         if configured := os.environ.get(KEY_ENVIRONMENT_VARIABLE):
             return cls(_as_fernet_key(configured))
         key_file = folder / KEY_FILE_NAME
-        if not key_file.exists():
+        if not key_file.exists():  # a lost key makes a new one; secrets saved with the old one then read as unreadable
             write_atomically(key_file, Fernet.generate_key())
-        key_file.chmod(0o600)
-        return cls(key_file.read_bytes().strip())
+        try:
+            key_file.chmod(0o600)
+            return cls(key_file.read_bytes().strip())
+        except OSError as error:
+            raise DataFileError(
+                f'The secret key file {key_file} cannot be read ({error.strerror}). Make it readable for the user '
+                'who runs Mailroom, or move it away: Mailroom then makes a new key and asks for the password again.'
+            ) from error
+        except ValueError as error:
+            raise DataFileError(
+                f'The secret key file {key_file} is damaged: it does not hold a key. Put back a copy from a backup, '
+                'or move the file away: Mailroom then makes a new key and asks for the password again.'
+            ) from error
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode('ascii')
@@ -42,7 +57,7 @@ class SecretBox:
     def decrypt(self, token: str) -> str:
         try:
             return self._fernet.decrypt(token.encode('ascii')).decode()
-        except InvalidToken as error:
+        except (InvalidToken, UnicodeError) as error:
             raise SecretKeyError(
                 'The saved password cannot be decrypted: the secret key changed. Enter the password again and save.'
             ) from error

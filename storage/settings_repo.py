@@ -1,16 +1,27 @@
-"""The saved email settings: public fields as they are, each secret encrypted."""
+"""The saved email settings: public fields as they are, each secret encrypted together with its connection."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from typing import Any
 
 from tinydb import TinyDB
 from tinydb.table import Document
 
-from core.settings import SECRET_FIELDS, EmailSettings, secret_owner
-from storage.secrets import SecretBox
+from core.settings import (
+    SECRET_FIELDS,
+    EmailSettings,
+    Protocol,
+    SavedSecret,
+    SecretUnavailable,
+    secret_owner,
+    secret_target,
+)
+from storage.secrets import SecretBox, SecretKeyError
 
 _DOCUMENT_ID = 1
+_USED_BY: dict[Protocol, str] = {Protocol.SMTP: 'password', Protocol.HTTP: 'http_token'}
 
 
 def _encrypted_key(name: str) -> str:
@@ -30,36 +41,77 @@ class SettingsRepository:
         """Whether Update was ever pressed; cheap, and needs no key."""
         return self._table.contains(doc_id=_DOCUMENT_ID)
 
-    def load(self) -> EmailSettings | None:
-        """The saved settings with the secrets decrypted, for core/ to use; None before the first Update."""
-        stored = self._stored()
-        if stored is None:
-            return None
-        secrets = {
-            name: self._box.decrypt(token) for name in SECRET_FIELDS if (token := stored.get(_encrypted_key(name)))
-        }
-        return EmailSettings.from_dict({**stored, **secrets})
-
     def load_public(self) -> EmailSettings | None:
         """The saved settings with the secrets left out: what a page may show, and it needs no key."""
         stored = self._stored()
         return None if stored is None else EmailSettings.from_dict(stored)
 
-    def saved_secret_fits(self, settings: EmailSettings, name: str) -> bool:
-        """Whether a secret is saved for the server (and account) these settings name, so a blank field may keep it."""
-        stored = self._stored()
-        if not stored or not stored.get(_encrypted_key(name)):
-            return False
-        return secret_owner(EmailSettings.from_dict(stored), name) == secret_owner(settings, name)
+    def load(self) -> EmailSettings | None:
+        """The saved settings ready to send with (outbox, terminal); None before the first Update.
+
+        Raises SecretUnavailable when the secret they need cannot be read or was saved for another connection.
+        """
+        public = self.load_public()
+        return None if public is None else self.with_saved_secrets(public)
+
+    def saved_secret(self, settings: EmailSettings, name: str) -> SavedSecret:
+        """Whether a blank secret field may keep the saved secret for these settings (the secret stays here)."""
+        return self._lookup(settings, name)[0]
+
+    def with_saved_secrets(self, settings: EmailSettings) -> EmailSettings:
+        """The only code that hands out a saved secret: each blank secret field is filled in with the saved one,
+        and only when it was saved for exactly this connection (server, port, security, certificate check,
+        plaintext permission and username; for HTTP the server address).
+
+        Raises SecretUnavailable when the secret this protocol uses is blank and the saved one may not be used.
+        """
+        changes: dict[str, Any] = {}
+        for name in SECRET_FIELDS:
+            if getattr(settings, name):
+                continue
+            state, secret = self._lookup(settings, name)
+            if state is SavedSecret.FITS:
+                changes[name] = secret
+            elif state is not SavedSecret.NOT_SAVED and name == _USED_BY[settings.protocol]:
+                raise SecretUnavailable(name, state, secret_target(settings, name))
+        return replace(settings, **changes)
 
     def save(self, settings: EmailSettings) -> None:
-        """Save in one write; a blank secret keeps the saved one only while it still belongs to the same server."""
-        stored = self._stored() or {}
+        """Save in one write; a blank secret keeps the saved one only while it belongs to the same connection."""
         record = settings.to_public_dict()
         for name in SECRET_FIELDS:
-            if value := getattr(settings, name):
-                record[_encrypted_key(name)] = self._box.encrypt(value)
-            else:
-                fits = self.saved_secret_fits(settings, name)
-                record[_encrypted_key(name)] = stored.get(_encrypted_key(name), '') if fits else ''
+            secret = getattr(settings, name)
+            if not secret:
+                state, secret = self._lookup(settings, name)
+                secret = secret if state is SavedSecret.FITS else ''
+            record[_encrypted_key(name)] = self._seal(settings, name, secret) if secret else ''
         self._table.upsert(Document(record, doc_id=_DOCUMENT_ID))
+
+    def _seal(self, settings: EmailSettings, name: str, secret: str) -> str:
+        """The secret and its connection in one encrypted token, so neither can be changed without the other."""
+        return self._box.encrypt(json.dumps({'secret': secret, 'owner': secret_owner(settings, name)}))
+
+    def _lookup(self, settings: EmailSettings, name: str) -> tuple[SavedSecret, str]:
+        stored = self._stored()
+        token = stored.get(_encrypted_key(name)) if stored else None
+        if not stored or not token:
+            return SavedSecret.NOT_SAVED, ''
+        try:
+            plaintext = self._box.decrypt(str(token))
+        except SecretKeyError:
+            return SavedSecret.UNREADABLE, ''
+        secret, owner = _unseal(plaintext, stored, name)
+        if owner != secret_owner(settings, name):
+            return SavedSecret.OTHER_CONNECTION, ''
+        return SavedSecret.FITS, secret
+
+
+def _unseal(plaintext: str, stored: dict[str, Any], name: str) -> tuple[str, dict[str, Any]]:
+    """The secret and its owner; one saved before owners were sealed in belongs to the record it was saved with."""
+    try:
+        sealed = json.loads(plaintext)
+    except ValueError:
+        sealed = None
+    if isinstance(sealed, dict) and set(sealed) == {'secret', 'owner'} and isinstance(sealed['owner'], dict):
+        return str(sealed['secret']), sealed['owner']
+    return plaintext, secret_owner(EmailSettings.from_dict(stored), name)

@@ -102,7 +102,7 @@ class ComposeDialog:
     async def open(self) -> None:
         self.rendered, template_note = self.email_text()
         recipient = self.recipient()
-        settings = self.services.folder.settings.load()
+        settings = self.services.folder.settings.load_public()
         self.dialog = ui.dialog().props('persistent')
         self.dialog.on('hide', self.closed)
         with self.dialog, ui.card().classes('w-[1200px] max-w-full'):

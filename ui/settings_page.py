@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from functools import partial
 
 from nicegui import ui
@@ -14,15 +13,17 @@ from core.settings import (
     PORT_CHOICES,
     PORT_LABELS,
     SECRET_FIELDS,
+    SECRET_LABELS,
     SECURITY_LABELS,
     EmailSettings,
     Protocol,
+    SavedSecret,
+    SecretUnavailable,
     Security,
     port_explanation,
     suggest_host_fix,
     url_warning,
 )
-from storage.secrets import SecretKeyError
 from ui.diagnostics_panel import diagnostics_panel
 from ui.layout import frame
 from ui.services import Services
@@ -56,9 +57,11 @@ class SettingsEditor:
 
     def __init__(self, services: Services) -> None:
         self.repository = services.folder.settings
+        self.outbox = services.outbox
         self.business = services.folder.business
         self.form = SettingsForm.from_settings(self.repository.load_public())
         self.inputs: dict[str, ui.input] = {}
+        self.unreadable_notes: dict[str, ui.label] = {}
         self.built = False
         self.confirming_plaintext = False
 
@@ -102,6 +105,7 @@ class SettingsEditor:
             )
             self._text_input('reply_to', 'Reply-to email', placeholder='office@example.com', key='reply_to_http')
             self._text_input('http_token', 'Access token (only if your service gives you one)', password=True)
+            self._unreadable_note('http_token')
 
     def _smtp_section(self) -> None:
         with ui.column().classes('w-full gap-1').bind_visibility_from(self.form, 'protocol', value='smtp'):
@@ -136,6 +140,7 @@ class SettingsEditor:
                 )
                 self._text_input('email', 'Email address', placeholder='you@example.com')
             password = self._text_input('password', 'Password', password=True)
+            self._unreadable_note('password')
             ui.checkbox(
                 'Show password', on_change=lambda e: password.props(f'type={"text" if e.value else "password"}')
             )
@@ -188,11 +193,16 @@ class SettingsEditor:
         self.inputs[key or name] = field
         return field
 
+    def _unreadable_note(self, name: str) -> None:
+        text = f'The saved {SECRET_LABELS[name]} can no longer be read: enter it again.'
+        self.unreadable_notes[name] = ui.label(text).classes('text-negative text-sm').mark(f'{name}-unreadable')
+
     # --- behaviour ------------------------------------------------------------------------------------------------
 
     def errors(self) -> dict[str, str]:
         settings = self.form.to_settings()
-        return self.form.errors(has_stored_password=self.repository.saved_secret_fits(settings, 'password'))
+        saved = self.repository.saved_secret(settings, 'password')
+        return self.form.errors(has_stored_password=saved is SavedSecret.FITS)
 
     def field_error_for(self, name: str, _value: object = None) -> str | None:
         """Errors depend on several fields (the email field on the username), so the whole form is checked."""
@@ -217,11 +227,14 @@ class SettingsEditor:
         self._refresh_secret_placeholders()
 
     def _refresh_secret_placeholders(self) -> None:
-        """ "Saved" only while the saved secret still belongs to the server and account on the form."""
+        """ "Saved" only while the saved secret belongs to the very connection on the form; change any part and
+        the field asks for it again."""
         settings = self.form.to_settings()
         for name in SECRET_FIELDS:
-            saved = self.repository.saved_secret_fits(settings, name)
-            self.inputs[name].props(f'placeholder="{PASSWORD_SAVED_PLACEHOLDER if saved else ""}"')
+            saved = self.repository.saved_secret(settings, name)
+            placeholder = PASSWORD_SAVED_PLACEHOLDER if saved is SavedSecret.FITS else ''
+            self.inputs[name].props(f'placeholder="{placeholder}"')
+            self.unreadable_notes[name].set_visibility(saved is SavedSecret.UNREADABLE and not getattr(settings, name))
 
     def _refresh_tls_warning(self) -> None:
         provider = detect_provider(host=self.form.host)
@@ -296,24 +309,14 @@ class SettingsEditor:
         return profile.name if profile is not None and profile.name else 'Mailroom'
 
     def settings_for_test(self) -> EmailSettings | None:
-        """The unsaved form for the settings test, with the saved password when the field is blank."""
+        """The unsaved form for the settings test; a blank secret field uses the saved one only where it belongs."""
         if not self.validate_all():
             return None
-        settings = self.form.to_settings()
-        blank_but_saved = [
-            name
-            for name in SECRET_FIELDS
-            if not getattr(settings, name) and self.repository.saved_secret_fits(settings, name)
-        ]
-        if not blank_but_saved:
-            return settings
         try:
-            saved = self.repository.load()
-        except SecretKeyError as error:
+            return self.repository.with_saved_secrets(self.form.to_settings())
+        except SecretUnavailable as error:
             ui.notify(str(error), type='negative')
             return None
-        assert saved is not None
-        return replace(settings, **{name: getattr(saved, name) for name in blank_but_saved})
 
     def validate_all(self) -> bool:
         errors = self.errors()
@@ -331,6 +334,7 @@ class SettingsEditor:
             )
             return
         self.repository.save(self.form.to_settings())
+        self.outbox.settings_saved()
         for name in SECRET_FIELDS:
             setattr(self.form, name, '')
         self.refresh()

@@ -160,8 +160,8 @@ class Probe:
                 scope.status,
                 scope.message,
                 elapsed,
-                dict(scope.details),
-                reply=scope.reply,
+                self._redacted(scope.details),
+                reply=self.transcript.redact(scope.reply),
                 transcript=self.transcript.drain(),
             )
             self.finished[step] = event
@@ -194,7 +194,7 @@ class Probe:
             earlier, status=Status.FAIL, message=failure.message, details=earlier.details | failure.details
         )
         self._emit_failure(revised, failure.cause, failure.reply, failure.change)
-        self.emit(StepEvent(seq, scope.step, Status.SKIPPED, failure.instead, elapsed, dict(scope.details)))
+        self.emit(StepEvent(seq, scope.step, Status.SKIPPED, failure.instead, elapsed, self._redacted(scope.details)))
         raise RunStopped from None
 
     def _emit_failure(self, event: StepEvent, cause: Cause, reply: str, change: SettingsChange | None) -> None:
@@ -202,14 +202,19 @@ class Probe:
         explanation = explain(cause, host=self.host, step=event.step.value, http=self.http)
         event = replace(
             event,
+            details=self._redacted(event.details),
             cause=cause,
             explanation=explanation,
-            reply=reply,
+            reply=self.transcript.redact(reply),
             transcript=self.transcript.drain(),
             change=change,
         )
         self.failure = event
         self.emit(event)
+
+    def _redacted(self, details: dict[str, str]) -> dict[str, str]:
+        """Details can carry a server's words, and a server may echo what it was sent."""
+        return {key: self.transcript.redact(value) for key, value in details.items()}
 
     def verdict(self, success_message: str) -> Verdict:
         result = Verdict(

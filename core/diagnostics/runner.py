@@ -67,7 +67,8 @@ async def _produce(
     timeouts: Timeouts,
 ) -> None:
     host = settings.http_server if settings.protocol is Protocol.HTTP else settings.host
-    transcript = Transcript(secrets=(settings.password,) if settings.password else ())
+    secrets = tuple(secret for secret in (settings.password, settings.http_token) if secret)
+    transcript = Transcript(secrets=secrets, username=settings.username.strip())
     probe = Probe(emit, transcript, timeouts, host=host.strip(), http=settings.protocol is Protocol.HTTP)
     recipient = (to or '').strip() or settings.sender_address
     transcript.info(f'Mailroom settings test, {datetime.now().astimezone():%Y-%m-%d %H:%M:%S %Z}')

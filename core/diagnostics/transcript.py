@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import base64
+import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
+from urllib.parse import quote
 
 REDACTED = '[hidden]'
 
@@ -37,14 +41,13 @@ def render_transcript(lines: tuple[TranscriptLine, ...] | list[TranscriptLine]) 
 class Transcript:
     """Collects lines for one test. Anything that matches a secret (as is or base64-encoded) never gets in."""
 
-    def __init__(self, secrets: tuple[str, ...] = ()) -> None:
+    def __init__(self, secrets: tuple[str, ...] = (), *, username: str = '') -> None:
         self._lines: list[TranscriptLine] = []
         self._drained = 0
-        self._secrets = tuple(_secret_forms(secrets))
+        self.redact = redactor(secrets, username)  # also for server replies shown outside the transcript
 
     def add(self, mark: Mark, text: str) -> None:
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
+        text = self.redact(text)
         for part in text.splitlines() or ['']:
             self._lines.append(TranscriptLine(time.time(), mark, part))
 
@@ -71,11 +74,50 @@ class Transcript:
         return tuple(self._lines)
 
 
-def _secret_forms(secrets: tuple[str, ...]) -> list[str]:
-    """The secret and its base64 form, longest first so that a longer match is replaced before a shorter one."""
+def redactor(secrets: tuple[str, ...], username: str = '') -> Callable[[str], str]:
+    """A function that hides every form of these secrets in a text (base64 padding goes along)."""
+    forms = _secret_forms(secrets, username)
+    if not forms:
+        return str
+    return partial(re.compile('(?:' + '|'.join(map(re.escape, forms)) + ')={0,2}').sub, REDACTED)
+
+
+def _secret_forms(secrets: tuple[str, ...], username: str) -> list[str]:
+    """Every form a secret can take on the wire, longest first so that a longer match is replaced before a shorter one.
+
+    A server may echo what the client sent: the whole AUTH PLAIN token (`\\0user\\0password`), LOGIN's base64
+    username and password, an XOAUTH2 string. The secret's own base64 is also removed wherever it sits inside a
+    longer base64 text, in each of the three alignments, so no echo leaks a readable piece of it.
+    """
     forms: set[str] = set()
-    for secret in secrets:
-        if len(secret) >= 3:
-            forms.add(secret)
-            forms.add(base64.b64encode(secret.encode()).decode().rstrip('='))
+    for secret in (s for s in secrets if len(s) >= 3):
+        forms.update((secret, quote(secret, safe=''), _b64(secret)))
+        if len(username) >= 3:  # LOGIN's answer to "Username:", which some servers echo beside the password
+            forms.add(_b64(username))
+        if username:
+            forms.update(
+                _b64(wrapped)
+                for wrapped in (
+                    f'\0{username}\0{secret}',
+                    f'{username}\0{username}\0{secret}',
+                    f'user={username}\x01auth=Bearer {secret}\x01\x01',
+                )
+            )
+        forms.update(fragment for fragment in _b64_inside(secret) if len(fragment) >= 4)
     return sorted(forms, key=len, reverse=True)
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode().rstrip('=')
+
+
+def _b64_inside(secret: str) -> list[str]:
+    """The base64 characters that depend on the secret alone, for each of the three byte offsets it may start at."""
+    data = secret.encode()
+    fragments = []
+    for offset in range(3):
+        encoded = base64.b64encode(b'\0' * offset + data).decode()
+        first = -(-8 * offset // 6)  # the first character made only of the secret's bits
+        last = 8 * (offset + len(data)) // 6  # one past the last such character
+        fragments.append(encoded[first:last])
+    return fragments

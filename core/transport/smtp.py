@@ -18,6 +18,7 @@ from aiosmtplib import (
 
 from core.causes import Cause, classify_smtp_error, failed_step, smtp_reply
 from core.delivery import Delivery, RecipientOutcome, refusal
+from core.diagnostics.transcript import redactor
 from core.ehlo import ehlo_name, local_fqdn
 from core.message import MessageError, OutgoingMessage, build_mime, human_size
 from core.settings import EmailSettings, Security
@@ -59,6 +60,20 @@ def smtp_error(exc: BaseException, step: str, *, signed_in: bool = True) -> Tran
         reply_text=text,
         detail=detail,
         recipients=recipients,
+    )
+
+
+def _without_secrets(error: TransportError, settings: EmailSettings) -> TransportError:
+    """A server may echo the AUTH line in its refusal; the email log must never keep the password."""
+    redact = redactor((settings.password,), settings.username.strip())
+    return TransportError(
+        error.step,
+        error.cause,
+        reply_code=error.reply_code,
+        reply_text=redact(error.reply_text),
+        transient=error.transient,
+        detail=redact(error.detail),
+        recipients=error.recipients,
     )
 
 
@@ -206,7 +221,7 @@ class SmtpSession:
             raise
         except _NETWORK_ERRORS as exc:
             smtp.close()
-            raise smtp_error(exc, step) from exc
+            raise _without_secrets(smtp_error(exc, step), settings) from exc
         self._smtp = smtp
         return smtp
 

@@ -271,3 +271,25 @@ async def test_a_refused_cc_shows_partly_sent_in_the_dialog_the_log_and_on_the_d
     assert transport.delivered[-1].built.envelope_recipients == ['bokhald@example.is']
     document = services.folder.documents.get(invoice.id)
     assert document is not None and document.sent_at is not None
+
+
+async def test_with_an_unreadable_password_the_email_button_opens_and_the_email_waits_with_the_cause(
+    services: Services, memory_outbox: Outbox, transport: MemoryTransport, app_user: User
+) -> None:
+    from cryptography.fernet import Fernet
+
+    from storage.secrets import SecretBox
+    from storage.settings_repo import SettingsRepository
+
+    SettingsRepository(services.folder.db, SecretBox(Fernet.generate_key())).save(smtp_settings())  # key since lost
+    invoice = first_invoice(services)
+    await app_user.open(f'/documents/{invoice.id}')
+    app_user.find(marker='action-email').click()
+    await app_user.should_see(f'Email {invoice.title}')
+    await app_user.should_see(f'Sales Invoice {invoice.reference}.pdf · ')
+    app_user.find(marker='compose-send').click()
+    await app_user.should_see('Not sent yet: Mailroom will try again by itself.')
+    await app_user.should_see('The saved password can no longer be read.')
+    assert transport.delivered == []
+    [record] = services.folder.email_log.all()
+    assert record.status is EmailStatus.QUEUED and record.cause == Cause.SAVED_SECRET_UNREADABLE.value

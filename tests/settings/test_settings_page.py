@@ -146,12 +146,12 @@ async def test_update_saves_and_a_reload_shows_everything_but_the_password(app_u
     assert value_of(app_user, 'password') == ''
     password = next(iter(app_user.find(marker='password').elements))
     assert password.props['placeholder'] == 'Saved — leave blank to keep'
-    app_user.find(marker='port').clear().type('465')
+    app_user.find(marker='bcc').clear().type('books@example.com')
     await app_user.should_see('Unsaved changes')
     app_user.find('Update').click()
     await app_user.should_see('Email settings saved')
     resaved = services.folder.settings.load()
-    assert resaved is not None and resaved.port == 465 and resaved.password == PASSWORD
+    assert resaved is not None and resaved.bcc == 'books@example.com' and resaved.password == PASSWORD
 
 
 async def test_a_new_server_needs_its_own_password(app_user: User, services: Services) -> None:

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from core.settings import EmailSettings, Protocol
+from core.settings import EmailSettings, Protocol, SavedSecret, SecretUnavailable, Security
 from storage.atomic import AtomicJSONStorage
 from storage.folder import DataFolder, FolderInUseError
-from storage.secrets import KEY_ENVIRONMENT_VARIABLE, KEY_FILE_NAME, SecretKeyError
+from storage.secrets import KEY_ENVIRONMENT_VARIABLE, KEY_FILE_NAME
 
 PASSWORD = 'correct horse battery staple'
 SETTINGS = EmailSettings(host='smtp.example.com', username='office@example.com', password=PASSWORD)
@@ -50,9 +50,11 @@ def test_settings_survive_a_restart_with_the_password_encrypted(data_dir: Path) 
 def test_blank_password_keeps_the_saved_one_for_the_same_server(data_dir: Path) -> None:
     folder = DataFolder(data_dir)
     folder.settings.save(SETTINGS)
-    folder.settings.save(EmailSettings(host='SMTP.example.com ', port=465, username='office@example.com'))
+    folder.settings.save(
+        replace(SETTINGS, host='SMTP.example.com ', password='', bcc_enabled=True, bcc='a@example.com')
+    )
     loaded = folder.settings.load()
-    assert loaded is not None and loaded.password == PASSWORD and loaded.port == 465
+    assert loaded is not None and loaded.password == PASSWORD and loaded.bcc_address == 'a@example.com'
     folder.close()
 
 
@@ -61,12 +63,17 @@ def test_blank_password_keeps_the_saved_one_for_the_same_server(data_dir: Path) 
     [
         EmailSettings(host='smtp.other.example', username='office@example.com'),
         EmailSettings(host='smtp.example.com', username='someone-else@example.com'),
+        EmailSettings(host='smtp.example.com', port=465, username='office@example.com'),
+        EmailSettings(
+            host='smtp.example.com', security=Security.NONE, allow_plaintext=True, username='office@example.com'
+        ),
+        EmailSettings(host='smtp.example.com', skip_tls_verify=True, username='office@example.com'),
     ],
 )
 def test_a_saved_password_never_follows_a_new_server_or_account(data_dir: Path, changed: EmailSettings) -> None:
     folder = DataFolder(data_dir)
     folder.settings.save(SETTINGS)
-    assert not folder.settings.saved_secret_fits(changed, 'password')
+    assert folder.settings.saved_secret(changed, 'password') is SavedSecret.OTHER_CONNECTION
     folder.settings.save(changed)
     loaded = folder.settings.load()
     assert loaded is not None and loaded.password == ''
@@ -99,7 +106,7 @@ def test_key_from_environment_leaves_no_key_file(data_dir: Path, monkeypatch: py
     assert not (data_dir / KEY_FILE_NAME).exists()
     monkeypatch.setenv(KEY_ENVIRONMENT_VARIABLE, 'another passphrase')
     folder = DataFolder(data_dir)
-    with pytest.raises(SecretKeyError, match='Enter the password again'):
+    with pytest.raises(SecretUnavailable, match='can no longer be read: enter it again'):
         folder.settings.load()
     folder.close()
 
