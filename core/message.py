@@ -413,7 +413,7 @@ def ascii_filename(filename: str, limit: int) -> str:
     stem, dot, extension = text.rpartition('.')
     if not dot or len(extension) > 8:
         stem, dot, extension = text, '', ''
-    return stem[: max(1, limit - len(dot + extension))] + dot + extension
+    return stem[: max(1, limit - len(dot + extension))].rstrip() + dot + extension
 
 
 def message_from_settings(

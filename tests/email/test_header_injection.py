@@ -150,3 +150,14 @@ async def test_the_text_part_has_no_markdown_and_a_non_ascii_file_name_has_an_as
     assert b'filename*=utf-8\'\'Reikningur%20%C3%9E%C3%B3r%C3%B0ur.pdf;\r\n filename="Reikningur Thordur.pdf"' in (
         received.content
     )
+
+
+def test_the_compose_dialog_marks_a_subject_with_a_hidden_line_break() -> None:
+    from ui.compose_dialog import subject_error
+
+    hidden = encoded_word('42\r\nBcc: victim@evil.example')
+    assert subject_error(f'Invoice {hidden}') == (
+        'The subject contains a line break (CR) hidden in encoded text (=?…?=). '
+        'An email header is a single line of text, so remove it and try again.'
+    )
+    assert subject_error(f'Invoice {encoded_word("42 – greiðsla")}') is None
