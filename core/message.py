@@ -217,12 +217,12 @@ def check_header_text(field_name: str, value: str, *, label: str = '') -> str:
     Refuses control characters, typed or hidden in encoded words: a line break is how header injection works, no
     legitimate value needs one, and Python's email package decodes encoded words in the values it is given.
     """
-    label = label or field_label(field_name)
+    label = label or _field_label(field_name)
     text, hidden = value, False
     for _ in range(_DECODING_ROUNDS):  # an encoded word may hold another one: read them all
         if found := _CONTROL.search(text):
             raise MessageError(field_name, _control_problem(label, found.group(), hidden=hidden))
-        decoded = decode_encoded_words(text)
+        decoded = _decode_encoded_words(text)
         if decoded is None:
             raise MessageError(
                 field_name, f'{label} contains encoded text (=?…?=) that cannot be read. Type the text itself instead.'
@@ -233,7 +233,7 @@ def check_header_text(field_name: str, value: str, *, label: str = '') -> str:
     raise MessageError(field_name, f'{label} contains encoded text (=?…?=) nested too deep. Type the text instead.')
 
 
-def field_label(field_name: str) -> str:
+def _field_label(field_name: str) -> str:
     return _FIELD_LABELS.get(field_name, f'The {field_name} field')
 
 
@@ -243,7 +243,7 @@ def _control_problem(label: str, character: str, *, hidden: bool) -> str:
     return f'{label} contains {name}{where}. An email header is a single line of text, so remove it and try again.'
 
 
-def decode_encoded_words(text: str) -> str | None:
+def _decode_encoded_words(text: str) -> str | None:
     """RFC 2047 encoded words replaced by their text (spaces between two of them dropped); None if one is unreadable."""
     parts: list[str] = []
     end = 0
@@ -278,7 +278,7 @@ def check_folded_header(name: str, folded: bytes) -> None:
         field_name = _HEADER_FIELDS.get(name.lower(), name.lower())
         raise MessageError(
             field_name,
-            f'{field_label(field_name)} would have broken the email header into lines of its own, so the message '
+            f'{_field_label(field_name)} would have broken the email header into lines of its own, so the message '
             'was not built. Remove any line breaks or special characters and try again.',
         )
 
