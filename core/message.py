@@ -254,7 +254,9 @@ def _decode_encoded_words(text: str) -> str | None:
         try:
             pieces = decode_header(match.group())
             parts.extend(
-                piece.decode(charset.partition('*')[0]) if isinstance(piece, bytes) and charset else str(piece)
+                piece.decode(charset.partition('*')[0] if charset else 'raw-unicode-escape')
+                if isinstance(piece, bytes)
+                else piece
                 for piece, charset in pieces
             )
         except (HeaderParseError, LookupError, UnicodeError, ValueError):
@@ -272,7 +274,7 @@ def check_folded_header(name: str, folded: bytes) -> None:
         and len(lines) > 1
         and lines[-1] == b''
         and all(line[:1] in (b' ', b'\t') and line.strip() for line in lines[1:-1])
-        and not any(_CONTROL_BYTES.search(line.replace(b'\t', b' ')) for line in lines)
+        and not any(_CONTROL_BYTES.search(line) for line in lines)
     )
     if not sound:
         field_name = _HEADER_FIELDS.get(name.lower(), name.lower())
