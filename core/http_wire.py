@@ -138,20 +138,22 @@ def parse_wire(fields: Mapping[str, Sequence[str]], files: Sequence[Attachment])
     missing += [name for name in (FROM, REPLY_TO, TO) if name in fields and not values[name].strip()]
     if missing:
         raise MessageError(', '.join(missing), 'required field is missing or empty.')
-    for name in (FROM, REPLY_TO, TO, SUBJECT, CC, BCC):
-        check_header_text(name, values.get(name, ''))
+    # Encoded words decoded before anything else looks at a value, so `=?…?=` hides neither a line break nor an address.
+    text = {name: check_header_text(name, values.get(name, '')) for name in (FROM, REPLY_TO, TO, SUBJECT, CC, BCC)}
+    attachments = []
     for attachment in files:
-        check_header_text(FILE_FIELD, attachment.filename)
-        check_header_text(FILE_FIELD, attachment.content_type)
+        filename = check_header_text(FILE_FIELD, attachment.filename)
+        check_header_text(FILE_FIELD, attachment.content_type, label="The attachment's content type")
+        attachments.append(attachment._replace(filename=filename))
     return WireMessage(
-        from_name=values[FROM].strip(),
+        from_name=text[FROM].strip(),
         reply_to=normalize_address(REPLY_TO, values[REPLY_TO]),
         to=_addresses(TO, values[TO]),
         cc=_addresses(CC, values.get(CC, '')),
         bcc=_addresses(BCC, values.get(BCC, '')),
-        subject=values[SUBJECT].strip(),
+        subject=text[SUBJECT].strip(),
         body=values[BODY],
-        attachments=tuple(files),
+        attachments=tuple(attachments),
     )
 
 

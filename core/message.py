@@ -5,14 +5,18 @@ from __future__ import annotations
 import functools
 import html
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from email import policy
+from email.errors import HeaderParseError
+from email.header import decode_header
 from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import formatdate, make_msgid
 from html.parser import HTMLParser
-from typing import NamedTuple
+from typing import Any, NamedTuple
+from urllib.parse import quote
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -35,8 +39,92 @@ def _header_class(specialised: type, base: type) -> type[BaseHeader]:
     return type('_' + specialised.__name__, (specialised, base), {})
 
 
-MIME_POLICY = policy.SMTP.clone(header_factory=_HeaderRegistry())
-_LINE_BREAK = re.compile(r'[\r\n\x00\u2028\u2029\x85\x0b\x0c]')
+class _GuardedPolicy(EmailPolicy):
+    """policy.SMTP, plus a last check on every header it writes, in every part.
+
+    A header must come out as `Name: value` with each further line starting with a space or tab, and end with one
+    CRLF: then nothing in a value can start a header (or the body) of its own, whatever the checks before missed and
+    whichever Python runs this (3.11.7 writes a decoded line break out as it is, CVE-2024-6923).
+    """
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        folded = super().fold_binary(name, value)
+        check_folded_header(name, folded)
+        return folded
+
+
+MIME_POLICY = _GuardedPolicy(linesep='\r\n', header_factory=_HeaderRegistry())
+if hasattr(MIME_POLICY, 'verify_generated_headers'):  # Python 3.11.10+/3.12.5+: the runtime's own check, kept on
+    MIME_POLICY = MIME_POLICY.clone(verify_generated_headers=True)
+# Every C0 and C1 control but TAB (ordinary header whitespace), DEL, and the Unicode line and paragraph separators.
+_CONTROL = re.compile(r'[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]')
+_CONTROL_BYTES = re.compile(rb'[\x00-\x08\x0a-\x1f\x7f]')
+_ENCODED_WORD = re.compile(r'=\?[^?]*\?[bq]\?.*?\?=', re.IGNORECASE | re.DOTALL)
+_DECODING_ROUNDS = 4
+_HEADER_NAME = re.compile(r'[!-9;-~]+')
+_HEADER_LINE = re.compile(rb'([!-9;-~]+):')
+_CHARACTER_NAMES = {
+    '\r': 'a line break (CR)',
+    '\n': 'a line break (LF)',
+    '\x00': 'a NUL character',
+    '\x85': 'a line break (NEL, U+0085)',
+    '\u2028': 'a line break (LINE SEPARATOR, U+2028)',
+    '\u2029': 'a paragraph break (PARAGRAPH SEPARATOR, U+2029)',
+}
+# Fields named in the words the pages use (the compose dialog, the settings, the business page, the relay's form).
+_FIELD_LABELS = {
+    'subject': 'The subject',
+    'sender_name': 'The business name',
+    'from': 'The sender name (from)',
+    'sender_address': 'The sender email address',
+    'reply_to': 'The reply-to email',
+    'to': 'The To address',
+    'cc': 'The Cc address',
+    'bcc': 'The Bcc address',
+    'address': 'The address',
+    'attachments': "The attachment's file name",
+    'attachment': "The attachment's file name",
+    'message_id': 'The Message-ID',
+}
+# The header each field ends up in, for the last check to name the field.
+_HEADER_FIELDS = {
+    'from': 'sender_name',
+    'to': 'to',
+    'cc': 'cc',
+    'reply-to': 'reply_to',
+    'subject': 'subject',
+    'message-id': 'message_id',
+    'content-disposition': 'attachments',
+    'content-type': 'attachments',
+}
+# Letters that have no ASCII form by decomposition, for an attachment's ASCII file name.
+_ASCII_LETTERS = str.maketrans(
+    {
+        'Þ': 'Th',
+        'þ': 'th',
+        'Ð': 'D',
+        'ð': 'd',
+        'Æ': 'Ae',
+        'æ': 'ae',
+        'Ø': 'O',
+        'ø': 'o',
+        'ß': 'ss',
+        'Œ': 'Oe',
+        'œ': 'oe',
+        'Ł': 'L',
+        'ł': 'l',
+        '–': '-',
+        '—': '-',
+        '‘': "'",
+        '’': "'",
+        '“': "'",
+        '”': "'",
+        '"': "'",
+        '\\': '_',
+    }
+)
+_RFC2231_SAFE = '!#$&+-.^_`|~'
+_MAX_HEADER_LINE = 78
 _CONTENT_TYPE = re.compile(r'^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$', re.IGNORECASE)
 _ADDRESS_SEPARATORS = re.compile(r'[,;]')
 
@@ -94,6 +182,7 @@ class BuiltMessage:
     """The MIME message plus the envelope: what an SMTP transaction needs."""
 
     mime: EmailMessage
+    data: bytes
     envelope_from: str
     envelope_recipients: list[str] = field(default_factory=list)
 
@@ -102,7 +191,8 @@ class BuiltMessage:
         return str(self.mime['Message-ID'])
 
     def as_bytes(self) -> bytes:
-        return self.mime.as_bytes(policy=MIME_POLICY)
+        """The wire form: generated once, and checked header by header, when the message was built."""
+        return self.data
 
 
 def split_addresses(text: str) -> list[str]:
@@ -121,11 +211,93 @@ def unique_addresses(addresses: Iterable[str]) -> list[str]:
     return result
 
 
-def check_header_text(field_name: str, value: str) -> str:
-    """Refuse line breaks and NULs: they are how header injection works, and no legitimate value needs them."""
-    if _LINE_BREAK.search(value):
-        raise MessageError(field_name, 'contains a line break, which is not allowed in an email header.')
-    return value
+def check_header_text(field_name: str, value: str, *, label: str = '') -> str:
+    """The text a header will carry, with encoded words (`=?utf-8?q?…?=`) decoded as a mail program would read them.
+
+    Refuses control characters, typed or hidden in encoded words: a line break is how header injection works, no
+    legitimate value needs one, and Python's email package decodes encoded words in the values it is given.
+    """
+    label = label or _field_label(field_name)
+    text, hidden = value, False
+    for _ in range(_DECODING_ROUNDS):  # an encoded word may hold another one: read them all
+        if found := _CONTROL.search(text):
+            raise MessageError(field_name, _control_problem(label, found.group(), hidden=hidden))
+        decoded = _decode_encoded_words(text)
+        if decoded is None:
+            raise MessageError(
+                field_name, f'{label} contains encoded text (=?…?=) that cannot be read. Type the text itself instead.'
+            )
+        if decoded == text:
+            return text
+        text, hidden = decoded, True
+    raise MessageError(field_name, f'{label} contains encoded text (=?…?=) nested too deep. Type the text instead.')
+
+
+def _field_label(field_name: str) -> str:
+    return _FIELD_LABELS.get(field_name, f'The {field_name} field')
+
+
+def _control_problem(label: str, character: str, *, hidden: bool) -> str:
+    name = _CHARACTER_NAMES.get(character, f'an invisible control character (U+{ord(character):04X})')
+    where = ' hidden in encoded text (=?…?=)' if hidden else ''
+    return f'{label} contains {name}{where}. An email header is a single line of text, so remove it and try again.'
+
+
+def _decode_encoded_words(text: str) -> str | None:
+    """RFC 2047 encoded words replaced by their text (spaces between two of them dropped); None if one is unreadable."""
+    parts: list[str] = []
+    end = 0
+    for match in _ENCODED_WORD.finditer(text):
+        between = text[end : match.start()]
+        if not (end and between.isspace()):
+            parts.append(between)
+        try:
+            pieces = decode_header(match.group())
+            parts.extend(
+                piece.decode(charset.partition('*')[0] if charset else 'raw-unicode-escape')
+                if isinstance(piece, bytes)
+                else piece
+                for piece, charset in pieces
+            )
+        except (HeaderParseError, LookupError, UnicodeError, ValueError):
+            return None
+        end = match.end()
+    return ''.join(parts) + text[end:] if end else text
+
+
+def check_folded_header(name: str, folded: bytes) -> None:
+    """One header as written: `Name:` on the first line, each other line indented and not blank, one CRLF at the end."""
+    lines = folded.split(b'\r\n')
+    sound = (
+        _HEADER_NAME.fullmatch(name) is not None
+        and lines[0].startswith(name.encode('ascii') + b':')
+        and len(lines) > 1
+        and lines[-1] == b''
+        and all(line[:1] in (b' ', b'\t') and line.strip() for line in lines[1:-1])
+        and not any(_CONTROL_BYTES.search(line) for line in lines)
+    )
+    if not sound:
+        field_name = _HEADER_FIELDS.get(name.lower(), name.lower())
+        raise MessageError(
+            field_name,
+            f'{_field_label(field_name)} would have broken the email header into lines of its own, so the message '
+            'was not built. Remove any line breaks or special characters and try again.',
+        )
+
+
+def check_header_block(names: Iterable[str], data: bytes) -> None:
+    """The generated header block holds exactly the headers the builder set, each line a header or a continuation."""
+    head, blank, _ = data.partition(b'\r\n\r\n')
+    starts: list[str] = []
+    for line in head.split(b'\r\n'):
+        if line[:1] in (b' ', b'\t') and starts:
+            continue
+        header = _HEADER_LINE.match(line)
+        starts.append(header.group(1).decode('ascii').lower() if header else '')
+    if not blank or starts != [name.lower() for name in names]:
+        raise MessageError(
+            'message', 'The email could not be built safely: its headers did not come out as set. Nothing was sent.'
+        )
 
 
 def normalize_address(field_name: str, address: str) -> str:
@@ -149,24 +321,27 @@ def new_message_id(sender_address: str) -> str:
         domain = domain.encode('idna').decode('ascii')
     except UnicodeError:
         domain = ''
-    return make_msgid(domain=domain if domain and not _LINE_BREAK.search(domain) else 'mailroom.invalid')
+    return make_msgid(domain=domain if domain and not _CONTROL.search(domain) else 'mailroom.invalid')
 
 
 def validate_message(message: OutgoingMessage) -> OutgoingMessage:
     """Every header field checked and every address normalised; raises MessageError naming the field."""
-    check_header_text('sender_name', message.sender_name)
-    check_header_text('subject', message.subject)
-    check_header_text('message_id', message.message_id)
     if not message.to and not message.cc and not message.bcc:
         raise MessageError('to', 'enter at least one recipient.')
+    attachments = []
     for attachment in message.attachments:
-        check_header_text('attachments', attachment.filename)
-        if not attachment.filename.strip():
+        filename = check_header_text('attachments', attachment.filename)
+        if not filename.strip():
             raise MessageError('attachments', 'an attachment has no file name.')
         if not _CONTENT_TYPE.match(attachment.content_type):
             raise MessageError('attachments', f'"{attachment.content_type}" is not a valid content type.')
+        attachments.append(attachment._replace(filename=filename))
     return replace(
         message,
+        sender_name=check_header_text('sender_name', message.sender_name),
+        subject=check_header_text('subject', message.subject),
+        message_id=check_header_text('message_id', message.message_id),
+        attachments=tuple(attachments),
         sender_address=normalize_address('sender_address', message.sender_address),
         to=tuple(normalize_address('to', a) for a in message.to),
         cc=tuple(normalize_address('cc', a) for a in message.cc),
@@ -189,16 +364,58 @@ def build_mime(message: OutgoingMessage) -> BuiltMessage:
     mime['Subject'] = message.subject
     mime['Date'] = formatdate(localtime=True)
     mime['Message-ID'] = message.message_id
-    text = message.text_body or html_to_text(message.html_body)
+    # With HTML, the text part is made from it: both say the same, and the text has no markup (text_body may be
+    # the Markdown the HTML was made from).
+    text = html_to_text(message.html_body) if message.html_body else message.text_body
     mime.set_content(text, cte='quoted-printable')
     if message.html_body:
         mime.add_alternative(message.html_body, subtype='html', cte='quoted-printable')
     for attachment in message.attachments:
         maintype, _, subtype = attachment.content_type.partition('/')
         mime.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename)
+        if not attachment.filename.isascii():
+            *_, part = mime.iter_parts()
+            del part['Content-Disposition']
+            part.set_raw('Content-Disposition', content_disposition(attachment.filename))
+    data = mime.as_bytes(policy=MIME_POLICY)
+    check_header_block(mime.keys(), data)
     return BuiltMessage(
-        mime=mime, envelope_from=message.sender_address, envelope_recipients=message.envelope_recipients
+        mime=mime, data=data, envelope_from=message.sender_address, envelope_recipients=message.envelope_recipients
     )
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with the name in RFC 2231 form and an ASCII `filename=` for mail programs that cannot read it.
+
+    Folded here, lines within 78 characters, because the email package would fold away the second `filename`.
+    The RFC 2231 form comes first: programs that know it use it, and Python reads the first of the two.
+    """
+    encoded = "utf-8''" + quote(filename, safe=_RFC2231_SAFE)
+    room = _MAX_HEADER_LINE - len(' filename*00*=;')
+    chunks: list[str] = []
+    while encoded:
+        cut = min(room, len(encoded))
+        if '%' in encoded[max(0, cut - 2) : cut]:  # never split a %XX escape
+            cut = encoded.rindex('%', 0, cut)
+        chunks.append(encoded[:cut])
+        encoded = encoded[cut:]
+    if len(chunks) == 1:
+        names = [f' filename*={chunks[0]};']
+    else:
+        names = [f' filename*{number}*={chunk};' for number, chunk in enumerate(chunks)]
+    fallback = ascii_filename(filename, _MAX_HEADER_LINE - len(' filename=""'))
+    return '\r\n'.join(['attachment;', *names, f' filename="{fallback}"'])
+
+
+def ascii_filename(filename: str, limit: int) -> str:
+    """The file name in ASCII letters (Þórður.pdf -> Thordur.pdf), shortened before its extension to fit `limit`."""
+    decomposed = unicodedata.normalize('NFKD', filename.translate(_ASCII_LETTERS))
+    text = ''.join(c for c in decomposed if not unicodedata.combining(c))
+    text = ''.join(c if ' ' <= c <= '~' else '_' for c in text)
+    stem, dot, extension = text.rpartition('.')
+    if not dot or len(extension) > 8:
+        stem, dot, extension = text, '', ''
+    return stem[: max(1, limit - len(dot + extension))].rstrip() + dot + extension
 
 
 def message_from_settings(
@@ -236,41 +453,102 @@ def text_to_html(text: str) -> str:
 
 
 class _TextExtractor(HTMLParser):
-    _BLOCKS = frozenset({'p', 'div', 'br', 'li', 'tr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'table', 'ul', 'ol'})
-    _LINE_ENDS = frozenset({'p', 'div', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'table', 'ul', 'ol'})
+    """HTML as the plain text people read: paragraphs and line breaks, bullets and numbers, links as `text (url)`."""
+
+    _PARAGRAPHS = frozenset({'p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'table', 'blockquote', 'pre', 'hr'})
+    _LINES = frozenset({'div', 'tr', 'br', 'li'})
     _HIDDEN = frozenset({'script', 'style', 'head', 'title'})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.hidden_depth = 0
+        self.lines: list[str] = []
+        self.current = ''  # the line being written, whitespace collapsed
+        self.paragraph = False  # a blank line before the next text
+        self.hidden_depth = self.pre_depth = self.quote_depth = 0
+        self.lists: list[list[int]] = []  # per open list: [next number, or 0 for bullets]
+        self.marker = ''  # the bullet or number waiting for the first line of a list item
+        self.links: list[tuple[str, int]] = []  # per open link: its address and where its text starts
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
         if tag in self._HIDDEN:
             self.hidden_depth += 1
-        elif tag in self._BLOCKS:
-            self.parts.append('\n')
-        if tag == 'li':
-            self.parts.append('- ')
+        elif tag in ('ul', 'ol'):
+            self.end_line(paragraph=not self.lists)
+            start = values.get('start') or '1'
+            self.lists.append([int(start) if start.isdigit() else 1] if tag == 'ol' else [0])
+        elif tag == 'li' and self.lists:
+            self.end_line()
+            counter = self.lists[-1]
+            self.marker = f'{counter[0]}. ' if counter[0] else '- '
+            counter[0] += 1 if counter[0] else 0
+        elif tag in self._PARAGRAPHS or tag in self._LINES:
+            self.end_line(paragraph=tag in self._PARAGRAPHS, blank=tag == 'br')
+        elif tag in ('td', 'th') and self.current:
+            self.current += '  '
+        elif tag == 'a':
+            self.links.append((values.get('href') or '', len(self.current)))
+        elif tag == 'img':
+            self.handle_data(values.get('alt') or '')
+        self.pre_depth += tag == 'pre'
+        self.quote_depth += tag == 'blockquote'
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self._HIDDEN:
             self.hidden_depth = max(0, self.hidden_depth - 1)
-        elif tag in self._LINE_ENDS:
-            self.parts.append('\n')
+        elif tag in ('ul', 'ol') and self.lists:
+            self.lists.pop()
+            self.end_line(paragraph=not self.lists)
+        elif tag == 'a' and self.links:
+            href, start = self.links.pop()
+            address = href.removeprefix('mailto:')
+            if address and not href.startswith('#') and address != self.current[start:].strip():
+                self.current = f'{self.current.rstrip()} ({address})'
+        elif tag in self._PARAGRAPHS or tag in self._LINES:
+            self.end_line(paragraph=tag in self._PARAGRAPHS)
+        self.pre_depth = max(0, self.pre_depth - (tag == 'pre'))
+        self.quote_depth = max(0, self.quote_depth - (tag == 'blockquote'))
 
     def handle_data(self, data: str) -> None:
-        if not self.hidden_depth:
-            self.parts.append(re.sub(r'\s+', ' ', data))
+        if self.hidden_depth:
+            return
+        if self.pre_depth:  # preformatted: every line as it is
+            *whole, self.current = (self.current + data).split('\n')
+            for line in whole:
+                self.write(line, keep_empty=True)
+            return
+        text = re.sub(r'\s+', ' ', data)
+        self.current += text.lstrip() if not self.current or self.current.endswith(' ') else text
+
+    def end_line(self, *, paragraph: bool = False, blank: bool = False) -> None:
+        if self.current.strip() or blank:
+            self.write(self.current, keep_empty=blank)
+        self.current = ''
+        self.paragraph = self.paragraph or paragraph
+
+    def write(self, text: str, *, keep_empty: bool = False) -> None:
+        """One finished line, indented for the lists and quotes it is in; the first of a list item gets its marker."""
+        text = text.rstrip() if self.pre_depth else text.strip()
+        if not text and not (keep_empty and self.lines):
+            return
+        if self.paragraph and self.lines and self.lines[-1]:
+            self.lines.append('')
+        self.paragraph = False
+        indent = '  ' * (self.quote_depth + max(0, len(self.lists) - 1))
+        if self.marker:
+            indent, self.marker = indent + self.marker, ''
+        elif self.lists:
+            indent += '   '
+        self.lines.append(indent + text if text else '')
 
 
 def html_to_text(markup: str) -> str:
-    """A readable plain-text alternative for an HTML-only body (the HTTP protocol sends only HTML)."""
+    """The plain-text part of an email from its HTML: what a reader sees, without markup or Markdown marks."""
     extractor = _TextExtractor()
     extractor.feed(markup)
     extractor.close()
-    lines = [line.strip() for line in ''.join(extractor.parts).splitlines()]
-    return re.sub(r'\n{3,}', '\n\n', '\n'.join(lines)).strip() + '\n'
+    extractor.end_line()
+    return '\n'.join(extractor.lines).strip('\n') + '\n'
 
 
 def human_size(size: int) -> str:

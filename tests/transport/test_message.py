@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import email
+import re
+import sys
 from email import policy
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
 
 from core.message import (
+    MIME_POLICY,
     Attachment,
     MessageError,
     OutgoingMessage,
+    ascii_filename,
     build_mime,
+    check_header_block,
     html_to_text,
     message_from_settings,
     split_addresses,
 )
 from core.settings import EmailSettings, Protocol
+from core.templates import markdown_to_html
 
 PDF = Attachment('Reikningur 42 – Þórður.pdf', 'application/pdf', b'%PDF-1.7 test')
 
@@ -173,3 +180,106 @@ def test_http_settings_send_from_the_reply_to_address() -> None:
     settings = EmailSettings(protocol=Protocol.HTTP, http_server='https://relay.example', reply_to='me@example.com')
     message = message_from_settings(settings, business_name='Acme', to=['a@example.org'], subject='s')
     assert message.sender_address == 'me@example.com' and message.reply_to == 'me@example.com'
+
+
+def encoded_word(text: str) -> str:
+    return '=?utf-8?q?' + ''.join(f'={byte:02X}' for byte in text.encode()) + '?='
+
+
+@pytest.mark.parametrize(
+    ('field', 'changes'),
+    [
+        ('subject', {'subject': encoded_word(encoded_word('Hi\r\nBcc: victim@example.net'))}),
+        ('subject', {'subject': '=?utf-8?b?SGkNCkJjYzogdmljdGltQGV4YW1wbGUubmV0?='}),
+        ('subject', {'subject': 'Hi =?unknown-charset?q?=0D=0ABcc:_v?='}),
+        ('subject', {'subject': 'Hi\x1bthere'}),
+        ('sender_name', {'sender_name': f'Acme {encoded_word("ehf.")}{encoded_word(chr(0x2029))}'}),
+        ('attachments', {'attachments': (Attachment(encoded_word('a\x7f.pdf'), 'application/pdf', b''),)}),
+    ],
+)
+def test_encoded_words_are_read_to_the_end_and_an_unreadable_one_is_refused(
+    field: str, changes: dict[str, object]
+) -> None:
+    with pytest.raises(MessageError) as caught:
+        build_mime(invoice(**changes))
+    assert caught.value.field == field
+
+
+def test_a_harmless_encoded_word_is_sent_as_the_text_it_stands_for() -> None:
+    mime = parsed(invoice(subject=f'Reikningur {encoded_word("42 – greiðsla")}', sender_name=encoded_word('Þórður')))
+    assert str(mime['Subject']) == 'Reikningur 42 – greiðsla'
+    assert mime['From'].addresses[0].display_name == 'Þórður'
+
+
+def test_a_tab_is_ordinary_header_whitespace() -> None:
+    assert str(parsed(invoice(subject='Invoice\t42'))['Subject']) in ('Invoice\t42', 'Invoice 42')
+
+
+@pytest.mark.parametrize(
+    'set_header',
+    [
+        lambda m: m.__setitem__('Subject', '=?utf-8?q?x=0D=0AFrom:_evil=40example.net?='),
+        lambda m: m.set_raw('Subject', 'x\r\nBcc: victim@example.net'),
+        lambda m: m.set_raw('Subject', 'x\r\n \r\nThe body, early'),
+        lambda m: m.set_raw('Subject', 'x\nBcc: victim@example.net'),
+        lambda m: m.set_raw('Subject', 'x\x00y'),
+    ],
+)
+def test_the_builder_refuses_to_write_a_header_that_would_fold_into_another(set_header: Any) -> None:
+    """The last guard, with the checks before it bypassed: it holds on Pythons without the CVE-2024-6923 fix."""
+    mime = EmailMessage(policy=MIME_POLICY)
+    set_header(mime)
+    mime.set_content('Hello')
+    with pytest.raises(MessageError) as caught:
+        mime.as_bytes(policy=MIME_POLICY)
+    assert caught.value.field == 'subject'
+    assert 'would have broken the email header' in caught.value.problem
+
+
+def test_the_header_block_must_end_where_the_builder_thinks_it_ends() -> None:
+    check_header_block(['From', 'Subject'], b'From: a@example.com\r\nSubject: Hi\r\n there\r\n\r\nBody')
+    for data in (
+        b'From: a@example.com\r\nSubject: Hi\r\nBcc: victim@example.net\r\n\r\nBody',
+        b'From: a@example.com\r\n\r\nSubject: Hi\r\n\r\nBody',
+        b'From: a@example.com\r\nno header here\r\nSubject: Hi\r\n\r\nBody',
+        b'From: a@example.com\r\nSubject: Hi\r\n',
+    ):
+        with pytest.raises(MessageError):
+            check_header_block(['From', 'Subject'], data)
+
+
+def test_the_runtimes_own_header_check_stays_on_where_it_exists() -> None:
+    if not hasattr(policy.SMTP, 'verify_generated_headers'):
+        pytest.skip(f'Python {sys.version.split()[0]} has no verify_generated_headers (added in 3.11.10 and 3.12.5)')
+    assert MIME_POLICY.verify_generated_headers is True
+
+
+def test_markdown_becomes_plain_text_without_its_marks() -> None:
+    markdown = (
+        '# Invoice INV-0042\n\nDear **Þórður**, thank you for _your_ order.\nPay by Friday.\n\n'
+        '- design work\n- printing\n  - 200 copies\n\n1. first\n2. second\n\n'
+        'Pay [online](https://pay.example/i?a=1&b=2), see <https://nordurljos.example> or write to '
+        '[us](mailto:hello@nordurljos.example).\n\n> Quoted words\n\n```\ncode   kept\n```\n'
+    )
+    mime = parsed(invoice(text_body=markdown, html_body=markdown_to_html(markdown)))
+    plain = mime.get_body(preferencelist=('plain',))
+    assert plain is not None
+    assert plain.get_content().replace('\r\n', '\n') == (
+        'Invoice INV-0042\n\nDear Þórður, thank you for your order.\nPay by Friday.\n\n'
+        '- design work\n- printing\n  - 200 copies\n\n1. first\n2. second\n\n'
+        'Pay online (https://pay.example/i?a=1&b=2), see https://nordurljos.example or write to '
+        'us (hello@nordurljos.example).\n\n  Quoted words\n\ncode   kept\n'
+    )
+
+
+def test_a_non_ascii_file_name_has_an_ascii_fallback_and_long_names_fold() -> None:
+    name = 'Reikningur 42 – Þórður Ægisson ehf. fyrir hönnun og prentun í nóvember.pdf'
+    raw = build_mime(invoice(attachments=(PDF._replace(filename=name),))).as_bytes()
+    assert max(len(line) for line in raw.split(b'\r\n')[:60]) <= 78
+    assert b'filename="Reikningur 42 - Thordur Aegisson ehf. fyrir honnun og prentun.pdf"' in raw
+    [attachment] = parsed(invoice(attachments=(PDF._replace(filename=name),))).iter_attachments()
+    assert attachment.get_filename() == name
+    old_client_view = re.sub(rb'\s*filename\*\d*\*?=[^;]*;', b'', raw)
+    [attachment] = email.message_from_bytes(old_client_view, policy=policy.default).iter_attachments()
+    assert attachment.get_filename() == 'Reikningur 42 - Thordur Aegisson ehf. fyrir honnun og prentun.pdf'
+    assert ascii_filename('Þórður.pdf', 60) == 'Thordur.pdf'
