@@ -18,7 +18,7 @@ from core.relay.app import build_app
 from core.relay.config import RelayConfig
 from tests.relay.conftest import UPSTREAM_PASSWORD, UPSTREAM_USER, relay_config, relay_process
 from tests.support.certs import TestPKI
-from tests.support.smtp_servers import ServerInfo, smtp_server
+from tests.support.smtp_servers import ServerInfo, free_port, smtp_server
 
 TOKENS = ('token-a-5e1f', 'token-b-77c2')
 
@@ -188,3 +188,13 @@ async def test_a_slow_header_flood_is_shed_and_status_keeps_answering(
                 writer.close()
     assert status.status_code == 200 and status.json()['status'] == 'ok'
     assert not still_open, f'{len(still_open)} slow clients were never closed by the relay'
+
+
+async def test_a_rate_limit_store_that_does_not_answer_means_503_and_nothing_sent(
+    upstream: ServerInfo, client_for: Any
+) -> None:
+    config = replace(relay_config(upstream), rate_limit_storage=f'redis://127.0.0.1:{free_port()}')
+    response = await client_for(config).post('/', data=form())
+    assert response.status_code == 503 and response.headers['retry-after'] == '30'
+    assert response.text.startswith('The relay cannot check its rate limits right now')
+    assert upstream.recorder.connections == 0
