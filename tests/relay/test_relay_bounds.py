@@ -91,7 +91,8 @@ async def test_a_lost_answer_after_data_is_502_outcome_unknown_and_never_sent_ag
         response = await client_for(config).post('/', data=form())
         copies, attempts = len(server.recorder.messages), data_answers(server)
     assert response.status_code == 502
-    assert response.text.startswith('Upstream mail server outcome unknown:') and 'did not send it again' in response.text
+    assert response.text.startswith('Upstream mail server outcome unknown:')
+    assert 'did not send it again' in response.text
     assert (copies, attempts) == (1, 1)
 
 
@@ -157,12 +158,14 @@ async def test_the_client_is_the_right_most_address_no_trusted_proxy_added(
     upstream: ServerInfo, pki: TestPKI, tmp_path: Path
 ) -> None:
     limits = ('--ip-burst', '1', '--ip-per-minute', '1', '--trusted-proxies', '127.0.0.1, 10.0.0.0/8')
-    async with relay_process(upstream, pki, tmp_path, *limits, tokens='') as (url, log_path):
-        async with httpx.AsyncClient(timeout=10) as client:
-            answers = [
-                await client.post(url, data=form(), headers={'X-Forwarded-For': f'{spoofed}, 203.0.113.7, 10.1.2.3'})
-                for spoofed in ('198.51.100.1', '198.51.100.2')
-            ]
+    async with (
+        relay_process(upstream, pki, tmp_path, *limits, tokens='') as (url, log_path),
+        httpx.AsyncClient(timeout=10) as client,
+    ):
+        answers = [
+            await client.post(url, data=form(), headers={'X-Forwarded-For': f'{spoofed}, 203.0.113.7, 10.1.2.3'})
+            for spoofed in ('198.51.100.1', '198.51.100.2')
+        ]
     assert [a.status_code for a in answers] == [200, 429]
     log = log_path.read_text()
     assert 'client=203.0.113.7' in log and 'client=198.51.100' not in log and 'client=10.1.2.3' not in log
