@@ -69,9 +69,7 @@ async def test_200_concurrent_requests_stay_within_the_upstream_cap_and_each_is_
     assert 1 <= upstream.recorder.peak_sessions <= 8
 
 
-async def test_a_request_waits_for_a_free_session_then_gets_503_with_retry_after(
-    pki: TestPKI, client_for: Any
-) -> None:
+async def test_a_request_waits_for_a_free_session_then_gets_503_with_retry_after(pki: TestPKI, client_for: Any) -> None:
     async with upstream_like(pki, rcpt_delay=2.0) as server:
         config = replace(relay_config(server), max_upstream_sessions=1, upstream_wait=0.2)
         client = client_for(config)
