@@ -72,6 +72,8 @@ def bounded_protocol(*, header_timeout: float, max_connections: int) -> type[H11
         if timer := waiting.pop(protocol, None):
             timer.cancel()
         protocol.transport.close()
+        # Uncounted at once rather than when the loss is reported, so a request arriving meanwhile is not refused.
+        protocol.connections.discard(protocol)
 
     return BoundedH11Protocol
 

@@ -185,9 +185,10 @@ async def test_a_slow_header_flood_is_shed_and_status_keeps_answering(
                 status = await client.get(f'{url}status')
             _, still_open = await asyncio.wait([asyncio.create_task(r.read()) for r, _ in flood], timeout=60)
         finally:
-            for _, writer in flood:
+            for _reader, writer in flood:
                 writer.close()
-    assert status.status_code == 200 and status.json()['status'] == 'ok'
+    assert status.status_code == 200, f'{status.status_code} {status.text}'
+    assert status.json()['status'] == 'ok'
     assert not still_open, f'{len(still_open)} slow clients were never closed by the relay'
 
 
