@@ -5,7 +5,10 @@ Everything is local: an aiosmtpd sink on 127.0.0.1 (in its own thread), the rela
 can send: one connection reused for the batch and one connection per message. The relay keeps a few upstream
 connections open between requests, and Mailroom keeps its HTTP connection alive, so "one connection reused" is the
 fair baseline; the relay's extra cost is the HTTP hop, the form parsing and building the MIME message again.
-Run: .venv/bin/python bench/relay_throughput.py [--messages 200] [--concurrency 1] [--rounds 3]
+The relay delivers to a sink of its own, which counts the SMTP sessions open at once (from connecting to QUIT, or
+to the connection's end): that peak must stay at or under the relay's cap (--max-upstream-sessions, 8 by default),
+however many clients send at the same time.
+Run: .venv/bin/python bench/relay_throughput.py [--messages 200] [--concurrency 8] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -36,14 +39,21 @@ from core.transport.http import HttpTransport  # noqa: E402
 from core.transport.smtp import SmtpTransport  # noqa: E402
 
 MESSAGE_BYTES = 50_000
+RELAY_CAP = 8  # the relay's default --max-upstream-sessions
 
 
 class Sink:
-    """Accepts everything and counts it; nothing is stored but the sizes."""
+    """Accepts everything and counts it, and the sessions open at once; nothing is stored but the sizes."""
 
     def __init__(self) -> None:
         self.count = 0
         self.bytes = 0
+        self.open = 0
+        self.peak = 0
+
+    def opened(self) -> None:
+        self.open += 1
+        self.peak = max(self.peak, self.open)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self.count += 1
@@ -87,11 +97,41 @@ def messages(count: int) -> list[OutgoingMessage]:
     return result
 
 
+class CountingSMTP(SMTP):
+    """A session counts from the connection until QUIT or the connection's end, whichever comes first."""
+
+    counted = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if self._original_transport is None:
+            self.event_handler.opened()
+            self.counted = True
+        super().connection_made(transport)
+
+    async def smtp_QUIT(self, arg: str) -> None:
+        self._end()
+        await super().smtp_QUIT(arg)
+
+    def connection_lost(self, error: Exception | None) -> None:
+        self._end()
+        super().connection_lost(error)
+
+    def _end(self) -> None:
+        if self.counted:
+            self.counted = False
+            self.event_handler.open -= 1
+
+
+class CountingController(Controller):
+    def factory(self) -> SMTP:
+        return CountingSMTP(self.handler, **self.SMTP_kwargs)
+
+
 @contextlib.contextmanager
 def sink_server() -> Iterator[tuple[Sink, int]]:
     sink = Sink()
     port = free_port()
-    controller = Controller(sink, hostname='127.0.0.1', port=port, data_size_limit=0)
+    controller = CountingController(sink, hostname='127.0.0.1', port=port, data_size_limit=0)
     controller.start()
     try:
         yield sink, port
@@ -158,7 +198,11 @@ async def main(count: int, workers: int, rounds: int) -> None:
     warmup = messages(5)
     size = len(build_mime(batch[0]).as_bytes())
     print(f'{count} messages of {size / 1000:.0f} KB each, {workers} concurrent sender(s), median of {rounds} rounds\n')
-    with sink_server() as (sink, sink_port), relay_process(sink_port) as relay_url:
+    with (
+        sink_server() as (sink, sink_port),
+        sink_server() as (relay_sink, relay_sink_port),
+        relay_process(relay_sink_port) as relay_url,
+    ):
         smtp = SmtpTransport(
             EmailSettings(host='127.0.0.1', port=sink_port, security=Security.NONE, allow_plaintext=True), timeout=30
         )
@@ -171,28 +215,35 @@ async def main(count: int, workers: int, rounds: int) -> None:
             ('relay over HTTP (keep-alive)', http.session, False),
         ]
         rates: dict[str, list[float]] = {label: [] for label, _, _ in cases}
+        peaks: dict[str, int] = dict.fromkeys(rates, 0)
         for _label, factory, per_message in cases:
             await run(warmup, factory, per_message=per_message, workers=1)
         for _ in range(rounds):  # interleaved, so a busy moment on the machine hits every case alike
             for label, factory, per_message in cases:
+                sink.peak = sink.open
                 rates[label].append(count / await run(batch, factory, per_message=per_message, workers=workers))
-        delivered = sink.count
+                peaks[label] = max(peaks[label], sink.peak)
+        peaks[cases[2][0]] = relay_sink.peak  # over the whole run: the relay's idle sessions count as well
+        delivered = sink.count + relay_sink.count
     expected = (len(warmup) + count * rounds) * len(cases)
     assert delivered == expected, f'the sink received {delivered} messages, expected {expected}'
     median = {label: statistics.median(values) for label, values in rates.items()}
     for label, values in rates.items():
         spread = ', '.join(f'{v:.1f}' for v in values)
-        print(f'{label:<42} {median[label]:8.1f} messages/s  (rounds: {spread})')
+        print(f'{label:<42} {median[label]:8.1f} messages/s  (rounds: {spread}; peak SMTP sessions {peaks[label]})')
     relay = median['relay over HTTP (keep-alive)']
+    peak = peaks['relay over HTTP (keep-alive)']
     print()
-    print(f'relay / direct SMTP, one connection reused    : {relay / median[cases[0][0]]:.2f}x')
+    verdict = 'within' if peak <= RELAY_CAP else 'OVER'
+    print(f'peak upstream sessions through the relay: {peak} ({verdict} the cap of {RELAY_CAP})')
+    print(f'relay / direct SMTP, {workers} connection(s) reused    : {relay / median[cases[0][0]]:.2f}x')
     print(f'relay / direct SMTP, one connection per message: {relay / median[cases[1][0]]:.2f}x')
 
 
 if __name__ == '__main__':
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--messages', type=int, default=200)
-    parser.add_argument('--concurrency', type=int, default=1)
+    parser.add_argument('--concurrency', type=int, default=8)
     parser.add_argument('--rounds', type=int, default=3)
     options = parser.parse_args()
     asyncio.run(main(options.messages, options.concurrency, options.rounds))

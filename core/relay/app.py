@@ -8,7 +8,6 @@ import hmac
 import json
 import logging
 import re
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -27,8 +26,8 @@ from core.causes import Cause
 from core.http_wire import FILE_FIELD, RELAY_REPLY_TYPE, RelayReply, WireMessage, parse_wire
 from core.message import Attachment, MessageError, OutgoingMessage, validate_message
 from core.relay.config import RelayConfig
-from core.relay.limits import RateLimiter
-from core.relay.pool import SessionPool
+from core.relay.limits import LimitStoreDown, RateLimits, Rule, reply_to_key, token_key
+from core.relay.pool import SessionPool, UpstreamBusy
 from core.transport import Receipt, Transport, TransportError
 from core.transport.smtp import SmtpTransport
 
@@ -36,6 +35,8 @@ LOG = logging.getLogger('mailroom.relay')
 FORM_TYPES = ('multipart/form-data', 'application/x-www-form-urlencoded')
 MULTIPART_OVERHEAD = 256_000  # boundaries and part headers on top of the content limit
 MAX_FIELDS = 50
+BUSY_RETRY_AFTER = 5  # seconds; a message on 127.0.0.1 or a nearby provider takes well under one
+STORE_DOWN_RETRY_AFTER = 30
 _ADDRESS_LIKE = re.compile(r'\S*@\S*')
 _NAME_NOISE = re.compile(r'[<>"\\()\[\]]')
 
@@ -79,17 +80,21 @@ class Relay:
         config: RelayConfig,
         transport: Transport,
         *,
-        clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.config = config
-        self.pool = SessionPool(transport, size=config.upstream_connections)
+        self.pool = SessionPool(
+            transport,
+            size=config.upstream_connections,
+            max_sessions=config.max_upstream_sessions,
+            wait=config.upstream_wait,
+        )
         self.sleep = sleep
         limits = config.limits
-        self.ip_limiter = RateLimiter(capacity=limits.ip_burst, per_second=limits.ip_per_minute / 60, clock=clock)
-        self.reply_to_limiter = RateLimiter(
-            capacity=limits.reply_to_burst, per_second=limits.reply_to_per_hour / 3600, clock=clock
-        )
+        self.rate_limits = RateLimits(config.rate_limit_storage)
+        self.ip_rule = Rule(limits.ip_burst, limits.ip_per_minute / 60)
+        self.token_rule = Rule(limits.token_burst, limits.token_per_hour / 3600)
+        self.reply_to_rule = Rule(limits.reply_to_burst, limits.reply_to_per_hour / 3600)
 
     async def post(self, request: Request) -> Response:
         outcome = _Outcome(client=request.client.host if request.client else '-')
@@ -102,14 +107,15 @@ class Relay:
         return response
 
     async def _handle(self, request: Request, outcome: _Outcome) -> RelayReply:
-        if wait := self.ip_limiter.take(outcome.client):  # before the token check, so guessing tokens is slow too
-            raise Rejected(429, f'Too many requests from {outcome.client}; try again later.', _retry_after(wait))
-        self._authorize(request)
+        # The client IP first, before the token check, so that guessing tokens is slow too.
+        await self._limit(self.ip_rule, 'ip', outcome.client, f'Too many requests from {outcome.client}')
+        if token := self._authorize(request):
+            await self._limit(self.token_rule, 'token', token_key(token), 'Too many requests with this API token')
         wire = await self._parse(request)
         outcome.reply_to, outcome.recipients, outcome.size = wire.reply_to, wire.recipient_count, wire.size
         self._check_limits(wire)
-        if wait := self.reply_to_limiter.take(wire.reply_to.lower()):
-            raise Rejected(429, f'Too many messages for reply_to {wire.reply_to}; try again later.', _retry_after(wait))
+        reply_to = f'Too many messages for reply_to {wire.reply_to}'
+        await self._limit(self.reply_to_rule, 'reply_to', reply_to_key(wire.reply_to), reply_to)
         message = self._message(wire)
         receipt = await self._deliver(message, outcome)
         outcome.upstream = receipt.server_reply
@@ -139,15 +145,27 @@ class Relay:
             field = FILE_FIELD if error.field == 'attachments' else error.field
             raise Rejected(400, f'Field {field}: {error.problem}') from None
 
-    def _authorize(self, request: Request) -> None:
+    async def _limit(self, rule: Rule, kind: str, key: str, refusal: str) -> None:
+        try:
+            wait = await self.rate_limits.take(rule, kind, key)
+        except LimitStoreDown as error:
+            LOG.error('rate-limit storage did not answer: %s', error)
+            text = 'The relay cannot check its rate limits right now (its shared store does not answer); try again.'
+            raise Rejected(503, text, _retry_after(STORE_DOWN_RETRY_AFTER)) from None
+        if wait:
+            raise Rejected(429, f'{refusal}; try again later.', _retry_after(wait))
+
+    def _authorize(self, request: Request) -> str:
+        """The client's valid token, '' when the relay needs none; anything else is 401."""
         if not self.config.tokens:
-            return
+            return ''
         scheme, _, given = request.headers.get('authorization', '').partition(' ')
         token = given.strip().encode()
         valid = scheme.lower() == 'bearer' and any(hmac.compare_digest(token, t.encode()) for t in self.config.tokens)
         if not valid:
             headers = {'WWW-Authenticate': 'Bearer realm="mailroom-relay"'}
             raise Rejected(401, 'A valid API token is required (Authorization: Bearer <token>).', headers)
+        return given.strip()
 
     async def _parse(self, request: Request) -> WireMessage:
         content_type = request.headers.get('content-type', '').split(';')[0].strip().lower()
@@ -158,7 +176,12 @@ class Relay:
         declared = request.headers.get('content-length', '')
         if declared.isdigit() and int(declared) > cap:
             raise Rejected(413, f'The message is too large: {declared} bytes, at most {limit} bytes.')
-        body = await _read_capped(request, cap)
+        try:
+            async with asyncio.timeout(self.config.body_timeout):
+                body = await _read_capped(request, cap)
+        except TimeoutError:
+            seconds = f'{self.config.body_timeout:g}'
+            raise Rejected(408, f'The message did not arrive within {seconds} seconds; send it again.') from None
         if body is None:
             raise Rejected(413, f'The message is too large: at most {limit} bytes.')
         try:
@@ -197,19 +220,31 @@ class Relay:
             raise Rejected(413, f'The message is too large: {wire.size} bytes, at most {limits.max_message_bytes}.')
 
     async def _deliver(self, message: OutgoingMessage, outcome: _Outcome) -> Receipt:
-        """Temporary upstream failures are retried with doubling pauses; the client sees only the final answer."""
+        """Temporary failures before DATA are retried with doubling pauses; from DATA on nothing is sent twice."""
         for attempt in range(self.config.retries + 1):
             try:
                 return await self.pool.send(message)
+            except UpstreamBusy:
+                outcome.upstream = 'busy'
+                raise Rejected(503, self._busy_text(), _retry_after(BUSY_RETRY_AFTER)) from None
             except TransportError as error:
                 outcome.upstream = error.summary()
                 if error.cause is Cause.INVALID_INPUT:
                     raise Rejected(400, error.detail or error.summary()) from None
-                if not error.transient or attempt == self.config.retries:
+                if error.outcome_unknown:
+                    raise Rejected(502, _unknown_outcome_text(error)) from None
+                if not error.transient or error.step == 'data' or attempt == self.config.retries:
                     when = 'temporary; try again later' if error.transient else 'permanent'
                     raise Rejected(502, f'Upstream mail server failed ({when}): {error.summary()}') from None
                 await self.sleep(self.config.retry_delay * 2**attempt)
         raise AssertionError('unreachable: the loop returns or raises')
+
+    def _busy_text(self) -> str:
+        sessions, wait = self.config.max_upstream_sessions, f'{self.config.upstream_wait:g}'
+        return (
+            f'The relay is busy: all {sessions} connections to the upstream mail server stayed in use for {wait} '
+            f'seconds. Nothing was sent; try again in {BUSY_RETRY_AFTER} seconds.'
+        )
 
     async def status(self, request: Request) -> Response:
         return JSONResponse(
@@ -223,6 +258,13 @@ class Relay:
 
 def _with_type(attachment: Attachment) -> Attachment:
     return attachment if attachment.content_type else attachment._replace(content_type='application/octet-stream')
+
+
+def _unknown_outcome_text(error: TransportError) -> str:
+    return (
+        f'Upstream mail server outcome unknown: the message was handed over but no answer came ({error.summary()}). '
+        'It may have been delivered, so the relay did not send it again; check with the recipient before resending.'
+    )
 
 
 def _retry_after(seconds: int) -> dict[str, str]:

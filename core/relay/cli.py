@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from urllib.parse import urlsplit
 
 from core.relay.config import ConfigError, RelayConfig, add_config_arguments, load_config
 
@@ -28,27 +29,28 @@ def serve(config: RelayConfig, *, log_level: str = 'info') -> None:
     import uvicorn
 
     from core.relay.app import build_app
+    from core.relay.server import connection_cap, uvicorn_config
 
     logging.basicConfig(
         level=log_level.upper(), format='%(asctime)s %(levelname)s %(name)s %(message)s', stream=sys.stderr
     )
-    trusted = [ip.strip() for ip in config.trusted_proxies.split(',') if ip.strip()]
+    server_config = uvicorn_config(build_app(config), config, log_level=log_level)
+    limits_in = 'memory' if config.rate_limit_storage == 'memory' else f'Redis at {_where(config.rate_limit_storage)}'
     print(
         f'mailroom relay: listening on http://{config.listen_host}:{config.listen_port}, '
-        f'delivering via {config.upstream.host}:{config.upstream.port} as {config.sender}',
+        f'delivering via {config.upstream.host}:{config.upstream.port} as {config.sender}; '
+        f'at most {connection_cap(config)} client connections and '
+        f'{config.max_upstream_sessions} upstream sessions; rate limits in {limits_in}',
         file=sys.stderr,
         flush=True,
     )
-    uvicorn.run(
-        build_app(config),
-        host=config.listen_host,
-        port=config.listen_port,
-        access_log=False,
-        log_level=log_level,
-        proxy_headers=bool(trusted),
-        forwarded_allow_ips=trusted or None,
-        server_header=False,
-    )
+    uvicorn.Server(server_config).run()
+
+
+def _where(url: str) -> str:
+    """host:port of a storage URL, without any password in it."""
+    parts = urlsplit(url)
+    return f'{parts.hostname}:{parts.port or 6379}'
 
 
 if __name__ == '__main__':

@@ -13,8 +13,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from core.message import MessageError, normalize_address
+from core.relay.limits import MEMORY, REDIS_SCHEMES
 from core.settings import EmailSettings, Security
 
 ENV_PREFIX = 'MAILROOM_RELAY_'
@@ -37,6 +39,8 @@ class Limits:
     ip_burst: int = 10
     reply_to_per_hour: float = 100.0
     reply_to_burst: int = 20
+    token_per_hour: float = 300.0
+    token_burst: int = 30
 
 
 @dataclass(frozen=True)
@@ -49,10 +53,16 @@ class RelayConfig:
     retries: int = 3
     retry_delay: float = 1.0
     upstream_timeout: float = 30.0
-    upstream_connections: int = 4
+    upstream_connections: int = 8
+    max_upstream_sessions: int = 8
+    upstream_wait: float = 10.0
     listen_host: str = '127.0.0.1'
     listen_port: int = 8025
     trusted_proxies: str = ''
+    rate_limit_storage: str = field(default=MEMORY, repr=False)
+    max_connections: int = 1000
+    header_timeout: float = 10.0
+    body_timeout: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -95,7 +105,9 @@ OPTIONS = (
     Option('upstream_password_file', str, '', f'file holding the upstream password (or set {PASSWORD_ENV})'),
     Option('upstream_skip_tls_verify', _flag, False, 'do not verify the upstream certificate (own server only)'),
     Option('upstream_timeout', float, 30.0, 'seconds to wait for the upstream server'),
-    Option('upstream_connections', int, 4, 'upstream connections kept open between requests (0: none)'),
+    Option('upstream_connections', int, 8, 'upstream connections kept open between requests (0: none)'),
+    Option('max_upstream_sessions', int, 8, 'upstream SMTP sessions open at once, at most'),
+    Option('upstream_wait', float, 10.0, 'seconds a request waits for a free upstream session, then 503'),
     Option('sender', str, '', "the relay's own From address, one the upstream lets it send as (required)"),
     Option('sender_label', str, 'via Mailroom Relay', "added after the client's name in From"),
     Option('tokens_file', str, '', f'file with one API token per line (or set {TOKENS_ENV}, comma separated)'),
@@ -106,9 +118,15 @@ OPTIONS = (
     Option('ip_burst', int, 10, 'requests per client IP allowed at once'),
     Option('reply_to_per_hour', float, 100.0, 'messages per hour per reply_to address (sustained)'),
     Option('reply_to_burst', int, 20, 'messages per reply_to address allowed at once'),
+    Option('token_per_hour', float, 300.0, 'messages per hour per API token (sustained)'),
+    Option('token_burst', int, 30, 'messages per API token allowed at once'),
+    Option('rate_limit_storage', str, MEMORY, 'memory, or redis://host:port to share the limits between relays'),
     Option('retries', int, 3, 'extra attempts after a temporary upstream failure'),
     Option('retry_delay', float, 1.0, 'seconds before the first retry; doubles each time'),
-    Option('trusted_proxies', str, '', 'comma separated proxy IPs whose X-Forwarded-For is believed'),
+    Option('trusted_proxies', str, '', 'comma separated proxy IPs or networks whose X-Forwarded-For is believed'),
+    Option('max_connections', int, 1000, 'client connections open at once (lowered to fit the descriptor limit)'),
+    Option('header_timeout', float, 10.0, 'seconds a client has to send its request headers'),
+    Option('body_timeout', float, 60.0, 'seconds a client has to send the whole message'),
 )
 
 
@@ -151,7 +169,16 @@ def load_config(args: argparse.Namespace, environ: Mapping[str, str] | None = No
             raw[option.name] = option.default if value is None else option.convert(value)
         except ValueError as error:
             raise ConfigError(f'{option.flag}: {error}') from None
+    if _has_password(getattr(args, 'relay_rate_limit_storage', None) or from_file.get('rate_limit_storage', '')):
+        raise ConfigError(
+            '--rate-limit-storage: keep the Redis password off the command line and out of the config file; '
+            f'set {ENV_PREFIX}RATE_LIMIT_STORAGE instead.'
+        )
     return _build(raw, env)
+
+
+def _has_password(url: str) -> bool:
+    return bool(urlsplit(url).password) if '://' in url else False
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -212,6 +239,12 @@ def _build(raw: dict[str, Any], env: Mapping[str, str]) -> RelayConfig:
         skip_tls_verify=raw['upstream_skip_tls_verify'],
         allow_plaintext=raw['upstream_security'] is Security.NONE,
     )
+    for name in ('max_upstream_sessions', 'max_connections'):
+        if raw[name] < 1:
+            raise ConfigError(f'--{name.replace("_", "-")}: at least 1, got {raw[name]}')
+    for name in ('upstream_wait', 'header_timeout', 'body_timeout'):
+        if raw[name] <= 0:
+            raise ConfigError(f'--{name.replace("_", "-")}: a number of seconds above 0, got {raw[name]}')
     limits = Limits(
         max_recipients=raw['max_recipients'],
         max_message_bytes=raw['max_message_bytes'],
@@ -220,6 +253,8 @@ def _build(raw: dict[str, Any], env: Mapping[str, str]) -> RelayConfig:
         ip_burst=raw['ip_burst'],
         reply_to_per_hour=raw['reply_to_per_hour'],
         reply_to_burst=raw['reply_to_burst'],
+        token_per_hour=raw['token_per_hour'],
+        token_burst=raw['token_burst'],
     )
     return RelayConfig(
         upstream=upstream,
@@ -231,7 +266,29 @@ def _build(raw: dict[str, Any], env: Mapping[str, str]) -> RelayConfig:
         retry_delay=max(0.0, raw['retry_delay']),
         upstream_timeout=raw['upstream_timeout'],
         upstream_connections=max(0, raw['upstream_connections']),
+        max_upstream_sessions=raw['max_upstream_sessions'],
+        upstream_wait=raw['upstream_wait'],
         listen_host=host.strip('[]'),
         listen_port=int(port),
         trusted_proxies=raw['trusted_proxies'],
+        rate_limit_storage=_storage_url(raw['rate_limit_storage']),
+        max_connections=raw['max_connections'],
+        header_timeout=raw['header_timeout'],
+        body_timeout=raw['body_timeout'],
     )
+
+
+def _storage_url(text: str) -> str:
+    url = text.strip() or MEMORY
+    if url == MEMORY:
+        return url
+    parts = urlsplit(url)
+    if not url.startswith(REDIS_SCHEMES) or not parts.hostname:
+        raise ConfigError(f'--rate-limit-storage: expected memory or redis://host:port, got "{parts.scheme}://…"')
+    try:
+        parts.port  # noqa: B018 (raises on a port that is not a number)
+    except ValueError:
+        raise ConfigError(
+            '--rate-limit-storage: the port after the host must be a number, as in redis://host:6379'
+        ) from None
+    return url

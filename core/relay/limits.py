@@ -1,56 +1,83 @@
-"""Token buckets per key (client IP, reply_to address): bursts allowed, sustained floods answered with 429."""
+"""Rate limits per client IP, API token and reply_to address, in this process or shared by several relays in Redis.
+
+Each limit is a moving window of `burst` requests per `burst / rate` seconds: at most `burst` at once and `rate`
+sustained. The windows live in a storage of the `limits` library, so relays that share one Redis share one budget.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+
+MEMORY = 'memory'
+REDIS_SCHEMES = ('redis://', 'rediss://')
+REDIS_CONNECTIONS = 16  # per relay; requests queue for one rather than open a descriptor each
+REDIS_TIMEOUT = 2.0  # seconds for a Redis connection or answer: a stuck store must not hold requests
+KEY_PREFIX = 'mailroom-relay'
 
 
-@dataclass
-class _Bucket:
-    tokens: float
-    updated: float
+class LimitStoreDown(Exception):
+    """The shared rate-limit store did not answer, so no request can be counted."""
 
 
-class RateLimiter:
-    """`take(key)` returns 0 when allowed, else the seconds until a token is back (the Retry-After value).
+@dataclass(frozen=True)
+class Rule:
+    burst: int
+    per_second: float
 
-    State lives in this process only: several relays behind a load balancer each apply the limit on their own.
-    """
+    @property
+    def item(self) -> RateLimitItem:
+        seconds = math.ceil(self.burst / self.per_second) if self.per_second > 0 else 86_400
+        return RateLimitItemPerSecond(max(1, self.burst), max(1, seconds), namespace=KEY_PREFIX)
 
-    def __init__(
-        self, *, capacity: int, per_second: float, clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000
-    ) -> None:
-        self.capacity = max(1, capacity)
-        self.per_second = per_second
-        self._clock = clock
-        self._max_keys = max_keys
-        self._buckets: dict[str, _Bucket] = {}
 
-    def take(self, key: str) -> int:
-        now = self._clock()
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            self._forget_idle(now)
-            bucket = self._buckets[key] = _Bucket(float(self.capacity), now)
-        bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.updated) * self.per_second)
-        bucket.updated = now
-        if bucket.tokens >= 1:
-            bucket.tokens -= 1
-            return 0
-        if self.per_second <= 0:
-            return 3600
-        return max(1, math.ceil((1 - bucket.tokens) / self.per_second))
+class RateLimits:
+    """`take(rule, kind, key)` is 0 when allowed, else the seconds until the next one is (the Retry-After value)."""
 
-    def _forget_idle(self, now: float) -> None:
-        """Keep memory bounded: a full bucket carries no information, so it can go."""
-        if len(self._buckets) < self._max_keys:
-            return
-        refill = self.per_second
-        for key in [k for k, b in self._buckets.items() if b.tokens + (now - b.updated) * refill >= self.capacity]:
-            del self._buckets[key]
-        if len(self._buckets) >= self._max_keys:
-            oldest = min(self._buckets, key=lambda k: self._buckets[k].updated)
-            del self._buckets[oldest]
+    def __init__(self, storage_url: str = MEMORY) -> None:
+        self._limiter = MovingWindowRateLimiter(open_storage(storage_url))
+
+    async def take(self, rule: Rule, kind: str, key: str) -> int:
+        item = rule.item
+        try:
+            if await self._limiter.hit(item, kind, key):
+                return 0
+            stats = await self._limiter.get_window_stats(item, kind, key)
+        except StorageError as error:
+            raise LimitStoreDown(str(error.storage_error)) from error
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+
+def open_storage(url: str) -> Storage:
+    """Memory by default; `redis://host:port[/db]` (or `rediss://`) for a budget shared between relays."""
+    if url == MEMORY:
+        return MemoryStorage(wrap_exceptions=True)
+    import redis.asyncio
+
+    timeouts = {'socket_timeout': REDIS_TIMEOUT, 'socket_connect_timeout': REDIS_TIMEOUT}
+    pool = redis.asyncio.BlockingConnectionPool.from_url(
+        url, max_connections=REDIS_CONNECTIONS, timeout=REDIS_TIMEOUT, **timeouts
+    )
+    options: dict[str, Any] = {'connection_pool': pool}
+    return RedisStorage(
+        f'async+{url}', implementation='redispy', wrap_exceptions=True, key_prefix=KEY_PREFIX, **options
+    )
+
+
+def reply_to_key(address: str) -> str:
+    """One budget per mailbox: `Office+June@Acme.example` counts as `office@acme.example`."""
+    local, at, domain = address.strip().lower().rpartition('@')
+    return f'{local.split("+", 1)[0]}@{domain}' if at else domain
+
+
+def token_key(token: str) -> str:
+    """A digest, so the token itself never lands in a shared store."""
+    return hashlib.sha256(token.encode()).hexdigest()[:32]

@@ -1,7 +1,8 @@
-"""Upstream sessions kept between requests: TLS and sign-in once per connection, not once per message."""
+"""Upstream sessions: at most a few open at once, kept between requests (TLS and sign-in once per connection)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import Callable
@@ -21,16 +22,46 @@ class _Pooled:
     last_used: float
 
 
-class SessionPool:
-    """At most `size` idle sessions; a session that failed is closed, never reused. Holds no message state."""
+class UpstreamBusy(Exception):
+    """Every upstream session stayed in use for the whole wait."""
 
-    def __init__(self, transport: Transport, *, size: int = 4, clock: Callable[[], float] = time.monotonic) -> None:
+
+class SessionPool:
+    """At most `max_sessions` upstream sessions open at once, idle ones included; a request waits up to `wait`
+    seconds for one, then gets UpstreamBusy. At most `size` idle sessions are kept; a failed one is closed.
+
+    A slot is taken before a session is used and given back only after the session is idle or closed, and an idle
+    session is taken in the same step as the slot, so slots in use plus idle sessions never exceed the cap.
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        size: int = 4,
+        max_sessions: int = 8,
+        wait: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._transport = transport
-        self._size = size
+        self._size = min(size, max_sessions)
+        self._slots = asyncio.Semaphore(max_sessions)
+        self._wait = wait
         self._clock = clock
         self._idle: list[_Pooled] = []
 
     async def send(self, message: OutgoingMessage) -> Receipt:
+        try:
+            async with asyncio.timeout(self._wait):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise UpstreamBusy from None
+        try:
+            return await self._send(message)
+        finally:
+            self._slots.release()
+
+    async def _send(self, message: OutgoingMessage) -> Receipt:
         pooled = await self._acquire()
         try:
             receipt = await pooled.sender.send(message)

@@ -48,6 +48,7 @@ class TransportError(Exception):
         transient: bool | None = None,
         detail: str = '',
         recipients: tuple[RecipientOutcome, ...] = (),
+        outcome_unknown: bool = False,
     ) -> None:
         self.step = step
         self.cause = cause
@@ -56,6 +57,9 @@ class TransportError(Exception):
         self.transient = is_transient(cause, reply_code) if transient is None else transient
         self.detail = detail
         self.recipients = recipients  # each refused recipient's own reply, when the server refused them all
+        # The message data reached the server but no answer came back: it may have been delivered, so sending it
+        # again risks a duplicate.
+        self.outcome_unknown = outcome_unknown
         super().__init__(self.summary())
 
     @property

@@ -6,6 +6,7 @@ import re
 import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from aiosmtplib import (
     SMTP,
@@ -86,12 +87,34 @@ def recipient_limit_reached(response: SMTPResponse) -> bool:
     return response.code == 452 or (response.code == 552 and bool(_TOO_MANY.search(response.message)))
 
 
+class _StepSMTP(SMTP):
+    """aiosmtplib's client, remembering which command of the transaction is under way.
+
+    A timeout says nothing about where it struck; this does. Once DATA has begun the server may hold the message,
+    so a lost answer from then on means the outcome is unknown rather than failed.
+    """
+
+    step = 'mail'
+
+    async def mail(self, *args: Any, **kwargs: Any) -> SMTPResponse:
+        self.step = 'mail'
+        return await super().mail(*args, **kwargs)
+
+    async def rcpt(self, *args: Any, **kwargs: Any) -> SMTPResponse:
+        self.step = 'rcpt'
+        return await super().rcpt(*args, **kwargs)
+
+    async def data(self, *args: Any, **kwargs: Any) -> SMTPResponse:
+        self.step = 'data'
+        return await super().data(*args, **kwargs)
+
+
 class SmtpSession:
     """One SMTP connection reused for many messages; reconnects when the server has closed an idle connection."""
 
     def __init__(self, transport: SmtpTransport) -> None:
         self._transport = transport
-        self._smtp: SMTP | None = None
+        self._smtp: _StepSMTP | None = None
         self._signed_in = False
 
     async def send(self, message: OutgoingMessage) -> Receipt:
@@ -127,7 +150,7 @@ class SmtpSession:
 
     async def _over_the_limit(
         self,
-        smtp: SMTP,
+        smtp: _StepSMTP,
         sender: str,
         data: bytes,
         tried: list[str],
@@ -156,16 +179,19 @@ class SmtpSession:
         return replies
 
     async def _transaction(
-        self, smtp: SMTP, sender: str, recipients: list[str], data: bytes
+        self, smtp: _StepSMTP, sender: str, recipients: list[str], data: bytes
     ) -> tuple[dict[str, SMTPResponse], str]:
+        smtp.step = 'mail'
         try:
             return await smtp.sendmail(sender, recipients, data)
         except _NETWORK_ERRORS as exc:
             if not isinstance(exc, SMTPResponseException | SMTPRecipientsRefused) or exc_code(exc) == 421:
                 await self.close()
-            raise smtp_error(exc, 'data', signed_in=self._signed_in) from exc
+            error = smtp_error(exc, smtp.step, signed_in=self._signed_in)
+            error.outcome_unknown = error.step == 'data' and error.reply_code is None
+            raise error from exc
 
-    def _check_size(self, smtp: SMTP, size: int) -> None:
+    def _check_size(self, smtp: _StepSMTP, size: int) -> None:
         """Refuse before MAIL FROM rather than upload megabytes the server has said it will reject."""
         advertised = smtp.esmtp_extensions.get('size', '').strip()
         limit = int(advertised) if advertised.isdigit() else 0
@@ -178,11 +204,11 @@ class SmtpSession:
                 f'{human_size(limit)} ({limit} bytes).',
             )
 
-    async def _open(self) -> SMTP:
+    async def _open(self) -> _StepSMTP:
         settings = self._transport.settings
         security = settings.effective_security
         context = self._transport.tls_context() if security is not Security.NONE else None
-        smtp = SMTP(
+        smtp = _StepSMTP(
             hostname=settings.host.strip(),
             port=settings.port,
             use_tls=security is Security.SSL,

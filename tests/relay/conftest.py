@@ -4,21 +4,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 
-from core.relay.config import Limits, RelayConfig
+from core.relay.config import PASSWORD_ENV, TOKENS_ENV, Limits, RelayConfig
 from core.settings import EmailSettings, Security
 from tests.support.certs import TestPKI
-from tests.support.smtp_servers import ServerInfo, smtp_server
+from tests.support.smtp_servers import ServerInfo, free_port, smtp_server
 
 UPSTREAM_USER, UPSTREAM_PASSWORD = 'relay-login', 'upstream-Secret-9f2'
 RELAY_SENDER = 'relay@relay.example'
+ROOT = Path(__file__).resolve().parents[2]
+RELAY_COMMAND = (sys.executable, 'main.py', 'relay')
+TOKEN = 'e2e-token-51c0'
 
 
 @pytest.fixture
@@ -77,3 +88,115 @@ async def serving(app: Any, **ssl: Any) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, 10)
+
+
+@contextlib.asynccontextmanager
+async def relay_process(
+    upstream: ServerInfo,
+    pki: TestPKI,
+    tmp_path: Path,
+    *extra: str,
+    tokens: str = TOKEN,
+    name: str = 'relay',
+    descriptors: int | None = None,
+) -> AsyncIterator[tuple[str, Path]]:
+    """Start the relay (with at most `descriptors` open files), wait for /status, yield its URL and log file."""
+    port = free_port()
+    log_path = tmp_path / f'{name}.log'
+    env = {
+        **os.environ,
+        'SSL_CERT_FILE': str(pki.ca_path),
+        PASSWORD_ENV: UPSTREAM_PASSWORD,
+        TOKENS_ENV: tokens,
+        'PYTHONPATH': str(ROOT),
+    }
+    config = tmp_path / f'{name}.toml'
+    config.write_text(f'[relay]\nupstream_security = "starttls"\nupstream_username = "{UPSTREAM_USER}"\n')
+    args = [
+        *RELAY_COMMAND,
+        '--config',
+        str(config),
+        '--listen',
+        f'127.0.0.1:{port}',
+        '--upstream-host',
+        upstream.host,
+        '--upstream-port',
+        str(upstream.port),
+        '--sender',
+        RELAY_SENDER,
+        '--retry-delay',
+        '0',
+        *extra,
+    ]
+    with log_path.open('wb') as log:
+        process = await asyncio.create_subprocess_exec(
+            *args, cwd=ROOT, env=env, stdout=log, stderr=log, preexec_fn=_descriptor_limit(descriptors)
+        )
+        url = f'http://127.0.0.1:{port}/'
+        try:
+            async with asyncio.timeout(20), httpx.AsyncClient(timeout=2) as client:
+                while True:
+                    assert process.returncode is None, log_path.read_text()
+                    with contextlib.suppress(httpx.TransportError):
+                        if (await client.get(f'{url}status')).status_code == 200:
+                            break
+                    await asyncio.sleep(0.1)
+            yield url, log_path
+        finally:
+            process.terminate()
+            await asyncio.wait_for(process.wait(), 10)
+
+
+def _descriptor_limit(count: int | None) -> Callable[[], None] | None:
+    if count is None:
+        return None
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (count, count))
+
+    return limit
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    """A real redis-server on a free 127.0.0.1 port, its files in a temporary folder; CI must have it."""
+    binary = shutil.which('redis-server')
+    if binary is None:
+        if os.environ.get('CI') == 'true':
+            pytest.fail('redis-server is missing: .ci/run installs it (apt-get install redis-server)')
+        pytest.skip('redis-server is not installed here (apt-get install redis-server); CI installs it')
+    port = free_port()
+    folder = tmp_path / 'redis'
+    folder.mkdir()
+    args = [
+        binary,
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        str(port),
+        '--dir',
+        str(folder),
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+    ]
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 10
+        while not _answers_ping(port):
+            assert process.poll() is None and time.monotonic() < deadline, 'redis-server did not start'
+            time.sleep(0.05)
+        yield f'redis://127.0.0.1:{port}'
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _answers_ping(port: int) -> bool:
+    try:
+        with socket.create_connection(('127.0.0.1', port), timeout=1) as sock:
+            sock.sendall(b'PING\r\n')
+            return sock.recv(16).startswith(b'+PONG')
+    except OSError:
+        return False

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import time
 from pathlib import Path
 
 import pytest
 
 from core.relay.cli import add_arguments
 from core.relay.config import PASSWORD_ENV, TOKENS_ENV, ConfigError, load_config
-from core.relay.limits import RateLimiter
+from core.relay.limits import RateLimits, Rule, reply_to_key, token_key
 from core.settings import Security
 
 BASE = ['--upstream-host', 'smtp.example.com', '--sender', 'relay@example.com']
@@ -83,20 +85,60 @@ def test_bad_configuration_is_explained(argv: list[str], env: dict[str, str], me
         load_config(parse(*argv), env)
 
 
-def test_token_bucket_allows_a_burst_then_refills() -> None:
-    now = [0.0]
-    limiter = RateLimiter(capacity=2, per_second=0.5, clock=lambda: now[0])
-    assert [limiter.take('a'), limiter.take('a'), limiter.take('a')] == [0, 0, 2]
-    assert limiter.take('b') == 0
-    now[0] = 2.0
-    assert limiter.take('a') == 0 and limiter.take('a') == 2
+def test_new_limits_have_the_documented_defaults() -> None:
+    config = load_config(parse(), {})
+    assert (config.max_upstream_sessions, config.upstream_wait, config.rate_limit_storage) == (8, 10.0, 'memory')
+    assert (config.limits.token_burst, config.limits.token_per_hour) == (30, 300.0)
+    assert (config.header_timeout, config.body_timeout, config.max_connections) == (10.0, 60.0, 1000)
 
 
-def test_token_bucket_memory_stays_bounded() -> None:
-    now = [0.0]
-    limiter = RateLimiter(capacity=1, per_second=0.001, clock=lambda: now[0], max_keys=3)
-    for key in 'abcdef':
-        now[0] += 1
-        limiter.take(key)
-    assert limiter.take('f') > 0
-    assert limiter.take('a') == 0
+@pytest.mark.parametrize(
+    ('url', 'message'),
+    [
+        ('memcached://cache:11211', 'expected memory or redis://host:port'),
+        ('redis://', 'expected memory or redis://host:port'),
+        ('redis://cache:port', 'must be a number'),
+    ],
+)
+def test_a_bad_rate_limit_storage_is_explained(url: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config(parse('--rate-limit-storage', url), {})
+
+
+def test_a_redis_password_is_accepted_only_from_the_environment(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match='RATE_LIMIT_STORAGE') as refused:
+        load_config(parse('--rate-limit-storage', 'redis://:Redis-Secret@cache:6379'), {})
+    assert 'Redis-Secret' not in str(refused.value)
+    config = load_config(parse(), {'MAILROOM_RELAY_RATE_LIMIT_STORAGE': 'redis://:Redis-Secret@cache:6379/2'})
+    assert config.rate_limit_storage == 'redis://:Redis-Secret@cache:6379/2'
+    assert 'Redis-Secret' not in repr(config)
+
+
+def test_a_window_allows_the_burst_then_says_when_it_frees_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1_000_000.0]
+    monkeypatch.setattr(time, 'time', lambda: now[0])
+    limits, rule = RateLimits(), Rule(burst=2, per_second=0.5)
+
+    async def takes(key: str, count: int) -> list[int]:
+        return [await limits.take(rule, 'ip', key) for _ in range(count)]
+
+    async def scenario() -> None:
+        assert await takes('a', 3) == [0, 0, 4]
+        assert await takes('b', 1) == [0]
+        now[0] += 4.5
+        assert await takes('a', 3) == [0, 0, 4]
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(
+    ('address', 'key'),
+    [('Office+June@Acme.example', 'office@acme.example'), (' office@ACME.example', 'office@acme.example')],
+)
+def test_reply_to_limits_count_a_mailbox_once_whatever_its_tag_or_case(address: str, key: str) -> None:
+    assert reply_to_key(address) == key
+
+
+def test_a_token_is_counted_under_a_digest_never_as_itself() -> None:
+    assert token_key('tok-6c1d2f0a9b') != token_key('tok-6c1d2f0a9c')
+    assert 'tok-6c1d2f0a9b' not in token_key('tok-6c1d2f0a9b')

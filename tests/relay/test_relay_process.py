@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import email
-import os
-import sys
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from email import policy
 from pathlib import Path
@@ -18,67 +13,14 @@ import pytest
 from core.diagnostics.events import Status, Step, StepEvent, Verdict
 from core.diagnostics.runner import run_checks
 from core.message import Attachment, message_from_settings
-from core.relay.config import PASSWORD_ENV, TOKENS_ENV
 from core.settings import EmailSettings, Protocol
 from core.transport import TransportError
 from core.transport.http import HttpTransport
-from tests.relay.conftest import RELAY_SENDER, UPSTREAM_PASSWORD, UPSTREAM_USER
+from tests.relay.conftest import RELAY_SENDER, TOKEN, UPSTREAM_PASSWORD, relay_process
 from tests.support.certs import TestPKI
-from tests.support.smtp_servers import ServerInfo, free_port
+from tests.support.smtp_servers import ServerInfo
 
-ROOT = Path(__file__).resolve().parents[2]
-RELAY_COMMAND = (sys.executable, 'main.py', 'relay')
-TOKEN = 'e2e-token-51c0'
 REPLY_TO = 'office@acme.example'
-
-
-@contextlib.asynccontextmanager
-async def relay_process(
-    upstream: ServerInfo, pki: TestPKI, tmp_path: Path, *extra: str, tokens: str = TOKEN
-) -> AsyncIterator[tuple[str, Path]]:
-    """Start the relay, wait for /status, yield its URL and log file; stop it at the end."""
-    port = free_port()
-    log_path = tmp_path / 'relay.log'
-    env = {
-        **os.environ,
-        'SSL_CERT_FILE': str(pki.ca_path),
-        PASSWORD_ENV: UPSTREAM_PASSWORD,
-        TOKENS_ENV: tokens,
-        'PYTHONPATH': str(ROOT),
-    }
-    config = tmp_path / 'relay.toml'
-    config.write_text(f'[relay]\nupstream_security = "starttls"\nupstream_username = "{UPSTREAM_USER}"\n')
-    args = [
-        *RELAY_COMMAND,
-        '--config',
-        str(config),
-        '--listen',
-        f'127.0.0.1:{port}',
-        '--upstream-host',
-        upstream.host,
-        '--upstream-port',
-        str(upstream.port),
-        '--sender',
-        RELAY_SENDER,
-        '--retry-delay',
-        '0',
-        *extra,
-    ]
-    with log_path.open('wb') as log:
-        process = await asyncio.create_subprocess_exec(*args, cwd=ROOT, env=env, stdout=log, stderr=log)
-        url = f'http://127.0.0.1:{port}/'
-        try:
-            async with asyncio.timeout(20), httpx.AsyncClient(timeout=2) as client:
-                while True:
-                    assert process.returncode is None, log_path.read_text()
-                    with contextlib.suppress(httpx.TransportError):
-                        if (await client.get(f'{url}status')).status_code == 200:
-                            break
-                    await asyncio.sleep(0.1)
-            yield url, log_path
-        finally:
-            process.terminate()
-            await asyncio.wait_for(process.wait(), 10)
 
 
 async def test_settings_test_and_an_invoice_pass_through_the_relay_process(

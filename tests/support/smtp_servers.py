@@ -53,6 +53,8 @@ class Recorder:
     messages: list[ReceivedMessage] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
     answered: list[tuple[str, float]] = field(default_factory=list)  # (MAIL/RCPT/DATA, time.time() of the reply)
+    open_sessions: int = 0
+    peak_sessions: int = 0  # the most connections open at the same time
 
     @property
     def auth_over_tls(self) -> bool | None:
@@ -97,7 +99,13 @@ class _RecordingSMTP(SMTP):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         if self._original_transport is None:
             self.recorder.connections += 1
+            self.recorder.open_sessions += 1
+            self.recorder.peak_sessions = max(self.recorder.peak_sessions, self.recorder.open_sessions)
         super().connection_made(transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.recorder.open_sessions -= 1  # once per connection, STARTTLS or not
+        super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         if not self.encrypted:
@@ -123,6 +131,7 @@ class _Handler:
     refuse: dict[str, str] = field(default_factory=dict)
     rcpt_limit: int | None = None
     session_rcpt_limit: int | None = None
+    data_delay: float = 0.0  # seconds between taking the message and answering: a slow upstream queue
 
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -164,6 +173,8 @@ class _Handler:
                 envelope.mail_from or '', tuple(envelope.rcpt_tos), content, encrypted, bool(session.authenticated)
             )
         )
+        if self.data_delay:
+            await asyncio.sleep(self.data_delay)
         return '250 2.0.0 Ok: queued as TEST123'
 
 
@@ -201,6 +212,7 @@ class SmtpServerOptions:
     rcpt_reply: str | None = None
     data_reply: str | None = None
     rcpt_delay: float = 0.0
+    data_delay: float = 0.0
     hostname: str = 'mx.test.invalid'
     refuse: dict[str, str] = field(default_factory=dict)  # lower-case address -> RCPT reply; a test may change it
     rcpt_limit: int | None = None  # recipients per transaction; the next ones get 452 (RFC 5321 4.5.3.1.10)
@@ -217,6 +229,7 @@ def _protocol_factory(options: SmtpServerOptions, recorder: Recorder) -> Callabl
         options.rcpt_reply,
         options.data_reply,
         options.rcpt_delay,
+        data_delay=options.data_delay,
         refuse=options.refuse,
         rcpt_limit=options.rcpt_limit,
         session_rcpt_limit=options.session_rcpt_limit,
