@@ -26,6 +26,7 @@ from core.settings import (
 )
 from ui.diagnostics_panel import diagnostics_panel
 from ui.layout import frame
+from ui.notices import PageNotifier
 from ui.services import Services
 from ui.settings_form import SettingsForm
 
@@ -64,6 +65,7 @@ class SettingsEditor:
         self.unreadable_notes: dict[str, ui.label] = {}
         self.built = False
         self.confirming_plaintext = False
+        self.notify = PageNotifier()  # a refresh can replace the provider card whose button asked for a toast
 
     def build(self) -> None:
         with ui.row().classes('w-full items-center'):
@@ -278,7 +280,7 @@ class SettingsEditor:
         self.form.port = str(provider.port)
         self.form.security = Security.AUTO.value
         self.refresh()
-        ui.notify(f'{provider.name} settings filled in. Now enter your password.', type='info')
+        self.notify(f'{provider.name} settings filled in. Now enter your password.', type='info')
 
     def apply_change(self, change: SettingsChange) -> None:
         """A fix offered by the settings test, e.g. Connection security SSL/TLS for a port that speaks TLS first."""
