@@ -11,9 +11,13 @@ import re
 from typing import ClassVar, TextIO
 
 from liquid import Environment, StrictUndefined
+from liquid.ast import Node
 from liquid.builtin.output import Output, OutputNode
 from liquid.context import RenderContext
+from liquid.exceptions import LiquidSyntaxError
+from liquid.stream import TokenStream
 from liquid.stringify import to_liquid_string
+from liquid.tag import Tag
 
 _MARKDOWN_SPECIAL = re.compile(r'([\\`*_{}\[\]()<>#+\-.!|~&"\'$:;=?@^%,/])')
 
@@ -44,6 +48,33 @@ class _PlainEnvironment(Environment):
 
     def __init__(self) -> None:
         super().__init__(undefined=StrictUndefined)
+
+    def setup_tags_and_filters(self, *, extra: bool = False) -> None:
+        super().setup_tags_and_filters(extra=extra)
+        self.add_tag(_RefusedInclude)
+        self.add_tag(_RefusedRender)
+
+
+class IncludeRefusedError(LiquidSyntaxError):
+    """An email template is one text: there are no other templates or files for it to pull in."""
+
+
+class _RefusedInclude(Tag):
+    """Refused while parsing, so saving and the preview say so before any email is rendered."""
+
+    name = 'include'
+    block = False
+
+    def parse(self, stream: TokenStream) -> Node:
+        raise IncludeRefusedError(
+            f'a template cannot include other files or templates: remove {{% {self.name} … %}} and write the text '
+            'here instead.',
+            token=stream.current,
+        )
+
+
+class _RefusedRender(_RefusedInclude):
+    name = 'render'
 
 
 class _MarkdownOutputNode(OutputNode):

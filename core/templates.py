@@ -202,16 +202,14 @@ def _render(part: str, environment: Environment, source: str, context: Mapping[s
 
 
 def _explain(part: str, error: LiquidError) -> TemplateError:
-    from liquid.exceptions import (
-        LiquidSyntaxError,
-        ResourceLimitError,
-        TemplateNotFoundError,
-        UndefinedError,
-        UnknownFilterError,
-    )
+    from liquid.exceptions import LiquidSyntaxError, ResourceLimitError, UndefinedError, UnknownFilterError
+
+    from core.template_engine import IncludeRefusedError
 
     where = error.context()
     line = where[0] if where else None
+    if isinstance(error, IncludeRefusedError):
+        return TemplateError(part, str(error.message), line)
     if isinstance(error, UndefinedError):
         return TemplateError(part, f'{error.message}: check the spelling against the list of placeholders.', line)
     if isinstance(error, UnknownFilterError):
@@ -220,8 +218,6 @@ def _explain(part: str, error: LiquidError) -> TemplateError:
         return TemplateError(part, f'{error.message}: every {{{{ needs its }}}} and every {{% tag %}} its end.', line)
     if isinstance(error, ResourceLimitError):
         return TemplateError(part, f'{error.message}: the template does too much work; shorten its loops.', line)
-    if isinstance(error, TemplateNotFoundError):
-        return TemplateError(part, 'templates cannot include other files; paste the text in instead.', line)
     return TemplateError(part, str(error.message), line)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import replace
 from typing import Any
@@ -40,6 +41,11 @@ class SettingsRepository:
     def is_saved(self) -> bool:
         """Whether Update was ever pressed; cheap, and needs no key."""
         return self._table.contains(doc_id=_DOCUMENT_ID)
+
+    def revision(self) -> str:
+        """A mark of what is saved now: a page compares it to tell whether another window saved since it loaded."""
+        stored = self._stored()
+        return '' if stored is None else hashlib.sha256(json.dumps(stored, sort_keys=True).encode()).hexdigest()
 
     def load_public(self) -> EmailSettings | None:
         """The saved settings with the secrets left out: what a page may show, and it needs no key."""

@@ -22,6 +22,7 @@ from core.templates import (
 )
 from ui.emails_page import failure_details, recipient_outcomes
 from ui.services import Services
+from ui.shown_text import LINE_LIMIT, length_problem, limit_length, on_click_with_shown_text
 
 BODY_LABEL = 'Message (Markdown: **bold**, *italic*, - list)'
 STAGE_LABELS: dict[Stage, str] = {
@@ -121,8 +122,9 @@ class ComposeDialog:
                         )
                     self.subject = ui.input('Subject', value=self.rendered.subject, validation=subject_error)
                     self.subject.mark('compose-subject')
-                    self.subject.classes('w-full').props('outlined dense')
-                    self.body = ui.textarea(BODY_LABEL, value=self.rendered.text).mark('compose-body')
+                    limit_length(self.subject, LINE_LIMIT).classes('w-full').props('outlined dense')
+                    self.body = ui.textarea(BODY_LABEL, value=self.rendered.text, validation=length_problem)
+                    limit_length(self.body).mark('compose-body')
                     self.body.classes('w-full').props('outlined autogrow input-style="min-height: 12rem"')
                     if template_note:
                         ui.label(template_note).classes('text-caption text-warning')
@@ -134,7 +136,13 @@ class ComposeDialog:
                     self.result = ui.column().classes('w-full gap-1')
                     with ui.row().classes('w-full justify-end gap-2'):
                         ui.button('Cancel', on_click=self.dialog.close).props('flat')
-                        self.send_button = ui.button('Send', icon='send', on_click=self.send).mark('compose-send')
+                        self.send_button = ui.button('Send', icon='send').mark('compose-send')
+                        on_click_with_shown_text(
+                            self.send_button,
+                            [self.to, self.cc, self.bcc, self.subject, self.body],
+                            self.send,
+                            self.stale,
+                        )
                         self.send_button.disable()
                 self.preview = ui.column().classes('grow basis-1/2 min-h-[480px]')
         self.dialog.open()
@@ -149,7 +157,7 @@ class ComposeDialog:
     def address_input(self, label: str, value: str) -> ui.input:
         required = label == 'To'
         field = ui.input(label, value=value, validation=lambda text: address_error(text, required=required))
-        field.classes('w-full').mark(f'compose-{label.lower()}')
+        limit_length(field).classes('w-full').mark(f'compose-{label.lower()}')
         field.props(f'outlined dense hint="{"S" if required else "Optional; s"}everal addresses: separate with , or ;"')
         return field
 
@@ -201,6 +209,9 @@ class ComposeDialog:
     async def send(self) -> None:
         if self.sending or self.attachment is None:
             return
+        if problem := length_problem(self.body.value, what='The message'):
+            self.refuse(f'Not sent: {problem}')
+            return
         valid = [field.validate() for field in (self.to, self.cc, self.bcc, self.subject)]
         if not all(valid):
             ui.notify('Check the fields marked in red.', type='warning')
@@ -216,6 +227,18 @@ class ComposeDialog:
         finally:
             self.sending = False
         self.show_result(record)
+
+    def stale(self) -> None:
+        self.refuse(
+            'Not sent: the text on your screen had not all reached Mailroom (the connection dropped part of it), '
+            'so nothing was sent. Check the message, then press Send again.'
+        )
+
+    def refuse(self, text: str) -> None:
+        self.result.clear()
+        with self.result, ui.row().classes('items-center gap-2 text-negative no-wrap'):
+            ui.icon('error')
+            ui.label(text).mark('send-refused')
 
     def on_stage(self, stage: Stage) -> None:
         if stage in STAGE_LABELS:

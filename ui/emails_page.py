@@ -13,6 +13,7 @@ from core.causes import Cause, explain
 from core.delivery import Delivery, RecipientOutcome
 from core.email_log import EmailRecord, EmailStatus, filter_records
 from ui.layout import frame
+from ui.notices import PageNotifier
 from ui.services import Services
 
 STATUS_STYLE: dict[EmailStatus, tuple[str, str, str]] = {
@@ -111,6 +112,7 @@ class EmailLogView:
         self.status: EmailStatus | None = EmailStatus(status) if status in {s.value for s in EmailStatus} else None
         self.text = ''
         self._shown: tuple[tuple[str, str, str], ...] = ()
+        self.notify = PageNotifier()  # Retry refreshes its own row away before it answers
 
     def build(self) -> None:
         with ui.row().classes('w-full items-center gap-4'):
@@ -170,12 +172,12 @@ class EmailLogView:
         result = await outbox.attempt(record.id)
         self.rows.refresh()
         if result.status is EmailStatus.SENT:
-            ui.notify(f'Sent: {result.draft.subject}', type='positive')
+            self.notify(f'Sent: {result.draft.subject}', type='positive')
         elif result.status is EmailStatus.PARTLY_SENT:
             missing = ', '.join(o.address for o in result.not_accepted)
-            ui.notify(f'Partly sent: {result.draft.subject}; not to {missing}.', type='warning', multi_line=True)
+            self.notify(f'Partly sent: {result.draft.subject}; not to {missing}.', type='warning', multi_line=True)
         else:
-            ui.notify(f'Not sent: {result.explanation or result.reply}', type='warning', multi_line=True)
+            self.notify(f'Not sent: {result.explanation or result.reply}', type='warning', multi_line=True)
 
 
 def email_row(record: EmailRecord, *, on_retry: Callable[[EmailRecord], Awaitable[None]] | None = None) -> None:

@@ -26,6 +26,7 @@ from core.settings import (
 )
 from ui.diagnostics_panel import diagnostics_panel
 from ui.layout import frame
+from ui.notices import PageNotifier
 from ui.services import Services
 from ui.settings_form import SettingsForm
 
@@ -60,10 +61,12 @@ class SettingsEditor:
         self.outbox = services.outbox
         self.business = services.folder.business
         self.form = SettingsForm.from_settings(self.repository.load_public())
+        self.revision = self.repository.revision()  # what this page started from, to see another window's save
         self.inputs: dict[str, ui.input] = {}
         self.unreadable_notes: dict[str, ui.label] = {}
         self.built = False
         self.confirming_plaintext = False
+        self.notify = PageNotifier()  # a refresh can replace the provider card whose button asked for a toast
 
     def build(self) -> None:
         with ui.row().classes('w-full items-center'):
@@ -278,7 +281,7 @@ class SettingsEditor:
         self.form.port = str(provider.port)
         self.form.security = Security.AUTO.value
         self.refresh()
-        ui.notify(f'{provider.name} settings filled in. Now enter your password.', type='info')
+        self.notify(f'{provider.name} settings filled in. Now enter your password.', type='info')
 
     def apply_change(self, change: SettingsChange) -> None:
         """A fix offered by the settings test, e.g. Connection security SSL/TLS for a port that speaks TLS first."""
@@ -333,12 +336,43 @@ class SettingsEditor:
                 f'Not saved: {len(errors)} field{"s" if len(errors) > 1 else ""} need attention.', type='negative'
             )
             return
+        if self.repository.revision() != self.revision:
+            self.ask_overwrite()
+            return
         self.repository.save(self.form.to_settings())
+        self.revision = self.repository.revision()
         self.outbox.settings_saved()
         for name in SECRET_FIELDS:
             setattr(self.form, name, '')
         self.refresh()
-        ui.notify('Email settings saved. The Email button now appears on your documents.', type='positive')
+        self.notify('Email settings saved. The Email button now appears on your documents.', type='positive')
+
+    def ask_overwrite(self) -> None:
+        """Another window saved since this page was opened: overwrite that, or show it here instead."""
+
+        def overwrite() -> None:
+            dialog.close()
+            self.revision = self.repository.revision()
+            self.update()
+
+        def reload() -> None:
+            dialog.close()
+            self.form.load(self.repository.load_public())
+            self.revision = self.repository.revision()
+            self.refresh()
+            self.notify('Showing the settings saved in the other window. Nothing was saved from this page.')
+
+        with ui.dialog() as dialog, ui.card().classes('max-w-md'):
+            ui.label('Saved in another window').classes('text-h6')
+            ui.label(
+                'These settings were changed in another window since you opened this page. Overwrite them with what '
+                'is on this page, or reload the saved settings (your changes on this page are then dropped).'
+            )
+            with ui.row().classes('w-full justify-end'):
+                ui.button('Reload', on_click=reload).props('flat').mark('reload-settings')
+                ui.button('Overwrite', on_click=overwrite).props('unelevated').mark('overwrite-settings')
+        dialog.on('hide', dialog.delete)
+        dialog.open()
 
 
 def _text_or_blank(value: str | None) -> str:

@@ -17,10 +17,17 @@ from core.templates import (
     type_label,
 )
 from ui.layout import frame
+from ui.notices import PageNotifier
 from ui.services import Services
+from ui.shown_text import LINE_LIMIT, length_problem, limit_length, on_click_with_shown_text
 
 # Quasar resets paragraph margins and list bullets; a mail program shows them, so the preview must too.
 PREVIEW_CSS = '.email-preview p { margin: 0 0 0.8em } .email-preview ul { list-style: disc; padding-left: 1.5em }'
+# Closing the tab, reloading or following a link while an edit is unsaved: the browser asks first.
+LEAVE_GUARD = (
+    '<script>window.addEventListener("beforeunload", (event) => '
+    '{ if (window.mailroomUnsaved) { event.preventDefault(); event.returnValue = ""; } });</script>'
+)
 
 
 def register(services: Services) -> None:
@@ -28,6 +35,7 @@ def register(services: Services) -> None:
     def templates_page() -> None:
         with frame('Email templates'):
             ui.add_css(PREVIEW_CSS)
+            ui.add_head_html(LEAVE_GUARD)
             TemplatesEditor(services).build()
 
 
@@ -38,42 +46,77 @@ class TemplatesEditor:
         self.repository = services.folder.templates
         self.business = services.folder.business.load_or_default()
         self.document_type = next(iter(DEFAULT_TEMPLATES))
+        self.saved = self.repository.load(self.document_type)
+        self.guarding = False  # whether the browser currently asks before the page is left
+        self.notify = PageNotifier()
+        self.tabs: ui.tabs
         self.subject: ui.input
         self.body: ui.textarea
         self.save_button: ui.button
+        self.unsaved: ui.badge
 
     def build(self) -> None:
         ui.label(
             'The subject and text of the email that carries each kind of document. The body is Markdown '
             '(**bold**, *italic*, - lists); it is sent as HTML with a plain-text copy.'
         ).classes('text-grey-8')
-        with ui.tabs(on_change=lambda e: self.choose(str(e.value))) as tabs:
+        with ui.tabs(on_change=lambda e: self.switch_to(str(e.value))) as self.tabs:
             for document_type in DEFAULT_TEMPLATES:
                 ui.tab(document_type, label=type_label(document_type))
-        tabs.classes('w-full').props('align=left dense no-caps')
+        self.tabs.classes('w-full').props('align=left dense no-caps')
         with ui.row().classes('w-full gap-6 items-start no-wrap max-lg:flex-wrap'):
             with ui.column().classes('grow basis-1/2 gap-2'):
                 self.subject = ui.input('Subject', on_change=self.preview.refresh).classes('w-full').mark('subject')
-                self.subject.props('outlined')
+                limit_length(self.subject, LINE_LIMIT).props('outlined')
                 self.body = (
                     ui.textarea('Body (Markdown)', on_change=self.preview.refresh).classes('w-full').mark('body')
                 )
-                self.body.props('outlined autogrow input-style="min-height: 14rem; font-family: monospace"')
-                with ui.row().classes('gap-2'):
-                    self.save_button = ui.button('Save template', icon='save', on_click=self.save)
+                limit_length(self.body).props(
+                    'outlined autogrow input-style="min-height: 14rem; font-family: monospace"'
+                )
+                with ui.row().classes('gap-2 items-center'):
+                    self.save_button = ui.button('Save template', icon='save')
+                    on_click_with_shown_text(self.save_button, [self.subject, self.body], self.save, self.stale)
                     ui.button('Reset to default', icon='restart_alt', on_click=self.reset).props('flat')
+                    self.unsaved = ui.badge('Unsaved changes', color='orange').props('outline')
                 self.placeholder_list()
             with ui.column().classes('grow basis-1/2 gap-2'):
                 ui.label('Preview').classes('text-subtitle1 font-medium')
                 self.preview()
-        tabs.set_value(self.document_type)
+        self.tabs.set_value(self.document_type)
         self.choose(self.document_type)
+
+    def switch_to(self, document_type: str) -> None:
+        """Another tab: at once when nothing is unsaved, otherwise only once the edit is given up."""
+        if document_type == self.document_type:
+            return
+        if self.current() == self.saved:
+            self.choose(document_type)
+            return
+        label = type_label(self.document_type).lower()
+
+        def discard() -> None:
+            dialog.close()
+            self.choose(document_type)
+
+        def keep() -> None:
+            dialog.close()
+            self.tabs.set_value(self.document_type)
+
+        with ui.dialog().props('persistent') as dialog, ui.card().classes('max-w-md'):
+            ui.label(f'Your changes to the {label} template are not saved').classes('text-h6')
+            ui.label('Keep editing to save them first, or discard them and open the other template.')
+            with ui.row().classes('w-full justify-end'):
+                ui.button('Keep editing', on_click=keep).props('flat').mark('keep-editing')
+                ui.button('Discard changes', on_click=discard).props('unelevated').mark('discard-changes')
+        dialog.on('hide', dialog.delete)
+        dialog.open()
 
     def choose(self, document_type: str) -> None:
         self.document_type = document_type
-        template = self.repository.load(document_type)
-        self.subject.value = template.subject
-        self.body.value = template.body
+        self.saved = self.repository.load(document_type)
+        self.subject.value = self.saved.subject
+        self.body.value = self.saved.body
         self.preview.refresh()
 
     def current(self) -> EmailTemplate:
@@ -83,12 +126,15 @@ class TemplatesEditor:
     def preview(self) -> None:
         """Problems first (found without rendering), then the email as the recipient would see it."""
         template = self.current()
-        problems = template_problems(template)
+        self.guard_leaving(template != self.saved)
+        problems: list[TemplateError | str] = [*template_problems(template)]
         try:
             rendered = render_email(template, self.preview_context())
         except TemplateError as error:
             problems = problems or [error]
             rendered = None
+        if too_long := length_problem(template.body, what='The body'):
+            problems.append(too_long)
         self.save_button.set_enabled(not problems)
         for problem in problems:
             with ui.row().classes('items-start gap-2 text-negative no-wrap'):
@@ -100,6 +146,12 @@ class TemplatesEditor:
             ui.label(f'Subject: {rendered.subject}').classes('font-medium').mark('preview-subject')
             ui.separator()
             ui.html(rendered.html, sanitize=False).classes('email-preview').mark('preview-body')
+
+    def guard_leaving(self, unsaved: bool) -> None:
+        self.unsaved.set_visibility(unsaved)
+        if unsaved != self.guarding:
+            self.guarding = unsaved
+            ui.run_javascript(f'window.mailroomUnsaved = {"true" if unsaved else "false"}')
 
     def preview_context(self) -> dict[str, Any]:
         """The examples, with your own business details once the business profile has them."""
@@ -126,13 +178,26 @@ class TemplatesEditor:
 
     def save(self) -> None:
         template = self.current()
-        if problems := template_problems(template):
-            ui.notify(str(problems[0]), type='negative')
+        if problems := [
+            *map(str, template_problems(template)),
+            *filter(None, [length_problem(template.body, what='The body')]),
+        ]:
+            self.notify(f'Not saved: {problems[0]}', type='negative')
             return
         self.repository.save(self.document_type, template)
-        ui.notify(f'Saved the {type_label(self.document_type).lower()} template.', type='positive')
+        self.saved = template
+        self.preview.refresh()
+        self.notify(f'Saved the {type_label(self.document_type).lower()} template.', type='positive')
+
+    def stale(self) -> None:
+        self.notify(
+            'Not saved: the text on your screen had not all reached Mailroom (the connection dropped part of it). '
+            'Check the template, then press Save template again.',
+            type='negative',
+            multi_line=True,
+        )
 
     def reset(self) -> None:
         self.repository.reset(self.document_type)
         self.choose(self.document_type)
-        ui.notify(f'The {type_label(self.document_type).lower()} template is back to the default.')
+        self.notify(f'The {type_label(self.document_type).lower()} template is back to the default.')

@@ -128,3 +128,15 @@ def test_a_documents_context_holds_what_its_pdf_prints() -> None:
     assert context['due_date'] is None
     assert context['business']['name'] == business.name
     assert template_type(credit) == 'credit_note'
+
+
+@pytest.mark.parametrize('tag', ['{% include "hi" %}', '{% render "hi" %}', '{%- include "/etc/passwd" -%}'])
+def test_include_and_render_are_refused_in_plain_words_before_rendering(tag: str) -> None:
+    name = tag.split()[1]
+    problems = template_problems(EmailTemplate('Invoice', f'Dear customer,\n{tag}'))
+    assert [str(p) for p in problems] == [
+        f'The body (line 2): a template cannot include other files or templates: remove {{% {name} … %}} and write '
+        'the text here instead.'
+    ]
+    with pytest.raises(TemplateError, match=f'remove {{% {name} … %}}'):
+        render_email(EmailTemplate('Invoice', tag), sample_context())

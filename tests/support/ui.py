@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from nicegui.context import context
 from nicegui.elements.mixins.value_element import ValueElement
 from nicegui.testing import User
+from nicegui.testing.user_notify import UserNotify
 
 
 def value_element(user: User, marker: str) -> ValueElement:
@@ -25,3 +27,15 @@ def set_value(user: User, marker: str, value: object) -> None:
         for element in user.find(marker=marker).elements:
             assert isinstance(element, ValueElement)
             element.value = value
+
+
+class PageNotify(UserNotify):
+    """Records toasts like the User fixture, but needs the page as the real ui.notify does, so a lost toast fails."""
+
+    def __call__(self, message: str, **kwargs: Any) -> None:
+        assert context.client is not None  # raises like a browser's page would when the element is gone
+        super().__call__(message, **kwargs)
+
+
+def notify_as_in_a_browser(user: User) -> None:
+    user.notify = PageNotify()
