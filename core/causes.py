@@ -40,6 +40,7 @@ class Cause(StrEnum):
     RECIPIENT_REJECTED = 'recipient-rejected'
     RELAY_DENIED = 'relay-denied'
     SIGN_IN_REQUIRED = 'sign-in-required'
+    SMTPUTF8_UNAVAILABLE = 'smtputf8-unavailable'
     MESSAGE_TOO_LARGE = 'message-too-large'
     DATA_REJECTED = 'data-rejected'
     SERVER_DISCONNECTED = 'server-disconnected'
@@ -69,7 +70,7 @@ _EXPLANATIONS: dict[Cause, Explanation] = {
     Cause.INVALID_INPUT: _E(
         'The settings are incomplete or contradict each other.',
         'The test cannot start until every field makes sense.',
-        'Correct the fields marked in red, then test again.',
+        'Correct the field named here, then try again.',
     ),
     Cause.DNS_NOT_FOUND: _E(
         'The server name does not exist.',
@@ -215,6 +216,12 @@ _EXPLANATIONS: dict[Cause, Explanation] = {
         'Without a sign-in the server treats the connection as a stranger’s and takes mail only for its own '
         'addresses (“Relay access denied”, “Authentication required”).',
         'Enter the Username and Password of your email account, then try again.',
+    ),
+    Cause.SMTPUTF8_UNAVAILABLE: _E(
+        'The mail server cannot take an address with letters beyond English before the @ (like jörg@example.de).',
+        'Such addresses need the SMTPUTF8 extension, and this server does not offer it; nothing was sent.',
+        'Use a plain-letter address for this person (for example joerg@example.de), or send through a mail service '
+        'that supports international addresses.',
     ),
     Cause.MESSAGE_TOO_LARGE: _E(
         'The message is larger than the server accepts.',

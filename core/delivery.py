@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from core import addresses
+
 _REPLY_CODE = re.compile(r'^\s*([2-5]\d\d)\b')
 
 
@@ -64,8 +66,8 @@ def refusal(address: str, code: int | None, reply: str, *, transient: bool | Non
 
 
 def address_key(address: str) -> str:
-    """Addresses compare without regard to case or surrounding blanks, as unique_addresses does."""
-    return address.strip().lower()
+    """Addresses compare without display name, case or surrounding blanks, as unique_addresses does."""
+    return addresses.envelope_of(address).lower()
 
 
 def merge_outcomes(

@@ -12,13 +12,13 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from core import addresses
 from core.message import (
     Attachment,
     MessageError,
     OutgoingMessage,
     check_header_text,
     normalize_address,
-    split_addresses,
     text_to_html,
     unique_addresses,
 )
@@ -158,4 +158,5 @@ def parse_wire(fields: Mapping[str, Sequence[str]], files: Sequence[Attachment])
 
 
 def _addresses(field_name: str, text: str) -> tuple[str, ...]:
-    return tuple(unique_addresses(normalize_address(field_name, a) for a in split_addresses(text)))
+    """A `,`/`;` list by the one address rule: quoted display names with commas stay whole."""
+    return tuple(unique_addresses(normalize_address(field_name, a) for a in addresses.split_list(text)))

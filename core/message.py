@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from email.errors import HeaderParseError
 from email.header import decode_header
-from email.headerregistry import Address, BaseHeader, HeaderRegistry
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.utils import formatdate, make_msgid
@@ -18,8 +18,7 @@ from html.parser import HTMLParser
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
-from email_validator import EmailNotValidError, validate_email
-
+from core import addresses
 from core.settings import EmailSettings
 
 
@@ -56,6 +55,7 @@ class _GuardedPolicy(EmailPolicy):
 MIME_POLICY = _GuardedPolicy(linesep='\r\n', header_factory=_HeaderRegistry())
 if hasattr(MIME_POLICY, 'verify_generated_headers'):  # Python 3.11.10+/3.12.5+: the runtime's own check, kept on
     MIME_POLICY = MIME_POLICY.clone(verify_generated_headers=True)
+SMTPUTF8_POLICY = MIME_POLICY.clone(utf8=True)  # headers in UTF-8, for a server that offers SMTPUTF8
 # Every C0 and C1 control but TAB (ordinary header whitespace), DEL, and the Unicode line and paragraph separators.
 _CONTROL = re.compile(r'[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]')
 _CONTROL_BYTES = re.compile(rb'[\x00-\x08\x0a-\x1f\x7f]')
@@ -76,7 +76,7 @@ _FIELD_LABELS = {
     'subject': 'The subject',
     'sender_name': 'The business name',
     'from': 'The sender name (from)',
-    'sender_address': 'The sender email address',
+    'sender_address': 'The sender address (Email settings)',
     'reply_to': 'The reply-to email',
     'to': 'The To address',
     'cc': 'The Cc address',
@@ -126,14 +126,14 @@ _ASCII_LETTERS = str.maketrans(
 _RFC2231_SAFE = '!#$&+-.^_`|~'
 _MAX_HEADER_LINE = 78
 _CONTENT_TYPE = re.compile(r'^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$', re.IGNORECASE)
-_ADDRESS_SEPARATORS = re.compile(r'[,;]')
 
 
 class MessageError(ValueError):
-    """A message that must not be sent as it stands; `field` names the culprit so forms and the relay can say so."""
+    """A message that must not be sent as it stands; `field` names the culprit so forms and the relay can say so.
+    The problem names the field in the words the pages use, and is all a person reads."""
 
     def __init__(self, field: str, problem: str) -> None:
-        super().__init__(f'{field}: {problem}')
+        super().__init__(problem)
         self.field = field
         self.problem = problem
 
@@ -146,7 +146,8 @@ class Attachment(NamedTuple):
 
 @dataclass(frozen=True)
 class OutgoingMessage:
-    """Everything a transport needs; addresses are plain `user@domain` strings, the display name is separate."""
+    """Everything a transport needs. Recipients and Reply-To may carry a display name (`"Doe, John" <j@x.example>`);
+    the sender's address is plain and its display name separate."""
 
     sender_address: str
     to: tuple[str, ...]
@@ -163,12 +164,12 @@ class OutgoingMessage:
 
     @property
     def envelope_recipients(self) -> list[str]:
-        """To, Cc and Bcc without duplicates: Bcc lives only here, never in a header."""
-        everyone = unique_addresses([*self.to, *self.cc, *self.bcc])
+        """The plain addresses of To, Cc and Bcc without duplicates: Bcc lives only here, never in a header."""
+        everyone = unique_addresses(addresses.envelope_of(a) for a in (*self.to, *self.cc, *self.bcc))
         if not self.deliver_to:
             return everyone
-        wanted = {a.strip().lower() for a in self.deliver_to}
-        return [a for a in everyone if a.strip().lower() in wanted]
+        wanted = {addresses.envelope_of(a).lower() for a in self.deliver_to}
+        return [a for a in everyone if a.lower() in wanted]
 
     def with_message_id(self) -> OutgoingMessage:
         """Fix the Message-ID before sending so that a retry or a log entry refers to the same message."""
@@ -185,6 +186,8 @@ class BuiltMessage:
     data: bytes
     envelope_from: str
     envelope_recipients: list[str] = field(default_factory=list)
+    smtputf8: bool = False
+    """An address has letters beyond ASCII before the @: only a server that offers SMTPUTF8 can take it."""
 
     @property
     def message_id(self) -> str:
@@ -195,16 +198,12 @@ class BuiltMessage:
         return self.data
 
 
-def split_addresses(text: str) -> list[str]:
-    """Addresses typed as one string, separated by `,` or `;` (Manager's format and the compose dialog's)."""
-    return [part.strip() for part in _ADDRESS_SEPARATORS.split(text) if part.strip()]
-
-
-def unique_addresses(addresses: Iterable[str]) -> list[str]:
+def unique_addresses(mailboxes: Iterable[str]) -> list[str]:
+    """The first of each address, compared without display name and case."""
     seen: set[str] = set()
     result: list[str] = []
-    for address in addresses:
-        key = address.strip().lower()
+    for address in mailboxes:
+        key = addresses.envelope_of(address).lower()
         if key and key not in seen:
             seen.add(key)
             result.append(address.strip())
@@ -301,17 +300,14 @@ def check_header_block(names: Iterable[str], data: bytes) -> None:
 
 
 def normalize_address(field_name: str, address: str) -> str:
-    """Syntax-check one address and return it in ASCII form (international domains become punycode)."""
+    """One address checked by the one rule, as it goes into a header: display name kept, domain in ASCII."""
     check_header_text(field_name, address)
+    if not address.strip():
+        raise MessageError(field_name, f'{_field_label(field_name)} is empty: enter an email address.')
     try:
-        valid = validate_email(address.strip(), check_deliverability=False, allow_smtputf8=True)
-    except EmailNotValidError as error:
-        raise MessageError(field_name, f'"{address.strip()}" is not a valid email address: {error}') from None
-    if valid.ascii_email is None:
-        raise MessageError(
-            field_name, f'"{address.strip()}" has non-English letters before the @, which most mail servers refuse.'
-        )
-    return valid.ascii_email
+        return addresses.parse(address).header
+    except addresses.AddressError as error:
+        raise MessageError(field_name, f'{_field_label(field_name)} {error.problem}') from None
 
 
 def new_message_id(sender_address: str) -> str:
@@ -327,14 +323,16 @@ def new_message_id(sender_address: str) -> str:
 def validate_message(message: OutgoingMessage) -> OutgoingMessage:
     """Every header field checked and every address normalised; raises MessageError naming the field."""
     if not message.to and not message.cc and not message.bcc:
-        raise MessageError('to', 'enter at least one recipient.')
+        raise MessageError('to', 'Enter at least one recipient (To, Cc or Bcc).')
     attachments = []
     for attachment in message.attachments:
         filename = check_header_text('attachments', attachment.filename)
         if not filename.strip():
-            raise MessageError('attachments', 'an attachment has no file name.')
+            raise MessageError('attachments', 'An attachment has no file name.')
         if not _CONTENT_TYPE.match(attachment.content_type):
-            raise MessageError('attachments', f'"{attachment.content_type}" is not a valid content type.')
+            raise MessageError(
+                'attachments', f'The attachment {filename} has "{attachment.content_type}", not a valid content type.'
+            )
         attachments.append(attachment._replace(filename=filename))
     return replace(
         message,
@@ -342,7 +340,7 @@ def validate_message(message: OutgoingMessage) -> OutgoingMessage:
         subject=check_header_text('subject', message.subject),
         message_id=check_header_text('message_id', message.message_id),
         attachments=tuple(attachments),
-        sender_address=normalize_address('sender_address', message.sender_address),
+        sender_address=addresses.envelope_of(normalize_address('sender_address', message.sender_address)),
         to=tuple(normalize_address('to', a) for a in message.to),
         cc=tuple(normalize_address('cc', a) for a in message.cc),
         bcc=tuple(normalize_address('bcc', a) for a in message.bcc),
@@ -353,14 +351,19 @@ def validate_message(message: OutgoingMessage) -> OutgoingMessage:
 def build_mime(message: OutgoingMessage) -> BuiltMessage:
     """The RFC 5322 message: text and HTML as alternatives, attachments after; Bcc only in the envelope."""
     message = validate_message(message).with_message_id()
-    mime = EmailMessage(policy=MIME_POLICY)
-    mime['From'] = Address(display_name=message.sender_name.strip(), addr_spec=message.sender_address)
+    recipients = message.envelope_recipients
+    reply_to = addresses.envelope_of(message.reply_to or '')
+    smtputf8 = not all(a.isascii() for a in (message.sender_address, reply_to, *recipients))
+    mime_policy = SMTPUTF8_POLICY if smtputf8 else MIME_POLICY
+    mime = EmailMessage(policy=mime_policy)
+    # Checked mailboxes, quoted where needed; the header checks below still see every line.
+    mime['From'] = addresses.mailbox(message.sender_name.strip(), message.sender_address)
     if message.to:
-        mime['To'] = [Address(addr_spec=a) for a in message.to]
+        mime['To'] = ', '.join(message.to)
     if message.cc:
-        mime['Cc'] = [Address(addr_spec=a) for a in message.cc]
+        mime['Cc'] = ', '.join(message.cc)
     if message.reply_to:
-        mime['Reply-To'] = Address(addr_spec=message.reply_to)
+        mime['Reply-To'] = message.reply_to
     mime['Subject'] = message.subject
     mime['Date'] = formatdate(localtime=True)
     mime['Message-ID'] = message.message_id
@@ -377,10 +380,10 @@ def build_mime(message: OutgoingMessage) -> BuiltMessage:
             *_, part = mime.iter_parts()
             del part['Content-Disposition']
             part.set_raw('Content-Disposition', content_disposition(attachment.filename))
-    data = mime.as_bytes(policy=MIME_POLICY)
+    data = mime.as_bytes(policy=mime_policy)
     check_header_block(mime.keys(), data)
     return BuiltMessage(
-        mime=mime, data=data, envelope_from=message.sender_address, envelope_recipients=message.envelope_recipients
+        mime=mime, data=data, envelope_from=message.sender_address, envelope_recipients=recipients, smtputf8=smtputf8
     )
 
 

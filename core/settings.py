@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from email_validator import EmailNotValidError, validate_email
+from core import addresses
 
 
 class Protocol(StrEnum):
@@ -167,20 +167,9 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, StrEnum) else value
 
 
-_EMAILISH = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
-
-
 def looks_like_email(text: str) -> bool:
-    return bool(_EMAILISH.match(text.strip()))
-
-
-def email_error(text: str) -> str | None:
-    """Syntax check only: deliverability needs the network and is the settings test's job."""
-    try:
-        validate_email(text.strip(), check_deliverability=False)
-    except EmailNotValidError as error:
-        return str(error)
-    return None
+    """A username that is itself a valid address is the sender; the same rule as every other address field."""
+    return '@' in text and addresses.problem(text) is None
 
 
 @dataclass(frozen=True)
@@ -287,7 +276,7 @@ def validate(settings: EmailSettings, *, has_stored_password: bool = False) -> d
             errors['http_server'] = problem
         if not settings.reply_to.strip():
             errors['reply_to'] = 'Enter the address where replies to your emails should arrive.'
-        elif problem := email_error(settings.reply_to):
+        elif problem := addresses.problem(settings.reply_to):
             errors['reply_to'] = problem
     else:
         if problem := host_error(settings.host):
@@ -299,7 +288,7 @@ def validate(settings: EmailSettings, *, has_stored_password: bool = False) -> d
         if settings.needs_email_field:
             if not settings.email.strip():
                 errors['email'] = 'Your username is not an email address: enter the address you send from.'
-            elif problem := email_error(settings.email):
+            elif problem := addresses.problem(settings.email):
                 errors['email'] = problem
         if not settings.password and not has_stored_password:
             errors['password'] = 'Enter the password (for Gmail, Yahoo and iCloud: an app password).'
@@ -310,14 +299,33 @@ def validate(settings: EmailSettings, *, has_stored_password: bool = False) -> d
         if settings.reply_to_enabled:
             if not settings.reply_to.strip():
                 errors['reply_to'] = 'Enter the address where replies should arrive, or untick the option.'
-            elif problem := email_error(settings.reply_to):
+            elif problem := addresses.problem(settings.reply_to):
                 errors['reply_to'] = problem
     if settings.bcc_enabled:
         if not settings.bcc.strip():
             errors['bcc'] = 'Enter the address that should receive a copy, or untick the option.'
-        elif problem := email_error(settings.bcc):
+        elif problem := addresses.problem(settings.bcc):
             errors['bcc'] = problem
     return errors
+
+
+def address_warnings(settings: EmailSettings) -> dict[str, str]:
+    """Field name -> what to know about the valid address in it (an internal domain, letters beyond English)."""
+    sender_field = 'username' if settings.protocol is Protocol.SMTP and not settings.needs_email_field else 'email'
+    fields_in_use = {
+        'reply_to' if settings.protocol is Protocol.HTTP else sender_field: settings.sender_address,
+        'reply_to': settings.reply_to_address or '',
+        'bcc': settings.bcc_address or '',
+    }
+    found: dict[str, str] = {}
+    for name, text in fields_in_use.items():
+        try:
+            notes = addresses.warnings([addresses.parse(text)]) if text else []
+        except addresses.AddressError:
+            continue  # validate() reports it
+        if notes:
+            found[name] = ' '.join(notes)
+    return found
 
 
 def port_explanation(port: int) -> str:

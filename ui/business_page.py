@@ -7,8 +7,8 @@ from typing import Any
 
 from nicegui import events, ui
 
+from core import addresses
 from core.documents import PAPER_LABELS, BusinessProfile, Paper, validate_business
-from core.settings import email_error
 from ui.layout import frame
 from ui.services import Services
 
@@ -39,7 +39,7 @@ class BusinessEditor:
                 .bind_value(self.values, 'name')
                 .classes('w-full')
                 .mark('name'),
-                ui.input('Email', validation=lambda v: email_error(v) if (v or '').strip() else None)
+                ui.input('Email', validation=lambda v: addresses.problem(v) if (v or '').strip() else None)
                 .bind_value(self.values, 'email')
                 .classes('w-full')
                 .mark('email'),

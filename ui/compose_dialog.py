@@ -6,10 +6,11 @@ import base64
 
 from nicegui import run, ui
 
+from core import addresses
 from core.documents.model import Contact, Document
 from core.documents.statement import Statement
 from core.email_log import Draft, EmailRecord, EmailStatus
-from core.message import Attachment, MessageError, check_header_text, human_size, normalize_address, split_addresses
+from core.message import Attachment, MessageError, check_header_text, human_size
 from core.outbox import Stage, document_attachment, document_key
 from core.templates import (
     RenderedEmail,
@@ -48,19 +49,6 @@ async def email_document(services: Services, document: Document | Statement) -> 
 
 def open_email_settings(_services: Services, _document: Document | Statement) -> None:
     ui.navigate.to('/settings')
-
-
-def address_error(text: str, *, required: bool) -> str | None:
-    """Each address of a `,`/`;` list checked, the wrong one named."""
-    addresses = split_addresses(text or '')
-    if not addresses:
-        return 'Enter at least one email address.' if required else None
-    for address in addresses:
-        try:
-            normalize_address('address', address)
-        except MessageError as error:
-            return error.problem
-    return None
 
 
 def subject_error(text: str | None) -> str | None:
@@ -156,9 +144,14 @@ class ComposeDialog:
 
     def address_input(self, label: str, value: str) -> ui.input:
         required = label == 'To'
-        field = ui.input(label, value=value, validation=lambda text: address_error(text, required=required))
+        field = ui.input(
+            label, value=value, validation=lambda text: addresses.list_problem(text or '', required=required)
+        )
         limit_length(field).classes('w-full').mark(f'compose-{label.lower()}')
         field.props(f'outlined dense hint="{"S" if required else "Optional; s"}everal addresses: separate with , or ;"')
+        note = ui.label(addresses.list_warning(value)).classes('text-caption text-orange-9')
+        note.mark(f'compose-{label.lower()}-note')
+        field.on_value_change(lambda e: note.set_text(addresses.list_warning(e.value or '')))
         return field
 
     async def render_pdf(self) -> None:
@@ -195,9 +188,9 @@ class ComposeDialog:
         edited = body != self.rendered.text
         business = self.services.folder.business.load_or_default()
         return Draft(
-            to=tuple(split_addresses(self.to.value or '')),
-            cc=tuple(split_addresses(self.cc.value or '')),
-            bcc=tuple(split_addresses(self.bcc.value or '')),
+            to=tuple(addresses.split_list(self.to.value or '')),
+            cc=tuple(addresses.split_list(self.cc.value or '')),
+            bcc=tuple(addresses.split_list(self.bcc.value or '')),
             subject=self.subject.value or '',
             text_body=body,
             html_body=markdown_to_html(body) if edited else self.rendered.html,
@@ -212,9 +205,9 @@ class ComposeDialog:
         if problem := length_problem(self.body.value, what='The message'):
             self.refuse(f'Not sent: {problem}')
             return
-        valid = [field.validate() for field in (self.to, self.cc, self.bcc, self.subject)]
-        if not all(valid):
-            ui.notify('Check the fields marked in red.', type='warning')
+        wrong = [field.props['label'] for field in (self.to, self.cc, self.bcc, self.subject) if not field.validate()]
+        if wrong:
+            ui.notify(f'Not sent: check {" and ".join(wrong)} (marked in red).', type='warning')
             return
         self.sending = True
         self.send_button.disable()

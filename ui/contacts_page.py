@@ -8,14 +8,14 @@ from typing import Any
 from fastapi import HTTPException, Response
 from nicegui import app, ui
 
+from core import addresses
 from core.documents import Contact, ContactKind, format_money, new_id, validate_contact
-from core.documents.validation import split_emails
-from core.settings import email_error
 from ui.documents_page import action_buttons, confirm_delete, pdf_response
 from ui.layout import frame
 from ui.services import Services
 
 STATEMENT_DAYS = 90
+EMAILS_LABEL = 'Email addresses (one per line; documents go to the first)'
 
 
 def register(services: Services) -> None:
@@ -243,12 +243,14 @@ class ContactEditor:
                 .bind_value(self, 'name')
                 .classes('w-full')
                 .mark('name'),
-                ui.textarea('Email addresses (one per line; documents go to the first)', validation=self.emails_error)
+                ui.textarea(EMAILS_LABEL, validation=lambda v: addresses.list_problem(v or ''))
                 .bind_value(self, 'emails')
                 .classes('w-full')
                 .props('autogrow')
                 .mark('emails'),
             ]
+            note = ui.label(addresses.list_warning(self.emails)).classes('text-sm text-orange-9').mark('emails-note')
+            self.inputs[1].on_value_change(lambda e: note.set_text(addresses.list_warning(e.value or '')))
             ui.select({k.value: k.value.title() for k in ContactKind}, label='Kind').bind_value(self, 'kind').classes(
                 'w-48'
             ).mark('kind')
@@ -261,19 +263,12 @@ class ContactEditor:
                 ui.button('Cancel', on_click=lambda: ui.navigate.to(back)).props('flat')
                 ui.button('Save', icon='save', on_click=self.save).props('unelevated').mark('save')
 
-    @staticmethod
-    def emails_error(value: str | None) -> str | None:
-        for address in split_emails(value or ''):
-            if problem := email_error(address):
-                return f'{address}: {problem}'
-        return None
-
     def contact(self) -> Contact:
         return Contact(
             id=self.original.id,
             kind=ContactKind(self.kind),
             name=(self.name or '').strip(),
-            emails=split_emails(self.emails or ''),
+            emails=tuple(addresses.split_list(self.emails or '')),
             billing_address=(self.billing_address or '').strip(),
             tax_number=(self.tax_number or '').strip(),
         )
@@ -286,7 +281,8 @@ class ContactEditor:
         if contact.kind is not self.original.kind and folder.documents.for_contact(contact.id):
             errors['kind'] = 'This contact already has documents of its kind; create a new contact instead.'
         if not fields_ok or errors:
-            ui.notify(errors.get('kind', 'Please correct the highlighted fields.'), type='negative')
+            named = f'{EMAILS_LABEL}: {errors["emails"]}' if 'emails' in errors else 'Correct the fields marked in red.'
+            ui.notify(errors.get('kind', f'Not saved. {named}'), type='negative')
             return
         folder.contacts.save(contact)
         ui.notify(f'{contact.name} saved.', type='positive')

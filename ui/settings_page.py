@@ -20,6 +20,7 @@ from core.settings import (
     SavedSecret,
     SecretUnavailable,
     Security,
+    address_warnings,
     port_explanation,
     suggest_host_fix,
     url_warning,
@@ -31,6 +32,7 @@ from ui.services import Services
 from ui.settings_form import SettingsForm
 
 PASSWORD_SAVED_PLACEHOLDER = 'Saved — leave blank to keep'
+ADDRESS_FIELDS = ('username', 'email', 'reply_to_http', 'reply_to', 'bcc')
 TLS_WARNING = (
     'Skips the check that the server is who it claims to be. Use it only when you send from your own server with a '
     'self-signed certificate.'
@@ -64,6 +66,8 @@ class SettingsEditor:
         self.revision = self.repository.revision()  # what this page started from, to see another window's save
         self.inputs: dict[str, ui.input] = {}
         self.unreadable_notes: dict[str, ui.label] = {}
+        self.labels: dict[str, str] = {'security': 'Connection security'}
+        self.address_notes: dict[str, ui.label] = {}
         self.built = False
         self.confirming_plaintext = False
         self.notify = PageNotifier()  # a refresh can replace the provider card whose button asked for a toast
@@ -194,6 +198,9 @@ class SettingsEditor:
             .mark(key or name)
         )
         self.inputs[key or name] = field
+        self.labels[key or name] = label
+        if (key or name) in ADDRESS_FIELDS:  # what to know about a valid address: an internal domain, say
+            self.address_notes[key or name] = ui.label().classes('text-sm text-orange-9').mark(f'{key or name}-note')
         return field
 
     def _unreadable_note(self, name: str) -> None:
@@ -226,6 +233,7 @@ class SettingsEditor:
         self.email_box.set_visibility(form.to_settings().needs_email_field)
         self.url_warning.set_text(url_warning(form.http_server) or '')
         self._refresh_tls_warning()
+        self._refresh_address_notes()
         self._refresh_provider_help()
         self._refresh_secret_placeholders()
 
@@ -238,6 +246,11 @@ class SettingsEditor:
             placeholder = PASSWORD_SAVED_PLACEHOLDER if saved is SavedSecret.FITS else ''
             self.inputs[name].props(f'placeholder="{placeholder}"')
             self.unreadable_notes[name].set_visibility(saved is SavedSecret.UNREADABLE and not getattr(settings, name))
+
+    def _refresh_address_notes(self) -> None:
+        notes = address_warnings(self.form.to_settings())
+        for key, label in self.address_notes.items():
+            label.set_text(notes.get(key.removesuffix('_http'), ''))
 
     def _refresh_tls_warning(self) -> None:
         provider = detect_provider(host=self.form.host)
@@ -327,14 +340,18 @@ class SettingsEditor:
             field.validate()
         return not errors
 
+    def describe(self, errors: dict[str, str]) -> str:
+        """Each wrong field by the label it has on the page (the HTTP and SMTP reply-to share one name)."""
+        http = self.form.protocol == Protocol.HTTP.value
+        key = {'reply_to': 'reply_to_http'} if http else {}
+        return ' '.join(f'{self.labels.get(key.get(n, n), n)}: {problem}' for n, problem in errors.items())
+
     def update(self) -> None:
         errors = self.errors()
         for field in self.inputs.values():
             field.validate()
         if errors:
-            ui.notify(
-                f'Not saved: {len(errors)} field{"s" if len(errors) > 1 else ""} need attention.', type='negative'
-            )
+            ui.notify(f'Not saved. {self.describe(errors)}', type='negative', multi_line=True)
             return
         if self.repository.revision() != self.revision:
             self.ask_overwrite()

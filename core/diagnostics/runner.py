@@ -8,6 +8,7 @@ from collections.abc import AsyncGenerator, Callable
 from dataclasses import replace
 from datetime import datetime
 
+from core import addresses
 from core.causes import Cause
 from core.diagnostics.events import Step, StepEvent, Verdict
 from core.diagnostics.http_checks import HttpCheck
@@ -16,7 +17,7 @@ from core.diagnostics.smtp_checks import SmtpCheck
 from core.diagnostics.transcript import Transcript
 from core.message import MessageError, OutgoingMessage, build_mime, message_from_settings, validate_message
 from core.providers import inbound_mx_advice, is_well_known_host
-from core.settings import SECURITY_LABELS, EmailSettings, Protocol, Security, url_warning, validate
+from core.settings import SECURITY_LABELS, EmailSettings, Protocol, Security, address_warnings, url_warning, validate
 
 FIELD_LABELS = {
     'http_server': 'HTTP server',
@@ -28,7 +29,7 @@ FIELD_LABELS = {
     'password': 'Password',
     'security': 'Security',
     'bcc': 'Copy (BCC) address',
-    'to': 'Test recipient',
+    'to': 'Send the test to',
 }
 
 
@@ -123,7 +124,9 @@ async def _check_input(
             first = next(iter(errors.items()), ('', 'the test message could not be built'))
             raise StepFailure(Cause.INVALID_INPUT, f'{FIELD_LABELS.get(first[0], first[0])}: {first[1]}')
         _describe_settings(scope, settings, recipient)
-        warnings = contradictions(settings)
+        warnings = [*contradictions(settings), *address_warnings(settings).values()]
+        if recipient.strip().lower() != settings.sender_address.lower():
+            warnings += addresses.warnings([addresses.parse(recipient)])
         if warnings:
             scope.details['Warnings'] = ' '.join(warnings)
             scope.warn(' '.join(warnings))

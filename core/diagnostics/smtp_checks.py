@@ -13,6 +13,7 @@ import ssl
 import time
 from dataclasses import dataclass
 
+from core import addresses
 from core.causes import Cause, classify_reply, failed_step
 from core.diagnostics.events import SettingsChange, Step
 from core.diagnostics.net import open_connection, resolve
@@ -86,6 +87,7 @@ class SmtpCheck:
         self.message = message
         self.local_name: asyncio.Task[str] | None = None
         self.recipient = recipient
+        self.envelope_recipient = addresses.parse(recipient).envelope  # checked with the test message before
         self.host = settings.host.strip().strip('[]')
         self.port = settings.port
         self.security = settings.effective_security
@@ -286,7 +288,7 @@ class SmtpCheck:
     async def mail(self) -> None:
         async with self.probe.step(Step.MAIL, 'Giving the sender address') as scope:
             wire = self._wire()
-            sender = self.settings.sender_address
+            sender = addresses.parse(self.settings.sender_address).envelope
             size, limit = len(self.message), self.capabilities.size_limit
             scope.details['Sender'] = sender
             scope.details['Test message size'] = f'{size:,} bytes'
@@ -298,6 +300,13 @@ class SmtpCheck:
                         f'The message ({size:,} bytes) is larger than the server accepts ({limit:,} bytes).',
                     )
             extra = f' SIZE={size}' if limit else ''
+            international = [a for a in (sender, self.envelope_recipient) if not a.isascii()]
+            if international and not self.capabilities.has('SMTPUTF8'):
+                raise StepFailure(
+                    Cause.SMTPUTF8_UNAVAILABLE,
+                    f'The server does not offer SMTPUTF8, which {" and ".join(international)} needs.',
+                )
+            extra += ' SMTPUTF8' if international else ''
             reply = await wire.command(f'MAIL FROM:<{sender}>{extra}', self.probe.budget(self.probe.timeouts.command))
             if reply.code != 250:
                 cause = classify_reply(reply.code, reply.text, 'mail', signed_in=self.signed_in)
@@ -310,7 +319,8 @@ class SmtpCheck:
         async with self.probe.step(Step.RCPT, 'Giving the recipient address') as scope:
             wire = self._wire()
             scope.details['Recipient'] = self.recipient
-            reply = await wire.command(f'RCPT TO:<{self.recipient}>', self.probe.budget(self.probe.timeouts.command))
+            rcpt = f'RCPT TO:<{self.envelope_recipient}>'
+            reply = await wire.command(rcpt, self.probe.budget(self.probe.timeouts.command))
             if reply.code not in (250, 251):
                 cause = classify_reply(reply.code, reply.text, 'rcpt', signed_in=self.signed_in)
                 raise self._rcpt_failure(cause, reply)

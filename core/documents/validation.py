@@ -6,9 +6,9 @@ import re
 from collections.abc import Collection, Mapping
 from decimal import Decimal
 
+from core import addresses
 from core.documents.model import BusinessProfile, Contact, Document, Line
 from core.documents.money import parse_decimal
-from core.settings import email_error
 
 MAX_REFERENCE = 40
 MAX_LINES = 500
@@ -22,7 +22,7 @@ def validate_business(profile: BusinessProfile) -> dict[str, str]:
         errors['name'] = 'Enter the business name; it heads every document.'
     if not _CURRENCY.match(profile.currency):
         errors['currency'] = 'Enter a three-letter currency code such as EUR, USD or ISK.'
-    if profile.email.strip() and (problem := email_error(profile.email)):
+    if profile.email.strip() and (problem := addresses.problem(profile.email)):
         errors['email'] = problem
     return errors
 
@@ -32,15 +32,10 @@ def validate_contact(contact: Contact) -> dict[str, str]:
     if not contact.name.strip():
         errors['name'] = 'Enter the name of the customer or supplier.'
     for address in contact.emails:
-        if problem := email_error(address):
-            errors['emails'] = f'{address}: {problem}'
+        if problem := addresses.problem(address):
+            errors['emails'] = problem
             break
     return errors
-
-
-def split_emails(text: str) -> tuple[str, ...]:
-    """People paste lists separated by commas, semicolons, spaces or new lines."""
-    return tuple(part for part in re.split(r'[,;\s]+', text) if part)
 
 
 def reference_error(reference: str, taken: Collection[str] = ()) -> str | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from core.message import MessageError, normalize_address
+from core import addresses
 from core.relay.limits import MEMORY, REDIS_SCHEMES
 from core.settings import EmailSettings, Security
 
@@ -214,8 +214,8 @@ def _build(raw: dict[str, Any], env: Mapping[str, str]) -> RelayConfig:
     if not raw['sender'].strip():
         raise ConfigError('--sender is required: the address the relay sends from (the upstream must allow it).')
     try:
-        sender = normalize_address('sender', raw['sender'])
-    except MessageError as error:
+        sender = addresses.parse(raw['sender']).envelope
+    except addresses.AddressError as error:
         raise ConfigError(f'--sender: {error.problem}') from None
     password = env.get(PASSWORD_ENV, '')
     if raw['upstream_password_file']:

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import httpx
 
+from core import addresses
 from core.causes import Cause, classify_reply, classify_smtp_error
 from core.delivery import Delivery, RecipientOutcome, address_key, refusal
 from core.http_wire import RelayReply, error_summary, parse_relay_reply, wire_fields, wire_files
@@ -57,9 +58,9 @@ class HttpSession:
             raise input_error(error) from error
         reply, status_line = await self._post(message, include_bcc=True)
         upstream = f' ({reply.upstream_reply})' if reply and reply.upstream_reply else ''
-        outcomes = {
-            a: RecipientOutcome(a, Delivery.ACCEPTED, f'{status_line}{upstream}') for a in (*message.to, *message.cc)
-        }
+        shown = [addresses.envelope_of(a) for a in (*message.to, *message.cc)]  # outcomes name plain addresses
+        blind = [addresses.envelope_of(a) for a in message.bcc]
+        outcomes = {a: RecipientOutcome(a, Delivery.ACCEPTED, f'{status_line}{upstream}') for a in shown}
         if reply and reply.accepted:  # a Mailroom relay says whom its upstream server took
             taken = {address_key(a) for a in reply.accepted}
             for address in outcomes:
@@ -72,13 +73,11 @@ class HttpSession:
             copy = replace(message, to=message.bcc, cc=(), bcc=())
             try:
                 _copy_reply, copy_status = await self._post(copy, include_bcc=False)
-                outcomes |= {a: RecipientOutcome(a, Delivery.ACCEPTED, copy_status) for a in message.bcc}
+                outcomes |= {a: RecipientOutcome(a, Delivery.ACCEPTED, copy_status) for a in blind}
             except TransportError as error:
-                outcomes |= {
-                    a: refusal(a, error.reply_code, error.summary(), transient=error.transient) for a in message.bcc
-                }
+                outcomes |= {a: refusal(a, error.reply_code, error.summary(), transient=error.transient) for a in blind}
         else:
-            outcomes |= {a: RecipientOutcome(a, Delivery.ACCEPTED, f'{status_line}{upstream}') for a in message.bcc}
+            outcomes |= {a: RecipientOutcome(a, Delivery.ACCEPTED, f'{status_line}{upstream}') for a in blind}
         return Receipt(
             message_id=reply.message_id if reply and reply.message_id else message.message_id,
             server_reply=f'{status_line}{upstream}',

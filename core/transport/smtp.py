@@ -21,7 +21,7 @@ from core.causes import Cause, classify_smtp_error, failed_step, smtp_reply
 from core.delivery import Delivery, RecipientOutcome, refusal
 from core.diagnostics.transcript import redactor
 from core.ehlo import ehlo_name, local_fqdn
-from core.message import MessageError, OutgoingMessage, build_mime, human_size
+from core.message import BuiltMessage, MessageError, OutgoingMessage, build_mime, human_size
 from core.settings import EmailSettings, Security
 from core.transport.base import Receipt, SessionTransport, TransportError, input_error
 
@@ -87,6 +87,20 @@ def recipient_limit_reached(response: SMTPResponse) -> bool:
     return response.code == 452 or (response.code == 552 and bool(_TOO_MANY.search(response.message)))
 
 
+def _check_smtputf8(smtp: SMTP, built: BuiltMessage) -> None:
+    """An address with letters beyond ASCII before the @ goes only to a server that offers SMTPUTF8: say so plainly
+    before MAIL FROM, rather than let the server refuse it in its own words (or mangle it)."""
+    if built.smtputf8 and not smtp.supports_extension('smtputf8'):
+        international = [a for a in (built.envelope_from, *built.envelope_recipients) if not a.isascii()]
+        raise TransportError(
+            'mail',
+            Cause.SMTPUTF8_UNAVAILABLE,
+            transient=False,
+            detail=f'{smtp.hostname} does not offer SMTPUTF8, which '
+            f'{", ".join(international) or "the Reply-To address"} needs.',
+        )
+
+
 class _StepSMTP(SMTP):
     """aiosmtplib's client, remembering which command of the transaction is under way.
 
@@ -126,9 +140,10 @@ class SmtpSession:
         reused = self._smtp is not None and self._smtp.is_connected
         smtp = self._smtp if reused and self._smtp is not None else await self._open()
         self._check_size(smtp, len(data))
-        recipients = built.envelope_recipients
+        _check_smtputf8(smtp, built)
+        recipients, utf8 = built.envelope_recipients, built.smtputf8
         try:
-            refused, reply = await self._transaction(smtp, built.envelope_from, recipients, data)
+            refused, reply = await self._transaction(smtp, built.envelope_from, recipients, data, utf8=utf8)
         except TransportError as error:
             if not (reused and error.step == 'mail' and error.reply_code == 421):
                 raise
@@ -136,9 +151,11 @@ class SmtpSession:
             await self.close()
             smtp = await self._open()
             self._check_size(smtp, len(data))
-            refused, reply = await self._transaction(smtp, built.envelope_from, recipients, data)
+            _check_smtputf8(smtp, built)
+            refused, reply = await self._transaction(smtp, built.envelope_from, recipients, data, utf8=utf8)
         outcomes = _outcomes(recipients, refused, reply)
-        replies = [reply, *await self._over_the_limit(smtp, built.envelope_from, data, recipients, refused, outcomes)]
+        later = await self._over_the_limit(smtp, built.envelope_from, data, recipients, refused, outcomes, utf8=utf8)
+        replies = [reply, *later]
         match = _QUEUE_ID.search(reply)
         return Receipt(
             message_id=built.message_id,
@@ -156,6 +173,8 @@ class SmtpSession:
         tried: list[str],
         refused: dict[str, SMTPResponse],
         outcomes: dict[str, RecipientOutcome],
+        *,
+        utf8: bool,
     ) -> list[str]:
         """Recipients refused for the server's limit per message go in further transactions (RFC 5321 4.5.3.1.10),
         each at most as large as the last one it took; what still fails is recorded in `outcomes`. The DATA replies."""
@@ -165,7 +184,7 @@ class SmtpSession:
         while waiting and batch:
             chunk, waiting = waiting[:batch], waiting[batch:]
             try:
-                refused, reply = await self._transaction(smtp, sender, chunk, data)
+                refused, reply = await self._transaction(smtp, sender, chunk, data, utf8=utf8)
             except TransportError as error:
                 outcomes |= {o.address: o for o in error.recipients}
                 told = {o.address for o in error.recipients}
@@ -179,11 +198,11 @@ class SmtpSession:
         return replies
 
     async def _transaction(
-        self, smtp: _StepSMTP, sender: str, recipients: list[str], data: bytes
+        self, smtp: _StepSMTP, sender: str, recipients: list[str], data: bytes, *, utf8: bool
     ) -> tuple[dict[str, SMTPResponse], str]:
         smtp.step = 'mail'
         try:
-            return await smtp.sendmail(sender, recipients, data)
+            return await smtp.sendmail(sender, recipients, data, mail_options=['SMTPUTF8'] if utf8 else None)
         except _NETWORK_ERRORS as exc:
             if not isinstance(exc, SMTPResponseException | SMTPRecipientsRefused) or exc_code(exc) == 421:
                 await self.close()

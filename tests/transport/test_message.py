@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from core.addresses import split_list
 from core.message import (
     MIME_POLICY,
     Attachment,
@@ -21,7 +22,6 @@ from core.message import (
     check_header_block,
     html_to_text,
     message_from_settings,
-    split_addresses,
 )
 from core.settings import EmailSettings, Protocol
 from core.templates import markdown_to_html
@@ -147,7 +147,7 @@ def test_no_recipient_at_all_is_refused() -> None:
 
 
 def test_addresses_split_on_commas_and_semicolons() -> None:
-    assert split_addresses(' a@x.com; b@y.com ,c@z.com;; ') == ['a@x.com', 'b@y.com', 'c@z.com']
+    assert split_list(' a@x.com; b@y.com ,c@z.com;; ') == ['a@x.com', 'b@y.com', 'c@z.com']
 
 
 def test_smtp_settings_give_from_reply_to_and_blind_copy() -> None:

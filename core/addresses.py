@@ -1,0 +1,239 @@
+"""The one rule for email addresses: how a typed list splits, what is valid, and what an address needs to travel.
+
+Settings, contacts, the compose dialog, the message builder, the terminal check and the relay all ask this module,
+so an address that one of them accepts is never refused by another.
+
+- Internal and special-use domains (`.local`, `.home.arpa`, `.test`, `localhost`, a name without a dot) are valid:
+  company mail servers, test servers and intranet Exchange use them. They get a warning, because mail to or from
+  them works only inside their own network. Only `.invalid`, which by definition never exists, is refused.
+- International domains are checked and converted to their ASCII form (A-labels) for the envelope.
+- Letters beyond ASCII before the @ (`jörg@example.de`) are valid but need a server that offers SMTPUTF8; the
+  transport uses it when offered and says so plainly when it is not.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from email.utils import getaddresses
+
+from email_validator import EmailNotValidError, validate_email
+
+_STAND_IN = 'test'
+"""email-validator refuses every special-use name except `test` (with `test_environment`); the others are checked
+under this stand-in last label and given back their own, so the rest of the name gets the library's full check."""
+
+_SPECIAL_USE = frozenset({'arpa', 'local', 'localhost', 'onion', 'test'})
+_PRIVATE_USE = frozenset({'internal', 'lan', 'home', 'corp', 'intranet'})
+"""Names never delegated on the public internet but common on company networks (ICANN's `.internal` among them)."""
+
+_NEVER_EXISTS = 'invalid'
+_DISPLAY_SPECIALS = re.compile(r'[][\\()<>@,:;."]')
+
+
+class AddressError(ValueError):
+    """One address that cannot be used; `problem` is plain words without a field name, `message` adds one."""
+
+    def __init__(self, text: str, problem: str) -> None:
+        super().__init__(problem)
+        self.text = text
+        self.problem = problem
+
+    def message(self, label: str) -> str:
+        """The problem under the name the page gives the field, for messages shown away from the field."""
+        return f'{label}: {self.problem}'
+
+
+@dataclass(frozen=True)
+class EmailAddress:
+    """A checked address. `address` is for people (international letters kept), `envelope` for the wire."""
+
+    address: str
+    envelope: str
+    display_name: str = ''
+    smtputf8: bool = False
+    local_network: bool = False
+
+    @property
+    def domain(self) -> str:
+        return self.address.rpartition('@')[2]
+
+    @property
+    def header(self) -> str:
+        """The mailbox as it goes into To, Cc, From or Reply-To: display name kept, quoted where needed."""
+        return mailbox(self.display_name, self.envelope)
+
+
+def mailbox(display_name: str, address: str) -> str:
+    if not display_name:
+        return address
+    name = display_name
+    if _DISPLAY_SPECIALS.search(name):
+        name = '"' + name.replace('\\', '\\\\').replace('"', '\\"') + '"'
+    return f'{name} <{address}>'
+
+
+def envelope_of(mailbox: str) -> str:
+    """The plain address of a checked mailbox (`Name <a@b.example>` -> `a@b.example`), cheaply, for the envelope."""
+    text = mailbox.strip()
+    if text.endswith('>') and '<' in text:
+        return text[text.rindex('<') + 1 : -1].strip()
+    return text
+
+
+def split_list(text: str) -> list[str]:
+    """The items of a typed list as typed: separated by `,`, `;` or new lines outside quotes and angle brackets.
+
+    A run of bare addresses separated only by spaces (as pasted from a spreadsheet) splits at the spaces too.
+    """
+    items: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
+    depth = 0
+    for char in text:
+        if escaped:
+            escaped = False
+        elif quoted and char == '\\':
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif not quoted and char == '<':
+            depth += 1
+        elif not quoted and char == '>':
+            depth = max(0, depth - 1)
+        elif not quoted and not depth and char in ',;\r\n':
+            items.append(''.join(current))
+            current = []
+            continue
+        current.append(char)
+    items.append(''.join(current))
+    result: list[str] = []
+    for item in (part.strip() for part in items):
+        if not item:
+            continue
+        result.extend(item.split() if not any(c in item for c in '<"(') else [item])
+    return result
+
+
+def parse(text: str) -> EmailAddress:
+    """One address, with or without a display name (`"Doe, John" <j@example.com>`); raises AddressError."""
+    typed = text.strip()
+    if not typed:
+        raise AddressError(typed, 'Enter an email address.')
+    if any(unicodedata.category(c) in ('Cc', 'Zl', 'Zp') for c in typed):
+        raise AddressError(typed, 'An email address cannot contain a line break or control character.')
+    display_name, bare = _split_display_name(typed)
+    checked = _check(bare, typed)
+    return EmailAddress(
+        address=checked.address,
+        envelope=checked.envelope,
+        display_name=display_name,
+        smtputf8=checked.smtputf8,
+        local_network=checked.local_network,
+    )
+
+
+def parse_list(text: str) -> list[EmailAddress]:
+    """Every address of a typed list, duplicates dropped; the first wrong one raises AddressError naming it."""
+    seen: set[str] = set()
+    result: list[EmailAddress] = []
+    for item in split_list(text):
+        address = parse(item)
+        if address.envelope.lower() not in seen:
+            seen.add(address.envelope.lower())
+            result.append(address)
+    return result
+
+
+def problem(text: str) -> str | None:
+    """What is wrong with one address, or None."""
+    try:
+        parse(text)
+    except AddressError as error:
+        return error.problem
+    return None
+
+
+def list_problem(text: str, *, required: bool = False) -> str | None:
+    """What is wrong with a typed list, or None; `required` means at least one address must be there."""
+    try:
+        addresses = parse_list(text or '')
+    except AddressError as error:
+        return error.problem
+    return 'Enter at least one email address.' if required and not addresses else None
+
+
+def warnings(addresses: Iterable[EmailAddress]) -> list[str]:
+    """What the user should know about valid addresses: internal domains and international letters before the @."""
+    notes: list[str] = []
+    for address in addresses:
+        if address.local_network:
+            notes.append(
+                f'{address.address} is on an internal domain ({address.domain}): it works only inside its own '
+                'network, through a mail server that knows that domain; mail from or to the internet will not reach it.'
+            )
+        if address.smtputf8:
+            notes.append(
+                f'{address.address} has letters beyond English before the @: it can be sent only through a mail '
+                'server that supports international addresses (SMTPUTF8). Mailroom checks this when sending and '
+                'tells you if yours does not.'
+            )
+    return notes
+
+
+def list_warning(text: str) -> str:
+    """The warnings for a typed list as one text; empty when there are none or the list has an error."""
+    try:
+        return ' '.join(warnings(parse_list(text or '')))
+    except AddressError:
+        return ''
+
+
+def _split_display_name(typed: str) -> tuple[str, str]:
+    if '<' not in typed and '"' not in typed and '(' not in typed:
+        return '', typed
+    parsed = getaddresses([typed])
+    if len(parsed) != 1 or not parsed[0][1] or not typed.rstrip().endswith('>'):
+        raise AddressError(typed, f'"{typed}" is not a valid email address: write it as Name <name@example.com>.')
+    name, bare = parsed[0]
+    return ' '.join(name.split()), bare
+
+
+def _last_label(domain: str) -> tuple[str, str]:
+    """The last label as typed and in the form it is compared in (full-width letters and case folded)."""
+    typed = domain.rsplit('.', 1)[-1]
+    return typed, unicodedata.normalize('NFKC', typed).casefold()
+
+
+def _check(bare: str, typed: str) -> EmailAddress:
+    local, at, domain = bare.rpartition('@')
+    label_typed, label = _last_label(domain)
+    if at and label == _NEVER_EXISTS:
+        raise AddressError(
+            typed, f'"{bare}" ends in .invalid, a name reserved for addresses that never exist: no mail can reach it.'
+        )
+    swapped = bool(at) and label in _SPECIAL_USE - {_STAND_IN}
+    candidate = f'{local}@{domain[: len(domain) - len(label_typed)]}{_STAND_IN}' if swapped else bare
+    try:
+        valid = validate_email(
+            candidate,
+            check_deliverability=False,
+            globally_deliverable=False,
+            test_environment=True,
+            allow_smtputf8=True,
+        )
+    except EmailNotValidError as error:
+        raise AddressError(typed, f'"{bare}" is not a valid email address: {error}') from None
+    ascii_domain, domain_shown = valid.ascii_domain, valid.domain
+    if swapped:
+        ascii_domain = ascii_domain[: -len(_STAND_IN)] + label
+        domain_shown = domain_shown[: -len(_STAND_IN)] + label
+    last = ascii_domain.rsplit('.', 1)[-1]
+    return EmailAddress(
+        address=f'{valid.local_part}@{domain_shown}',
+        envelope=f'{valid.local_part}@{ascii_domain}',
+        smtputf8=bool(valid.smtputf8),
+        local_network='.' not in ascii_domain or last in _SPECIAL_USE | _PRIVATE_USE,
+    )
