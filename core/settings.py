@@ -169,7 +169,7 @@ def _plain(value: Any) -> Any:
 
 def looks_like_email(text: str) -> bool:
     """A username that is itself a valid address is the sender; the same rule as every other address field."""
-    return '@' in text and addresses.problem(text) is None
+    return '@' in text and '<' not in text and addresses.problem(text) is None
 
 
 @dataclass(frozen=True)

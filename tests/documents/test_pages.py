@@ -177,7 +177,7 @@ async def test_contacts_list_and_create_with_field_validation(app_user: User, se
     app_user.find(marker='emails').type('good@example.com\nnot-an-address')
     app_user.find(marker='save').click()
     await app_user.should_see('Enter the name.')
-    await app_user.should_see('not-an-address:')
+    await app_user.should_see('"not-an-address" is not a valid email address')
     app_user.find(marker='name').type('Ásgeir Ólafsson')
     app_user.find(marker='emails').clear().type('asgeir@example.is; bokhald@example.is')
     app_user.find(marker='save').click()

@@ -94,7 +94,7 @@ async def test_a_wrong_address_is_named_and_nothing_is_sent(
     await app_user.should_see(marker='attachment-chip')
     set_value(app_user, 'compose-to', 'anna@example.is, not-an-address')
     app_user.find(marker='compose-send').click()
-    await app_user.should_see('Check the fields marked in red.')
+    await app_user.should_see('Not sent: check To (marked in red).')
     await app_user.should_see('"not-an-address" is not a valid email address')
     set_value(app_user, 'compose-to', 'anna@example.is')
     set_value(app_user, 'compose-subject', 'Invoice\nBcc: victim@example.com')

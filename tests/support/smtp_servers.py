@@ -217,6 +217,7 @@ class SmtpServerOptions:
     refuse: dict[str, str] = field(default_factory=dict)  # lower-case address -> RCPT reply; a test may change it
     rcpt_limit: int | None = None  # recipients per transaction; the next ones get 452 (RFC 5321 4.5.3.1.10)
     session_rcpt_limit: int | None = None  # recipients per connection, for servers that count that way
+    smtputf8: bool = False  # offer SMTPUTF8 (international letters before the @)
 
 
 def _protocol_factory(options: SmtpServerOptions, recorder: Recorder) -> Callable[[], SMTP]:
@@ -254,6 +255,7 @@ def _protocol_factory(options: SmtpServerOptions, recorder: Recorder) -> Callabl
             tls_context=tls_context,
             require_starttls=options.require_starttls,
             data_size_limit=options.size_limit,
+            enable_SMTPUTF8=options.smtputf8,
             timeout=30,
             **auth,
         )
