@@ -128,6 +128,7 @@ async def test_update_refuses_exactly_what_the_test_refuses(
         await app_user.should_see('Correct the fields marked in red first')
         await app_user.should_not_see(marker='step-input')
     button = next(iter(app_user.find(marker='test-settings').elements))
+    assert isinstance(button, ui.button)
     async with asyncio.timeout(15):
         while not button.enabled:
             await asyncio.sleep(0.02)
