@@ -14,12 +14,22 @@ from dataclasses import replace
 from typing import Any, TextIO
 
 from core.causes import Cause, explain
-from core.diagnostics.events import STEP_TITLES, Status, StepEvent, Verdict
+from core.diagnostics.events import STEP_TITLES, Status, Step, StepEvent, Verdict
 from core.diagnostics.probe import Timeouts
 from core.settings import SECRET_LABELS, SECURITY_LABELS, EmailSettings, Protocol, SecretUnavailable, Security
 
 PASSWORD_ENV = 'MAILROOM_PASSWORD'
 EXIT_PASS, EXIT_FAIL, EXIT_INVALID = 0, 1, 2
+FLAGS = {
+    'SMTP server': '--host',
+    'Port': '--port',
+    'Username': '--username',
+    'Email address': '--email',
+    'Reply-to email': '--reply-to',
+    'HTTP server': '--http-server',
+    'Send the test to': '--to',
+}
+"""The settings page's field names, which the input step uses, and the flag that sets each one here."""
 ICONS = {Status.OK: '✓', Status.WARN: '⚠', Status.FAIL: '✗', Status.SKIPPED: '–', Status.RUNNING: '…'}
 
 
@@ -163,7 +173,9 @@ def format_event(event: StepEvent, *, verbose: bool = False) -> str:
     lines = [f'  {ICONS[event.status]} {event.title:<22} {event.message} {elapsed}'.rstrip()]
     if verbose:
         lines += [f'        {key}: {value}' for key, value in event.details.items()]
-    if event.status is Status.FAIL:
+    if event.status is Status.FAIL and event.step is Step.INPUT:
+        lines += [f'        {key} ({FLAGS[key]}): {value}' for key, value in event.details.items() if key in FLAGS]
+    elif event.status is Status.FAIL:
         if not verbose:
             lines += [f'        {key}: {value}' for key, value in event.details.items() if 'fail' in value]
         if event.reply:

@@ -5,12 +5,16 @@ No DNS is involved: the server is 127.0.0.1, and the recipients' domains exist o
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import email
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from typing import Any
 
+import pytest
+
+from core import check_cli
 from core.causes import Cause
 from core.diagnostics.events import Status, StepEvent, Verdict
 from core.diagnostics.runner import run_checks
@@ -19,7 +23,7 @@ from core.outbox import Outbox
 from core.settings import EmailSettings, Security
 from core.transport import transport_for
 from tests.email.conftest import FakeClock, make_draft
-from tests.support.smtp_servers import ReceivedMessage, smtp_server
+from tests.support.smtp_servers import ReceivedMessage, smtp_server, threaded_smtp_server
 
 INTERNAL_SENDER = 'billing@company.local'
 
@@ -117,3 +121,29 @@ async def test_the_settings_test_names_the_missing_smtputf8_at_the_sender_step()
     assert not verdict.passed
     assert (verdict.step.value if verdict.step else None, verdict.cause) == ('mail', Cause.SMTPUTF8_UNAVAILABLE)
     assert [e.status for e in events if e.step.value == 'input'] == [Status.WARN]
+
+
+def cli_args(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    check_cli.add_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+def test_the_terminal_check_takes_internal_addresses_and_prints_the_warning(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with threaded_smtp_server(accounts={INTERNAL_SENDER: 'pw'}, auth_require_tls=False) as server:
+        code = check_cli.run(cli_args('--to', 'user@company.local'), plain_settings(server.port, password='pw'))
+    out = capsys.readouterr().out
+    assert code == check_cli.EXIT_PASS, out
+    assert 'user@company.local is on an internal domain (company.local)' in out
+    assert server.recorder.messages[0].rcpt_tos == ('user@company.local',)
+
+
+def test_the_terminal_check_names_the_wrong_address_and_its_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    settings = plain_settings(1, password='pw')
+    code = check_cli.run(cli_args('--to', '"Doe, John" j@x.example', '--no-send'), settings)
+    out = capsys.readouterr().out
+    assert code == check_cli.EXIT_INVALID
+    assert 'Send the test to (--to): ' in out and 'is not a valid email address' in out
+    assert 'sender_address' not in out and 'marked in red' not in out
