@@ -195,6 +195,10 @@ def _split_display_name(typed: str) -> tuple[str, str]:
     if '<' not in typed and '"' not in typed and '(' not in typed:
         return '', typed
     parsed = getaddresses([typed])
+    if len(parsed) > 1 and (',' in typed or ';' in typed):
+        raise AddressError(
+            typed, f'"{typed}" is not one email address: put a name with a comma in quotes, like "Doe, John" <j@x.com>.'
+        )
     if len(parsed) != 1 or not parsed[0][1] or not typed.rstrip().endswith('>'):
         raise AddressError(typed, f'"{typed}" is not a valid email address: write it as Name <name@example.com>.')
     name, bare = parsed[0]

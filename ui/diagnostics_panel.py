@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from nicegui import background_tasks, ui
 
+from core import addresses
 from core.causes import Cause, Explanation, explain
 from core.diagnostics.events import SettingsChange, Status, StepEvent, Verdict
 from core.diagnostics.transcript import TranscriptLine, render_transcript
@@ -101,7 +102,11 @@ class DiagnosticsPanel:
     def build(self) -> None:
         self.mode = ui.radio(MODES, value='send').props('inline dense').mark('test-mode')
         self.recipient = (
-            ui.input('Send the test to', placeholder='your own address (leave blank)')
+            ui.input(
+                'Send the test to',
+                placeholder='your own address (leave blank)',
+                validation=lambda v: addresses.problem(v) if (v or '').strip() else None,
+            )
             .props('outlined dense clearable')
             .classes('w-full')
             .bind_visibility_from(self.mode, 'value', value='send')
@@ -138,7 +143,8 @@ class DiagnosticsPanel:
         if self.running:
             return
         settings = self.read_settings()
-        if settings is None:
+        recipient_ok = self.mode.value != 'send' or self.recipient.validate()
+        if settings is None or not recipient_ok:
             self.notice.set_text('Correct the fields marked in red first, then test again.')
             return
         self.notice.set_text('')

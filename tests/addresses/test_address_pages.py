@@ -192,3 +192,17 @@ async def test_compose_names_the_wrong_field(
     assert (error_of(app_user, 'compose-cc') or '').startswith('"Doe" is not a valid email address')
     assert error_of(app_user, 'compose-to') is None
     assert transport.delivered == []
+
+
+async def test_a_wrong_test_recipient_turns_red_and_the_test_does_not_start(app_user: User) -> None:
+    await app_user.open('/settings')
+    app_user.find(marker='host').type('127.0.0.1')
+    app_user.find(marker='username').type('owner@company.local')
+    app_user.find(marker='password').type(PASSWORD)
+    app_user.find(marker='test-recipient').type('Doe, John <john@company.local>')
+    app_user.find(marker='test-settings').click()
+    await app_user.should_see('Correct the fields marked in red first')
+    assert (error_of(app_user, 'test-recipient') or '').startswith(
+        '"Doe, John <john@company.local>" is not one email address: put a name with a comma in quotes'
+    )
+    await app_user.should_not_see(marker='step-input')
