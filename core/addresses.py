@@ -147,12 +147,14 @@ def parse_list(text: str) -> list[EmailAddress]:
     return result
 
 
-def problem(text: str) -> str | None:
-    """What is wrong with one address, or None."""
+def problem(text: str, *, name_allowed: bool = True) -> str | None:
+    """What is wrong with one address, or None; without `name_allowed` it must be the bare address."""
     try:
-        parse(text)
+        address = parse(text)
     except AddressError as error:
         return error.problem
+    if address.display_name and not name_allowed:
+        return f'Enter only the address ({address.address}) here, without a name.'
     return None
 
 

@@ -276,7 +276,7 @@ def validate(settings: EmailSettings, *, has_stored_password: bool = False) -> d
             errors['http_server'] = problem
         if not settings.reply_to.strip():
             errors['reply_to'] = 'Enter the address where replies to your emails should arrive.'
-        elif problem := addresses.problem(settings.reply_to):
+        elif problem := addresses.problem(settings.reply_to, name_allowed=False):
             errors['reply_to'] = problem
     else:
         if problem := host_error(settings.host):
@@ -288,7 +288,7 @@ def validate(settings: EmailSettings, *, has_stored_password: bool = False) -> d
         if settings.needs_email_field:
             if not settings.email.strip():
                 errors['email'] = 'Your username is not an email address: enter the address you send from.'
-            elif problem := addresses.problem(settings.email):
+            elif problem := addresses.problem(settings.email, name_allowed=False):
                 errors['email'] = problem
         if not settings.password and not has_stored_password:
             errors['password'] = 'Enter the password (for Gmail, Yahoo and iCloud: an app password).'
@@ -299,12 +299,12 @@ def validate(settings: EmailSettings, *, has_stored_password: bool = False) -> d
         if settings.reply_to_enabled:
             if not settings.reply_to.strip():
                 errors['reply_to'] = 'Enter the address where replies should arrive, or untick the option.'
-            elif problem := addresses.problem(settings.reply_to):
+            elif problem := addresses.problem(settings.reply_to, name_allowed=False):
                 errors['reply_to'] = problem
     if settings.bcc_enabled:
         if not settings.bcc.strip():
             errors['bcc'] = 'Enter the address that should receive a copy, or untick the option.'
-        elif problem := addresses.problem(settings.bcc):
+        elif problem := addresses.problem(settings.bcc, name_allowed=False):
             errors['bcc'] = problem
     return errors
 

@@ -22,7 +22,7 @@ def validate_business(profile: BusinessProfile) -> dict[str, str]:
         errors['name'] = 'Enter the business name; it heads every document.'
     if not _CURRENCY.match(profile.currency):
         errors['currency'] = 'Enter a three-letter currency code such as EUR, USD or ISK.'
-    if profile.email.strip() and (problem := addresses.problem(profile.email)):
+    if profile.email.strip() and (problem := addresses.problem(profile.email, name_allowed=False)):
         errors['email'] = problem
     return errors
 

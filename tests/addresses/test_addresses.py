@@ -125,3 +125,14 @@ def test_settings_accept_internal_addresses_everywhere_with_the_warning_on_each_
     )
     assert validate(settings) == {}
     assert set(address_warnings(settings)) == {'email', 'bcc', 'reply_to'}
+
+
+def test_a_settings_address_field_takes_the_bare_address_only() -> None:
+    settings = EmailSettings(
+        host='smtp.example.com',
+        username='owner@example.com',
+        password='pw',
+        bcc_enabled=True,
+        bcc='Archive <a@x.example>',
+    )
+    assert validate(settings) == {'bcc': 'Enter only the address (a@x.example) here, without a name.'}
