@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import getaddresses
 
 from email_validator import EmailNotValidError, validate_email
@@ -34,16 +34,12 @@ _DISPLAY_SPECIALS = re.compile(r'[][\\()<>@,:;."]')
 
 
 class AddressError(ValueError):
-    """One address that cannot be used; `problem` is plain words without a field name, `message` adds one."""
+    """One address that cannot be used. `problem` names the address but not the field: the caller knows the field's
+    name on its page and puts it in front where the message is shown away from the field."""
 
-    def __init__(self, text: str, problem: str) -> None:
+    def __init__(self, problem: str) -> None:
         super().__init__(problem)
-        self.text = text
         self.problem = problem
-
-    def message(self, label: str) -> str:
-        """The problem under the name the page gives the field, for messages shown away from the field."""
-        return f'{label}: {self.problem}'
 
 
 @dataclass(frozen=True)
@@ -121,18 +117,11 @@ def parse(text: str) -> EmailAddress:
     """One address, with or without a display name (`"Doe, John" <j@example.com>`); raises AddressError."""
     typed = text.strip()
     if not typed:
-        raise AddressError(typed, 'Enter an email address.')
+        raise AddressError('Enter an email address.')
     if any(unicodedata.category(c) in ('Cc', 'Zl', 'Zp') for c in typed):
-        raise AddressError(typed, 'An email address cannot contain a line break or control character.')
+        raise AddressError('An email address cannot contain a line break or control character.')
     display_name, bare = _split_display_name(typed)
-    checked = _check(bare, typed)
-    return EmailAddress(
-        address=checked.address,
-        envelope=checked.envelope,
-        display_name=display_name,
-        smtputf8=checked.smtputf8,
-        local_network=checked.local_network,
-    )
+    return replace(_check(bare), display_name=display_name)
 
 
 def parse_list(text: str) -> list[EmailAddress]:
@@ -199,10 +188,10 @@ def _split_display_name(typed: str) -> tuple[str, str]:
     parsed = getaddresses([typed])
     if len(parsed) > 1 and (',' in typed or ';' in typed):
         raise AddressError(
-            typed, f'"{typed}" is not one email address: put a name with a comma in quotes, like "Doe, John" <j@x.com>.'
+            f'"{typed}" is not one email address: put a name with a comma in quotes, like "Doe, John" <j@x.com>.'
         )
     if len(parsed) != 1 or not parsed[0][1] or not typed.rstrip().endswith('>'):
-        raise AddressError(typed, f'"{typed}" is not a valid email address: write it as Name <name@example.com>.')
+        raise AddressError(f'"{typed}" is not a valid email address: write it as Name <name@example.com>.')
     name, bare = parsed[0]
     return ' '.join(name.split()), bare
 
@@ -213,12 +202,12 @@ def _last_label(domain: str) -> tuple[str, str]:
     return typed, unicodedata.normalize('NFKC', typed).casefold()
 
 
-def _check(bare: str, typed: str) -> EmailAddress:
+def _check(bare: str) -> EmailAddress:
     local, at, domain = bare.rpartition('@')
     label_typed, label = _last_label(domain)
     if at and label == _NEVER_EXISTS:
         raise AddressError(
-            typed, f'"{bare}" ends in .invalid, a name reserved for addresses that never exist: no mail can reach it.'
+            f'"{bare}" ends in .invalid, a name reserved for addresses that never exist: no mail can reach it.'
         )
     swapped = bool(at) and label in _SPECIAL_USE - {_STAND_IN}
     candidate = f'{local}@{domain[: len(domain) - len(label_typed)]}{_STAND_IN}' if swapped else bare
@@ -231,7 +220,7 @@ def _check(bare: str, typed: str) -> EmailAddress:
             allow_smtputf8=True,
         )
     except EmailNotValidError as error:
-        raise AddressError(typed, f'"{bare}" is not a valid email address: {error}') from None
+        raise AddressError(f'"{bare}" is not a valid email address: {error}') from None
     ascii_domain, domain_shown = valid.ascii_domain, valid.domain
     if swapped:
         ascii_domain = ascii_domain[: -len(_STAND_IN)] + label
