@@ -13,6 +13,7 @@ so an address that one of them accepts is never refused by another.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -202,6 +203,7 @@ def _last_label(domain: str) -> tuple[str, str]:
     return typed, unicodedata.normalize('NFKC', typed).casefold()
 
 
+@functools.lru_cache(maxsize=4096)  # pure; the same few addresses are checked by each layer a message passes
 def _check(bare: str) -> EmailAddress:
     local, at, domain = bare.rpartition('@')
     label_typed, label = _last_label(domain)
