@@ -337,7 +337,7 @@ class SmtpCheck:
                 belongs_to=Step.MAIL,
                 instead=f'Not reached: the server refused the sender, so it said nothing about {recipient} itself.',
             )
-        domain = recipient.rpartition('@')[2]
+        domain = self.envelope_recipient.rpartition('@')[2]
         messages = {
             Cause.RELAY_DENIED: f'The server will not pass mail for {domain} on from this account ({code}).',
             Cause.SIGN_IN_REQUIRED: f'The server passes mail for {domain} on only after a sign-in ({code}).',
