@@ -13,6 +13,7 @@ from ui.layout import frame
 from ui.services import Services
 
 MAX_LOGO_BYTES = 512 * 1024
+FIELD_LABELS = {'name': 'Business name', 'email': 'Email', 'currency': 'Currency'}
 TEXT_FIELDS = ('name', 'address', 'tax_number', 'email', 'phone', 'currency', 'payment_details')
 
 
@@ -101,7 +102,8 @@ class BusinessEditor:
         profile = self.profile()
         errors = validate_business(profile)
         if not fields_ok or errors:
-            ui.notify('Please correct the highlighted fields.', type='negative')
+            named = ' '.join(f'{FIELD_LABELS.get(k, k)}: {v}' for k, v in errors.items())
+            ui.notify(f'Not saved. {named}' if named else 'Please correct the highlighted fields.', type='negative')
             return
         self.services.folder.business.save(profile)
         ui.notify('Business profile saved.', type='positive')

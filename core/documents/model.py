@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from core import addresses
 from core.documents.money import ZERO, round_money
 
 
@@ -93,7 +94,8 @@ class Contact:
 
     @property
     def primary_email(self) -> str | None:
-        return self.emails[0] if self.emails else None
+        """The first address without its display name, as printed on documents and in `{{ recipient.email }}`."""
+        return addresses.envelope_of(self.emails[0]) if self.emails else None
 
 
 @dataclass(frozen=True)

@@ -206,3 +206,16 @@ async def test_a_wrong_test_recipient_turns_red_and_the_test_does_not_start(app_
         '"Doe, John <john@company.local>" is not one email address: put a name with a comma in quotes'
     )
     await app_user.should_not_see(marker='step-input')
+
+
+async def test_the_business_email_may_be_internal_and_a_wrong_one_is_named(app_user: User, services: Services) -> None:
+    seed_sample_data(services.folder)
+    await app_user.open('/business')
+    app_user.find(marker='email').clear().type('office@@company.local')
+    app_user.find(marker='save').click()
+    await app_user.should_see('Not saved. Email: "office@@company.local" is not a valid email address')
+    app_user.find(marker='email').clear().type('office@company.local')
+    app_user.find(marker='save').click()
+    await app_user.should_see('Business profile saved.')
+    profile = services.folder.business.load()
+    assert profile is not None and profile.email == 'office@company.local'

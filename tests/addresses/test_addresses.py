@@ -136,3 +136,8 @@ def test_a_settings_address_field_takes_the_bare_address_only() -> None:
         bcc='Archive <a@x.example>',
     )
     assert validate(settings) == {'bcc': 'Enter only the address (a@x.example) here, without a name.'}
+
+
+def test_a_contact_named_in_its_address_prints_the_bare_address() -> None:
+    contact = Contact('c', ContactKind.CUSTOMER, 'Doe', ('"Doe, John" <john@example.is>', 'books@example.is'))
+    assert contact.primary_email == 'john@example.is'
