@@ -330,9 +330,7 @@ def validate_message(message: OutgoingMessage) -> OutgoingMessage:
         if not filename.strip():
             raise MessageError('attachments', 'An attachment has no file name.')
         if not _CONTENT_TYPE.match(attachment.content_type):
-            raise MessageError(
-                'attachments', f'The attachment {filename} has "{attachment.content_type}", not a valid content type.'
-            )
+            raise MessageError('attachments', f'"{attachment.content_type}" is not a valid content type.')
         attachments.append(attachment._replace(filename=filename))
     return replace(
         message,

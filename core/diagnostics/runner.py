@@ -108,7 +108,11 @@ async def _check_input(
     `build_mime` validates as it builds, so the SMTP message is neither validated twice nor built twice.
     """
     async with probe.step(Step.INPUT, 'Checking the settings') as scope:
-        errors = validate(settings)  # the recipient is checked with the test message below
+        errors = validate(settings)  # the same check as Update's, so the test refuses exactly what Update refuses
+        if problem := addresses.problem(recipient):
+            errors['to'] = problem
+        details = {FIELD_LABELS.get(k, k): v for k, v in errors.items()}
+        problems = [f'{label}: {problem}' for label, problem in details.items()]
         message: OutgoingMessage | bytes | None = None
         if not errors:
             test_email = compose_test_email(settings, recipient, business_name)
@@ -117,12 +121,12 @@ async def _check_input(
                     message = validate_message(test_email)
                 else:
                     message = build_mime(test_email).as_bytes()
-            except MessageError as error:
-                errors[error.field] = error.problem
-        if errors or message is None:
-            scope.details.update({FIELD_LABELS.get(k, k): v for k, v in errors.items()})
-            first = next(iter(errors.items()), ('', 'the test message could not be built'))
-            raise StepFailure(Cause.INVALID_INPUT, f'{FIELD_LABELS.get(first[0], first[0])}: {first[1]}')
+            except MessageError as error:  # its problem names the field already
+                details['Test message'] = error.problem
+                problems.append(error.problem)
+        if problems or message is None:
+            scope.details.update(details)
+            raise StepFailure(Cause.INVALID_INPUT, problems[0] if problems else 'The test message could not be built.')
         _describe_settings(scope, settings, recipient)
         warnings = [*contradictions(settings), *address_warnings(settings).values()]
         if recipient.strip().lower() != settings.sender_address.lower():

@@ -108,7 +108,7 @@ def test_a_message_error_names_the_field_in_page_words() -> None:
         validate_message(OutgoingMessage(sender_address='not an address', to=('a@x.example',), subject='Hi'))
     assert caught.value.field == 'sender_address'
     assert 'sender_address' not in str(caught.value)
-    assert str(caught.value).startswith('Sender address (Email settings): ')
+    assert str(caught.value).startswith('The sender address (Email settings) "not an address" is not a valid')
 
 
 def test_settings_accept_internal_addresses_everywhere_with_the_warning_on_each_field() -> None:

@@ -262,7 +262,7 @@ async def test_missing_fields_are_all_named(upstream: ServerInfo, client_for: An
 async def test_invalid_address_is_named(upstream: ServerInfo, client_for: Any) -> None:
     client = client_for(build_app(relay_config(upstream)))
     response = await client.post('/', data=fields(to='anna@example.org, not-an-address'))
-    assert response.status_code == 400 and response.text.startswith('Field to: "not-an-address"')
+    assert response.status_code == 400 and response.text.startswith('Field to: The To address "not-an-address"')
     assert upstream.recorder.connections == 0
 
 

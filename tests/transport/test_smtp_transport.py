@@ -176,7 +176,7 @@ async def test_header_injection_never_reaches_the_network(pki: TestPKI) -> None:
         with pytest.raises(TransportError) as caught:
             await SmtpTransport(settings_for(server), timeout=TIMEOUT).send(message(subject='Hi\r\nBcc: x@evil.test'))
     assert (caught.value.step, caught.value.cause) == ('input', Cause.INVALID_INPUT)
-    assert 'Subject:' in caught.value.detail
+    assert 'subject' in caught.value.detail
     assert server.recorder.connections == 0
 
 
