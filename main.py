@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         help='on first start, create an empty data folder instead of the sample business',
     )
     commands = parser.add_subparsers(dest='command', metavar='COMMAND')
-    from core import check_cli
+    from cli import check as check_cli
 
     check = commands.add_parser('check', help='test the saved email settings from the terminal')
     check.add_argument(
@@ -60,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the data folder whose saved settings are tested (default: the app's)",
     )
     check_cli.add_arguments(check)
-    from core.relay import cli as relay_cli
+    from cli import relay as relay_cli
 
     relay_cli.add_arguments(commands.add_parser('relay', help='run the HTTP email relay service'))
     return parser
@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == 'relay':
-        from core.relay import cli as relay_cli
+        from cli import relay as relay_cli
 
         return relay_cli.run(args)
     from storage.folder import DataFolder, FolderInUseError
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f'mailroom: {error}', file=sys.stderr)
         return 2
     if args.command == 'check':
-        from core import check_cli
+        from cli import check as check_cli
 
         try:
             return check_cli.run(args, folder.settings.load_public(), folder.settings.with_saved_secrets)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from core import check_cli
+from cli import check as check_cli
 from core.causes import Cause
 from core.diagnostics.events import Status, StepEvent, Verdict
 from core.diagnostics.runner import run_checks

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from core import check_cli
+from cli import check as check_cli
 from core.settings import EmailSettings, Protocol, Security
 from storage.folder import DataFolder
 from tests.diagnostics.conftest import ACCOUNTS, PASSWORD, USER

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
-from core import check_cli
+from cli import check as check_cli
 from core.causes import Cause, explain
 from core.diagnostics.certificate import parse_certificate
 from core.diagnostics.events import Status, Step

@@ -21,7 +21,7 @@ from core.documents.money import format_money
 from core.email_log import Draft, EmailRecord, EmailStatus, MemoryEmailLog
 from core.message import Attachment
 from core.outbox import Outbox, document_attachment, document_draft
-from core.relay.app import build_app
+from cli.relay_app import build_app
 from core.sample_data import sample_business, sample_contacts, sample_documents
 from core.settings import EmailSettings, Protocol
 from core.templates import default_template

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core.relay.cli import add_arguments
+from cli.relay import add_arguments
 from core.relay.config import PASSWORD_ENV, TOKENS_ENV, ConfigError, load_config
 from core.relay.limits import RateLimits, Rule, reply_to_key, token_key
 from core.settings import Security

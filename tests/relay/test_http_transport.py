@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from core.causes import Cause
 from core.message import Attachment, OutgoingMessage
-from core.relay.app import build_app
+from cli.relay_app import build_app
 from core.settings import EmailSettings, Protocol
 from core.transport import TransportError
 from core.transport.http import HttpTransport

@@ -10,7 +10,7 @@ from email.message import EmailMessage
 import httpx
 import pytest
 
-from core.relay.app import build_app
+from cli.relay_app import build_app
 from core.relay.config import ConfigError, add_config_arguments, load_config
 from tests.relay.conftest import relay_config
 from tests.support.smtp_servers import ServerInfo

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from core.causes import Cause
-from core.relay.app import build_app
+from cli.relay_app import build_app
 from core.settings import EmailSettings
 from core.transport import TransportError
 from core.transport.memory import MemoryTransport

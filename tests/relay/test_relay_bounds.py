@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from core.relay.app import build_app
+from cli.relay_app import build_app
 from core.relay.config import RelayConfig
 from tests.relay.conftest import UPSTREAM_PASSWORD, UPSTREAM_USER, relay_config, relay_process
 from tests.support.certs import TestPKI

@@ -10,7 +10,7 @@ from email.policy import default as default_policy
 import httpx
 import pytest
 
-from core.relay.app import build_app
+from cli.relay_app import build_app
 from tests.relay.conftest import RELAY_SENDER, relay_config
 from tests.support.smtp_servers import ServerInfo
 

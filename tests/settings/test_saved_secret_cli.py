@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import main
-from core import check_cli
+from cli import check as check_cli
 from core.settings import EmailSettings, Protocol, Security
 from storage.folder import DataFolder
 from tests.settings.saved_secret_cases import (

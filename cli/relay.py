@@ -28,8 +28,8 @@ def run(args: argparse.Namespace) -> int:
 def serve(config: RelayConfig, *, log_level: str = 'info') -> None:
     import uvicorn
 
-    from core.relay.app import build_app
-    from core.relay.server import connection_cap, uvicorn_config
+    from cli.relay_app import build_app
+    from cli.relay_server import connection_cap, uvicorn_config
 
     logging.basicConfig(
         level=log_level.upper(), format='%(asctime)s %(levelname)s %(name)s %(message)s', stream=sys.stderr
@@ -54,6 +54,6 @@ def _where(url: str) -> str:
 
 
 if __name__ == '__main__':
-    parser = argparse.ArgumentParser(prog='python -m core.relay.cli', description='Mailroom Relay')
+    parser = argparse.ArgumentParser(prog='python -m cli.relay', description='Mailroom Relay')
     add_arguments(parser)
     sys.exit(run(parser.parse_args()))
