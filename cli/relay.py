@@ -1,18 +1,49 @@
-"""`python main.py relay`: serve the relay with uvicorn; configuration problems end with exit code 2."""
+"""`python main.py relay`: its flags, then the relay served with uvicorn; a bad configuration ends with exit code 2."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from core.relay.config import ConfigError, RelayConfig, add_config_arguments, load_config
+from core.relay import config as relay_config
+from core.relay.config import OPTIONS, PASSWORD_ENV, TOKENS_ENV, ConfigError, RelayConfig
+
+
+class _RefuseSecret(argparse.Action):
+    """A secret typed on the command line is visible to every user of the machine: refuse it, never echo it."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        parser.error(f'{self.option_strings[0]} is not accepted on the command line; {self.help}')
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_config_arguments(parser)
+    parser.add_argument('--config', type=Path, default=None, help='TOML file with the same keys as these flags')
+    parser.add_argument(
+        '--upstream-password',
+        action=_RefuseSecret,
+        help=f'set {PASSWORD_ENV} or use --upstream-password-file.',
+    )
+    parser.add_argument('--tokens', '--token', action=_RefuseSecret, help=f'set {TOKENS_ENV} or use --tokens-file.')
+    for option in OPTIONS:
+        parser.add_argument(
+            option.flag,
+            dest=f'relay_{option.name}',
+            metavar=option.metavar,
+            default=None,
+            help=f'{option.help} [{option.env}]',
+        )
     parser.add_argument('--log-level', default='info', choices=('debug', 'info', 'warning', 'error'))
+
+
+def load_config(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> RelayConfig:
+    """The configuration from the parsed flags, the environment and the config file (see core/relay/config.py)."""
+    given = {option.name: getattr(args, f'relay_{option.name}', None) for option in OPTIONS}
+    return relay_config.load_config(given, getattr(args, 'config', None), environ)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,1 +1,1 @@
-"""Mailroom's domain: pure Python, no UI and no storage imports."""
+"""Mailroom's domain: pure Python, no UI, no storage imports, and no front end (terminal or HTTP server: see cli/)."""

@@ -1,4 +1,4 @@
-"""Relay configuration from flags, environment variables (MAILROOM_RELAY_*) and a small TOML file, in that order.
+"""Relay configuration from the command line's values, environment variables (MAILROOM_RELAY_*) and a TOML file.
 
 Secrets (the upstream password and the API tokens) come only from the environment or from files, never from argv,
 where any user of the machine could read them with `ps`.
@@ -6,7 +6,6 @@ where any user of the machine could read them with `ps`.
 
 from __future__ import annotations
 
-import argparse
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -130,46 +129,24 @@ OPTIONS = (
 )
 
 
-class _RefuseSecret(argparse.Action):
-    """A secret typed on the command line is visible to every user of the machine: refuse it, never echo it."""
-
-    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
-        parser.error(f'{self.option_strings[0]} is not accepted on the command line; {self.help}')
-
-
-def add_config_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument('--config', type=Path, default=None, help='TOML file with the same keys as these flags')
-    parser.add_argument(
-        '--upstream-password',
-        action=_RefuseSecret,
-        help=f'set {PASSWORD_ENV} or use --upstream-password-file.',
-    )
-    parser.add_argument('--tokens', '--token', action=_RefuseSecret, help=f'set {TOKENS_ENV} or use --tokens-file.')
-    for option in OPTIONS:
-        parser.add_argument(
-            option.flag,
-            dest=f'relay_{option.name}',
-            metavar=option.metavar,
-            default=None,
-            help=f'{option.help} [{option.env}]',
-        )
-
-
-def load_config(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> RelayConfig:
-    """Flags win over the environment, which wins over the file, which wins over the defaults."""
+def load_config(
+    given: Mapping[str, Any], config_file: Path | None = None, environ: Mapping[str, str] | None = None
+) -> RelayConfig:
+    """Given values (by option name, from the command line) win over the environment, which wins over the file,
+    which wins over the defaults."""
     env = os.environ if environ is None else environ
-    config_path = getattr(args, 'config', None) or env.get(f'{ENV_PREFIX}CONFIG')
+    config_path = config_file or env.get(f'{ENV_PREFIX}CONFIG')
     from_file = _read_toml(Path(config_path)) if config_path else {}
     raw: dict[str, Any] = {}
     for option in OPTIONS:
-        value = getattr(args, f'relay_{option.name}', None)
+        value = given.get(option.name)
         if value is None:
             value = env.get(option.env, from_file.get(option.name))
         try:
             raw[option.name] = option.default if value is None else option.convert(value)
         except ValueError as error:
             raise ConfigError(f'{option.flag}: {error}') from None
-    if _has_password(getattr(args, 'relay_rate_limit_storage', None) or from_file.get('rate_limit_storage', '')):
+    if _has_password(given.get('rate_limit_storage') or from_file.get('rate_limit_storage', '')):
         raise ConfigError(
             '--rate-limit-storage: keep the Redis password off the command line and out of the config file; '
             f'set {ENV_PREFIX}RATE_LIMIT_STORAGE instead.'
@@ -230,10 +207,10 @@ def _build(raw: dict[str, Any], env: Mapping[str, str]) -> RelayConfig:
     if not host or not port.isdigit():
         raise ConfigError(f'--listen: expected address:port such as 127.0.0.1:8025, got "{raw["listen"]}"')
     upstream = EmailSettings(
-        host=raw['upstream_host'].strip(),
+        host=raw['upstream_host'],
         port=raw['upstream_port'],
         security=raw['upstream_security'],
-        username=raw['upstream_username'].strip(),
+        username=raw['upstream_username'],
         email=sender,
         password=password,
         skip_tls_verify=raw['upstream_skip_tls_verify'],

@@ -16,12 +16,12 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from cli.relay_app import build_app
 from core.documents.model import DocumentType
 from core.documents.money import format_money
 from core.email_log import Draft, EmailRecord, EmailStatus, MemoryEmailLog
 from core.message import Attachment
 from core.outbox import Outbox, document_attachment, document_draft
-from cli.relay_app import build_app
 from core.sample_data import sample_business, sample_contacts, sample_documents
 from core.settings import EmailSettings, Protocol
 from core.templates import default_template

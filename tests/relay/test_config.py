@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cli.relay import add_arguments
-from core.relay.config import PASSWORD_ENV, TOKENS_ENV, ConfigError, load_config
+from cli.relay import add_arguments, load_config
+from core.relay.config import PASSWORD_ENV, TOKENS_ENV, ConfigError
 from core.relay.limits import RateLimits, Rule, reply_to_key, token_key
 from core.settings import Security
 

@@ -13,9 +13,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from cli.relay_app import build_app
 from core.causes import Cause
 from core.message import Attachment, OutgoingMessage
-from cli.relay_app import build_app
 from core.settings import EmailSettings, Protocol
 from core.transport import TransportError
 from core.transport.http import HttpTransport

@@ -10,8 +10,9 @@ from email.message import EmailMessage
 import httpx
 import pytest
 
+from cli.relay import add_arguments, load_config
 from cli.relay_app import build_app
-from core.relay.config import ConfigError, add_config_arguments, load_config
+from core.relay.config import ConfigError
 from tests.relay.conftest import relay_config
 from tests.support.smtp_servers import ServerInfo
 
@@ -56,7 +57,7 @@ async def test_a_wrong_address_is_refused_naming_the_wire_field(upstream: Server
 
 def config_args(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
-    add_config_arguments(parser)
+    add_arguments(parser)
     return parser.parse_args(['--upstream-host', '127.0.0.1', *argv])
 
 

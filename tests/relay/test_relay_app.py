@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from core.causes import Cause
 from cli.relay_app import build_app
+from core.causes import Cause
 from core.settings import EmailSettings
 from core.transport import TransportError
 from core.transport.memory import MemoryTransport
