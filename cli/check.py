@@ -157,10 +157,10 @@ async def _run(settings: EmailSettings, args: argparse.Namespace, timeouts: Time
 
 def _headline(settings: EmailSettings, *, send: bool, to: str | None) -> str:
     if settings.protocol is Protocol.HTTP:
-        target = f'HTTP service {settings.http_server.strip()}'
+        target = f'HTTP service {settings.http_server}'
     else:
         security = SECURITY_LABELS[settings.effective_security]
-        target = f'{settings.host.strip()} port {settings.port} ({security}) as {settings.username.strip()}'
+        target = f'{settings.host} port {settings.port} ({security}) as {settings.username}'
     mode = f'sending a test email to {to or settings.sender_address}' if send else 'checking without sending'
     return f'Testing {target}, {mode}.\n\n'
 

@@ -72,6 +72,8 @@ class SecretUnavailable(Exception):
 
 
 LOOPBACK_HOSTS = frozenset({'localhost', '127.0.0.1', '::1', '[::1]'})
+TRIMMED_FIELDS: tuple[str, ...] = ('http_server', 'host', 'username', 'email', 'bcc', 'reply_to')
+"""Text fields whose surrounding spaces are typing noise; the secrets are kept exactly as typed."""
 
 
 @dataclass(frozen=True)
@@ -94,16 +96,21 @@ class EmailSettings:
     skip_tls_verify: bool = False
     allow_plaintext: bool = False
 
+    def __post_init__(self) -> None:
+        """Normalised once here, so no reader of a settings value has to strip it again."""
+        for name in TRIMMED_FIELDS:
+            object.__setattr__(self, name, getattr(self, name).strip())
+
     @property
     def needs_email_field(self) -> bool:
         """The seed's extra Email address field: shown when the username is not an email address."""
-        return self.protocol is Protocol.SMTP and bool(self.username.strip()) and not looks_like_email(self.username)
+        return self.protocol is Protocol.SMTP and bool(self.username) and not looks_like_email(self.username)
 
     @property
     def sender_address(self) -> str:
         if self.protocol is Protocol.HTTP:
-            return self.reply_to.strip()
-        return (self.email if self.needs_email_field else self.username).strip()
+            return self.reply_to
+        return self.email if self.needs_email_field else self.username
 
     @property
     def effective_security(self) -> Security:
@@ -115,12 +122,12 @@ class EmailSettings:
     @property
     def reply_to_address(self) -> str | None:
         if self.protocol is Protocol.HTTP:
-            return self.reply_to.strip() or None
-        return self.reply_to.strip() if self.reply_to_enabled and self.reply_to.strip() else None
+            return self.reply_to or None
+        return self.reply_to if self.reply_to_enabled and self.reply_to else None
 
     @property
     def bcc_address(self) -> str | None:
-        return self.bcc.strip() if self.bcc_enabled and self.bcc.strip() else None
+        return self.bcc if self.bcc_enabled and self.bcc else None
 
     def to_public_dict(self) -> dict[str, Any]:
         """Every field except the secrets, as JSON-friendly values."""
@@ -143,24 +150,24 @@ class EmailSettings:
 def secret_owner(settings: EmailSettings, name: str) -> dict[str, Any]:
     """The whole connection a secret was given for; change any part of it and the saved secret is not used."""
     if name == 'http_token':
-        parts = urlsplit(settings.http_server.strip())
+        parts = urlsplit(settings.http_server)
         server = parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower()).geturl()
         return {'http_server': server, 'skip_tls_verify': settings.skip_tls_verify}
     return {
-        'host': settings.host.strip().rstrip('.').lower(),
+        'host': settings.host.rstrip('.').lower(),
         'port': settings.port,
         'security': settings.effective_security.value,
         'skip_tls_verify': settings.skip_tls_verify,
         'allow_plaintext': settings.allow_plaintext,
-        'username': settings.username.strip(),
+        'username': settings.username,
     }
 
 
 def secret_target(settings: EmailSettings, name: str) -> str:
     """Where a secret would go, in the words of the page."""
     if name == 'http_token':
-        return settings.http_server.strip()
-    return f'{settings.host.strip()} port {settings.port} ({SECURITY_LABELS[settings.effective_security]})'
+        return settings.http_server
+    return f'{settings.host} port {settings.port} ({SECURITY_LABELS[settings.effective_security]})'
 
 
 def _plain(value: Any) -> Any:
@@ -274,7 +281,7 @@ def validate(settings: EmailSettings, *, has_stored_password: bool = False) -> d
     if settings.protocol is Protocol.HTTP:
         if problem := url_error(settings.http_server):
             errors['http_server'] = problem
-        if not settings.reply_to.strip():
+        if not settings.reply_to:
             errors['reply_to'] = 'Enter the address where replies to your emails should arrive.'
         elif problem := addresses.problem(settings.reply_to, name_allowed=False):
             errors['reply_to'] = problem
@@ -283,10 +290,10 @@ def validate(settings: EmailSettings, *, has_stored_password: bool = False) -> d
             errors['host'] = problem
         if not 1 <= settings.port <= 65535:
             errors['port'] = 'The port is a number from 1 to 65535; usually 465 or 587.'
-        if not settings.username.strip():
+        if not settings.username:
             errors['username'] = 'Enter the name you sign in to your email service with (often your email address).'
         if settings.needs_email_field:
-            if not settings.email.strip():
+            if not settings.email:
                 errors['email'] = 'Your username is not an email address: enter the address you send from.'
             elif problem := addresses.problem(settings.email, name_allowed=False):
                 errors['email'] = problem
@@ -297,12 +304,12 @@ def validate(settings: EmailSettings, *, has_stored_password: bool = False) -> d
                 'Confirm that you accept sending your password and mail unencrypted, or choose encryption.'
             )
         if settings.reply_to_enabled:
-            if not settings.reply_to.strip():
+            if not settings.reply_to:
                 errors['reply_to'] = 'Enter the address where replies should arrive, or untick the option.'
             elif problem := addresses.problem(settings.reply_to, name_allowed=False):
                 errors['reply_to'] = problem
     if settings.bcc_enabled:
-        if not settings.bcc.strip():
+        if not settings.bcc:
             errors['bcc'] = 'Enter the address that should receive a copy, or untick the option.'
         elif problem := addresses.problem(settings.bcc, name_allowed=False):
             errors['bcc'] = problem

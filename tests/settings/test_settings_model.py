@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from core.settings import EmailSettings, Protocol, Security, suggest_host_fix, url_warning, validate
@@ -119,3 +121,26 @@ def test_ticked_options_need_valid_addresses() -> None:
 
 def test_password_is_not_in_repr() -> None:
     assert 'pw' not in repr(GOOD_SMTP).replace('password', '')
+
+
+def test_text_fields_are_trimmed_once_when_read_but_secrets_are_kept_as_typed() -> None:
+    typed = EmailSettings.from_dict(
+        {
+            'host': ' smtp.example.com\t',
+            'username': ' me@example.com ',
+            'email': ' ',
+            'bcc': ' copy@example.com ',
+            'reply_to': ' replies@example.com ',
+            'http_server': ' https://email.example.com ',
+            'password': ' pass word ',
+            'http_token': ' token ',
+        }
+    )
+    assert (typed.host, typed.username, typed.email) == ('smtp.example.com', 'me@example.com', '')
+    assert (typed.bcc, typed.reply_to, typed.http_server) == (
+        'copy@example.com',
+        'replies@example.com',
+        'https://email.example.com',
+    )
+    assert (typed.password, typed.http_token) == (' pass word ', ' token ')
+    assert replace(typed, host=' other.example.com ').host == 'other.example.com'
