@@ -222,8 +222,3 @@ def filter_records(
             continue
         result.append(record)
     return result
-
-
-def was_sent(records: Iterable[EmailRecord], document_id: str) -> bool:
-    """A document counts as sent only once the server accepted one of its emails for every To and Cc recipient."""
-    return any(r.status is EmailStatus.SENT and r.draft.document_id == document_id for r in records)

@@ -31,7 +31,6 @@ BODY = 'body'
 CC = 'cc'
 BCC = 'bcc'
 REQUIRED_FIELDS = (FROM, REPLY_TO, TO, SUBJECT, BODY)
-OPTIONAL_FIELDS = (CC, BCC)
 FILE_FIELD = 'attachment'
 RELAY_REPLY_TYPE = 'application/json'
 

@@ -91,9 +91,6 @@ class ContactsRepository:
             self._store.remove(contact_id)
             self._contacts().pop(contact_id, None)
 
-    def close(self) -> None:
-        self._store.close()
-
     def _contacts(self) -> dict[str, Contact]:
         with self._lock:
             if self._cache is None:
@@ -209,9 +206,6 @@ class DocumentsRepository:
         ]
         rows.sort(key=SORT_KEYS.get(sort, SORT_KEYS['issue_date']), reverse=descending)  # type: ignore[arg-type]
         return DocumentPage(rows=rows[offset : offset + limit], total=len(rows))
-
-    def close(self) -> None:
-        self._store.close()
 
     def _documents(self) -> dict[str, Document]:
         with self._lock:

@@ -71,12 +71,6 @@ class ShardedStore:
         with self._lock:
             self._db(self.shard_of(record_id)).table(_TABLE).remove(where('id') == record_id)
 
-    def close(self) -> None:
-        with self._lock:
-            for db in self._shards.values():
-                db.close()
-            self._shards.clear()
-
     def _db(self, number: int) -> TinyDB:
         if number not in self._shards:
             path = self.folder / f'shard-{number:04d}.json'

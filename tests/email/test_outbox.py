@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from core.causes import Cause
-from core.email_log import EmailRecord, EmailStatus, MemoryEmailLog, filter_records, was_sent
+from core.email_log import EmailRecord, EmailStatus, MemoryEmailLog, filter_records
 from core.message import Attachment
 from core.outbox import Outbox, Stage
 from core.settings import EmailSettings
@@ -97,7 +97,7 @@ async def test_transient_failure_is_retried_after_a_minute_and_ends_sent(clock: 
     assert retried.message_id == record.message_id  # the same message, not a new one
     [attachment] = list(rig.transport.delivered[0].built.mime.iter_attachments())
     assert attachment.get_filename() == PDF.filename
-    assert was_sent(rig.log.all(), 'doc-42')
+    assert filter_records(rig.log.all(), status=EmailStatus.SENT, document_id='doc-42')
 
 
 async def test_backoff_is_one_five_thirty_minutes_then_the_email_waits_for_the_user(clock: FakeClock) -> None:
@@ -125,7 +125,7 @@ async def test_permanent_failure_fails_at_once_and_the_document_is_not_marked_se
     assert 'refused the recipient address' in record.explanation
     assert record.next_try_at is None
     assert rig.marked_sent == []
-    assert not was_sent(rig.log.all(), 'doc-42')
+    assert not filter_records(rig.log.all(), status=EmailStatus.SENT, document_id='doc-42')
     clock.advance(3600)
     assert await rig.outbox.run_due() == []
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from core.delivery import Delivery
-from core.email_log import EmailRecord, EmailStatus, MemoryEmailLog, was_sent
+from core.email_log import EmailRecord, EmailStatus, MemoryEmailLog, filter_records
 from core.message import Attachment, OutgoingMessage
 from core.outbox import Outbox
 from core.settings import Security
@@ -55,7 +55,7 @@ async def test_one_refused_cc_makes_the_email_partly_sent_and_retry_sends_only_t
 
         assert record.status is EmailStatus.PARTLY_SENT
         assert record.sent_at is None and sent == []
-        assert not was_sent(outbox.log.all(), 'doc-42')
+        assert not filter_records(outbox.log.all(), status=EmailStatus.SENT, document_id='doc-42')
         assert outcomes(record) == {
             CUSTOMER: (Delivery.ACCEPTED, False),
             BOOKKEEPER: (Delivery.REFUSED, False),

@@ -19,7 +19,7 @@ from pypdf import PdfReader
 from core.documents.model import Contact, Document, DocumentType
 from core.documents.money import format_money
 from core.documents.statement import build_statement
-from core.email_log import EmailRecord, EmailStatus, MemoryEmailLog, was_sent
+from core.email_log import EmailRecord, EmailStatus, MemoryEmailLog, filter_records
 from core.outbox import Outbox, document_attachment, document_draft
 from core.sample_data import sample_business, sample_contacts, sample_documents
 from core.settings import Security
@@ -146,7 +146,7 @@ async def test_a_rejected_recipient_fails_permanently_and_the_document_is_not_ma
     assert record.reply.startswith('550 5.1.1 No such user')
     assert not record.transient
     assert sent == []
-    assert not was_sent(outbox.log.all(), invoice.id)
+    assert not filter_records(outbox.log.all(), status=EmailStatus.SENT, document_id=invoice.id)
     assert server.recorder.messages == []
 
 
