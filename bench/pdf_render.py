@@ -5,7 +5,7 @@ in a real batch). Each side renders its own never-seen invoices, so neither is s
 sides take turns over several rounds after a warm-up, and each figure is the median of the round medians. A third
 side, one warm `typst.Compiler` given the ready JSON, shows the floor for this template on this machine.
 CPU time counts every thread of the process, so documents per second on one core is 1 / CPU time; wall time
-depends on what else the machine is doing. Aims (issue 4): ratio <= 1.3x, >= 300 documents/s on one core.
+depends on what else the machine is doing. Aims: ratio <= 1.3x, >= 300 documents/s on one core.
 Run: .venv/bin/python bench/pdf_render.py [--rounds N] [--per-round N]
 """
 

@@ -1,4 +1,4 @@
-"""The app starts without the libraries only sending, templating or PDFs need: they load on first use (issue 2)."""
+"""The app starts without the libraries only sending, templating or PDFs need: they load on first use."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The extension point for buttons that act on one document: the Email button (issue 5) registers here.
+"""The extension point for buttons that act on one document: the Email button registers here.
 
 Each action appears on the document's view page, on the customer statement page and as an icon on every row of the
 documents table. `run` receives the services and the document (a transaction or a customer statement) and may be
