@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 
 from nicegui import run, ui
 
@@ -11,17 +12,9 @@ from core.documents.model import Contact, Document
 from core.documents.statement import Statement
 from core.email_log import Draft, EmailRecord, EmailStatus
 from core.message import Attachment, MessageError, check_header_text, human_size
-from core.outbox import Stage, document_attachment, document_key
-from core.templates import (
-    RenderedEmail,
-    TemplateError,
-    context_for,
-    default_template,
-    markdown_to_html,
-    render_email,
-    template_type,
-)
-from ui.emails_page import failure_details, recipient_outcomes
+from core.outbox import Stage, document_attachment, document_draft
+from core.templates import TemplateError, default_template, markdown_to_html, template_type
+from ui.components import failure_details, recipient_outcomes
 from ui.services import Services
 from ui.shown_text import LINE_LIMIT, length_problem, limit_length, on_click_with_shown_text
 
@@ -69,28 +62,24 @@ class ComposeDialog:
         self.document = document
         self.contact = contact
         self.sent = False
-        self.rendered: RenderedEmail | None = None
+        self.proposed: Draft | None = None
         self.attachment: Attachment | None = None
         self.sending = False
         self.stages: list[Stage] = []
 
-    def recipient(self) -> Contact | None:
-        return self.document.customer if isinstance(self.document, Statement) else self.contact
-
-    def email_text(self) -> tuple[RenderedEmail, str]:
-        """The saved template rendered; a broken one falls back to the default and says so."""
+    def proposal(self) -> tuple[Draft, str]:
+        """Core's draft from the saved template; a broken template falls back to the default and says so."""
         business = self.services.folder.business.load_or_default()
-        context = context_for(self.document, business, self.contact)
         kind = template_type(self.document)
         try:
-            return render_email(self.services.folder.templates.load(kind), context), ''
+            return document_draft(self.document, business, self.contact, self.services.folder.templates.load(kind)), ''
         except TemplateError as error:
             note = f'Your template has a problem, so the default text is used. {error}'
-            return render_email(default_template(kind), context), note
+            return document_draft(self.document, business, self.contact, default_template(kind)), note
 
     async def open(self) -> None:
-        self.rendered, template_note = self.email_text()
-        recipient = self.recipient()
+        proposed, template_note = self.proposal()
+        self.proposed = proposed
         settings = self.services.folder.settings.load_public()
         self.dialog = ui.dialog().props('persistent')
         self.dialog.on('hide', self.closed)
@@ -101,17 +90,17 @@ class ComposeDialog:
                 ui.button(icon='close', on_click=self.dialog.close).props('flat round dense')
             with ui.row().classes('w-full gap-4 no-wrap max-md:flex-wrap items-stretch'):
                 with ui.column().classes('grow basis-1/2 gap-1'):
-                    self.to = self.address_input('To', recipient.emails[0] if recipient and recipient.emails else '')
+                    self.to = self.address_input('To', ', '.join(proposed.to))
                     self.cc = self.address_input('Cc', '')
                     self.bcc = self.address_input('Bcc', '')
                     if settings and settings.bcc_address:
                         ui.label(f'A copy also goes to {settings.bcc_address} (Email settings).').classes(
                             'text-caption text-grey-7'
                         )
-                    self.subject = ui.input('Subject', value=self.rendered.subject, validation=subject_error)
+                    self.subject = ui.input('Subject', value=proposed.subject, validation=subject_error)
                     self.subject.mark('compose-subject')
                     limit_length(self.subject, LINE_LIMIT).classes('w-full').props('outlined dense')
-                    self.body = ui.textarea(BODY_LABEL, value=self.rendered.text, validation=length_problem)
+                    self.body = ui.textarea(BODY_LABEL, value=proposed.text_body, validation=length_problem)
                     limit_length(self.body).mark('compose-body')
                     self.body.classes('w-full').props('outlined autogrow input-style="min-height: 12rem"')
                     if template_note:
@@ -183,20 +172,18 @@ class ComposeDialog:
         self.send_button.enable()
 
     def draft(self) -> Draft:
-        assert self.rendered is not None
+        """Core's draft with what the person changed: the addresses, the subject and the body as shown."""
+        assert self.proposed is not None
         body = self.body.value or ''
-        edited = body != self.rendered.text
-        business = self.services.folder.business.load_or_default()
-        return Draft(
+        edited = body != self.proposed.text_body
+        return replace(
+            self.proposed,
             to=tuple(addresses.split_list(self.to.value or '')),
             cc=tuple(addresses.split_list(self.cc.value or '')),
             bcc=tuple(addresses.split_list(self.bcc.value or '')),
             subject=self.subject.value or '',
             text_body=body,
-            html_body=markdown_to_html(body) if edited else self.rendered.html,
-            business_name=business.name,
-            document_id=document_key(self.document),
-            document_label=self.document.title,
+            html_body=markdown_to_html(body) if edited else self.proposed.html_body,
         )
 
     async def send(self) -> None:

@@ -10,7 +10,8 @@ from nicegui import app, ui
 
 from core import addresses
 from core.documents import Contact, ContactKind, format_money, new_id, validate_contact
-from ui.documents_page import action_buttons, confirm_delete, pdf_response
+from ui.components import confirm_delete, pdf_response
+from ui.document_actions import action_buttons
 from ui.layout import frame
 from ui.services import Services
 

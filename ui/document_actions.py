@@ -1,4 +1,4 @@
-"""The extension point for buttons that act on one document: the Email button registers here.
+"""The extension point for buttons that act on one document, and the buttons: the Email button registers here.
 
 Each action appears on the document's view page, on the customer statement page and as an icon on every row of the
 documents table. `run` receives the services and the document (a transaction or a customer statement) and may be
@@ -7,8 +7,11 @@ async; it opens whatever dialog it needs in the current page.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+from nicegui import ui
 
 from core.documents import Document, Statement
 from ui.compose_dialog import email_document, email_ready, open_email_settings
@@ -30,3 +33,21 @@ def document_actions(services: Services) -> tuple[DocumentAction, ...]:
     if not email_ready(services):
         return (DocumentAction('email-setup', 'Set up email to send this', 'forward_to_inbox', open_email_settings),)
     return (DocumentAction('email', 'Email', 'email', email_document),)
+
+
+async def run_action(services: Services, key: str, document: Document | Statement) -> None:
+    for action in document_actions(services):
+        if action.key == key:
+            result = action.run(services, document)
+            if inspect.isawaitable(result):
+                await result
+
+
+def action_buttons(services: Services, document: Document | Statement) -> None:
+    """One button per action, for a document's or a statement's own page (the table draws its own icons)."""
+    for action in document_actions(services):
+        ui.button(
+            action.label,
+            icon=action.icon,
+            on_click=lambda action=action: run_action(services, action.key, document),
+        ).props('unelevated').mark(f'action-{action.key}')

@@ -7,6 +7,7 @@ from collections.abc import Collection, Mapping
 from decimal import Decimal
 
 from core import addresses
+from core.documents.defaults import second_date_problem
 from core.documents.model import BusinessProfile, Contact, Document, Line
 from core.documents.money import parse_decimal
 
@@ -106,8 +107,8 @@ def validate_document(
         errors['contact_id'] = f'Choose the {wanted.value} this {document.type.label.lower()} is for.'
     elif contact.kind is not wanted:
         errors['contact_id'] = f'A {document.type.label.lower()} goes to a {wanted.value}; {contact.name} is not one.'
-    if document.second_date is not None and document.second_date < document.issue_date:
-        errors['second_date'] = f'The {document.type.second_date_label or "date"} cannot be before the issue date.'
+    if problem := second_date_problem(document.type, document.issue_date, document.second_date):
+        errors['second_date'] = problem
     if not document.lines:
         errors['lines'] = 'Add at least one line.'
     elif len(document.lines) > MAX_LINES:

@@ -63,7 +63,7 @@ def test_invoice_to_a_supplier_and_missing_contact_are_refused() -> None:
 
 def test_due_date_before_issue_date_is_refused() -> None:
     errors = validate_document(invoice(second_date=date(2026, 2, 1)), taken_references=(), contacts=CONTACTS)
-    assert 'Due date' in errors['second_date']
+    assert errors['second_date'] == 'The due date cannot be before the issue date.'
 
 
 def test_lines_are_checked_field_by_field() -> None:

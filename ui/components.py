@@ -1,0 +1,180 @@
+"""Widgets more than one page shows: the delete confirmation, the PDF answer, and an email's status and history.
+
+Pages import from here, never from each other. The buttons of document actions live beside their registry in
+ui/document_actions.py, since the Email action's dialog itself shows an email's failure from here.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Response
+from nicegui import ui
+
+from core.causes import Cause, explain
+from core.delivery import Delivery, RecipientOutcome
+from core.email_log import EmailRecord, EmailStatus
+from ui.services import Services
+
+
+def pdf_response(pdf: bytes, filename: str, *, download: bool) -> Response:
+    """Inline for the preview, attached for Download; the name kept whole for browsers that read filename*."""
+    disposition = 'attachment' if download else 'inline'
+    ascii_name = filename.encode('ascii', 'replace').decode().replace('?', '_').replace('"', '')
+    return Response(
+        content=pdf,
+        media_type='application/pdf',
+        headers={
+            'Content-Disposition': f'{disposition}; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(filename)}',
+            'Cache-Control': 'no-store',
+        },
+    )
+
+
+def confirm_delete(title: str, on_confirm: Any) -> None:
+    """Nothing is deleted without a second, explicit click."""
+    with ui.dialog() as dialog, ui.card():
+        ui.label(f'Delete {title}?').classes('text-h6')
+        ui.label('This cannot be undone.').classes('text-grey-8')
+        with ui.row().classes('w-full justify-end'):
+            ui.button('Cancel', on_click=dialog.close).props('flat')
+
+            async def confirmed() -> None:
+                dialog.close()
+                result = on_confirm()
+                if inspect.isawaitable(result):
+                    await result
+
+            ui.button('Delete', color='negative', on_click=confirmed).props('unelevated').mark('confirm-delete')
+    dialog.open()
+
+
+STATUS_STYLE: dict[EmailStatus, tuple[str, str, str]] = {
+    EmailStatus.QUEUED: ('schedule', 'warning', 'Queued'),
+    EmailStatus.SENDING: ('sync', 'info', 'Sending'),
+    EmailStatus.SENT: ('check_circle', 'positive', 'Sent'),
+    EmailStatus.PARTLY_SENT: ('rule', 'orange-9', 'Partly sent'),
+    EmailStatus.FAILED: ('error', 'negative', 'Failed'),
+}
+
+
+def local_time(moment: datetime | None) -> str:
+    return moment.astimezone().strftime('%d %b %Y %H:%M') if moment else ''
+
+
+def status_badge(record: EmailRecord) -> None:
+    icon, color, label = STATUS_STYLE[record.status]
+    with ui.row().classes('items-center gap-1 no-wrap'):
+        ui.icon(icon, color=color, size='xs')
+        ui.label(label).classes(f'text-{color} font-medium email-status')
+
+
+def not_sent_line(outcome: RecipientOutcome, *, waiting: bool = False) -> str:
+    """One recipient the server did not take, in plain words, with its own reply."""
+    whom = f'the copy to {outcome.address}' if outcome.blind else outcome.address
+    if outcome.delivery is Delivery.DEFERRED and waiting:
+        return f'Not sent to {whom} yet: the server asked to try again later ({outcome.reply}).'
+    if outcome.delivery is Delivery.DEFERRED:
+        return f'Not sent to {whom}: the server asked to try again later, and the tries ran out ({outcome.reply}).'
+    return f'Not sent to {whom}: the server refused this address ({outcome.reply}).'
+
+
+def recipient_outcomes(record: EmailRecord) -> None:
+    """Who has the email and who has not, each refusal with the server's reply."""
+    missing = record.not_accepted
+    if not missing:
+        return
+    with ui.column().classes('gap-0'):
+        if record.accepted:
+            ui.label(f'Sent to {", ".join(record.accepted)}.').classes('text-caption text-positive')
+        if copies := [o.address for o in record.outcomes if o.accepted and o.blind]:
+            ui.label(f'The blind copy went to {", ".join(copies)}.').classes('text-caption text-grey-8')
+        for outcome in missing:
+            later = outcome.delivery is Delivery.DEFERRED
+            with ui.row().classes('items-center gap-1 no-wrap'):
+                ui.icon('schedule' if later else 'block', color='warning' if later else 'negative', size='xs')
+                waiting = record.status is EmailStatus.QUEUED
+                ui.label(not_sent_line(outcome, waiting=waiting)).classes('text-caption break-all').mark(
+                    'recipient-not-sent'
+                )
+
+
+def failure_details(record: EmailRecord, *, retry_note: bool = True) -> None:
+    """The same words as the settings test: cause code, what happened, why, what to do, the server's reply."""
+    recipient_outcomes(record)
+    if not record.cause:
+        return
+    try:
+        explanation = explain(Cause(record.cause), step=record.step)
+    except ValueError:
+        explanation = None
+    with ui.column().classes('gap-0'):
+        with ui.row().classes('items-center gap-2'):
+            ui.badge(record.cause, color='negative' if record.status is EmailStatus.FAILED else 'warning').classes(
+                'font-mono'
+            )
+            ui.label(f'at step {record.step}').classes('text-caption text-grey-7')
+        if explanation is not None:
+            ui.label(explanation.what).classes('font-medium')
+            ui.label(explanation.why).classes('text-grey-8')
+            ui.label(explanation.fix).classes('text-grey-8')
+        if record.reply and not record.not_accepted:  # else each refused address is listed with its reply
+            ui.label(f'Server reply: {record.reply}').classes('font-mono text-caption text-grey-8 break-all')
+        if retry_note and record.status is EmailStatus.QUEUED and record.next_try_at:
+            ui.label(f'Mailroom tries again at {local_time(record.next_try_at)} (try {record.tries + 1}).').classes(
+                'text-caption'
+            )
+
+
+def email_row(record: EmailRecord, *, on_retry: Callable[[EmailRecord], Awaitable[None]] | None = None) -> None:
+    draft = record.draft
+    with ui.item().classes('w-full email-row'):
+        with ui.item_section().props('side').classes('w-28'):
+            status_badge(record)
+            ui.label(local_time(record.sent_at or record.created_at)).classes('text-caption text-grey-7')
+        with ui.item_section():
+            ui.item_label(draft.subject).classes('font-medium')
+            recipients = ', '.join([*draft.to, *(f'cc {a}' for a in draft.cc), *(f'bcc {a}' for a in draft.bcc)])
+            ui.item_label(f'To {recipients}').props('caption')
+            facts = [
+                draft.document_label,
+                *record.attachment_names,
+                f'{record.tries} tries' if record.tries > 1 else '',
+            ]
+            ui.item_label(' · '.join(f for f in facts if f)).props('caption')
+            if record.status is EmailStatus.SENT:
+                ui.item_label(f'{record.reply} · Message-ID {record.message_id}').props('caption').classes(
+                    'font-mono break-all'
+                )
+            failure_details(record)
+        if record.status in (EmailStatus.FAILED, EmailStatus.PARTLY_SENT) and on_retry is not None:
+            with ui.item_section().props('side'):
+                retry = ui.button('Retry', icon='refresh', on_click=lambda: on_retry(record)).props('outline dense')
+                if record.accepted:
+                    retry.tooltip('Sends only to the addresses that did not get it')
+
+
+def partly_sent_badge(services: Services, document_id: str) -> None:
+    """A document not yet Sent whose last email reached only some of its recipients says so beside its title."""
+    latest = next(iter(services.folder.email_log.for_document(document_id)), None)
+    if latest is not None and latest.status is EmailStatus.PARTLY_SENT:
+        badge = ui.badge('Partly sent', color='orange-9').props('outline').mark('document-partly-sent')
+        badge.tooltip(' '.join(not_sent_line(o) for o in latest.not_accepted))
+
+
+def document_history(services: Services, document_id: str) -> None:
+    """A document's own emails, for its page: newest first, with a link to the full log."""
+    records = services.folder.email_log.for_document(document_id)
+    with ui.column().classes('w-full gap-1'):
+        ui.label('Emails').classes('text-subtitle1 font-medium')
+        if not records:
+            ui.label('Not emailed yet.').classes('text-grey-7')
+            return
+        with ui.list().props('dense bordered separator').classes('w-full rounded'):
+            for record in records[:10]:
+                email_row(record)
+        ui.link('All emails of this document', f'/emails?document={document_id}')

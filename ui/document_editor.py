@@ -1,0 +1,226 @@
+"""Create and edit a transaction: one form, every field checked as it is typed, totals as they will print."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from nicegui import ui
+
+from core.documents import Document, Line, format_money, new_id, validate_document
+from core.documents.defaults import DEFAULT_TAX_RATE, parse_date, second_date_problem
+from core.documents.money import format_quantity, parse_decimal
+from core.documents.validation import quantity_error, reference_error, tax_rate_error, unit_price_error
+from ui.services import Services
+
+
+@dataclass
+class LineState:
+    """One editable line, as the person typed it; parsed to Decimal only when saving."""
+
+    description: str = ''
+    quantity: str = '1'
+    unit_price: str = ''
+    tax_rate: str = format_quantity(DEFAULT_TAX_RATE)
+    key: str = field(default_factory=new_id)
+
+    @classmethod
+    def from_line(cls, line: Line) -> LineState:
+        return cls(
+            line.description, format_quantity(line.quantity), f'{line.unit_price:f}', format_quantity(line.tax_rate)
+        )
+
+    def to_line(self) -> Line:
+        return Line(
+            (self.description or '').strip(),
+            parse_decimal(self.quantity or ''),
+            parse_decimal(self.unit_price or ''),
+            parse_decimal(self.tax_rate or ''),
+        )
+
+    def parses(self) -> bool:
+        """A cleared input holds None, not ''."""
+        quantity, price, rate = self.quantity or '', self.unit_price or '', self.tax_rate or ''
+        return not (quantity_error(quantity) or unit_price_error(price) or tax_rate_error(rate))
+
+
+class DocumentEditor:
+    """Create and edit share one form; every field checks itself as the person types."""
+
+    def __init__(self, services: Services, document: Document, *, is_new: bool) -> None:
+        self.services = services
+        self.original = document
+        self.is_new = is_new
+        self.reference = document.reference
+        self.contact_id = document.contact_id or None
+        self.issue_date = document.issue_date.isoformat()
+        self.second_date = document.second_date.isoformat() if document.second_date else ''
+        self.notes = document.notes
+        self.lines = [LineState.from_line(line) for line in document.lines] or [LineState()]
+        self.inputs: list[ui.input | ui.select] = []
+
+    def build(self) -> None:
+        document_type = self.original.type
+        folder = self.services.folder
+        kind = document_type.contact_kind
+        verb = 'New' if self.is_new else 'Edit'
+        ui.label(f'{verb} {document_type.label.lower()}').classes('text-h5')
+        with ui.card().classes('w-full').props('flat bordered'):
+            with ui.row().classes('w-full gap-4 items-start'):
+                taken = folder.documents.references(document_type, excluding_id=self.original.id)
+                self.inputs.append(
+                    ui.input('Reference', validation=lambda v: reference_error(v or '', taken))
+                    .bind_value(self, 'reference')
+                    .classes('w-48')
+                    .mark('reference')
+                )
+                contacts = {c.id: c.name for c in folder.contacts.all(kind)}
+                self.inputs.append(
+                    ui.select(
+                        contacts,
+                        label=kind.value.title(),
+                        with_input=True,
+                        validation=lambda v: None if v else f'Choose the {kind.value}.',
+                    )
+                    .bind_value(self, 'contact_id')
+                    .classes('w-80')
+                    .mark('contact')
+                )
+                self.inputs.append(
+                    ui.input('Issue date', validation=lambda v: None if parse_date(v) else 'Enter a date.')
+                    .props('type=date stack-label')
+                    .bind_value(self, 'issue_date')
+                    .classes('w-44')
+                    .mark('issue-date')
+                )
+                if document_type.second_date_label:
+                    self.inputs.append(
+                        ui.input(document_type.second_date_label, validation=self.second_date_error)
+                        .props('type=date stack-label clearable')
+                        .bind_value(self, 'second_date')
+                        .classes('w-44')
+                        .mark('second-date')
+                    )
+            ui.label('Lines').classes('text-subtitle1 font-medium mt-2')
+            self.lines_view()
+            with ui.row().classes('w-full items-start'):
+                ui.textarea('Notes (printed on the document)').bind_value(self, 'notes').classes('w-1/2').props(
+                    'autogrow'
+                ).mark('notes')
+                ui.space()
+                self.totals_view()
+            with ui.row().classes('w-full justify-end gap-2'):
+                back = '/documents' if self.is_new else f'/documents/{self.original.id}'
+                ui.button('Cancel', on_click=lambda: ui.navigate.to(back)).props('flat')
+                ui.button('Save', icon='save', on_click=self.save).props('unelevated').mark('save')
+
+    def second_date_error(self, value: str | None) -> str | None:
+        if not value:
+            return None
+        second = parse_date(value)
+        if second is None:
+            return 'Enter a date.'
+        return second_date_problem(self.original.type, parse_date(self.issue_date), second)
+
+    @ui.refreshable_method
+    def lines_view(self) -> None:
+        with ui.column().classes('w-full gap-1'):
+            for index, line in enumerate(self.lines):
+                with ui.row().classes('w-full gap-2 items-start no-wrap'):
+                    self.inputs.append(
+                        ui.input(
+                            'Description', validation=lambda v: None if (v or '').strip() else 'Describe this line.'
+                        )
+                        .bind_value(line, 'description')
+                        .classes('grow')
+                        .mark(f'line-{index}-description')
+                    )
+                    amount = ui.label(self.line_amount(line)).classes('w-28 text-right pt-5 tabular-nums')
+                    checks: tuple[tuple[str, str, Callable[[str], str | None], str], ...] = (
+                        ('quantity', 'Qty', quantity_error, 'w-20'),
+                        ('unit_price', 'Unit price', unit_price_error, 'w-32'),
+                        ('tax_rate', 'Tax %', tax_rate_error, 'w-20'),
+                    )
+                    for name, label, check, width in checks:
+                        self.inputs.append(
+                            ui.input(label, validation=_field_check(check))
+                            .bind_value(line, name)
+                            .on_value_change(lambda _, line=line, amount=amount: self.amounts_changed(line, amount))
+                            .props('input-class=text-right')
+                            .classes(width)
+                            .mark(f'line-{index}-{name}')
+                        )
+                    amount.move(target_index=-1)
+                    ui.button(icon='close', on_click=lambda line=line: self.remove_line(line)).props(
+                        'flat round dense'
+                    ).classes('mt-3').tooltip('Remove line')
+            ui.button('Add line', icon='add', on_click=self.add_line).props('flat').mark('add-line')
+
+    def amounts_changed(self, line: LineState, amount: ui.label) -> None:
+        amount.text = self.line_amount(line)
+        self.totals_view.refresh()
+
+    def line_amount(self, line: LineState) -> str:
+        return format_money(line.to_line().net(self.original.currency), self.original.currency) if line.parses() else ''
+
+    @ui.refreshable_method
+    def totals_view(self) -> None:
+        currency = self.original.currency
+        totals = self.draft().totals()
+        with ui.grid(columns='auto auto').classes('gap-x-8 gap-y-1 text-right tabular-nums min-w-64'):
+            ui.label('Subtotal').classes('text-grey-7')
+            ui.label(format_money(totals.subtotal, currency))
+            for tax in totals.taxes:
+                ui.label(f'Tax {format_quantity(tax.rate)}%').classes('text-grey-7')
+                ui.label(format_money(tax.tax, currency))
+            ui.label('Total').classes('font-bold')
+            ui.label(format_money(totals.total, currency)).classes('font-bold').mark('total')
+
+    def draft(self) -> Document:
+        """The document as typed so far; lines that do not parse yet count as nothing."""
+        issued = parse_date(self.issue_date) or self.original.issue_date
+        return Document(
+            id=self.original.id,
+            type=self.original.type,
+            reference=(self.reference or '').strip(),
+            contact_id=self.contact_id or '',
+            issue_date=issued,
+            second_date=parse_date(self.second_date) if self.original.type.second_date_label else None,
+            lines=tuple(line.to_line() for line in self.lines if line.parses()),
+            notes=self.notes or '',
+            currency=self.original.currency,
+            sent_at=self.original.sent_at,
+        )
+
+    def add_line(self) -> None:
+        self.lines.append(LineState())
+        self.inputs = [i for i in self.inputs if not i.is_deleted]
+        self.lines_view.refresh()
+
+    def remove_line(self, line: LineState) -> None:
+        self.lines.remove(line)
+        self.lines_view.refresh()
+        self.totals_view.refresh()
+
+    def save(self) -> None:
+        self.inputs = [i for i in self.inputs if not i.is_deleted]
+        fields_ok = all([i.validate() for i in self.inputs])
+        folder = self.services.folder
+        document = self.draft()
+        errors = validate_document(
+            document,
+            taken_references=folder.documents.references(document.type, excluding_id=document.id),
+            contacts=folder.contacts.by_id(),
+        )
+        if not fields_ok or errors or len(document.lines) != len(self.lines):
+            message = 'Please correct the highlighted fields.' if not fields_ok else errors.get('lines', '')
+            message = message or 'Please correct the highlighted fields.'
+            ui.notify(message, type='negative')
+            return
+        folder.documents.save(document)
+        ui.notify(f'{document.title} saved.', type='positive')
+        ui.navigate.to(f'/documents/{document.id}')
+
+
+def _field_check(check: Callable[[str], str | None]) -> Callable[[str | None], str | None]:
+    return lambda value: check(value or '')

@@ -1,0 +1,165 @@
+"""The documents list: search, type filter, sorting and paging done by the repository, one page of rows at a time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nicegui import ui
+
+from core.documents import ContactKind, DocumentType, format_money
+from ui.components import confirm_delete
+from ui.document_actions import document_actions, run_action
+from ui.services import Services
+
+ROWS_PER_PAGE = 25
+
+
+class DocumentList:
+    """Filtering, sorting and paging happen in the repository, so only one page of rows crosses the wire."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.search = ''
+        self.type_filter: str = ''
+        self.pagination: dict[str, Any] = {
+            'page': 1,
+            'rowsPerPage': ROWS_PER_PAGE,
+            'sortBy': 'issue_date',
+            'descending': True,
+            'rowsNumber': 0,
+        }
+
+    def build(self) -> None:
+        with ui.row().classes('w-full items-center gap-3'):
+            ui.input(placeholder='Search reference, contact or notes', on_change=self.on_search).props(
+                'clearable dense outlined debounce=250'
+            ).classes('w-80').mark('document-search')
+            type_options = {'': 'All types', **{t.value: t.label for t in DocumentType}}
+            ui.select(type_options, value='', on_change=self.on_type).props('dense outlined').classes('w-48').mark(
+                'document-type-filter'
+            )
+            ui.space()
+            with ui.button('New', icon='add').props('unelevated'), ui.menu():
+                for document_type in DocumentType:
+                    ui.menu_item(
+                        document_type.label,
+                        on_click=lambda t=document_type: ui.navigate.to(f'/documents/new/{t.slug}'),
+                    )
+                ui.separator()
+                ui.menu_item('Customer statement…', on_click=self.choose_statement_customer).mark('statement-menu')
+        columns: list[dict[str, Any]] = [
+            {'name': 'issue_date', 'label': 'Date', 'field': 'issue_date', 'sortable': True, 'align': 'left'},
+            {'name': 'reference', 'label': 'Reference', 'field': 'reference', 'sortable': True, 'align': 'left'},
+            {'name': 'type', 'label': 'Type', 'field': 'type', 'sortable': True, 'align': 'left'},
+            {'name': 'contact', 'label': 'Customer / supplier', 'field': 'contact', 'align': 'left'},
+            {'name': 'total', 'label': 'Total', 'field': 'total', 'sortable': True, 'align': 'right'},
+            {'name': 'sent', 'label': 'Sent', 'field': 'sent', 'align': 'left'},
+            {'name': 'actions', 'label': '', 'field': 'id', 'align': 'right'},
+        ]
+        self.table = ui.table(columns=columns, rows=[], row_key='id', pagination=self.pagination).classes('w-full')
+        self.table.mark('documents-table')
+        self.table.props('flat bordered :rows-per-page-options="[10, 25, 50, 100]"')
+        self.table.add_slot(
+            'body-cell-reference',
+            '<q-td :props="props"><a :href="\'/documents/\' + props.row.id" class="text-primary font-medium">'
+            '{{ props.value }}</a></q-td>',
+        )
+        row_buttons = ''.join(
+            f'<q-btn flat dense round color="primary" icon="{a.icon}" @click="$parent.$emit(\'action\', '
+            f"{{key: '{a.key}', id: props.row.id}})\"><q-tooltip>{a.label}</q-tooltip></q-btn>"
+            for a in document_actions(self.services)
+        )
+        self.table.add_slot(
+            'body-cell-actions',
+            '<q-td :props="props" class="whitespace-nowrap">'
+            f'{row_buttons}'
+            '<q-btn flat dense round color="grey-8" icon="picture_as_pdf" '
+            ':href="\'/documents/\' + props.row.id + \'/pdf\'" target="_blank"><q-tooltip>Open PDF</q-tooltip></q-btn>'
+            '<q-btn flat dense round color="grey-8" icon="edit" :href="\'/documents/\' + props.row.id + \'/edit\'">'
+            '<q-tooltip>Edit</q-tooltip></q-btn>'
+            '<q-btn flat dense round icon="delete" color="negative" '
+            '@click="$parent.$emit(\'delete\', props.row.id)"><q-tooltip>Delete</q-tooltip></q-btn>'
+            '</q-td>',
+        )
+        self.table.on('request', self.on_request)
+        self.table.on('delete', lambda e: self.ask_delete(e.args))
+        self.table.on('action', self.on_action)
+        self.load()
+
+    def choose_statement_customer(self) -> None:
+        """Statements are reports, not stored documents: pick the customer, the statement page does the rest."""
+        customers = {c.id: c.name for c in self.services.folder.contacts.all(ContactKind.CUSTOMER)}
+        with ui.dialog() as dialog, ui.card().classes('w-96'):
+            ui.label('Customer statement').classes('text-h6')
+            choice = ui.select(customers, label='Customer', with_input=True).classes('w-full')
+            choice.mark('statement-customer')
+
+            def show() -> None:
+                if choice.value:
+                    ui.navigate.to(f'/contacts/{choice.value}/statement')
+
+            with ui.row().classes('w-full justify-end'):
+                ui.button('Cancel', on_click=dialog.close).props('flat')
+                ui.button('Show', on_click=show).props('unelevated').mark('show-statement')
+        dialog.open()
+
+    def load(self) -> None:
+        folder = self.services.folder
+        names = {c.id: c.name for c in folder.contacts.all()}
+        per_page = int(self.pagination.get('rowsPerPage') or ROWS_PER_PAGE) or 10**9  # 0 means "All" in Quasar
+        page = max(1, int(self.pagination.get('page') or 1))
+        result = folder.documents.page(
+            search=self.search,
+            document_type=DocumentType(self.type_filter) if self.type_filter else None,
+            contact_names=names,
+            sort=self.pagination.get('sortBy') or 'issue_date',
+            descending=bool(self.pagination.get('descending')),
+            offset=(page - 1) * per_page,
+            limit=per_page,
+        )
+        self.pagination = {**self.pagination, 'rowsNumber': result.total, 'page': page}
+        self.table.rows = [
+            {
+                'id': d.id,
+                'issue_date': d.issue_date.isoformat(),
+                'reference': d.reference,
+                'type': d.type.label,
+                'contact': names.get(d.contact_id, '(deleted contact)'),
+                'total': format_money(d.total, d.currency),
+                'sent': d.sent_at.date().isoformat() if d.sent_at else '',
+            }
+            for d in result.rows
+        ]
+        self.table.pagination = self.pagination
+        self.table.update()
+
+    def on_request(self, event: Any) -> None:
+        self.pagination = {**self.pagination, **event.args['pagination']}
+        self.load()
+
+    def on_search(self, event: Any) -> None:
+        self.search = event.value or ''
+        self.pagination['page'] = 1
+        self.load()
+
+    def on_type(self, event: Any) -> None:
+        self.type_filter = event.value or ''
+        self.pagination['page'] = 1
+        self.load()
+
+    async def on_action(self, event: Any) -> None:
+        document = self.services.folder.documents.get(event.args['id'])
+        if document is not None:
+            await run_action(self.services, event.args['key'], document)
+
+    def ask_delete(self, document_id: str) -> None:
+        document = self.services.folder.documents.get(document_id)
+        if document is None:
+            return
+
+        def delete() -> None:
+            self.services.folder.documents.delete(document.id)
+            ui.notify(f'{document.title} deleted.', type='positive')
+            self.load()
+
+        confirm_delete(document.title, delete)
