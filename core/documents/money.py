@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-ZERO = Decimal(0)
+from babel.numbers import format_currency, get_currency_precision, get_currency_symbol
 
-# Currencies whose amounts have no minor unit; every other code is printed with two decimals.
-_NO_MINOR_UNIT = frozenset({'ISK', 'JPY', 'KRW', 'CLP', 'VND', 'HUF'})
-_SYMBOLS = {'EUR': '€', 'USD': '$', 'GBP': '£', 'JPY': '¥'}
+ZERO = Decimal(0)
+LOCALE = 'en'
+"""Grouping with commas and a decimal point, as the documents print today; the currency's own decimals from CLDR."""
 
 
 def currency_places(currency: str) -> int:
-    return 0 if currency.upper() in _NO_MINOR_UNIT else 2
+    """The currency's minor unit: 2 for EUR, 0 for ISK and JPY, 3 for KWD and BHD (2 for a code CLDR does not know)."""
+    return int(get_currency_precision(currency.upper()))
 
 
 def round_money(amount: Decimal, currency: str = 'EUR') -> Decimal:
@@ -45,12 +46,6 @@ def parse_decimal(text: str | int | float | Decimal) -> Decimal:
     return value
 
 
-def format_number(amount: Decimal, places: int) -> str:
-    """Thousands separated by commas, fixed decimals: 1,234.50."""
-    quantized = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return f'{quantized:,.{places}f}'
-
-
 def format_quantity(quantity: Decimal) -> str:
     """Quantities print as typed, without trailing zeros: 2, 1.5, 0.25."""
     normalized = quantity.normalize()
@@ -59,12 +54,16 @@ def format_quantity(quantity: Decimal) -> str:
 
 
 def format_money(amount: Decimal, currency: str) -> str:
-    """'€1,234.50' for currencies with a well-known symbol, '1,234 ISK' otherwise; minus sign in front."""
+    """'€1,234.50' for a currency with its own sign, '1,234 ISK' otherwise; minus sign in front.
+
+    Rounded half-up here first: Babel would round half-even (0.125 EUR to 0.12), invoices round half-up.
+    """
     code = currency.upper()
-    body = format_number(abs(amount), currency_places(code))
-    sign = '−' if round_money(amount, code) < 0 else ''
-    symbol = _SYMBOLS.get(code)
-    return f'{sign}{symbol}{body}' if symbol else f'{sign}{body} {code}'
+    rounded = round_money(amount, code)
+    symbol = get_currency_symbol(code, LOCALE)
+    pattern = '¤#,##0.00' if symbol != code else '#,##0.00 ¤¤'
+    body = format_currency(abs(rounded), code, format=pattern, locale=LOCALE, currency_digits=True)
+    return f'{"−" if rounded < 0 else ""}{body}'
 
 
 def format_percent(rate: Decimal) -> str:

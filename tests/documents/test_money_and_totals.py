@@ -82,3 +82,26 @@ def test_format_money_uses_symbol_and_a_real_minus() -> None:
     assert format_money(Decimal('1234.5'), 'EUR') == '€1,234.50'
     assert format_money(Decimal('-108.23'), 'EUR') == '−€108.23'
     assert format_money(Decimal('12'), 'CHF') == '12.00 CHF'
+
+
+@pytest.mark.parametrize(
+    ('amount', 'currency', 'printed'),
+    [
+        ('0.125', 'EUR', '€0.13'),
+        ('1234.5', 'EUR', '€1,234.50'),
+        ('-1234.505', 'EUR', '−€1,234.51'),
+        ('2.5', 'ISK', '3 ISK'),
+        ('123456.5', 'ISK', '123,457 ISK'),
+        ('2.5', 'JPY', '¥3'),
+        ('1234.5675', 'KWD', '1,234.568 KWD'),
+        ('0.0005', 'BHD', '0.001 BHD'),
+        ('12', 'BHD', '12.000 BHD'),
+    ],
+)
+def test_money_prints_with_the_currencys_own_decimals_rounded_half_up(amount: str, currency: str, printed: str) -> None:
+    assert format_money(Decimal(amount), currency) == printed
+
+
+def test_totals_of_a_three_decimal_currency_keep_three_decimals() -> None:
+    totals = invoice(Line('Dates', Decimal(3), Decimal('1.2345'), Decimal(0)), currency='KWD').totals()
+    assert totals.total == Decimal('3.704')
