@@ -14,7 +14,7 @@ from core.outbox import Outbox
 from core.transport.base import Receipt, TransportError
 from core.transport.memory import MemoryTransport
 from tests.email.conftest import make_draft, smtp_settings
-from tests.support.ui import notify_as_in_a_browser
+from tests.support.ui import BACKGROUND_RETRIES, notify_as_in_a_browser
 from ui.services import Services, mark_sent
 
 
@@ -50,7 +50,7 @@ async def test_retry_answers_with_a_toast_after_its_row_is_refreshed(
     await app_user.open('/emails?status=failed')
     notify_as_in_a_browser(app_user)
     app_user.find('Retry').click()
-    await app_user.should_see('Sent: Invoice INV-0001')
+    await app_user.should_see('Sent: Invoice INV-0001', retries=BACKGROUND_RETRIES)
     assert errors_logged(caplog) == []
 
 

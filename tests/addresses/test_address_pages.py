@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from datetime import date
 
@@ -15,7 +14,8 @@ from core.outbox import Outbox
 from core.transport.memory import MemoryTransport
 from storage.documents_repo import seed_sample_data
 from tests.email.conftest import smtp_settings
-from tests.support.ui import set_value, value_element
+from tests.support.ui import BACKGROUND_RETRIES, set_value, value_element
+from tests.support.waiting import wait_until
 from ui.services import Services, mark_sent
 
 PASSWORD = 's3cret-app-password'
@@ -120,7 +120,7 @@ async def test_update_refuses_exactly_what_the_test_refuses(
     set_value(app_user, 'test-mode', 'check')
     app_user.find(marker='test-settings').click()
     if saved:
-        await app_user.should_see(marker='step-connect', retries=100)
+        await app_user.should_see(marker='step-connect', retries=BACKGROUND_RETRIES)
         (row,) = app_user.find(marker='step-input').elements
         statuses = {marker for element in row.descendants() for marker in element._markers}
         assert statuses & {'status-ok', 'status-warn'} and 'status-fail' not in statuses
@@ -129,9 +129,7 @@ async def test_update_refuses_exactly_what_the_test_refuses(
         await app_user.should_not_see(marker='step-input')
     button = next(iter(app_user.find(marker='test-settings').elements))
     assert isinstance(button, ui.button)
-    async with asyncio.timeout(15):
-        while not button.enabled:
-            await asyncio.sleep(0.02)
+    await wait_until(lambda: button.enabled, message='the Test button to be enabled again')
 
 
 async def test_contacts_accept_internal_addresses_and_show_the_warning(app_user: User, services: Services) -> None:
@@ -167,12 +165,12 @@ async def test_compose_sends_to_an_internal_address_and_keeps_a_quoted_name_whol
     invoice = first_invoice(services)
     await app_user.open(f'/documents/{invoice.id}')
     app_user.find(marker='action-email').click()
-    await app_user.should_see(marker='attachment-chip', retries=200)
+    await app_user.should_see(marker='attachment-chip', retries=BACKGROUND_RETRIES)
     set_value(app_user, 'compose-to', 'user@company.local')
     set_value(app_user, 'compose-cc', '"Doe, John" <john@example.is>')
     await app_user.should_see('user@company.local is on an internal domain (company.local)')
     app_user.find(marker='compose-send').click()
-    await app_user.should_see('Sent to user@company.local, john@example.is')
+    await app_user.should_see('Sent to user@company.local, john@example.is', retries=BACKGROUND_RETRIES)
     [delivered] = transport.delivered
     assert delivered.built.envelope_recipients == ['user@company.local', 'john@example.is']
     assert delivered.built.mime['Cc'] == '"Doe, John" <john@example.is>'
@@ -185,7 +183,7 @@ async def test_compose_names_the_wrong_field(
     invoice = first_invoice(services)
     await app_user.open(f'/documents/{invoice.id}')
     app_user.find(marker='action-email').click()
-    await app_user.should_see(marker='attachment-chip', retries=200)
+    await app_user.should_see(marker='attachment-chip', retries=BACKGROUND_RETRIES)
     set_value(app_user, 'compose-cc', 'Doe, John <john@example.is>')
     app_user.find(marker='compose-send').click()
     await app_user.should_see('Not sent: check Cc (marked in red).')

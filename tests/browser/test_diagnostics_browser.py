@@ -15,6 +15,8 @@ from tests.support.smtp_servers import threaded_smtp_server
 USER = 'office@example.com'
 PASSWORD = 'Browser-Test-Secret-51c2'
 
+pytestmark = pytest.mark.browser
+
 
 def test_test_email_settings_runs_live_from_the_page(
     page: Page, live_app_factory: Callable[..., LiveApp], tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import pytest
 from playwright.sync_api import Page, WebSocket, expect
 
 from tests.browser.conftest import LiveApp
 
 PASSWORD = 'Browser-Secret-9f3a'
+
+pytestmark = pytest.mark.browser
 
 
 def test_fill_update_reload_keeps_values_and_never_sends_the_password_back(

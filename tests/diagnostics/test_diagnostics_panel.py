@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from nicegui import Client, ui
 from nicegui.testing import User
 
@@ -11,7 +9,8 @@ from core.diagnostics.events import Status
 from tests.diagnostics.conftest import ACCOUNTS, PASSWORD, USER
 from tests.support.certs import TestPKI
 from tests.support.smtp_servers import smtp_server
-from tests.support.ui import set_value, value_of
+from tests.support.ui import BACKGROUND_RETRIES, set_value, value_of
+from tests.support.waiting import wait_until
 from ui.diagnostics_panel import ICONS
 
 
@@ -38,16 +37,14 @@ async def fill_form(user: User, port: int, password: str = PASSWORD) -> None:
 async def wait_until_idle(user: User) -> None:
     """The Test button is enabled again when the run is over."""
     test_button = button(user, 'test-settings')
-    async with asyncio.timeout(15):
-        while not test_button.enabled:
-            await asyncio.sleep(0.02)
+    await wait_until(lambda: test_button.enabled, message='the Test button to be enabled again')
 
 
 async def test_a_passing_test_shows_each_step_the_verdict_and_the_transcript(app_user: User, trusted: TestPKI) -> None:
     async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS) as server:
         await fill_form(app_user, server.port)
         app_user.find(marker='test-settings').click()
-        await app_user.should_see('Your email settings work', retries=100)
+        await app_user.should_see('Your email settings work', retries=BACKGROUND_RETRIES)
         await wait_until_idle(app_user)
     for marker in ('step-input', 'step-connect', 'step-greeting', 'step-tls', 'step-auth', 'step-data', 'step-quit'):
         await app_user.should_see(marker=marker)
@@ -68,7 +65,7 @@ async def test_a_failing_test_names_the_step_and_says_what_to_do(app_user: User,
     async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS) as server:
         await fill_form(app_user, server.port, password='not-the-password')
         app_user.find(marker='test-settings').click()
-        await app_user.should_see('Sign-in failed', retries=100)
+        await app_user.should_see('Sign-in failed', retries=BACKGROUND_RETRIES)
         await wait_until_idle(app_user)
     await app_user.should_see(marker='status-fail')
     await app_user.should_see('What to do:')
@@ -81,7 +78,7 @@ async def test_check_without_sending_sends_nothing(app_user: User, trusted: Test
         set_value(app_user, 'test-mode', 'check')
         await app_user.should_not_see(marker='test-recipient')
         app_user.find(marker='test-settings').click()
-        await app_user.should_see('Nothing was sent', retries=100)
+        await app_user.should_see('Nothing was sent', retries=BACKGROUND_RETRIES)
         await wait_until_idle(app_user)
     assert server.recorder.messages == []
 
@@ -91,7 +88,7 @@ async def test_recipient_typed_by_the_user_gets_the_test(app_user: User, trusted
         await fill_form(app_user, server.port)
         app_user.find(marker='test-recipient').type('accounts@example.com')
         app_user.find(marker='test-settings').click()
-        await app_user.should_see('accepted the test email for accounts@example.com', retries=100)
+        await app_user.should_see('accepted the test email for accounts@example.com', retries=BACKGROUND_RETRIES)
         await wait_until_idle(app_user)
     assert server.recorder.messages[0].rcpt_tos == ('accounts@example.com',)
 
@@ -100,11 +97,11 @@ async def test_button_is_disabled_while_running_and_cancel_stops_the_test(app_us
     async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS, rcpt_delay=30) as server:
         await fill_form(app_user, server.port)
         app_user.find(marker='test-settings').click()
-        await app_user.should_see(marker='step-rcpt', retries=100)
+        await app_user.should_see(marker='step-rcpt', retries=BACKGROUND_RETRIES)
         assert not button(app_user, 'test-settings').enabled
         await app_user.should_see(marker='cancel-test')
         app_user.find(marker='cancel-test').click()
-        await app_user.should_see('The test was cancelled.')
+        await app_user.should_see('The test was cancelled.', retries=BACKGROUND_RETRIES)
         await wait_until_idle(app_user)
         await app_user.should_not_see(marker='cancel-test')
     assert server.recorder.messages == []
@@ -121,7 +118,7 @@ async def test_closing_the_tab_cancels_the_test(app_user: User, trusted: TestPKI
     async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS, rcpt_delay=30) as server:
         await fill_form(app_user, server.port)
         app_user.find(marker='test-settings').click()
-        await app_user.should_see(marker='step-rcpt', retries=100)
+        await app_user.should_see(marker='step-rcpt', retries=BACKGROUND_RETRIES)
         client = client_of(app_user)
         for handler in client.disconnect_handlers:  # what NiceGUI runs when the browser tab goes away
             client.safe_invoke(handler)
@@ -134,7 +131,7 @@ async def test_transcript_downloads_as_text_without_the_password(app_user: User,
     async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS) as server:
         await fill_form(app_user, server.port)
         app_user.find(marker='test-settings').click()
-        await app_user.should_see('Your email settings work', retries=100)
+        await app_user.should_see('Your email settings work', retries=BACKGROUND_RETRIES)
         await wait_until_idle(app_user)
     app_user.find(marker='download').click()
     response = await app_user.download.next()
@@ -151,7 +148,7 @@ async def test_a_port_that_speaks_tls_first_is_switched_to_ssl_tls_with_one_clic
         await fill_form(app_user, server.port)
         set_value(app_user, 'security', 'auto')  # a custom port: Auto means STARTTLS there
         app_user.find(marker='test-settings').click()
-        await app_user.should_see(marker='apply-change', retries=100)
+        await app_user.should_see(marker='apply-change', retries=BACKGROUND_RETRIES)
         await wait_until_idle(app_user)
         await app_user.should_see('Set Connection security to SSL/TLS')
         app_user.find(marker='apply-change').click()
@@ -159,7 +156,7 @@ async def test_a_port_that_speaks_tls_first_is_switched_to_ssl_tls_with_one_clic
         await app_user.should_see('Switch to SSL/TLS: done.')
         assert not button(app_user, 'apply-change').enabled
         app_user.find(marker='test-settings').click()
-        await app_user.should_see('Your email settings work', retries=100)
+        await app_user.should_see('Your email settings work', retries=BACKGROUND_RETRIES)
         await wait_until_idle(app_user)
     assert len(server.recorder.messages) == 1
 
@@ -169,7 +166,7 @@ async def test_a_sender_refused_at_rcpt_shows_on_the_sender_row(app_user: User, 
     async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS, rcpt_reply=refusal) as server:
         await fill_form(app_user, server.port)
         app_user.find(marker='test-settings').click()
-        await app_user.should_see('Sender failed', retries=100)
+        await app_user.should_see('Sender failed', retries=BACKGROUND_RETRIES)
         await wait_until_idle(app_user)
     assert statuses_in_row(app_user, 'step-mail') == [Status.FAIL]
     assert statuses_in_row(app_user, 'step-rcpt') == [Status.SKIPPED]

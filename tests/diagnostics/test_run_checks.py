@@ -17,6 +17,7 @@ from core.settings import EmailSettings, Security
 from tests.diagnostics.conftest import ACCOUNTS, FAST, PASSWORD, USER, run, smtp_settings
 from tests.support.certs import TestPKI
 from tests.support.smtp_servers import smtp_server
+from tests.support.waiting import wait_until
 
 SMTP_STEPS_STARTTLS = [
     'input',
@@ -175,8 +176,7 @@ async def test_cancelling_the_consuming_task_stops_the_test(trusted: TestPKI) ->
                     seen.append(event)  # type: ignore[arg-type]
 
         task = asyncio.create_task(consume())
-        while not any(e.step is Step.RCPT for e in seen):
-            await asyncio.sleep(0.01)
+        await wait_until(lambda: any(e.step is Step.RCPT for e in seen), message='the test to reach RCPT')
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await asyncio.wait_for(task, 2)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 from dataclasses import replace
 from datetime import date, timedelta
@@ -19,14 +18,13 @@ from core.documents import BusinessProfile, Contact, Document, DocumentType, Lin
 from core.documents.money import format_money
 from core.pdf import pdf_filename, render
 from core.sample_data import sample_business, sample_contacts, sample_documents
+from tests.support.tools import require_tool
 
 TODAY = date(2026, 11, 28)
 INJECTION = '*bold* #panic() $x$ <label> @ref _under_ `raw` = Heading \\ #set text(red)'
 CONTACTS = {c.id: c for c in sample_contacts()}
 DOCUMENTS = sample_documents(TODAY)
 THORDUR = next(c for c in sample_contacts() if c.name == 'Þórður Ægisson ehf.')
-
-needs_qpdf = pytest.mark.skipif(not shutil.which('qpdf'), reason='qpdf is not installed')
 
 
 def write(tmp_path: Path, name: str, pdf: bytes) -> Path:
@@ -65,10 +63,10 @@ def embedded_fonts(pdf: PdfReader) -> dict[str, bool]:
 
 
 def qpdf_ok(path: Path) -> bool:
-    return subprocess.run(['qpdf', '--check', str(path)], capture_output=True, text=True).returncode == 0
+    qpdf = require_tool('qpdf', install='apt-get install qpdf')
+    return subprocess.run([qpdf, '--check', str(path)], capture_output=True, text=True).returncode == 0
 
 
-@needs_qpdf
 @pytest.mark.parametrize('kind', list(DocumentType), ids=lambda k: k.value)
 def test_every_transaction_type_renders_a_valid_pdf_with_reference_name_and_total(
     tmp_path: Path, kind: DocumentType
@@ -84,7 +82,6 @@ def test_every_transaction_type_renders_a_valid_pdf_with_reference_name_and_tota
     assert kind.label.split()[-1].upper() in text.upper()
 
 
-@needs_qpdf
 def test_customer_statement_renders_lines_ageing_and_amount_due(tmp_path: Path) -> None:
     statement = build_statement(THORDUR, DOCUMENTS, TODAY - timedelta(days=90), TODAY, 'EUR')
     path = write(tmp_path, pdf_filename(statement), render(statement, sample_business()))
@@ -180,7 +177,6 @@ def page_box(pdf: bytes) -> tuple[int, int]:
     return round(float(box.width)), round(float(box.height))
 
 
-@needs_qpdf
 def test_logo_is_drawn_when_the_profile_has_one(tmp_path: Path) -> None:
     svg = (
         b'<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">'

@@ -13,6 +13,7 @@ from core.transport.smtp import SmtpTransport
 from storage.folder import DataFolder
 from tests.email.conftest import make_draft
 from tests.email.test_crash import PDF
+from tests.support.waiting import wait_until
 
 
 async def main(folder_path: Path, count: int) -> None:
@@ -21,8 +22,9 @@ async def main(folder_path: Path, count: int) -> None:
     for n in range(count):
         outbox.enqueue(make_draft(document_id=f'doc-{n}', subject=f'Invoice INV-{n:04d}'), [PDF])
     sender = asyncio.create_task(outbox.run_due())
-    while not any(r.status is EmailStatus.SENDING for r in folder.email_log.all()):
-        await asyncio.sleep(0.01)
+    await wait_until(
+        lambda: any(r.status is EmailStatus.SENDING for r in folder.email_log.all()), message='an email being sent'
+    )
     print(f'queued {count}', flush=True)
     await sender
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from datetime import date
 
@@ -18,7 +17,8 @@ from core.transport.base import TransportError
 from core.transport.memory import MemoryTransport
 from storage.documents_repo import seed_sample_data
 from tests.email.conftest import make_draft, smtp_settings
-from tests.support.ui import set_value, value_of
+from tests.support.ui import BACKGROUND_RETRIES, set_value, value_of
+from tests.support.waiting import wait_until
 from ui.services import Services, mark_sent
 
 
@@ -66,13 +66,15 @@ async def test_email_an_invoice_from_its_page(
     assert value_of(app_user, 'compose-to') == contact.emails[0]
     assert value_of(app_user, 'compose-subject') == f'Invoice {invoice.reference} from Norðurljós Ráðgjöf ehf.'
     assert f'Dear {contact.name},' in str(value_of(app_user, 'compose-body'))
-    await app_user.should_see(f'Sales Invoice {invoice.reference}.pdf · ')
+    await app_user.should_see(f'Sales Invoice {invoice.reference}.pdf · ', retries=BACKGROUND_RETRIES)
     await app_user.should_see(marker='compose-preview')
     await app_user.should_see('A copy also goes to archive@nordurljos.example (Email settings).')
 
     set_value(app_user, 'compose-cc', 'bokhald@example.is; partner@example.is')
     app_user.find(marker='compose-send').click()
-    await app_user.should_see(f'Sent to {contact.emails[0]}, bokhald@example.is, partner@example.is')
+    await app_user.should_see(
+        f'Sent to {contact.emails[0]}, bokhald@example.is, partner@example.is', retries=BACKGROUND_RETRIES
+    )
 
     [delivered] = transport.delivered
     assert delivered.built.envelope_recipients[-1] == 'archive@nordurljos.example'
@@ -95,7 +97,7 @@ async def test_a_wrong_address_is_named_and_nothing_is_sent(
     invoice = first_invoice(services)
     await app_user.open(f'/documents/{invoice.id}')
     app_user.find(marker='action-email').click()
-    await app_user.should_see(marker='attachment-chip')
+    await app_user.should_see(marker='attachment-chip', retries=BACKGROUND_RETRIES)
     set_value(app_user, 'compose-to', 'anna@example.is, not-an-address')
     app_user.find(marker='compose-send').click()
     await app_user.should_see('Not sent: check To (marked in red).')
@@ -118,9 +120,9 @@ async def test_a_permanent_failure_shows_the_cause_and_the_document_stays_unsent
     invoice = first_invoice(services)
     await app_user.open(f'/documents/{invoice.id}')
     app_user.find(marker='action-email').click()
-    await app_user.should_see(marker='attachment-chip')
+    await app_user.should_see(marker='attachment-chip', retries=BACKGROUND_RETRIES)
     app_user.find(marker='compose-send').click()
-    await app_user.should_see('The email was not sent.')
+    await app_user.should_see('The email was not sent.', retries=BACKGROUND_RETRIES)
     await app_user.should_see('app-password-required')
     await app_user.should_see('The provider wants an app password, not your normal password.')
     await app_user.should_see('Server reply: 534 5.7.9 Application-specific')
@@ -150,7 +152,7 @@ async def test_the_log_filters_and_a_failed_email_can_be_retried(
     await app_user.should_see('Invoice INV-0001')
 
     app_user.find('Retry').click()
-    await app_user.should_see('Sent: Invoice INV-0001')
+    await app_user.should_see('Sent: Invoice INV-0001', retries=BACKGROUND_RETRIES)
     record = services.folder.email_log.get(failed.id)
     assert record is not None and record.status is EmailStatus.SENT
 
@@ -175,10 +177,10 @@ async def test_email_a_customer_statement_from_its_page(
     assert customer is not None
     await app_user.open(f'/contacts/{customer.id}/statement?start=2026-01-01&end=2026-11-28')
     app_user.find(marker='action-email').click()
-    await app_user.should_see(f'Customer Statement {customer.name} 2026-11-28.pdf · ')
+    await app_user.should_see(f'Customer Statement {customer.name} 2026-11-28.pdf · ', retries=BACKGROUND_RETRIES)
     assert value_of(app_user, 'compose-subject') == 'Statement of account from Norðurljós Ráðgjöf ehf.'
     app_user.find(marker='compose-send').click()
-    await app_user.should_see(f'Sent to {customer.emails[0]}')
+    await app_user.should_see(f'Sent to {customer.emails[0]}', retries=BACKGROUND_RETRIES)
     [delivered] = transport.delivered
     [attachment] = list(delivered.built.mime.iter_attachments())
     assert attachment.get_filename() == f'Customer Statement {customer.name} 2026-11-28.pdf'
@@ -196,10 +198,7 @@ def queued_before_start(services: Services, memory_outbox: Outbox) -> str:
 async def test_the_app_sends_what_was_queued_when_it_starts(
     services: Services, queued_before_start: str, transport: MemoryTransport, app_user: User
 ) -> None:
-    for _ in range(100):
-        if transport.delivered:
-            break
-        await asyncio.sleep(0.02)
+    await wait_until(lambda: transport.delivered, message='the app to send the email queued before it started')
     [delivered] = transport.delivered
     assert delivered.message.subject == 'Left over from last time'
     record = services.folder.email_log.get(queued_before_start)
@@ -234,9 +233,9 @@ async def test_the_email_icon_on_a_documents_row_opens_the_same_dialog(
     assert 'icon="email"' in str(table.slots['body-cell-actions'].template)
     app_user.find(ui.table).trigger('action', {'key': 'email', 'id': invoice.id})
     await app_user.should_see(f'Email {invoice.title}')
-    await app_user.should_see(marker='attachment-chip')
+    await app_user.should_see(marker='attachment-chip', retries=BACKGROUND_RETRIES)
     app_user.find(marker='compose-send').click()
-    await app_user.should_see('Sent to ')
+    await app_user.should_see('Sent to ', retries=BACKGROUND_RETRIES)
     assert len(transport.delivered) == 1
 
 
@@ -250,14 +249,14 @@ async def test_a_refused_cc_shows_partly_sent_in_the_dialog_the_log_and_on_the_d
     assert contact is not None
     await app_user.open(f'/documents/{invoice.id}')
     app_user.find(marker='action-email').click()
-    await app_user.should_see(marker='attachment-chip', retries=50)
+    await app_user.should_see(marker='attachment-chip', retries=BACKGROUND_RETRIES)
     set_value(app_user, 'compose-cc', 'bokhald@example.is')
     app_user.find(marker='compose-send').click()
     refused_line = (
         'Not sent to bokhald@example.is: the server refused this address '
         '(550 5.1.1 <bokhald@example.is>: Recipient address rejected).'
     )
-    await app_user.should_see(f'Partly sent: to {contact.emails[0]} only.', retries=20)
+    await app_user.should_see(f'Partly sent: to {contact.emails[0]} only.', retries=BACKGROUND_RETRIES)
     await app_user.should_see(refused_line)
     document = services.folder.documents.get(invoice.id)
     assert document is not None and document.sent_at is None
@@ -271,7 +270,9 @@ async def test_a_refused_cc_shows_partly_sent_in_the_dialog_the_log_and_on_the_d
     await app_user.should_see(refused_line)
     transport.refuse.clear()
     app_user.find('Retry').click()
-    await app_user.should_see(f'Sent: Invoice {invoice.reference} from Norðurljós Ráðgjöf ehf.', retries=20)
+    await app_user.should_see(
+        f'Sent: Invoice {invoice.reference} from Norðurljós Ráðgjöf ehf.', retries=BACKGROUND_RETRIES
+    )
     assert transport.delivered[-1].built.envelope_recipients == ['bokhald@example.is']
     document = services.folder.documents.get(invoice.id)
     assert document is not None and document.sent_at is not None
@@ -290,9 +291,9 @@ async def test_with_an_unreadable_password_the_email_button_opens_and_the_email_
     await app_user.open(f'/documents/{invoice.id}')
     app_user.find(marker='action-email').click()
     await app_user.should_see(f'Email {invoice.title}')
-    await app_user.should_see(f'Sales Invoice {invoice.reference}.pdf · ')
+    await app_user.should_see(f'Sales Invoice {invoice.reference}.pdf · ', retries=BACKGROUND_RETRIES)
     app_user.find(marker='compose-send').click()
-    await app_user.should_see('Not sent yet: Mailroom will try again by itself.')
+    await app_user.should_see('Not sent yet: Mailroom will try again by itself.', retries=BACKGROUND_RETRIES)
     await app_user.should_see('The saved password can no longer be read.')
     assert transport.delivered == []
     [record] = services.folder.email_log.all()

@@ -14,6 +14,7 @@ from core.settings import EmailSettings
 from core.transport.base import TransportError
 from core.transport.memory import MemoryTransport
 from tests.email.conftest import FakeClock, make_draft, smtp_settings
+from tests.support.waiting import wait_until
 
 PDF = Attachment('Sales Invoice INV-0042.pdf', 'application/pdf', b'%PDF-1.7 fake')
 
@@ -204,11 +205,11 @@ async def test_the_background_loop_retries_without_waiting_real_minutes(clock: F
     record = rig.outbox.enqueue(make_draft(), [PDF])
     task = asyncio.create_task(rig.outbox.run_forever())
     try:
-        for _ in range(200):
-            await asyncio.sleep(0)
-            current = rig.log.get(record.id)
-            if current is not None and current.status is EmailStatus.SENT:
-                break
+        await wait_until(
+            lambda: getattr(rig.log.get(record.id), 'status', None) is EmailStatus.SENT,
+            interval=0,
+            message='the email to be sent by the background loop',
+        )
     finally:
         task.cancel()
     current = rig.log.get(record.id)
@@ -229,10 +230,7 @@ async def test_a_queued_email_wakes_the_background_loop(clock: FakeClock) -> Non
     try:
         await asyncio.sleep(0)
         record = outbox.enqueue(make_draft(), [PDF])
-        for _ in range(50):
-            await asyncio.sleep(0)
-            if rig.transport.delivered:
-                break
+        await wait_until(lambda: rig.transport.delivered, interval=0, message='the woken loop to send the email')
     finally:
         task.cancel()
     assert rig.log.get(record.id).status is EmailStatus.SENT  # type: ignore[union-attr]
@@ -272,10 +270,7 @@ class FlakyLog(MemoryEmailLog):
 async def run_loop_until(rig: Rig, outbox: Outbox, done: Any) -> None:
     task = asyncio.create_task(outbox.run_forever())
     try:
-        for _ in range(200):
-            await asyncio.sleep(0)
-            if done():
-                break
+        await wait_until(done, interval=0, message='the background loop to get its work done')
     finally:
         task.cancel()
     assert not task.done() or task.cancelled(), task.exception()

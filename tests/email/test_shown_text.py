@@ -12,7 +12,7 @@ from core.outbox import Outbox
 from core.transport.memory import MemoryTransport
 from storage.documents_repo import seed_sample_data
 from tests.email.conftest import smtp_settings
-from tests.support.ui import set_value, value_of
+from tests.support.ui import BACKGROUND_RETRIES, set_value, value_of
 from ui.services import Services, mark_sent
 from ui.shown_text import fingerprint
 
@@ -44,7 +44,7 @@ async def test_send_refuses_while_the_server_lacks_the_text_on_screen_then_sends
     invoice = next(d for d in folder.documents.all() if d.type is DocumentType.SALES_INVOICE)
     await app_user.open(f'/documents/{invoice.id}')
     app_user.find(marker='action-email').click()
-    await app_user.should_see(marker='attachment-chip')
+    await app_user.should_see(marker='attachment-chip', retries=BACKGROUND_RETRIES)
     set_value(app_user, 'compose-body', 'The text the server has.')
 
     unseen = browser_shows(app_user, COMPOSE_FIELDS, compose_body='A longer text whose update never arrived.')
@@ -54,7 +54,7 @@ async def test_send_refuses_while_the_server_lacks_the_text_on_screen_then_sends
     assert services.folder.email_log.all() == []
 
     app_user.find(marker='compose-send').trigger('click', browser_shows(app_user, COMPOSE_FIELDS))
-    await app_user.should_see('Sent to ')
+    await app_user.should_see('Sent to ', retries=BACKGROUND_RETRIES)
     [delivered] = transport.delivered
     plain = delivered.built.mime.get_body(preferencelist=('plain',))
     assert plain is not None and plain.get_content().strip() == 'The text the server has.'

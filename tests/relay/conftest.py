@@ -6,11 +6,9 @@ import asyncio
 import contextlib
 import os
 import resource
-import shutil
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -24,6 +22,8 @@ from core.relay.config import PASSWORD_ENV, TOKENS_ENV, Limits, RelayConfig
 from core.settings import EmailSettings, Security
 from tests.support.certs import TestPKI
 from tests.support.smtp_servers import ServerInfo, free_port, smtp_server
+from tests.support.tools import require_tool
+from tests.support.waiting import wait_until, wait_until_sync
 
 UPSTREAM_USER, UPSTREAM_PASSWORD = 'relay-login', 'upstream-Secret-9f2'
 RELAY_SENDER = 'relay@relay.example'
@@ -79,9 +79,7 @@ async def serving(app: Any, **ssl: Any) -> AsyncIterator[str]:
     )
     task = asyncio.create_task(server.serve())
     try:
-        async with asyncio.timeout(10):
-            while not server.started:
-                await asyncio.sleep(0.01)
+        await wait_until(lambda: server.started, timeout=10, interval=0.01, message='uvicorn to start')
         port = server.servers[0].sockets[0].getsockname()[1]
         scheme = 'https' if ssl else 'http'
         yield f'{scheme}://{"localhost" if ssl else "127.0.0.1"}:{port}/'
@@ -134,13 +132,15 @@ async def relay_process(
         )
         url = f'http://127.0.0.1:{port}/'
         try:
-            async with asyncio.timeout(20), httpx.AsyncClient(timeout=2) as client:
-                while True:
+            async with httpx.AsyncClient(timeout=2) as client:
+
+                async def answers() -> bool:
                     assert process.returncode is None, log_path.read_text()
                     with contextlib.suppress(httpx.TransportError):
-                        if (await client.get(f'{url}status')).status_code == 200:
-                            break
-                    await asyncio.sleep(0.1)
+                        return (await client.get(f'{url}status')).status_code == 200
+                    return False
+
+                await wait_until(answers, timeout=20, interval=0.1, message=f'the relay to answer on {url}status')
             yield url, log_path
         finally:
             process.terminate()
@@ -160,11 +160,7 @@ def _descriptor_limit(count: int | None) -> Callable[[], None] | None:
 @pytest.fixture
 def redis_url(tmp_path: Path) -> Iterator[str]:
     """A real redis-server on a free 127.0.0.1 port, its files in a temporary folder; CI must have it."""
-    binary = shutil.which('redis-server')
-    if binary is None:
-        if os.environ.get('CI') == 'true':
-            pytest.fail('redis-server is missing: .ci/run installs it (apt-get install redis-server)')
-        pytest.skip('redis-server is not installed here (apt-get install redis-server); CI installs it')
+    binary = require_tool('redis-server', install='apt-get install redis-server')
     port = free_port()
     folder = tmp_path / 'redis'
     folder.mkdir()
@@ -183,10 +179,12 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
     ]
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 10
-        while not _answers_ping(port):
-            assert process.poll() is None and time.monotonic() < deadline, 'redis-server did not start'
-            time.sleep(0.05)
+
+        def answers() -> bool:
+            assert process.poll() is None, 'redis-server exited'
+            return _answers_ping(port)
+
+        wait_until_sync(answers, timeout=10, message=f'redis-server to answer PING on port {port}')
         yield f'redis://127.0.0.1:{port}'
     finally:
         process.terminate()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,10 +16,12 @@ from storage.secrets import SecretBox
 from storage.settings_repo import SettingsRepository
 from tests.settings.saved_secret_cases import CASES, SAVED_PASSWORD, USER, capture_server, nothing_sent
 from tests.support.certs import TestPKI
-from tests.support.ui import set_value, value_element
+from tests.support.ui import BACKGROUND_RETRIES, set_value, value_element
+from tests.support.waiting import wait_until
 from ui.services import Services
 
 SAVED = 'Saved — leave blank to keep'
+QUIET_SECONDS = 3.0  # a test started by mistake would reach the local server well within this
 
 
 @pytest.fixture
@@ -43,14 +45,6 @@ async def change_to(user: User, target: EmailSettings) -> None:
         user.find('I understand, send unencrypted').click()
 
 
-async def settle(user: User, condition: Callable[[], bool] | None = None) -> None:
-    """Give a started test time to reach the server (it would, within a few seconds, on the old code)."""
-    for _ in range(100):
-        if condition is not None and condition():
-            return
-        await asyncio.sleep(0.03)
-
-
 @pytest.mark.parametrize('case', CASES)
 async def test_a_changed_connection_asks_again_and_never_gets_the_saved_password(
     app_user: User, services: Services, trusted: TestPKI, case: str
@@ -62,18 +56,18 @@ async def test_a_changed_connection_asks_again_and_never_gets_the_saved_password
         password = value_element(app_user, 'password')
         assert password.props['placeholder'] == SAVED
         await change_to(app_user, target)
-        await settle(app_user, lambda: password.props['placeholder'] == '')
+        await wait_until(lambda: password.props['placeholder'] == '', message='the saved-password hint to go')
         assert password.props['placeholder'] == ''
         app_user.find(marker='test-settings').click()
         await app_user.should_see('Enter the password (for Gmail, Yahoo and iCloud: an app password).')
         app_user.find('Update').click()
         await app_user.should_see('Not saved')
-        await settle(app_user, lambda: bool(server.recorder.auth_attempts))
+        await asyncio.sleep(QUIET_SECONDS)  # nothing may reach the server, so no event to wait for
         assert nothing_sent(server)
         assert server.recorder.connections == 0
         app_user.find(marker='password').type('typed-for-this-connection')
         app_user.find(marker='test-settings').click()
-        await settle(app_user, lambda: bool(server.recorder.auth_attempts))
+        await wait_until(lambda: server.recorder.auth_attempts, message='the test to sign in')
         assert [a.password for a in server.recorder.auth_attempts] == ['typed-for-this-connection']
 
 
@@ -87,7 +81,7 @@ async def test_the_same_connection_keeps_using_the_saved_password(
         app_user.find('Send a copy of all emails to this address').click()
         app_user.find(marker='bcc').type('books@example.com')
         app_user.find(marker='test-settings').click()
-        await app_user.should_see('Your email settings work', retries=100)
+        await app_user.should_see('Your email settings work', retries=BACKGROUND_RETRIES)
     assert [(a.login, a.password) for a in server.recorder.auth_attempts] == [(USER, SAVED_PASSWORD)]
 
 

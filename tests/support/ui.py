@@ -9,6 +9,12 @@ from nicegui.elements.mixins.value_element import ValueElement
 from nicegui.testing import User
 from nicegui.testing.user_notify import UserNotify
 
+from tests.support.waiting import WAIT_SECONDS
+
+BACKGROUND_RETRIES = round(WAIT_SECONDS / 0.1)
+"""`should_see(..., retries=BACKGROUND_RETRIES)` for what the page shows after background work (a PDF render, a
+send, a settings test): NiceGUI looks every 0.1 s, by default only three times, too few on a loaded machine."""
+
 
 def value_element(user: User, marker: str) -> ValueElement:
     element = next(iter(user.find(marker=marker).elements))
