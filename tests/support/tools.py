@@ -1,4 +1,4 @@
-"""Programs some tests need beyond Python (Chromium, qpdf, poppler, redis-server): skip without them, but not in CI."""
+"""Programs some tests need beyond Python (Chromium, qpdf, redis-server): skip without them, but not in CI."""
 
 from __future__ import annotations
 
