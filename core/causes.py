@@ -45,12 +45,26 @@ class Cause(StrEnum):
     DATA_REJECTED = 'data-rejected'
     SERVER_DISCONNECTED = 'server-disconnected'
     TIMEOUT = 'timeout'
+    OUTCOME_UNKNOWN = 'outcome-unknown'
     HTTP_FAILED = 'http-failed'
     HTTP_REJECTED = 'http-rejected'
     CANCELLED = 'cancelled'
     INTERNAL_ERROR = 'internal-error'
     SAVED_SECRET_UNREADABLE = 'saved-secret-unreadable'
     SAVED_SECRET_OTHER_CONNECTION = 'saved-secret-other-connection'
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A failure as data, the same for the settings test, the transports, the outbox and the email log: where it
+    failed, the cause code, the server's reply, whether waiting may help, and whether the server may have taken the
+    message all the same (its answer after the message data was lost)."""
+
+    step: str
+    cause: Cause
+    reply: str
+    transient: bool
+    outcome_unknown: bool = False
 
 
 @dataclass(frozen=True)
@@ -242,6 +256,12 @@ _EXPLANATIONS: dict[Cause, Explanation] = {
         'The server stopped answering.',
         'It is too slow or overloaded, or the connection is being held somewhere on the way.',
         'Test again in a few minutes; if it persists, try another port or network.',
+    ),
+    Cause.OUTCOME_UNKNOWN: _E(
+        'The server stopped answering after it had received the whole message.',
+        'It may or may not have taken it: Mailroom cannot tell, so it did not send it again on its own.',
+        'Ask the recipient (or look in your Sent folder) whether it arrived; press Retry only if it did not, '
+        'or they may get it twice.',
     ),
     Cause.HTTP_FAILED: _E(
         'The HTTP email service failed to handle the request.',

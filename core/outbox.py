@@ -14,11 +14,11 @@ import traceback
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, suppress
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from core.causes import Cause, classify_reply, classify_smtp_error, failed_step, is_transient
+from core.causes import Cause, Failure, classify_reply, classify_smtp_error, failed_step, is_transient
 from core.delivery import Delivery, RecipientOutcome, address_key, merge_outcomes
 from core.documents.model import BusinessProfile, Contact, Document
 from core.documents.statement import Statement
@@ -42,16 +42,6 @@ class Stage(StrEnum):
     PARTLY_SENT = 'partly-sent'
     QUEUED = 'queued'
     FAILED = 'failed'
-
-
-@dataclass(frozen=True)
-class Failure:
-    """A failed try as data: where it failed, the cause code, the server's reply and whether waiting may help."""
-
-    step: str
-    cause: Cause
-    reply: str
-    transient: bool
 
 
 # Failures of the connection or the account rather than of one message: every other message would meet them too.
@@ -96,7 +86,7 @@ def utc_now() -> datetime:
 def classify_failure(error: BaseException, step: str) -> Failure:
     """TransportError already carries its failure; a MessageError is bad input; anything else is classified here."""
     if isinstance(error, TransportError):
-        return Failure(error.step, error.cause, error.server_reply or error.detail, error.transient)
+        return error.failure
     if isinstance(error, MessageError):
         return Failure('input', Cause.INVALID_INPUT, str(error), False)
     if not isinstance(error, OSError | TimeoutError | EOFError):  # a defect in Mailroom: retrying won't help

@@ -12,11 +12,12 @@ from core.causes import classify_reply
 from core.diagnostics.events import Step
 from core.diagnostics.net import open_connection, resolve
 from core.diagnostics.probe import Probe, StepFailure
-from core.diagnostics.tls_check import client_context, http_client_context, tls_handshake
+from core.diagnostics.tls_check import tls_handshake
 from core.http_wire import error_summary, wire_fields
 from core.message import OutgoingMessage
 from core.settings import EmailSettings
 from core.transport.http import http_error
+from core.transport.tls import https_context, smtp_context
 
 BODY_SHOWN = 300
 
@@ -26,7 +27,7 @@ class HttpCheck:
         self.probe = probe
         self.settings = settings
         self.message = message
-        self.url = settings.http_server.strip()
+        self.url = settings.http_server
         parts = urlsplit(self.url)
         self.https = parts.scheme == 'https'
         self.host = parts.hostname or ''
@@ -63,7 +64,7 @@ class HttpCheck:
                 return ssl_object
 
             async def refetch() -> bytes | None:
-                context = client_context(verify=False)
+                context = smtp_context(verify=False)
                 async with asyncio.timeout(timeout):
                     _, second = await asyncio.open_connection(
                         address, self.port, ssl=context, server_hostname=self.host
@@ -88,10 +89,11 @@ class HttpCheck:
                     f'  {name} = {value if name != "body" else f"[{len(value)} characters of HTML]"}',
                     encrypted=self.https,
                 )
-            verify: ssl.SSLContext | bool = http_client_context() if self.verify else False
             timeout = self.probe.budget(self.probe.timeouts.data)
             try:
-                async with httpx.AsyncClient(verify=verify, timeout=timeout, follow_redirects=False) as client:
+                async with httpx.AsyncClient(
+                    verify=https_context(self.verify), timeout=timeout, follow_redirects=False
+                ) as client:
                     response = await client.post(
                         self.url,
                         files=[(name, (None, value.encode())) for name, value in fields.items()],

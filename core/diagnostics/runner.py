@@ -18,6 +18,7 @@ from core.diagnostics.transcript import Transcript
 from core.message import MessageError, OutgoingMessage, build_mime, message_from_settings, validate_message
 from core.providers import inbound_mx_advice, is_well_known_host
 from core.settings import SECURITY_LABELS, EmailSettings, Protocol, Security, address_warnings, url_warning, validate
+from core.transport.base import trimmed
 
 FIELD_LABELS = {
     'http_server': 'HTTP server',
@@ -67,10 +68,11 @@ async def _produce(
     business_name: str,
     timeouts: Timeouts,
 ) -> None:
+    settings = trimmed(settings)
     host = settings.http_server if settings.protocol is Protocol.HTTP else settings.host
     secrets = tuple(secret for secret in (settings.password, settings.http_token) if secret)
-    transcript = Transcript(secrets=secrets, username=settings.username.strip())
-    probe = Probe(emit, transcript, timeouts, host=host.strip(), http=settings.protocol is Protocol.HTTP)
+    transcript = Transcript(secrets=secrets, username=settings.username)
+    probe = Probe(emit, transcript, timeouts, host=host, http=settings.protocol is Protocol.HTTP)
     recipient = (to or '').strip() or settings.sender_address
     transcript.info(f'Mailroom settings test, {datetime.now().astimezone():%Y-%m-%d %H:%M:%S %Z}')
     success = ''
@@ -86,9 +88,9 @@ async def _produce(
         else:
             await SmtpCheck(probe, settings, message, recipient).run(send=send)
             success = (
-                f'Your email settings work: {settings.host.strip()} accepted the test email for {recipient}.'
+                f'Your email settings work: {settings.host} accepted the test email for {recipient}.'
                 if send
-                else f'Your email settings work: {settings.host.strip()} accepted the sign-in, the sender and the '
+                else f'Your email settings work: {settings.host} accepted the sign-in, the sender and the '
                 'recipient. Nothing was sent.'
             )
     except RunStopped:
@@ -129,7 +131,7 @@ async def _check_input(
             raise StepFailure(Cause.INVALID_INPUT, problems[0] if problems else 'The test message could not be built.')
         _describe_settings(scope, settings, recipient)
         warnings = [*contradictions(settings), *address_warnings(settings).values()]
-        if recipient.strip().lower() != settings.sender_address.lower():
+        if recipient.lower() != settings.sender_address.lower():
             warnings += addresses.warnings([addresses.parse(recipient)])
         if warnings:
             scope.details['Warnings'] = ' '.join(warnings)
@@ -141,15 +143,15 @@ async def _check_input(
 
 def _describe_settings(scope: StepScope, settings: EmailSettings, recipient: str) -> None:
     if settings.protocol is Protocol.HTTP:
-        scope.details.update({'Protocol': 'HTTP', 'HTTP server': settings.http_server.strip()})
+        scope.details.update({'Protocol': 'HTTP', 'HTTP server': settings.http_server})
     else:
         scope.details.update(
             {
                 'Protocol': 'SMTP',
-                'SMTP server': settings.host.strip(),
+                'SMTP server': settings.host,
                 'Port': str(settings.port),
                 'Security': SECURITY_LABELS[settings.effective_security],
-                'Username': settings.username.strip(),
+                'Username': settings.username,
             }
         )
     scope.details['Sender'] = settings.sender_address
@@ -169,20 +171,16 @@ def contradictions(settings: EmailSettings) -> list[str]:
         found.append(f'Port {port} normally starts in plain text and switches with STARTTLS, but SSL/TLS is chosen.')
     if security is Security.NONE and settings.password:
         found.append('Security is None: your password will cross the network unencrypted.')
-    if advice := inbound_mx_advice(settings.host.strip()):
+    if advice := inbound_mx_advice(settings.host):
         found.append(advice)
-    if settings.skip_tls_verify and is_well_known_host(settings.host.strip()):
+    if settings.skip_tls_verify and is_well_known_host(settings.host):
         found.append('“Do not verify TLS certificate” is ticked for a well-known provider: untick it.')
     return found
 
 
 def compose_test_email(settings: EmailSettings, recipient: str, business_name: str) -> OutgoingMessage:
     """The small message the test sends (public so that the benchmark sends the very same one without the test)."""
-    where = (
-        settings.http_server.strip()
-        if settings.protocol is Protocol.HTTP
-        else f'{settings.host.strip()}:{settings.port}'
-    )
+    where = settings.http_server if settings.protocol is Protocol.HTTP else f'{settings.host}:{settings.port}'
     return message_from_settings(
         replace(settings, bcc_enabled=False),
         business_name=business_name or 'Mailroom',

@@ -8,7 +8,6 @@ import contextlib
 import hashlib
 import hmac
 import ipaddress
-import re
 import ssl
 import time
 from dataclasses import dataclass
@@ -19,16 +18,17 @@ from core.diagnostics.events import SettingsChange, Step
 from core.diagnostics.net import open_connection, resolve
 from core.diagnostics.probe import Probe, StepFailure
 from core.diagnostics.smtp_wire import Reply, SmtpWire
-from core.diagnostics.tls_check import client_context, tls_handshake
+from core.diagnostics.tls_check import tls_handshake
 from core.diagnostics.transcript import REDACTED, Transcript
 from core.ehlo import ehlo_name, local_fqdn
 from core.settings import EmailSettings, Security
+from core.transport.smtp import choose_mechanism, find_queue_id, size_refusal, starttls_missing
+from core.transport.tls import smtp_context
 
 # Ports where servers may hold their greeting back on purpose (Postfix's postscreen) and where a TLS handshake before
 # the greeting looks like a spam robot: there a silent port is probed only when the greeting wait is over.
 _GREETING_DELAY_PORTS = frozenset({25, 587})
 USE_SSL = SettingsChange('security', 'ssl', 'Switch to SSL/TLS')
-_QUEUE_ID = re.compile(r'(?:queued as|id=|<)\s*([A-Za-z0-9._@-]+)|\b([0-9A-F]{8,})\b', re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class SmtpCheck:
         self.local_name: asyncio.Task[str] | None = None
         self.recipient = recipient
         self.envelope_recipient = addresses.parse(recipient).envelope  # checked with the test message before
-        self.host = settings.host.strip().strip('[]')
+        self.host = settings.host.strip('[]')
         self.port = settings.port
         self.security = settings.effective_security
         self.verify = not settings.skip_tls_verify
@@ -223,11 +223,7 @@ class SmtpCheck:
             wire = self._wire()
             scope.details['Mode'] = 'STARTTLS (plain connection upgraded to TLS)'
             if not self.capabilities.has('STARTTLS'):
-                raise StepFailure(
-                    Cause.STARTTLS_UNAVAILABLE,
-                    f'The server did not offer STARTTLS on port {self.port}. Mailroom stopped before signing in, '
-                    'so your password was not sent (a missing STARTTLS can be a downgrade attack).',
-                )
+                raise StepFailure(Cause.STARTTLS_UNAVAILABLE, starttls_missing(self.port).detail)
             reply = await wire.command('STARTTLS', self.probe.budget(self.probe.timeouts.command))
             if reply.code != 220:
                 cause = classify_reply(reply.code, reply.text, 'tls')
@@ -246,14 +242,16 @@ class SmtpCheck:
             wire = self._wire()
             offered = self.capabilities.auth_mechanisms
             scope.details['Offered'] = ' '.join(offered) or 'nothing'
-            mechanism = choose_mechanism(offered)
+            mechanism = choose_mechanism(offered, encrypted=wire.encrypted)
             if mechanism is None:
                 cause = Cause.AUTH_UNAVAILABLE
-                raise StepFailure(cause, 'The server offers no sign-in method Mailroom can use (PLAIN, LOGIN).')
+                raise StepFailure(
+                    cause, 'The server offers no sign-in method Mailroom can use (PLAIN, LOGIN, CRAM-MD5).'
+                )
             if not wire.encrypted and self.security is not Security.NONE:
                 raise StepFailure(Cause.AUTH_REQUIRES_TLS, 'Refusing to send the password over a plain connection.')
             scope.details['Method used'] = mechanism
-            scope.details['Username'] = self.settings.username.strip()
+            scope.details['Username'] = self.settings.username
             reply = await self._authenticate(wire, mechanism)
             if reply.code != 235:
                 cause = classify_reply(reply.code, reply.text, 'auth')
@@ -262,12 +260,12 @@ class SmtpCheck:
             if not wire.encrypted:
                 scope.warn('Signed in, but your password crossed the network unencrypted.')
             else:
-                scope.ok(f'Signed in as {self.settings.username.strip()}.')
+                scope.ok(f'Signed in as {self.settings.username}.')
 
     async def _authenticate(self, wire: SmtpWire, mechanism: str) -> Reply:
         """Exactly one attempt: a retry loop can lock the account."""
         timeout = self.probe.budget(self.probe.timeouts.command)
-        user, password = self.settings.username.strip(), self.settings.password
+        user, password = self.settings.username, self.settings.password
         if mechanism == 'PLAIN':
             token = _b64(f'\0{user}\0{password}')
             return await wire.command(f'AUTH PLAIN {token}', timeout, shown=f'AUTH PLAIN {REDACTED}')
@@ -294,11 +292,8 @@ class SmtpCheck:
             scope.details['Test message size'] = f'{size:,} bytes'
             if limit:
                 scope.details['Size limit'] = f'{limit:,} bytes ({limit / 1_048_576:.1f} MB)'
-                if size > limit:
-                    raise StepFailure(
-                        Cause.MESSAGE_TOO_LARGE,
-                        f'The message ({size:,} bytes) is larger than the server accepts ({limit:,} bytes).',
-                    )
+            if refusal := size_refusal(size, self.capabilities.keywords.get('SIZE', '')):
+                raise StepFailure(refusal.cause, refusal.detail)
             extra = f' SIZE={size}' if limit else ''
             international = [a for a in (sender, self.envelope_recipient) if not a.isascii()]
             if international and not self.capabilities.has('SMTPUTF8'):
@@ -401,7 +396,7 @@ class SmtpCheck:
     async def _speaks_tls(self) -> bool:
         """A second connection that tries a TLS handshake: did the silent port expect SSL/TLS from the start?"""
         self.t.info('No greeting: trying a TLS handshake on the same port.')
-        context = client_context(verify=False)
+        context = smtp_context(verify=False)
         try:
             timeout = self.probe.budget(self.probe.timeouts.tls_probe)
             async with asyncio.timeout(timeout):
@@ -418,7 +413,7 @@ class SmtpCheck:
     async def _refetch(self) -> bytes | None:
         """The certificate, fetched over a second connection without verification, to show what failed."""
         self.t.info('Second connection without verification, only to show the certificate.')
-        context = client_context(verify=False)
+        context = smtp_context(verify=False)
         timeout = self.probe.budget(self.probe.timeouts.tls)
         async with asyncio.timeout(timeout):
             if self.security is Security.SSL:
@@ -437,19 +432,6 @@ class SmtpCheck:
             return ssl_object.getpeercert(binary_form=True) if ssl_object else None
         finally:
             writer.close()
-
-
-def choose_mechanism(offered: tuple[str, ...]) -> str | None:
-    """PLAIN, else LOGIN; CRAM-MD5 only when it is all the server offers."""
-    for mechanism in ('PLAIN', 'LOGIN'):
-        if mechanism in offered:
-            return mechanism
-    return 'CRAM-MD5' if offered == ('CRAM-MD5',) else None
-
-
-def find_queue_id(text: str) -> str:
-    match = _QUEUE_ID.search(text)
-    return (match.group(1) or match.group(2) or '').strip('<>') if match else ''
 
 
 def _ssl_object(wire: SmtpWire) -> ssl.SSLObject:

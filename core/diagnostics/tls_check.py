@@ -7,8 +7,6 @@ and its host name (RFC 6125, below) separately, so that the user learns which of
 from __future__ import annotations
 
 import asyncio
-import functools
-import os
 import ssl
 import time
 from collections.abc import Awaitable, Callable
@@ -17,6 +15,7 @@ from core.causes import Cause, classify_smtp_error
 from core.diagnostics.certificate import EXPIRY_WARNING_DAYS, CertificateInfo, hostname_matches, parse_certificate
 from core.diagnostics.certificate import tls_details as connection_details
 from core.diagnostics.probe import StepFailure, StepScope
+from core.transport.tls import smtp_context
 
 Handshake = Callable[[ssl.SSLContext], Awaitable[ssl.SSLObject]]
 Refetch = Callable[[], Awaitable[bytes | None]]
@@ -26,46 +25,6 @@ _CERT_MESSAGES = {
     Cause.CERT_EXPIRED: 'The certificate has expired or is not valid yet.',
     Cause.CERT_UNTRUSTED: 'The certificate was issued by an authority this computer does not trust.',
 }
-
-
-def client_context(verify: bool) -> ssl.SSLContext:
-    """Trust store of the system (SSL_CERT_FILE honoured); host names are checked by `check_certificate`.
-
-    Shared by every test in the process until the trust store changes: loading the system's store costs ~40 ms of
-    CPU, more than a whole test on a fast network. Callers must not modify the context.
-    """
-    return _context(verify, False, _trust_store_version() if verify else None)
-
-
-def http_client_context() -> ssl.SSLContext:
-    """For httpx, which checks the host name through the context. Separate from `client_context` because httpx sets
-    ALPN (http/1.1) on the context it is given: SMTP handshakes must not offer that."""
-    return _context(True, True, _trust_store_version())
-
-
-@functools.lru_cache(maxsize=8)
-def _context(verify: bool, check_hostname: bool, trust_store: tuple[object, ...] | None) -> ssl.SSLContext:
-    """`trust_store` is only the cache key: a changed trust store makes a new context."""
-    context = ssl.create_default_context()
-    context.check_hostname = check_hostname
-    if not verify:
-        context.verify_mode = ssl.CERT_NONE
-    return context
-
-
-def _trust_store_version() -> tuple[object, ...]:
-    """Where the trust store is (SSL_CERT_FILE/SSL_CERT_DIR honoured) and which version of the bundle file it is.
-
-    A CA installed while the app runs (update-ca-certificates rewrites the bundle) therefore takes effect at the next
-    test; certificates added to the directory are found by OpenSSL on demand anyway.
-    """
-    paths = ssl.get_default_verify_paths()
-    try:
-        stat = os.stat(paths.cafile) if paths.cafile else None
-    except OSError:
-        stat = None
-    version = (stat.st_ino, stat.st_size, stat.st_mtime_ns) if stat else None
-    return paths.cafile, paths.capath, version
 
 
 async def tls_handshake(
@@ -84,7 +43,7 @@ async def tls_handshake(
     """
     began = time.perf_counter()
     try:
-        ssl_object = await handshake(client_context(verify))
+        ssl_object = await handshake(smtp_context(verify, check_hostname=False))
     except ssl.SSLCertVerificationError as error:
         cause = classify_smtp_error(error, 'tls')
         scope.details['Authority check (CA)'] = f'failed: {error.verify_message}'

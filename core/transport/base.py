@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
-from core.causes import Cause, explain, is_transient
+from core.causes import Cause, Failure, explain, is_transient
 from core.delivery import RecipientOutcome
 from core.message import MessageError, OutgoingMessage
+from core.settings import EmailSettings
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,13 @@ class TransportError(Exception):
             return self.reply_text
         return f'{self.reply_code} {self.reply_text}'.strip()
 
+    @property
+    def failure(self) -> Failure:
+        """The one failure value the outbox and the email log keep; a lost answer after DATA is not retried."""
+        if self.outcome_unknown:
+            return Failure(self.step, Cause.OUTCOME_UNKNOWN, self.server_reply or self.detail, False, True)
+        return Failure(self.step, self.cause, self.server_reply or self.detail, self.transient)
+
     def summary(self) -> str:
         """One line for logs and the email log: step, cause, then the server's reply or the detail."""
         said = self.server_reply or self.detail
@@ -82,6 +90,13 @@ class TransportError(Exception):
 def input_error(error: MessageError) -> TransportError:
     """Bad input found while building the message: permanent, and nothing reached the network."""
     return TransportError('input', Cause.INVALID_INPUT, transient=False, detail=str(error))
+
+
+def trimmed(settings: EmailSettings) -> EmailSettings:
+    """The typed fields without surrounding blanks (the password stays as typed): done once where settings enter the
+    transports and the settings test, so nothing inside them trims again."""
+    fields = ('host', 'username', 'email', 'http_server', 'reply_to', 'bcc')
+    return replace(settings, **{name: getattr(settings, name).strip() for name in fields})
 
 
 class Sender(Protocol):

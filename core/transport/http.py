@@ -14,7 +14,8 @@ from core.delivery import Delivery, RecipientOutcome, address_key, refusal
 from core.http_wire import RelayReply, error_summary, parse_relay_reply, wire_fields, wire_files
 from core.message import MessageError, OutgoingMessage, validate_message
 from core.settings import EmailSettings
-from core.transport.base import Receipt, SessionTransport, TransportError, input_error
+from core.transport.base import Receipt, SessionTransport, TransportError, input_error, trimmed
+from core.transport.tls import https_context
 
 STEP = 'http'
 
@@ -114,7 +115,7 @@ class HttpTransport(SessionTransport):
     """
 
     def __init__(self, settings: EmailSettings, *, timeout: float = 30.0) -> None:
-        self.settings = settings
+        self.settings = trimmed(settings)
         self.timeout = timeout
         self.token = settings.http_token
 
@@ -122,8 +123,8 @@ class HttpTransport(SessionTransport):
     async def session(self) -> AsyncIterator[HttpSession]:
         async with httpx.AsyncClient(
             timeout=self.timeout,
-            verify=not self.settings.skip_tls_verify,
+            verify=https_context(not self.settings.skip_tls_verify),
             follow_redirects=False,
             headers={'User-Agent': 'Mailroom'} | ({'Authorization': f'Bearer {self.token}'} if self.token else {}),
         ) as client:
-            yield HttpSession(client, self.settings.http_server.strip())
+            yield HttpSession(client, self.settings.http_server)

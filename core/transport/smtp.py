@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -23,22 +23,13 @@ from core.diagnostics.transcript import redactor
 from core.ehlo import ehlo_name, local_fqdn
 from core.message import BuiltMessage, MessageError, OutgoingMessage, build_mime, human_size
 from core.settings import EmailSettings, Security
-from core.transport.base import Receipt, SessionTransport, TransportError, input_error
+from core.transport.base import Receipt, SessionTransport, TransportError, input_error, trimmed
+from core.transport.tls import smtp_context
 
-_QUEUE_ID = re.compile(r'queued as\s+([A-Za-z0-9._-]+)', re.IGNORECASE)
+_QUEUE_ID = re.compile(r'(?:queued as|id=|<)\s*([A-Za-z0-9._@-]+)|\b([0-9A-F]{8,})\b', re.IGNORECASE)
 _STEP_OF_ERROR = {SMTPSenderRefused: 'mail', SMTPRecipientsRefused: 'rcpt'}
 _NETWORK_ERRORS = (SMTPException, OSError, TimeoutError)
 _TOO_MANY = re.compile(r'5\.5\.3|too many recipients', re.IGNORECASE)
-
-
-def tls_context_for(settings: EmailSettings) -> ssl.SSLContext:
-    """Verify certificates (system store, or SSL_CERT_FILE) unless the user ticked "Do not verify TLS certificate"."""
-    if settings.skip_tls_verify:
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return context
-    return ssl.create_default_context()
 
 
 def smtp_error(exc: BaseException, step: str, *, signed_in: bool = True) -> TransportError:
@@ -66,7 +57,7 @@ def smtp_error(exc: BaseException, step: str, *, signed_in: bool = True) -> Tran
 
 def _without_secrets(error: TransportError, settings: EmailSettings) -> TransportError:
     """A server may echo the AUTH line in its refusal; the email log must never keep the password."""
-    redact = redactor((settings.password,), settings.username.strip())
+    redact = redactor((settings.password,), settings.username)
     return TransportError(
         error.step,
         error.cause,
@@ -78,8 +69,63 @@ def _without_secrets(error: TransportError, settings: EmailSettings) -> Transpor
     )
 
 
-def exc_code(exc: BaseException) -> int | None:
-    return smtp_reply(exc)[0]
+def find_queue_id(text: str) -> str:
+    """The id the server filed the message under, as Postfix, Exim and Exchange word it."""
+    match = _QUEUE_ID.search(text)
+    return (match.group(1) or match.group(2) or '').strip('<>') if match else ''
+
+
+def size_refusal(size: int, advertised: str) -> TransportError | None:
+    """A message larger than the SIZE the server announced: refused before MAIL FROM rather than uploading megabytes
+    the server has said it will reject."""
+    limit = int(advertised) if advertised.strip().isdigit() else 0
+    if not limit or size <= limit:
+        return None
+    return TransportError(
+        'mail',
+        Cause.MESSAGE_TOO_LARGE,
+        transient=False,
+        detail=f'The message is {human_size(size)} ({size} bytes) but the server accepts at most '
+        f'{human_size(limit)} ({limit} bytes).',
+    )
+
+
+def starttls_missing(port: int) -> TransportError:
+    """Security asks for STARTTLS and the server does not offer it: stop before the password goes anywhere."""
+    return TransportError(
+        'tls',
+        Cause.STARTTLS_UNAVAILABLE,
+        transient=False,
+        detail=f'The server did not offer STARTTLS on port {port}. Mailroom stopped before signing in, so your '
+        'password was not sent (a missing STARTTLS can be a downgrade attack).',
+    )
+
+
+def choose_mechanism(offered: Iterable[str], *, encrypted: bool) -> str | None:
+    """The one sign-in method, for the settings test and for sending alike (docs/sign-in.md says why).
+
+    Over TLS: PLAIN, else LOGIN; CRAM-MD5 only when neither is offered, because it needs the password stored readable
+    on the server, so servers that keep only a hash advertise it and then refuse it. Without TLS (only when the user
+    chose None and allowed it): CRAM-MD5 first, the one method that never puts the password on the wire.
+    """
+    names = {name.upper() for name in offered}
+    order = ('PLAIN', 'LOGIN', 'CRAM-MD5') if encrypted else ('CRAM-MD5', 'PLAIN', 'LOGIN')
+    return next((name for name in order if name in names), None)
+
+
+async def sign_in(smtp: SMTP, username: str, password: str, *, encrypted: bool) -> str:
+    """Exactly one attempt with the chosen method (a loop over methods can lock the account); the method used."""
+    mechanism = choose_mechanism(smtp.server_auth_methods, encrypted=encrypted)
+    if mechanism is None:
+        raise TransportError(
+            'auth',
+            Cause.AUTH_UNAVAILABLE,
+            transient=False,
+            detail='The server offers no sign-in method Mailroom can use (PLAIN, LOGIN, CRAM-MD5).',
+        )
+    method = {'PLAIN': smtp.auth_plain, 'LOGIN': smtp.auth_login, 'CRAM-MD5': smtp.auth_crammd5}[mechanism]
+    await method(username, password)
+    return mechanism
 
 
 def recipient_limit_reached(response: SMTPResponse) -> bool:
@@ -156,12 +202,11 @@ class SmtpSession:
         outcomes = _outcomes(recipients, refused, reply)
         later = await self._over_the_limit(smtp, built.envelope_from, data, recipients, refused, outcomes, utf8=utf8)
         replies = [reply, *later]
-        match = _QUEUE_ID.search(reply)
         return Receipt(
             message_id=built.message_id,
             server_reply='; '.join(dict.fromkeys(f'250 {r}'.strip() for r in replies)),
             recipients=tuple(outcomes[address] for address in recipients),
-            queue_id=match.group(1) if match else '',
+            queue_id=find_queue_id(reply),
             size=len(data),
         )
 
@@ -204,31 +249,22 @@ class SmtpSession:
         try:
             return await smtp.sendmail(sender, recipients, data, mail_options=['SMTPUTF8'] if utf8 else None)
         except _NETWORK_ERRORS as exc:
-            if not isinstance(exc, SMTPResponseException | SMTPRecipientsRefused) or exc_code(exc) == 421:
+            if not isinstance(exc, SMTPResponseException | SMTPRecipientsRefused) or smtp_reply(exc)[0] == 421:
                 await self.close()
             error = smtp_error(exc, smtp.step, signed_in=self._signed_in)
             error.outcome_unknown = error.step == 'data' and error.reply_code is None
             raise error from exc
 
     def _check_size(self, smtp: _StepSMTP, size: int) -> None:
-        """Refuse before MAIL FROM rather than upload megabytes the server has said it will reject."""
-        advertised = smtp.esmtp_extensions.get('size', '').strip()
-        limit = int(advertised) if advertised.isdigit() else 0
-        if limit and size > limit:
-            raise TransportError(
-                'mail',
-                Cause.MESSAGE_TOO_LARGE,
-                transient=False,
-                detail=f'The message is {human_size(size)} ({size} bytes) but the server accepts at most '
-                f'{human_size(limit)} ({limit} bytes).',
-            )
+        if refusal := size_refusal(size, smtp.esmtp_extensions.get('size', '')):
+            raise refusal
 
     async def _open(self) -> _StepSMTP:
         settings = self._transport.settings
         security = settings.effective_security
         context = self._transport.tls_context() if security is not Security.NONE else None
         smtp = _StepSMTP(
-            hostname=settings.host.strip(),
+            hostname=settings.host,
             port=settings.port,
             use_tls=security is Security.SSL,
             start_tls=False,
@@ -246,11 +282,11 @@ class SmtpSession:
             if security is Security.STARTTLS:
                 step = 'tls'
                 if not smtp.supports_extension('starttls'):
-                    raise TransportError('tls', Cause.STARTTLS_UNAVAILABLE, transient=False)
+                    raise starttls_missing(settings.port)
                 await smtp.starttls(tls_context=context)
                 step = 'ehlo'
                 await smtp.ehlo()
-            if settings.username.strip() and settings.password:
+            if settings.username and settings.password:
                 step = 'auth'
                 if security is Security.NONE and not settings.allow_plaintext:
                     raise TransportError(
@@ -259,7 +295,7 @@ class SmtpSession:
                         transient=False,
                         detail='The password would cross the network unencrypted; choose SSL/TLS or STARTTLS.',
                     )
-                await smtp.login(settings.username.strip(), settings.password)
+                await sign_in(smtp, settings.username, settings.password, encrypted=context is not None)
                 self._signed_in = True  # a refused relay then means "not for this account", not "sign in first"
         except TransportError:
             smtp.close()
@@ -286,15 +322,11 @@ class SmtpTransport(SessionTransport):
     """Security from the settings' effective mode; certificates verified unless the user chose otherwise."""
 
     def __init__(self, settings: EmailSettings, *, timeout: float = 30.0) -> None:
-        self.settings = settings
+        self.settings = trimmed(settings)
         self.timeout = timeout
-        self._tls_context: ssl.SSLContext | None = None
 
     def tls_context(self) -> ssl.SSLContext:
-        """Built once per transport: loading the system's certificate store costs tens of milliseconds."""
-        if self._tls_context is None:
-            self._tls_context = tls_context_for(self.settings)
-        return self._tls_context
+        return smtp_context(not self.settings.skip_tls_verify)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[SmtpSession]:

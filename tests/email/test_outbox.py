@@ -377,3 +377,20 @@ def test_a_record_from_before_per_recipient_outcomes_still_loads(clock: FakeCloc
     row['status'] = 'sent'
     record = EmailRecord.from_dict(row)
     assert record.status is EmailStatus.SENT and record.outcomes == () and record.not_accepted == ()
+
+
+async def test_a_lost_answer_after_the_message_data_is_not_retried_on_its_own_and_says_it_may_have_arrived(
+    clock: FakeClock,
+) -> None:
+    lost = TransportError('data', Cause.SERVER_DISCONNECTED, detail='Connection lost', outcome_unknown=True)
+    rig = Rig(clock, MemoryTransport([lost]))
+    stages: list[Stage] = []
+    record = await rig.outbox.send(make_draft(), [PDF], stages.append)
+    assert record.status is EmailStatus.FAILED and stages[-1] is Stage.FAILED
+    assert (record.step, record.cause, record.transient) == ('data', 'outcome-unknown', False)
+    assert record.next_try_at is None
+    assert 'may or may not have taken it' in record.explanation and 'Retry' in record.explanation
+    clock.advance(3600)
+    assert await rig.outbox.run_due() == []  # no automatic second copy
+    assert rig.transport.delivered == []
+    assert rig.outbox.retry(record.id).status is EmailStatus.QUEUED  # the user may still send it again
