@@ -9,7 +9,7 @@ from collections.abc import Callable
 from nicegui import background_tasks, ui
 
 from core import addresses
-from core.causes import Cause, Explanation, explain
+from core.causes import Explanation
 from core.diagnostics.events import SettingsChange, Status, StepEvent, Verdict
 from core.diagnostics.transcript import TranscriptLine, render_transcript
 from core.settings import EmailSettings
@@ -96,6 +96,7 @@ class DiagnosticsPanel:
         self.business_name = business_name
         self.apply_change = apply_change
         self.task: asyncio.Task[None] | None = None
+        self.stop = asyncio.Event()
         self.rows: dict[int, StepRow] = {}
         self.transcript: list[TranscriptLine] = []
 
@@ -158,26 +159,25 @@ class DiagnosticsPanel:
         self.cancel_button.set_visibility(True)
         send = self.mode.value == 'send'
         to = (self.recipient.value or '').strip() or None
-        self.task = background_tasks.create(self._run(settings, send, to), name='settings test')
+        self.stop = asyncio.Event()
+        self.task = background_tasks.create(self._run(settings, send, to, self.stop), name='settings test')
 
-    async def _run(self, settings: EmailSettings, send: bool, to: str | None) -> None:
+    async def _run(self, settings: EmailSettings, send: bool, to: str | None, stop: asyncio.Event) -> None:
         try:
             from core.diagnostics.runner import run_checks  # the network machinery loads on first use
 
-            stream = run_checks(settings, send=send, to=to, business_name=self.business_name())
+            stream = run_checks(settings, send=send, to=to, business_name=self.business_name(), cancel=stop)
             async with contextlib.aclosing(stream) as events:
                 async for item in events:
                     self.render(item)
-        except asyncio.CancelledError:
-            self._show_cancelled()
-            raise
         finally:
             self.test_button.enable()
             self.cancel_button.set_visibility(False)
 
     def cancel(self) -> None:
-        if self.task is not None and not self.task.done():
-            self.task.cancel()
+        """Stops the test at once; it still ends with its verdict (cancelled)."""
+        if self.running:
+            self.stop.set()
 
     def render(self, item: StepEvent | Verdict) -> None:
         if isinstance(item, Verdict):
@@ -207,13 +207,6 @@ class DiagnosticsPanel:
         phases = ' · '.join(f'{step.value} {ms:.0f}' for step, ms in verdict.timings)
         with self.verdict_box:
             ui.label(f'Total {verdict.total_ms:.0f} ms ({phases} ms)').classes('text-xs text-grey-7').mark('timings')
-
-    def _show_cancelled(self) -> None:
-        for row in self.rows.values():
-            if row.running:
-                row.set_icon(Status.SKIPPED)
-                row.message.set_text('Cancelled.')
-        self._banner(False, 'The test was cancelled.', explain(Cause.CANCELLED), '', ())
 
     def _banner(
         self, passed: bool, headline: str, explanation: Explanation | None, reply: str, warnings: tuple[str, ...]

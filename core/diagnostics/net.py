@@ -56,31 +56,47 @@ async def resolve(probe: Probe, host: str, port: int) -> list[str]:
 async def open_connection(
     probe: Probe, scope: StepScope, addresses: list[str], port: int
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, str]:
+    """`open_socket` as asyncio streams (for HTTP)."""
+    sock, address = await open_socket(probe, scope, addresses, port)
+    reader, writer = await asyncio.open_connection(sock=sock, limit=1 << 20)
+    return reader, writer, address
+
+
+async def open_socket(probe: Probe, scope: StepScope, addresses: list[str], port: int) -> tuple[socket.socket, str]:
     """Try each address with its own timeout; the cause reflects the most telling failure."""
     outcomes: list[Cause] = []
+    loop = asyncio.get_running_loop()
     for address in addresses:
         began = time.perf_counter()
         probe.transcript.info(f'Trying {address}:{port}...')
+        sock = socket.socket(socket.AF_INET6 if ':' in address else socket.AF_INET, socket.SOCK_STREAM)
+        sock.setblocking(False)
         try:
             async with asyncio.timeout(probe.budget(probe.timeouts.connect)):
-                reader, writer = await asyncio.open_connection(address, port, limit=1 << 20)
+                await loop.sock_connect(sock, (address, port))
         except TimeoutError:
+            sock.close()
             outcomes.append(Cause.CONNECTION_TIMEOUT)
             _attempt(probe, scope, address, f'timed out after {_ms(began)}')
             continue
         except ConnectionRefusedError:
+            sock.close()
             outcomes.append(Cause.CONNECTION_REFUSED)
             _attempt(probe, scope, address, f'refused ({_ms(began)})')
             continue
         except OSError as error:
+            sock.close()
             outcomes.append(Cause.NETWORK_UNREACHABLE)
             _attempt(
                 probe, scope, address, f'unreachable: {error.strerror or errno.errorcode.get(error.errno or 0, "")}'
             )
             continue
+        except BaseException:
+            sock.close()
+            raise
         probe.transcript.info(f'Connected to {address}:{port} in {_ms(began)}')
         scope.details[address] = f'connected in {_ms(began)}'
-        return reader, writer, address
+        return sock, address
     raise _connect_failure(outcomes, port, http=probe.http)
 
 

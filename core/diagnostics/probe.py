@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from core.causes import Cause, classify_smtp_error, explain
 from core.diagnostics.events import STEP_TITLES, SettingsChange, Status, Step, StepEvent, Verdict
-from core.diagnostics.smtp_wire import ProtocolError
+from core.diagnostics.observed_smtp import ProtocolError
 from core.diagnostics.transcript import Transcript
 
 
@@ -94,7 +94,7 @@ class Probe:
 
     def __init__(
         self,
-        emit: Callable[[StepEvent], None],
+        emit: Callable[[StepEvent | Verdict], None],
         transcript: Transcript,
         timeouts: Timeouts,
         *,
@@ -114,6 +114,7 @@ class Probe:
         self.failure: StepEvent | None = None
         self.sent = False
         self._seq = 0
+        self._running: tuple[int, Step, float] | None = None  # seq, step and start of the step under way
 
     def budget(self, seconds: float) -> float:
         """A step's timeout, cut to what is left of the whole test's deadline."""
@@ -133,23 +134,30 @@ class Probe:
         self.emit(StepEvent(seq, step, Status.RUNNING, message, transcript=self.transcript.drain()))
         scope = StepScope(step, message)
         began = time.perf_counter()
+        self._running = (seq, step, began)
         try:
             yield scope
+        except asyncio.CancelledError:
+            raise  # the step stays under way, for `cancelled`
         except StepFailure as failure:
+            self._running = None
             if failure.belongs_to in self.finished:
                 self._fail_earlier(seq, scope, began, failure)
             scope.details.update(failure.details)
             self._fail(seq, scope, began, failure.cause, failure.message, failure.reply, failure.change)
         except TimeoutError:
+            self._running = None
             cause = classify_smtp_error(TimeoutError(), step.value)
             self._fail(seq, scope, began, cause, f'No answer within the time limit ({STEP_TITLES[step].lower()}).')
         except (OSError, ssl.SSLError, ProtocolError, EOFError, asyncio.IncompleteReadError) as error:
+            self._running = None
             if isinstance(error, ProtocolError):  # e.g. an SSH or HTTP server on that port
                 cause = Cause.NO_GREETING if step is Step.GREETING else Cause.SERVER_DISCONNECTED
             else:
                 cause = classify_smtp_error(error, step.value)
             self._fail(seq, scope, began, cause, _describe(error))
         else:
+            self._running = None
             elapsed = _ms(began)
             self.timings.append((step, elapsed))
             if scope.status is Status.WARN:
@@ -166,6 +174,26 @@ class Probe:
             )
             self.finished[step] = event
             self.emit(event)
+
+    def cancelled(self) -> None:
+        """The user stopped the test: the step under way ends as not finished, then the verdict says so."""
+        step: Step | None = None
+        if self._running is not None:
+            seq, step, began = self._running
+            self.timings.append((step, _ms(began)))
+            self.emit(StepEvent(seq, step, Status.SKIPPED, 'Cancelled.', _ms(began)))
+        self.transcript.error('cancelled by the user')
+        explanation = explain(Cause.CANCELLED)
+        self.emit(
+            replace(
+                self.verdict(''),
+                passed=False,
+                message=explanation.what,
+                step=step,
+                cause=Cause.CANCELLED,
+                explanation=explanation,
+            )
+        )
 
     def _fail(
         self,

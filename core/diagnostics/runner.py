@@ -41,20 +41,32 @@ async def run_checks(
     to: str | None = None,
     business_name: str = 'Mailroom',
     timeouts: Timeouts | None = None,
+    cancel: asyncio.Event | None = None,
 ) -> AsyncGenerator[StepEvent | Verdict, None]:
-    """Run the test and yield each event as it happens; closing the iterator cancels the test at once.
+    """Run the test and yield each event as it happens, then one Verdict.
 
-    Use it as `async with contextlib.aclosing(run_checks(...)) as events: async for event in events: ...`.
+    Setting `cancel` stops the test at once and it ends, like every other ending, with a Verdict (cause `cancelled`);
+    closing the iterator stops it too, with nobody left to tell. Use it as
+    `async with contextlib.aclosing(run_checks(...)) as events: async for event in events: ...`.
     """
     queue: asyncio.Queue[StepEvent | Verdict] = asyncio.Queue()
     task = asyncio.create_task(_produce(queue.put_nowait, settings, send, to, business_name, timeouts or Timeouts()))
+    stop = asyncio.ensure_future((cancel or asyncio.Event()).wait())
     try:
         while True:
-            item = await queue.get()
+            get = asyncio.ensure_future(queue.get())
+            await asyncio.wait({get, stop}, return_when=asyncio.FIRST_COMPLETED)
+            if not get.done():
+                get.cancel()
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task  # it ends by putting its cancelled verdict on the queue
+            item = get.result() if get.done() and not get.cancelled() else queue.get_nowait()
             yield item
             if isinstance(item, Verdict):
                 return
     finally:
+        stop.cancel()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
@@ -95,6 +107,9 @@ async def _produce(
             )
     except RunStopped:
         pass
+    except asyncio.CancelledError:
+        probe.cancelled()
+        raise
     except Exception as error:  # a defect must still end the run with a verdict, never hang the page
         transcript.error(f'internal error: {type(error).__name__}')
         emit(replace(probe.verdict(''), passed=False, message=f'Internal error ({type(error).__name__}).'))

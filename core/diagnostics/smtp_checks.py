@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import hashlib
-import hmac
 import ipaddress
+import socket
 import ssl
 import time
 from dataclasses import dataclass
 
+from aiosmtplib import SMTP
+
 from core import addresses
 from core.causes import Cause, classify_reply, failed_step
 from core.diagnostics.events import SettingsChange, Step
-from core.diagnostics.net import open_connection, resolve
+from core.diagnostics.net import open_socket, resolve
+from core.diagnostics.observed_smtp import ObservedSMTP, Reply, reply_of
 from core.diagnostics.probe import Probe, StepFailure
-from core.diagnostics.smtp_wire import Reply, SmtpWire
 from core.diagnostics.tls_check import tls_handshake
-from core.diagnostics.transcript import REDACTED, Transcript
+from core.diagnostics.transcript import Transcript
 from core.ehlo import ehlo_name, local_fqdn
 from core.settings import EmailSettings, Security
-from core.transport.smtp import choose_mechanism, find_queue_id, size_refusal, starttls_missing
+from core.transport.smtp import choose_mechanism, find_queue_id, sign_in, size_refusal, starttls_missing
 from core.transport.tls import smtp_context
 
 # Ports where servers may hold their greeting back on purpose (Postfix's postscreen) and where a TLS handshake before
@@ -92,19 +92,21 @@ class SmtpCheck:
         self.port = settings.port
         self.security = settings.effective_security
         self.verify = not settings.skip_tls_verify
-        self.wire: SmtpWire | None = None
+        self.smtp = ObservedSMTP(probe.transcript, hostname=self.host, port=self.port)
+        self.sock: socket.socket | None = None
         self.address = ''
         self.capabilities = Capabilities('', {})
         self.signed_in = False
+        self.encoding = 'ascii'
 
     @property
     def t(self) -> Transcript:
         return self.probe.transcript
 
-    def _wire(self) -> SmtpWire:
-        if self.wire is None:
-            raise StepFailure(Cause.SERVER_DISCONNECTED, 'There is no connection.')
-        return self.wire
+    def _wire(self) -> ObservedSMTP:
+        if not self.smtp.is_connected:
+            raise StepFailure(Cause.SERVER_DISCONNECTED, 'The server closed the connection.')
+        return self.smtp
 
     async def run(self, *, send: bool) -> None:
         # The FQDN takes a reverse DNS lookup that blocks: it runs in a thread while the first steps wait.
@@ -132,23 +134,30 @@ class SmtpCheck:
             await self.quit()
         finally:
             fqdn.cancel()
-            if self.wire is not None:
-                self.wire.close()
+            if not self.smtp.attached and self.sock is not None:
+                self.sock.close()  # never handed over (a failed TLS handshake): no transport will close it
+            self.smtp.close()
 
     async def connect(self, addresses: list[str]) -> None:
         async with self.probe.step(Step.CONNECT, f'Connecting to port {self.port}') as scope:
-            reader, writer, address = await open_connection(self.probe, scope, addresses, self.port)
-            self.wire, self.address = SmtpWire(reader, writer, self.t), address
+            self.sock, self.address = await open_socket(self.probe, scope, addresses, self.port)
+            if self.security is not Security.SSL:
+                timeout = self.probe.budget(self.probe.timeouts.connect)
+                await self.smtp.attach(self.sock, timeout=timeout, tls_context=None, server_hostname=None)
+            address = self.address
             scope.ok(f'Connected to {_show(address)} port {self.port}.')
 
     async def implicit_tls(self) -> None:
         async with self.probe.step(Step.TLS, 'Starting SSL/TLS (encrypted from the first byte)') as scope:
-            wire = self._wire()
             scope.details['Mode'] = 'SSL/TLS from the start (implicit TLS)'
+            sock = self.sock
+            if sock is None:
+                raise StepFailure(Cause.SERVER_DISCONNECTED, 'There is no connection.')
 
             async def handshake(context: ssl.SSLContext) -> ssl.SSLObject:
-                await wire.start_tls(context, self._sni(), self.probe.budget(self.probe.timeouts.tls))
-                return _ssl_object(wire)
+                timeout = self.probe.budget(self.probe.timeouts.tls)
+                await self.smtp.attach(sock, timeout=timeout, tls_context=context, server_hostname=self._sni())
+                return _ssl_object(self.smtp)
 
             await tls_handshake(scope, host=self.host, verify=self.verify, handshake=handshake, refetch=self._refetch)
 
@@ -164,11 +173,11 @@ class SmtpCheck:
                 raise StepFailure(cause, f'The server greeted with a refusal ({reply.code}).', reply=reply.one_line)
             scope.ok(f'The server said hello: {reply.one_line[:80]}')
 
-    async def _read_greeting(self, wire: SmtpWire) -> Reply:
+    async def _read_greeting(self, wire: ObservedSMTP) -> Reply:
         """The greeting; a port that stays silent may expect SSL/TLS from the first byte, which a second connection
         finds out. On other ports than 25 and 587 that second connection starts after a short silence, while the
         greeting is still awaited, so that a port speaking TLS first is found within seconds."""
-        read = asyncio.ensure_future(wire.read_reply(self.probe.budget(self.probe.timeouts.greeting)))
+        read = asyncio.ensure_future(wire.greeting(self.probe.budget(self.probe.timeouts.greeting)))
         probed = False
         try:
             if not wire.encrypted and self.port not in _GREETING_DELAY_PORTS:
@@ -201,7 +210,7 @@ class SmtpCheck:
             wire = self._wire()
             name = await self._ehlo_name(wire)
             scope.details['EHLO name used'] = name
-            reply = await wire.command(f'EHLO {name}', self.probe.budget(self.probe.timeouts.command))
+            reply = await reply_of(wire.ehlo(hostname=name, timeout=self.probe.budget(self.probe.timeouts.command)))
             if reply.code != 250:
                 cause = classify_reply(reply.code, reply.text, 'ehlo')
                 raise StepFailure(cause, f'The server refused EHLO ({reply.code}).', reply=reply.one_line)
@@ -224,13 +233,13 @@ class SmtpCheck:
             scope.details['Mode'] = 'STARTTLS (plain connection upgraded to TLS)'
             if not self.capabilities.has('STARTTLS'):
                 raise StepFailure(Cause.STARTTLS_UNAVAILABLE, starttls_missing(self.port).detail)
-            reply = await wire.command('STARTTLS', self.probe.budget(self.probe.timeouts.command))
-            if reply.code != 220:
-                cause = classify_reply(reply.code, reply.text, 'tls')
-                raise StepFailure(cause, f'The server refused STARTTLS ({reply.code}).', reply=reply.one_line)
 
             async def handshake(context: ssl.SSLContext) -> ssl.SSLObject:
-                await wire.start_tls(context, self._sni(), self.probe.budget(self.probe.timeouts.tls))
+                timeout = self.probe.budget(self.probe.timeouts.command)
+                reply = await reply_of(wire.starttls(tls_context=context, server_hostname=self._sni(), timeout=timeout))
+                if reply.code != 220:
+                    cause = classify_reply(reply.code, reply.text, 'tls')
+                    raise StepFailure(cause, f'The server refused STARTTLS ({reply.code}).', reply=reply.one_line)
                 return _ssl_object(wire)
 
             await tls_handshake(
@@ -252,7 +261,8 @@ class SmtpCheck:
                 raise StepFailure(Cause.AUTH_REQUIRES_TLS, 'Refusing to send the password over a plain connection.')
             scope.details['Method used'] = mechanism
             scope.details['Username'] = self.settings.username
-            reply = await self._authenticate(wire, mechanism)
+            user = self.settings.username
+            reply = await reply_of(sign_in(wire, user, self.settings.password, encrypted=wire.encrypted))
             if reply.code != 235:
                 cause = classify_reply(reply.code, reply.text, 'auth')
                 raise StepFailure(cause, f'The server refused the sign-in ({reply.code}).', reply=reply.one_line)
@@ -260,28 +270,7 @@ class SmtpCheck:
             if not wire.encrypted:
                 scope.warn('Signed in, but your password crossed the network unencrypted.')
             else:
-                scope.ok(f'Signed in as {self.settings.username}.')
-
-    async def _authenticate(self, wire: SmtpWire, mechanism: str) -> Reply:
-        """Exactly one attempt: a retry loop can lock the account."""
-        timeout = self.probe.budget(self.probe.timeouts.command)
-        user, password = self.settings.username, self.settings.password
-        if mechanism == 'PLAIN':
-            token = _b64(f'\0{user}\0{password}')
-            return await wire.command(f'AUTH PLAIN {token}', timeout, shown=f'AUTH PLAIN {REDACTED}')
-        if mechanism == 'LOGIN':
-            reply = await wire.command('AUTH LOGIN', timeout)
-            if reply.code == 334:
-                reply = await wire.command(_b64(user), timeout, shown=REDACTED)
-            if reply.code == 334:
-                reply = await wire.command(_b64(password), timeout, shown=REDACTED)
-            return reply
-        reply = await wire.command('AUTH CRAM-MD5', timeout)
-        if reply.code != 334:
-            return reply
-        challenge = base64.b64decode(reply.lines[0].strip() or b'')
-        digest = hmac.new(password.encode(), challenge, hashlib.md5).hexdigest()
-        return await wire.command(_b64(f'{user} {digest}'), timeout, shown=REDACTED)
+                scope.ok(f'Signed in as {user}.')
 
     async def mail(self) -> None:
         async with self.probe.step(Step.MAIL, 'Giving the sender address') as scope:
@@ -294,15 +283,17 @@ class SmtpCheck:
                 scope.details['Size limit'] = f'{limit:,} bytes ({limit / 1_048_576:.1f} MB)'
             if refusal := size_refusal(size, self.capabilities.keywords.get('SIZE', '')):
                 raise StepFailure(refusal.cause, refusal.detail)
-            extra = f' SIZE={size}' if limit else ''
+            options = [f'SIZE={size}'] if limit else []
             international = [a for a in (sender, self.envelope_recipient) if not a.isascii()]
             if international and not self.capabilities.has('SMTPUTF8'):
                 raise StepFailure(
                     Cause.SMTPUTF8_UNAVAILABLE,
                     f'The server does not offer SMTPUTF8, which {" and ".join(international)} needs.',
                 )
-            extra += ' SMTPUTF8' if international else ''
-            reply = await wire.command(f'MAIL FROM:<{sender}>{extra}', self.probe.budget(self.probe.timeouts.command))
+            options += ['SMTPUTF8'] if international else []
+            self.encoding = 'utf-8' if international else 'ascii'
+            timeout = self.probe.budget(self.probe.timeouts.command)
+            reply = await reply_of(wire.mail(sender, options=options, encoding=self.encoding, timeout=timeout))
             if reply.code != 250:
                 cause = classify_reply(reply.code, reply.text, 'mail', signed_in=self.signed_in)
                 raise StepFailure(
@@ -314,8 +305,8 @@ class SmtpCheck:
         async with self.probe.step(Step.RCPT, 'Giving the recipient address') as scope:
             wire = self._wire()
             scope.details['Recipient'] = self.recipient
-            rcpt = f'RCPT TO:<{self.envelope_recipient}>'
-            reply = await wire.command(rcpt, self.probe.budget(self.probe.timeouts.command))
+            timeout = self.probe.budget(self.probe.timeouts.command)
+            reply = await reply_of(wire.rcpt(self.envelope_recipient, encoding=self.encoding, timeout=timeout))
             if reply.code not in (250, 251):
                 cause = classify_reply(reply.code, reply.text, 'rcpt', signed_in=self.signed_in)
                 raise self._rcpt_failure(cause, reply)
@@ -343,13 +334,7 @@ class SmtpCheck:
     async def data(self) -> None:
         async with self.probe.step(Step.DATA, 'Sending the test message') as scope:
             wire = self._wire()
-            reply = await wire.command('DATA', self.probe.budget(self.probe.timeouts.command))
-            if reply.code != 354:
-                cause = classify_reply(reply.code, reply.text, 'data')
-                raise StepFailure(
-                    cause, f'The server refused to take the message ({reply.code}).', reply=reply.one_line
-                )
-            reply = await wire.send_data(self.message, self.probe.budget(self.probe.timeouts.data))
+            reply = await reply_of(wire.data(self.message, timeout=self.probe.budget(self.probe.timeouts.data)))
             scope.details['Final reply'] = reply.one_line
             if reply.code != 250:
                 cause = classify_reply(reply.code, reply.text, 'data')
@@ -362,28 +347,29 @@ class SmtpCheck:
 
     async def reset(self) -> None:
         async with self.probe.step(Step.DATA, 'Not sending (check without sending)') as scope:
-            reply = await self._wire().command('RSET', self.probe.budget(self.probe.timeouts.command))
+            reply = await reply_of(self._wire().rset(timeout=self.probe.budget(self.probe.timeouts.command)))
             scope.details['RSET reply'] = reply.one_line
             scope.skip('Nothing sent: stopped after the recipient with RSET, as asked.')
 
     async def quit(self) -> None:
         async with self.probe.step(Step.QUIT, 'Saying goodbye') as scope:
             try:
-                reply = await self._wire().command('QUIT', self.probe.budget(min(self.probe.timeouts.command, 5.0)))
+                timeout = self.probe.budget(min(self.probe.timeouts.command, 5.0))
+                reply = await reply_of(self._wire().quit(timeout=timeout))
             except (TimeoutError, OSError, EOFError):
                 scope.warn('The server did not answer QUIT; this does not affect sending.')
                 return
             scope.details['Reply'] = reply.one_line
             scope.ok('Goodbye.')
 
-    async def _ehlo_name(self, wire: SmtpWire) -> str:
+    async def _ehlo_name(self, wire: SMTP) -> str:
         """The FQDN looked up in the background; a lookup slower than a second is not worth waiting for."""
         fqdn, lookup = '', self.local_name
         if lookup is not None:
             with contextlib.suppress(TimeoutError, OSError):
                 # Usually done by now: take the result without a wait_for round through the event loop.
                 fqdn = lookup.result() if lookup.done() else await asyncio.wait_for(asyncio.shield(lookup), 1.0)
-        sockname = wire.writer.get_extra_info('sockname')
+        sockname = wire.get_transport_info('sockname')
         return ehlo_name(fqdn, str(sockname[0]) if sockname else None)
 
     def _sni(self) -> str | None:
@@ -421,12 +407,14 @@ class SmtpCheck:
                     self.address, self.port, ssl=context, server_hostname=self._sni()
                 )
             else:
-                reader, writer = await asyncio.open_connection(self.address, self.port)
-                wire = SmtpWire(reader, writer, Transcript())
-                await wire.read_reply(timeout)
-                await wire.command(f'EHLO {await self._ehlo_name(wire)}', timeout)
-                await wire.command('STARTTLS', timeout)
-                await wire.start_tls(context, self._sni(), timeout)
+                smtp = SMTP(hostname=self.address, port=self.port, timeout=timeout, start_tls=False)
+                try:
+                    await smtp.connect()
+                    await smtp.ehlo(hostname=await self._ehlo_name(smtp))
+                    await smtp.starttls(tls_context=context, server_hostname=self._sni())
+                    return _ssl_object(smtp).getpeercert(binary_form=True)
+                finally:
+                    smtp.close()
         try:
             ssl_object = writer.get_extra_info('ssl_object')
             return ssl_object.getpeercert(binary_form=True) if ssl_object else None
@@ -434,8 +422,8 @@ class SmtpCheck:
             writer.close()
 
 
-def _ssl_object(wire: SmtpWire) -> ssl.SSLObject:
-    ssl_object = wire.writer.get_extra_info('ssl_object')
+def _ssl_object(smtp: SMTP) -> ssl.SSLObject:
+    ssl_object = smtp.get_transport_info('ssl_object')
     if ssl_object is None:
         raise ssl.SSLError('no TLS session after the handshake')
     return ssl_object
@@ -449,10 +437,6 @@ def _changes(before: Capabilities, after: Capabilities) -> str:
     parts += [f'no longer listed: {" ".join(removed)}'] if removed else []
     parts += [f'changed: {", ".join(f"{k} {after.keywords[k]}" for k in changed)}'] if changed else []
     return '; '.join(parts) or 'nothing'
-
-
-def _b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
 
 
 def _show(address: str) -> str:

@@ -113,8 +113,8 @@ def choose_mechanism(offered: Iterable[str], *, encrypted: bool) -> str | None:
     return next((name for name in order if name in names), None)
 
 
-async def sign_in(smtp: SMTP, username: str, password: str, *, encrypted: bool) -> str:
-    """Exactly one attempt with the chosen method (a loop over methods can lock the account); the method used."""
+async def sign_in(smtp: SMTP, username: str, password: str, *, encrypted: bool) -> SMTPResponse:
+    """Exactly one attempt with the chosen method (a loop over methods can lock the account)."""
     mechanism = choose_mechanism(smtp.server_auth_methods, encrypted=encrypted)
     if mechanism is None:
         raise TransportError(
@@ -124,8 +124,7 @@ async def sign_in(smtp: SMTP, username: str, password: str, *, encrypted: bool) 
             detail='The server offers no sign-in method Mailroom can use (PLAIN, LOGIN, CRAM-MD5).',
         )
     method = {'PLAIN': smtp.auth_plain, 'LOGIN': smtp.auth_login, 'CRAM-MD5': smtp.auth_crammd5}[mechanism]
-    await method(username, password)
-    return mechanism
+    return await method(username, password)
 
 
 def recipient_limit_reached(response: SMTPResponse) -> bool:

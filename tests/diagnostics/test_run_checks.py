@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from core.causes import Cause
-from core.diagnostics.events import Status, Step, StepEvent
+from core.diagnostics.events import Status, Step, StepEvent, Verdict
 from core.diagnostics.runner import contradictions, run_checks
 from core.diagnostics.transcript import REDACTED
 from core.settings import EmailSettings, Security
@@ -180,4 +180,26 @@ async def test_cancelling_the_consuming_task_stops_the_test(trusted: TestPKI) ->
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await asyncio.wait_for(task, 2)
+    assert server.recorder.messages == []
+
+
+async def test_cancel_ends_the_test_with_a_cancelled_verdict_naming_the_step_under_way(trusted: TestPKI) -> None:
+    async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS, rcpt_delay=30) as server:
+        cancel = asyncio.Event()
+        items: list[StepEvent | Verdict] = []
+        async with asyncio.timeout(5):
+            async with contextlib.aclosing(
+                run_checks(smtp_settings(server.port), timeouts=FAST, cancel=cancel)
+            ) as stream:
+                async for item in stream:
+                    items.append(item)
+                    if isinstance(item, StepEvent) and item.step is Step.RCPT and item.status is Status.RUNNING:
+                        cancel.set()
+    verdict = items[-1]
+    assert isinstance(verdict, Verdict) and not verdict.passed
+    assert (verdict.step, verdict.cause) == (Step.RCPT, Cause.CANCELLED)
+    assert verdict.explanation is not None and verdict.message == 'The test was cancelled.'
+    rcpt = [e for e in items if isinstance(e, StepEvent) and e.step is Step.RCPT]
+    assert [e.status for e in rcpt] == [Status.RUNNING, Status.SKIPPED] and rcpt[-1].seq == rcpt[0].seq
+    assert '*** cancelled by the user' in verdict.transcript_text()
     assert server.recorder.messages == []
