@@ -1,9 +1,9 @@
 """Manager's HTTP email format, both ways: the fields Mailroom posts and the parsing the relay does.
 
-`POST /` as multipart/form-data (or urlencoded when there are no files) with the fields `from` (display name),
-`reply_to`, `to` (addresses separated by `,` or `;`), `subject`, `body` (HTML) and one file part per attachment;
-Mailroom adds the optional `cc` and `bcc`. A Mailroom relay answers 200 with a JSON `RelayReply` that confirms
-whether it delivered the blind copy; any other service's success answer counts as "bcc not confirmed".
+`POST /` as multipart/form-data (the relay also takes urlencoded when there are no files) with the fields `from`
+(display name), `reply_to`, `to` (addresses separated by `,` or `;`), `subject`, `body` (HTML) and one file part per
+attachment; Mailroom adds the optional `cc` and `bcc`. A Mailroom relay answers 200 with a JSON `RelayReply` that
+confirms whether it delivered the blind copy; any other service's success answer counts as "bcc not confirmed".
 """
 
 from __future__ import annotations

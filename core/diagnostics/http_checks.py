@@ -8,16 +8,18 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from core.causes import classify_reply
+from core.causes import Cause
 from core.diagnostics.events import Step
 from core.diagnostics.net import open_connection, resolve
 from core.diagnostics.probe import Probe, StepFailure
 from core.diagnostics.tls_check import tls_handshake
-from core.http_wire import error_summary, wire_fields
+from core.diagnostics.transcript import Transcript
+from core.http_wire import wire_fields
 from core.message import OutgoingMessage
 from core.settings import EmailSettings
-from core.transport.http import http_error
-from core.transport.tls import https_context, smtp_context
+from core.transport.base import TransportError
+from core.transport.http import HttpTransport
+from core.transport.tls import smtp_context
 
 BODY_SHOWN = 300
 
@@ -81,44 +83,53 @@ class HttpCheck:
 
     async def post(self) -> None:
         async with self.probe.step(Step.HTTP, 'Sending the test email over HTTP') as scope:
-            fields = wire_fields(self.message)
-            t = self.probe.transcript
-            t.sent(f'POST {self.url} (multipart/form-data)', encrypted=self.https)
-            for name, value in fields.items():
-                t.sent(
-                    f'  {name} = {value if name != "body" else f"[{len(value)} characters of HTML]"}',
-                    encrypted=self.https,
-                )
-            timeout = self.probe.budget(self.probe.timeouts.data)
+            transport = HttpTransport(self.settings, timeout=self.probe.budget(self.probe.timeouts.data))
+            watch = _Watch(self.probe.transcript, scope.details, self.message, encrypted=self.https)
             try:
-                async with httpx.AsyncClient(
-                    verify=https_context(self.verify), timeout=timeout, follow_redirects=False
-                ) as client:
-                    response = await client.post(
-                        self.url,
-                        files=[(name, (None, value.encode())) for name, value in fields.items()],
-                        headers={'User-Agent': 'Mailroom settings test'}
-                        | ({'Authorization': f'Bearer {self.settings.http_token}'} if self.settings.http_token else {}),
-                    )
-            except httpx.HTTPError as error:
-                failure = http_error(error)  # the same cause as sending gets
-                said = failure.detail if failure.detail.endswith('.') else f'The request failed: {failure.detail}.'
-                raise StepFailure(failure.cause, said) from None
-            status_line = (
-                f'HTTP/{response.http_version.removeprefix("HTTP/")} {response.status_code} {response.reason_phrase}'
-            )
-            t.received(status_line, encrypted=self.https)
-            body = ' '.join(response.text.split())
-            if body:
-                t.received(body[:BODY_SHOWN], encrypted=self.https)
-            scope.details['Status'] = f'{response.status_code} {response.reason_phrase}'
-            if body:
-                scope.details['Response'] = body[:BODY_SHOWN]
-            if not response.is_success:
-                summary = error_summary(response.status_code, response.reason_phrase, response.text)
-                cause = classify_reply(response.status_code, response.text, 'http')
-                if location := response.headers.get('location'):
-                    scope.details['Moved to'] = location
-                raise StepFailure(cause, f'The service answered {response.status_code}.', reply=summary)
+                async with transport.session(watch) as session:  # the client and request that send, watched
+                    receipt = await session.send(self.message)
+            except TransportError as failure:
+                if failure.reply_code is not None:
+                    message = f'The service answered {failure.reply_code}.'
+                elif failure.detail.endswith('.'):
+                    message = failure.detail
+                else:
+                    message = f'The request failed: {failure.detail}.'
+                raise StepFailure(failure.cause, message, reply=failure.server_reply) from None
+            if receipt.refused:
+                address, reply = next(iter(receipt.refused.items()))
+                raise StepFailure(Cause.RECIPIENT_REJECTED, f'The service did not accept {address}.', reply=reply)
             self.probe.sent = True
-            scope.ok(f'The service accepted the test email ({response.status_code} {response.reason_phrase}).')
+            scope.ok(f'The service accepted the test email ({receipt.server_reply}).')
+
+
+class _Watch:
+    """The transcript lines and details of one POST, from the sending client's own request and response."""
+
+    def __init__(
+        self, transcript: Transcript, details: dict[str, str], message: OutgoingMessage, *, encrypted: bool
+    ) -> None:
+        self.transcript = transcript
+        self.details = details
+        self.message = message
+        self.encrypted = encrypted
+
+    async def request(self, request: httpx.Request) -> None:
+        kind = request.headers.get('content-type', '').partition(';')[0]
+        self.transcript.sent(f'{request.method} {request.url} ({kind})', encrypted=self.encrypted)
+        for name, value in wire_fields(self.message).items():
+            shown = value if name != 'body' else f'[{len(value)} characters of HTML]'
+            self.transcript.sent(f'  {name} = {shown}', encrypted=self.encrypted)
+
+    async def response(self, response: httpx.Response) -> None:
+        await response.aread()
+        version = response.http_version.removeprefix('HTTP/')
+        self.transcript.received(
+            f'HTTP/{version} {response.status_code} {response.reason_phrase}', encrypted=self.encrypted
+        )
+        self.details['Status'] = f'{response.status_code} {response.reason_phrase}'
+        if body := ' '.join(response.text.split()):
+            self.transcript.received(body[:BODY_SHOWN], encrypted=self.encrypted)
+            self.details['Response'] = body[:BODY_SHOWN]
+        if location := response.headers.get('location'):
+            self.details['Moved to'] = location

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from typing import Any, Protocol
 
 import httpx
 
@@ -18,6 +19,14 @@ from core.transport.base import Receipt, SessionTransport, TransportError, input
 from core.transport.tls import https_context
 
 STEP = 'http'
+
+
+class Observer(Protocol):
+    """Watches the one client that sends, request by request."""
+
+    async def request(self, request: httpx.Request) -> None: ...
+
+    async def response(self, response: httpx.Response) -> None: ...
 
 
 def http_error(exc: httpx.HTTPError) -> TransportError:
@@ -86,11 +95,11 @@ class HttpSession:
         )
 
     async def _post(self, message: OutgoingMessage, *, include_bcc: bool) -> tuple[RelayReply | None, str]:
-        files = wire_files(message)
+        fields = wire_fields(message, include_bcc=include_bcc)
+        # Always multipart, with or without files: the settings test's post is then the very request a document makes.
+        parts = [(name, (None, value.encode(), None)) for name, value in fields.items()]
         try:
-            response = await self._client.post(
-                self._url, data=wire_fields(message, include_bcc=include_bcc), files=files or None
-            )
+            response = await self._client.post(self._url, files=[*parts, *wire_files(message)])
         except httpx.HTTPError as exc:
             raise http_error(exc) from exc
         status_line = f'{response.status_code} {response.reason_phrase}'.strip()
@@ -120,11 +129,16 @@ class HttpTransport(SessionTransport):
         self.token = settings.http_token
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[HttpSession]:
+    async def session(self, observer: Observer | None = None) -> AsyncIterator[HttpSession]:
+        """`observer` sees each request and response (the settings test writes its transcript from them)."""
+        hooks: dict[str, list[Callable[..., Any]]] = (
+            {'request': [observer.request], 'response': [observer.response]} if observer else {}
+        )
         async with httpx.AsyncClient(
             timeout=self.timeout,
             verify=https_context(not self.settings.skip_tls_verify),
             follow_redirects=False,
             headers={'User-Agent': 'Mailroom'} | ({'Authorization': f'Bearer {self.token}'} if self.token else {}),
+            event_hooks=hooks,
         ) as client:
             yield HttpSession(client, self.settings.http_server)
