@@ -18,7 +18,6 @@ from core.diagnostics.transcript import Transcript
 from core.message import MessageError, OutgoingMessage, build_mime, message_from_settings, validate_message
 from core.providers import inbound_mx_advice, is_well_known_host
 from core.settings import SECURITY_LABELS, EmailSettings, Protocol, Security, address_warnings, url_warning, validate
-from core.transport.base import trimmed
 
 FIELD_LABELS = {
     'http_server': 'HTTP server',
@@ -80,7 +79,6 @@ async def _produce(
     business_name: str,
     timeouts: Timeouts,
 ) -> None:
-    settings = trimmed(settings)
     host = settings.http_server if settings.protocol is Protocol.HTTP else settings.host
     secrets = tuple(secret for secret in (settings.password, settings.http_token) if secret)
     transcript = Transcript(secrets=secrets, username=settings.username)

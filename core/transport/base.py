@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Protocol
 
 from core.causes import Cause, Failure, explain, is_transient
 from core.delivery import RecipientOutcome
 from core.message import MessageError, OutgoingMessage
-from core.settings import EmailSettings
 
 
 @dataclass(frozen=True)
@@ -90,13 +89,6 @@ class TransportError(Exception):
 def input_error(error: MessageError) -> TransportError:
     """Bad input found while building the message: permanent, and nothing reached the network."""
     return TransportError('input', Cause.INVALID_INPUT, transient=False, detail=str(error))
-
-
-def trimmed(settings: EmailSettings) -> EmailSettings:
-    """The typed fields without surrounding blanks (the password stays as typed): done once where settings enter the
-    transports and the settings test, so nothing inside them trims again."""
-    fields = ('host', 'username', 'email', 'http_server', 'reply_to', 'bcc')
-    return replace(settings, **{name: getattr(settings, name).strip() for name in fields})
 
 
 class Sender(Protocol):

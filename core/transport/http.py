@@ -15,7 +15,7 @@ from core.delivery import Delivery, RecipientOutcome, address_key, refusal
 from core.http_wire import RelayReply, error_summary, parse_relay_reply, wire_fields, wire_files
 from core.message import MessageError, OutgoingMessage, validate_message
 from core.settings import EmailSettings
-from core.transport.base import Receipt, SessionTransport, TransportError, input_error, trimmed
+from core.transport.base import Receipt, SessionTransport, TransportError, input_error
 from core.transport.tls import https_context
 
 STEP = 'http'
@@ -124,7 +124,7 @@ class HttpTransport(SessionTransport):
     """
 
     def __init__(self, settings: EmailSettings, *, timeout: float = 30.0) -> None:
-        self.settings = trimmed(settings)
+        self.settings = settings
         self.timeout = timeout
         self.token = settings.http_token
 

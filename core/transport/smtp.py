@@ -23,7 +23,7 @@ from core.diagnostics.transcript import redactor
 from core.ehlo import ehlo_name, local_fqdn
 from core.message import BuiltMessage, MessageError, OutgoingMessage, build_mime, human_size
 from core.settings import EmailSettings, Security
-from core.transport.base import Receipt, SessionTransport, TransportError, input_error, trimmed
+from core.transport.base import Receipt, SessionTransport, TransportError, input_error
 from core.transport.tls import smtp_context
 
 _QUEUE_ID = re.compile(r'(?:queued as|id=|<)\s*([A-Za-z0-9._@-]+)|\b([0-9A-F]{8,})\b', re.IGNORECASE)
@@ -321,7 +321,7 @@ class SmtpTransport(SessionTransport):
     """Security from the settings' effective mode; certificates verified unless the user chose otherwise."""
 
     def __init__(self, settings: EmailSettings, *, timeout: float = 30.0) -> None:
-        self.settings = trimmed(settings)
+        self.settings = settings
         self.timeout = timeout
 
     def tls_context(self) -> ssl.SSLContext:
