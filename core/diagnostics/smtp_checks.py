@@ -144,8 +144,7 @@ class SmtpCheck:
             if self.security is not Security.SSL:
                 timeout = self.probe.budget(self.probe.timeouts.connect)
                 await self.smtp.attach(self.sock, timeout=timeout, tls_context=None, server_hostname=None)
-            address = self.address
-            scope.ok(f'Connected to {_show(address)} port {self.port}.')
+            scope.ok(f'Connected to {_show(self.address)} port {self.port}.')
 
     async def implicit_tls(self) -> None:
         async with self.probe.step(Step.TLS, 'Starting SSL/TLS (encrypted from the first byte)') as scope:
