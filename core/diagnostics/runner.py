@@ -50,17 +50,12 @@ async def run_checks(
     """
     queue: asyncio.Queue[StepEvent | Verdict] = asyncio.Queue()
     task = asyncio.create_task(_produce(queue.put_nowait, settings, send, to, business_name, timeouts or Timeouts()))
+    # Created after the task, so the task has reached its first await (and ends with a verdict) before this can fire.
     stop = asyncio.ensure_future((cancel or asyncio.Event()).wait())
+    stop.add_done_callback(lambda waited: None if waited.cancelled() else task.cancel())
     try:
         while True:
-            get = asyncio.ensure_future(queue.get())
-            await asyncio.wait({get, stop}, return_when=asyncio.FIRST_COMPLETED)
-            if not get.done():
-                get.cancel()
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task  # it ends by putting its cancelled verdict on the queue
-            item = get.result() if get.done() and not get.cancelled() else queue.get_nowait()
+            item = await queue.get()
             yield item
             if isinstance(item, Verdict):
                 return

@@ -203,3 +203,13 @@ async def test_cancel_ends_the_test_with_a_cancelled_verdict_naming_the_step_und
     assert [e.status for e in rcpt] == [Status.RUNNING, Status.SKIPPED] and rcpt[-1].seq == rcpt[0].seq
     assert '*** cancelled by the user' in verdict.transcript_text()
     assert server.recorder.messages == []
+
+
+async def test_a_test_cancelled_before_it_starts_still_ends_with_a_cancelled_verdict() -> None:
+    cancel = asyncio.Event()
+    cancel.set()
+    async with asyncio.timeout(5):
+        async with contextlib.aclosing(run_checks(smtp_settings(25), timeouts=FAST, cancel=cancel)) as stream:
+            items = [item async for item in stream]
+    verdict = items[-1]
+    assert isinstance(verdict, Verdict) and verdict.cause is Cause.CANCELLED and not verdict.passed
