@@ -16,16 +16,10 @@ from core.outbox import Outbox
 from core.transport import transport_for
 from tests.email.conftest import FakeClock, make_draft, smtp_settings, submission_server
 from tests.support.certs import TestPKI
+from tests.support.header_injection import CHARACTERS, encoded_word
 from tests.support.smtp_servers import ServerInfo, smtp_server
 
 PDF = Attachment('Invoice INV-0042.pdf', 'application/pdf', b'%PDF-1.7 test')
-CHARACTERS = {
-    'CR': ('\r', 'a line break (CR)'),
-    'LF': ('\n', 'a line break (LF)'),
-    'NUL': ('\x00', 'a NUL character'),
-    'U+2028': ('\u2028', 'a line break (LINE SEPARATOR, U+2028)'),
-    'U+0085': ('\x85', 'a line break (NEL, U+0085)'),
-}
 # Where each value goes, and the words the error uses for it.
 FIELDS = {
     'subject': 'The subject',
@@ -36,11 +30,6 @@ FIELDS = {
     'reply_to': 'The reply-to email',
     'attachment': "The attachment's file name",
 }
-
-
-def encoded_word(text: str) -> str:
-    """The text as one RFC 2047 encoded word, every byte escaped: `=?utf-8?q?=45=76…?=`."""
-    return '=?utf-8?q?' + ''.join(f'={byte:02X}' for byte in text.encode()) + '?='
 
 
 def attack(character: str, form: str) -> str:

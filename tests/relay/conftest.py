@@ -71,6 +71,21 @@ def relay_config(upstream: ServerInfo, *, tokens: frozenset[str] = frozenset(), 
     )
 
 
+@pytest.fixture
+async def client_for() -> AsyncIterator[Callable[..., httpx.AsyncClient]]:
+    """Clients for relay apps, reached in this process over ASGI; closed when the test ends."""
+    clients: list[httpx.AsyncClient] = []
+
+    def make(app: Any, **headers: str) -> httpx.AsyncClient:
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url='http://relay.test', headers=headers)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.aclose()
+
+
 @contextlib.asynccontextmanager
 async def serving(app: Any, **ssl: Any) -> AsyncIterator[str]:
     """The ASGI app served by uvicorn on a free 127.0.0.1 port, in this event loop; yields the base URL."""

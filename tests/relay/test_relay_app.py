@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import email
 import logging
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from email import policy
 from email.message import EmailMessage
 from typing import Any
 
-import httpx
 import pytest
 
 from cli.relay_app import build_app
@@ -39,20 +37,6 @@ def fields(**changes: str) -> dict[str, str]:
     }
     values.update(changes)
     return values
-
-
-@pytest.fixture
-async def client_for() -> AsyncIterator[Any]:
-    clients: list[httpx.AsyncClient] = []
-
-    def make(app: Any, **headers: str) -> httpx.AsyncClient:
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url='http://relay.test', headers=headers)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        await client.aclose()
 
 
 def received(server: ServerInfo) -> list[EmailMessage]:

@@ -12,10 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from cli.relay_app import build_app
-from core.relay.config import RelayConfig
 from tests.relay.conftest import UPSTREAM_PASSWORD, UPSTREAM_USER, relay_config, relay_process
 from tests.support.certs import TestPKI
 from tests.support.smtp_servers import ServerInfo, free_port, smtp_server
@@ -26,21 +24,6 @@ TOKENS = ('token-a-5e1f', 'token-b-77c2')
 def form(**changes: str) -> dict[str, str]:
     values = {'from': 'Acme', 'reply_to': 'office@acme.example', 'to': 'anna@example.org', 'subject': 'Hi'}
     return values | {'body': '<p>Hi</p>'} | changes
-
-
-@pytest.fixture
-async def client_for() -> AsyncIterator[Any]:
-    clients: list[httpx.AsyncClient] = []
-
-    def make(config: RelayConfig, **headers: str) -> httpx.AsyncClient:
-        app = build_app(config)
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url='http://relay.test', headers=headers)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        await client.aclose()
 
 
 def upstream_like(pki: TestPKI, **behaviour: Any) -> Any:
@@ -58,7 +41,7 @@ async def test_200_concurrent_requests_stay_within_the_upstream_cap_and_each_is_
 ) -> None:
     config = replace(relay_config(upstream), upstream_wait=300.0)
     assert config.max_upstream_sessions == 8
-    client = client_for(config)
+    client = client_for(build_app(config))
     subjects = [f'Invoice {n:03d}' for n in range(200)]
     answers = await asyncio.gather(*(client.post('/', data=form(subject=subject)) for subject in subjects))
     assert [a.status_code for a in answers] == [200] * 200
@@ -72,7 +55,7 @@ async def test_200_concurrent_requests_stay_within_the_upstream_cap_and_each_is_
 async def test_a_request_waits_for_a_free_session_then_gets_503_with_retry_after(pki: TestPKI, client_for: Any) -> None:
     async with upstream_like(pki, rcpt_delay=2.0) as server:
         config = replace(relay_config(server), max_upstream_sessions=1, upstream_wait=0.2)
-        client = client_for(config)
+        client = client_for(build_app(config))
         answers = await asyncio.gather(*(client.post('/', data=form(subject=f'Hi {n}')) for n in range(2)))
     busy = next(a for a in answers if a.status_code != 200)
     assert sorted(a.status_code for a in answers) == [200, 503]
@@ -86,7 +69,7 @@ async def test_a_lost_answer_after_data_is_502_outcome_unknown_and_never_sent_ag
 ) -> None:
     async with upstream_like(pki, data_delay=5.0) as server:
         config = replace(relay_config(server), upstream_timeout=0.5)
-        response = await client_for(config).post('/', data=form())
+        response = await client_for(build_app(config)).post('/', data=form())
         copies, attempts = len(server.recorder.messages), data_answers(server)
     assert response.status_code == 502
     assert response.text.startswith('Upstream mail server outcome unknown:')
@@ -96,7 +79,7 @@ async def test_a_lost_answer_after_data_is_502_outcome_unknown_and_never_sent_ag
 
 async def test_a_temporary_refusal_of_the_data_is_not_retried(pki: TestPKI, client_for: Any) -> None:
     async with upstream_like(pki, data_reply='451 4.3.0 Queue full, try later') as server:
-        response = await client_for(relay_config(server)).post('/', data=form())
+        response = await client_for(build_app(relay_config(server))).post('/', data=form())
         attempts = data_answers(server)
     assert response.status_code == 502
     assert 'temporary' in response.text and '451 4.3.0 Queue full' in response.text
@@ -105,7 +88,7 @@ async def test_a_temporary_refusal_of_the_data_is_not_retried(pki: TestPKI, clie
 
 async def test_each_api_token_has_its_own_budget(upstream: ServerInfo, client_for: Any) -> None:
     config = relay_config(upstream, tokens=frozenset(TOKENS), token_burst=1, token_per_hour=1)
-    first, second = (client_for(config, Authorization=f'Bearer {token}') for token in TOKENS)
+    first, second = (client_for(build_app(config), Authorization=f'Bearer {token}') for token in TOKENS)
     statuses = [(await client.post('/', data=form())) for client in (first, first, second)]
     assert [s.status_code for s in statuses] == [200, 429, 200]
     assert statuses[1].text == 'Too many requests with this API token; try again later.'
@@ -114,7 +97,7 @@ async def test_each_api_token_has_its_own_budget(upstream: ServerInfo, client_fo
 
 
 async def test_a_mailbox_has_one_budget_whatever_its_tag_or_case(upstream: ServerInfo, client_for: Any) -> None:
-    client = client_for(relay_config(upstream, reply_to_burst=1, reply_to_per_hour=1))
+    client = client_for(build_app(relay_config(upstream, reply_to_burst=1, reply_to_per_hour=1)))
     addresses = ('Office+inv1@Acme.example', 'office+inv2@acme.example', 'OFFICE@acme.example', 'sales@acme.example')
     statuses = [(await client.post('/', data=form(reply_to=address))).status_code for address in addresses]
     assert statuses == [200, 429, 429, 200]
@@ -128,7 +111,7 @@ async def test_a_body_that_stops_arriving_gets_408(upstream: ServerInfo, client_
         await asyncio.sleep(30)
         yield b'to=anna%40example.org'
 
-    client = client_for(replace(relay_config(upstream), body_timeout=0.3))
+    client = client_for(build_app(replace(relay_config(upstream), body_timeout=0.3)))
     headers = {'Content-Type': 'application/x-www-form-urlencoded'}
     response = await client.post('/', content=stalls(), headers=headers)
     assert response.status_code == 408
@@ -196,7 +179,7 @@ async def test_a_rate_limit_store_that_does_not_answer_means_503_and_nothing_sen
     upstream: ServerInfo, client_for: Any
 ) -> None:
     config = replace(relay_config(upstream), rate_limit_storage=f'redis://127.0.0.1:{free_port()}')
-    response = await client_for(config).post('/', data=form())
+    response = await client_for(build_app(config)).post('/', data=form())
     assert response.status_code == 503 and response.headers['retry-after'] == '30'
     assert response.text.startswith('The relay cannot check its rate limits right now')
     assert upstream.recorder.connections == 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import email
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.policy import default as default_policy
 
@@ -12,16 +12,10 @@ import pytest
 
 from cli.relay_app import build_app
 from tests.relay.conftest import RELAY_SENDER, relay_config
+from tests.support.header_injection import CHARACTERS, encoded_word
 from tests.support.smtp_servers import ServerInfo
 
 PDF = b'%PDF-1.7\n% invoice 42\n'
-CHARACTERS = {
-    'CR': ('\r', 'a line break (CR)'),
-    'LF': ('\n', 'a line break (LF)'),
-    'NUL': ('\x00', 'a NUL character'),
-    'U+2028': ('\u2028', 'a line break (LINE SEPARATOR, U+2028)'),
-    'U+0085': ('\x85', 'a line break (NEL, U+0085)'),
-}
 FIELDS = {
     'from': 'The sender name (from)',
     'reply_to': 'The reply-to email',
@@ -48,10 +42,6 @@ def fields(**changes: str) -> dict[str, str]:
     return values
 
 
-def encoded_word(text: str) -> str:
-    return '=?utf-8?q?' + ''.join(f'={byte:02X}' for byte in text.encode()) + '?='
-
-
 def multipart(values: dict[str, str], filename: str) -> bytes:
     """Built by hand: an HTTP client would escape a line break in a file name, an attacker's script need not."""
     parts = [
@@ -64,10 +54,8 @@ def multipart(values: dict[str, str], filename: str) -> bytes:
 
 
 @pytest.fixture
-async def relay(upstream: ServerInfo) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(build_app(relay_config(upstream)))
-    async with httpx.AsyncClient(transport=transport, base_url='http://relay.test') as client:
-        yield client
+def relay(upstream: ServerInfo, client_for: Callable[..., httpx.AsyncClient]) -> httpx.AsyncClient:
+    return client_for(build_app(relay_config(upstream)))
 
 
 def received(upstream: ServerInfo) -> list[EmailMessage]:
