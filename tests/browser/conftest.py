@@ -9,15 +9,23 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from core.documents.model import Contact, Document, DocumentType
+from core.settings import EmailSettings, Security
+from storage.documents_repo import seed_sample_data
+from storage.folder import DataFolder
+from tests.support.certs import TestPKI
+from tests.support.smtp_servers import ServerInfo, threaded_smtp_server
 from tests.support.tools import require_tool
 from tests.support.waiting import WAIT_SECONDS, wait_until_sync
 
+USERNAME, PASSWORD = 'owner@nordurljos.example', 'Browser-App-Pass-77'
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_FLAGS = [
     '--no-sandbox',
@@ -137,3 +145,39 @@ def page(browser: Browser) -> Iterator[Page]:
     expect.set_options(timeout=WAIT_SECONDS * 1000)  # a PDF render or a send on a loaded machine
     yield page
     context.close()
+
+
+@dataclass
+class Mailbox:
+    app: LiveApp
+    server: ServerInfo
+    invoice: Document
+    contact: Contact
+    business_name: str
+
+
+@pytest.fixture
+def mailbox(
+    live_app_factory: Callable[..., LiveApp], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Mailbox]:
+    """The sample business, running, with saved settings that send to a local aiosmtpd (STARTTLS + AUTH)."""
+    pki = TestPKI(tmp_path / 'pki')
+    monkeypatch.setenv('SSL_CERT_FILE', str(pki.ca_path))  # the app process trusts the test CA like a system CA
+    with threaded_smtp_server(
+        tls='starttls', cert=pki.good(), require_starttls=True, accounts={USERNAME: PASSWORD}, auth_required=True
+    ) as server:
+        data_dir = tmp_path / 'data'
+        folder = DataFolder(data_dir)
+        seed_sample_data(folder, today=date.today())
+        folder.settings.save(
+            EmailSettings(
+                host=server.host, port=server.port, security=Security.STARTTLS, username=USERNAME, password=PASSWORD
+            )
+        )
+        invoice = next(d for d in folder.documents.all() if d.type is DocumentType.SALES_INVOICE)
+        contact = folder.contacts.get(invoice.contact_id)
+        assert contact is not None
+        business_name = folder.business.load_or_default().name
+        folder.close()
+        app = live_app_factory(data_dir=data_dir)
+        yield Mailbox(app=app, server=server, invoice=invoice, contact=contact, business_name=business_name)

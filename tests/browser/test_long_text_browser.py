@@ -3,58 +3,17 @@
 from __future__ import annotations
 
 import email
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import date
 from email.message import EmailMessage
 from email.policy import default as default_policy
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from core.documents.model import Document, DocumentType
-from core.settings import EmailSettings, Security
-from storage.documents_repo import seed_sample_data
-from storage.folder import DataFolder
-from tests.browser.conftest import LiveApp
-from tests.support.certs import TestPKI
-from tests.support.smtp_servers import ServerInfo, threaded_smtp_server
+from tests.browser.conftest import Mailbox
 from ui.shown_text import FINGERPRINT_JS, fingerprint
 
-USERNAME, PASSWORD = 'owner@nordurljos.example', 'Browser-App-Pass-78'
 OVERSIZED = ('A long paragraph pasted from elsewhere. ' * 125 + '\n\n') * 240  # 1.2 million characters
 pytestmark = pytest.mark.browser
-
-
-@dataclass
-class Mailbox:
-    app: LiveApp
-    server: ServerInfo
-    invoice: Document
-
-
-@pytest.fixture
-def mailbox(
-    live_app_factory: Callable[..., LiveApp], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Mailbox]:
-    """The sample business with saved settings that send to a local aiosmtpd (STARTTLS + AUTH)."""
-    pki = TestPKI(tmp_path / 'pki')
-    monkeypatch.setenv('SSL_CERT_FILE', str(pki.ca_path))
-    with threaded_smtp_server(
-        tls='starttls', cert=pki.good(), require_starttls=True, accounts={USERNAME: PASSWORD}, auth_required=True
-    ) as server:
-        data_dir = tmp_path / 'data'
-        folder = DataFolder(data_dir)
-        seed_sample_data(folder, today=date.today())
-        folder.settings.save(
-            EmailSettings(
-                host=server.host, port=server.port, security=Security.STARTTLS, username=USERNAME, password=PASSWORD
-            )
-        )
-        invoice = next(d for d in folder.documents.all() if d.type is DocumentType.SALES_INVOICE)
-        folder.close()
-        yield Mailbox(app=live_app_factory(data_dir=data_dir), server=server, invoice=invoice)
 
 
 def plain_text(content: bytes) -> str:
