@@ -16,7 +16,11 @@ from nicegui import core
 from nicegui.testing import User
 from nicegui.testing.general import nicegui_reset_globals, prepare_simulation
 
+from core.outbox import Outbox
+from core.transport.memory import MemoryTransport
 from storage.folder import DataFolder
+from tests.support.app_state import use_memory_outbox
+from tests.support.certs import TestPKI
 from ui.app import build_app
 from ui.services import Services, build_services
 
@@ -81,3 +85,23 @@ async def app_user(services: Services) -> AsyncIterator[User]:
     """A NiceGUI User driving the real app (every page, the host guard, /status) without a browser."""
     async with simulated_app(services) as client:
         yield User(client)
+
+
+@pytest.fixture
+def transport() -> MemoryTransport:
+    return MemoryTransport()
+
+
+@pytest.fixture
+def memory_outbox(services: Services, transport: MemoryTransport) -> Outbox:
+    """Must come before app_user in a test's arguments: the app's startup uses the outbox it finds."""
+    return use_memory_outbox(services, transport)
+
+
+@pytest.fixture
+def trusted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TestPKI:
+    """A test CA that this process trusts as it would the system store (SSL_CERT_FILE, no SSL_CERT_DIR)."""
+    pki = TestPKI(tmp_path / 'pki')
+    monkeypatch.setenv('SSL_CERT_FILE', str(pki.ca_path))
+    monkeypatch.delenv('SSL_CERT_DIR', raising=False)
+    return pki

@@ -10,12 +10,12 @@ from nicegui.testing import User
 
 from core.causes import Cause
 from core.message import OutgoingMessage
-from core.outbox import Outbox
 from core.transport.base import Receipt, TransportError
 from core.transport.memory import MemoryTransport
 from tests.email.conftest import make_draft, smtp_settings
+from tests.support.app_state import use_memory_outbox
 from tests.support.ui import BACKGROUND_RETRIES, notify_as_in_a_browser
-from ui.services import Services, mark_sent
+from ui.services import Services
 
 
 class SlowTransport(MemoryTransport):
@@ -30,10 +30,7 @@ class SlowTransport(MemoryTransport):
 def transport(services: Services) -> MemoryTransport:
     """Must come before app_user in a test's arguments: the app's startup uses the outbox it finds."""
     transport = SlowTransport()
-    folder = services.folder
-    services.outbox = Outbox(
-        folder.email_log, folder.settings.load, lambda _s: transport, on_sent=lambda r: mark_sent(folder, r)
-    )
+    use_memory_outbox(services, transport)
     return transport
 
 

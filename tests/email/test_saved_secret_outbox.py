@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,17 +17,16 @@ from core.transport import transport_for
 from storage.folder import DATABASE_FILE_NAME, DataFolder
 from storage.secrets import KEY_FILE_NAME
 from tests.email.conftest import FakeClock, make_draft
-from tests.settings.saved_secret_cases import CASES, SAVED_PASSWORD, capture_server, nothing_sent, saved_for
+from tests.settings.saved_secret_cases import (
+    CASES,
+    SAVED_PASSWORD,
+    capture_server,
+    case_on_capture_server,
+    nothing_sent,
+    saved_for,
+)
 from tests.support.certs import TestPKI
 from tests.support.smtp_servers import raw_server, scripted
-
-
-@pytest.fixture
-def trusted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestPKI]:
-    pki = TestPKI(tmp_path / 'pki')
-    monkeypatch.setenv('SSL_CERT_FILE', str(pki.ca_path))
-    monkeypatch.delenv('SSL_CERT_DIR', raising=False)
-    yield pki
 
 
 def outbox_for(folder: DataFolder, clock: FakeClock) -> Outbox:
@@ -39,8 +37,7 @@ def outbox_for(folder: DataFolder, clock: FakeClock) -> Outbox:
 async def test_a_connection_changed_behind_the_password_fails_with_re_enter_and_sends_nothing(
     data_dir: Path, trusted: TestPKI, clock: FakeClock, case: str
 ) -> None:
-    async with capture_server(trusted) as server:
-        saved, target = CASES[case](server.port)
+    async with case_on_capture_server(trusted, case) as (server, saved, target):
         folder = DataFolder(data_dir)
         folder.settings.save(replace(saved, password=SAVED_PASSWORD))
         folder.close()

@@ -43,6 +43,16 @@ async def capture_server(pki: TestPKI) -> AsyncIterator[ServerInfo]:
         yield server
 
 
+@contextlib.asynccontextmanager
+async def case_on_capture_server(
+    pki: TestPKI, case: str
+) -> AsyncIterator[tuple[ServerInfo, EmailSettings, EmailSettings]]:
+    """A capture server, and the case's (saved, target) settings with the target pointing at it."""
+    async with capture_server(pki) as server:
+        saved, target = CASES[case](server.port)
+        yield server, saved, target
+
+
 def nothing_sent(server: ServerInfo) -> bool:
     recorder = server.recorder
     sent = [a for a in recorder.auth_attempts if a.password == SAVED_PASSWORD]

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
@@ -14,7 +12,14 @@ from nicegui.testing import User
 from core.settings import EmailSettings
 from storage.secrets import SecretBox
 from storage.settings_repo import SettingsRepository
-from tests.settings.saved_secret_cases import CASES, SAVED_PASSWORD, USER, capture_server, nothing_sent
+from tests.settings.saved_secret_cases import (
+    CASES,
+    SAVED_PASSWORD,
+    USER,
+    capture_server,
+    case_on_capture_server,
+    nothing_sent,
+)
 from tests.support.certs import TestPKI
 from tests.support.ui import BACKGROUND_RETRIES, set_value, value_element
 from tests.support.waiting import wait_until
@@ -22,14 +27,6 @@ from ui.services import Services
 
 SAVED = 'Saved — leave blank to keep'
 QUIET_SECONDS = 3.0  # a test started by mistake would reach the local server well within this
-
-
-@pytest.fixture
-def trusted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestPKI]:
-    pki = TestPKI(tmp_path / 'pki')
-    monkeypatch.setenv('SSL_CERT_FILE', str(pki.ca_path))
-    monkeypatch.delenv('SSL_CERT_DIR', raising=False)
-    yield pki
 
 
 async def change_to(user: User, target: EmailSettings) -> None:
@@ -49,8 +46,7 @@ async def change_to(user: User, target: EmailSettings) -> None:
 async def test_a_changed_connection_asks_again_and_never_gets_the_saved_password(
     app_user: User, services: Services, trusted: TestPKI, case: str
 ) -> None:
-    async with capture_server(trusted) as server:
-        saved, target = CASES[case](server.port)
+    async with case_on_capture_server(trusted, case) as (server, saved, target):
         services.folder.settings.save(replace(saved, password=SAVED_PASSWORD))
         await app_user.open('/settings')
         password = value_element(app_user, 'password')

@@ -1,0 +1,25 @@
+"""Set up the app's services for page tests: an outbox that sends to memory, and the sample business's invoice."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from core.documents.model import Document, DocumentType
+from core.outbox import Outbox
+from core.transport.memory import MemoryTransport
+from storage.documents_repo import seed_sample_data
+from ui.services import Services, mark_sent
+
+
+def use_memory_outbox(services: Services, transport: MemoryTransport) -> Outbox:
+    """Call before the app starts (before app_user): the app's startup uses the outbox it finds."""
+    folder = services.folder
+    services.outbox = Outbox(
+        folder.email_log, folder.settings.load, lambda _s: transport, on_sent=lambda r: mark_sent(folder, r)
+    )
+    return services.outbox
+
+
+def first_invoice(services: Services) -> Document:
+    seed_sample_data(services.folder, today=date(2026, 11, 28))
+    return next(d for d in services.folder.documents.all() if d.type is DocumentType.SALES_INVOICE)
