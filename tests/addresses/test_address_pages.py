@@ -3,43 +3,21 @@
 from __future__ import annotations
 
 import socket
-from datetime import date
 
 import pytest
 from nicegui import ui
 from nicegui.testing import User
 
-from core.documents.model import Document, DocumentType
 from core.outbox import Outbox
 from core.transport.memory import MemoryTransport
 from storage.documents_repo import seed_sample_data
-from tests.email.conftest import smtp_settings
+from tests.email.conftest import open_compose, send_with
 from tests.support.ui import BACKGROUND_RETRIES, set_value, value_element
 from tests.support.waiting import wait_until
-from ui.services import Services, mark_sent
+from ui.services import Services
 
 PASSWORD = 's3cret-app-password'
 LOCAL_WARNING = 'only inside its own network'
-
-
-@pytest.fixture
-def transport() -> MemoryTransport:
-    return MemoryTransport()
-
-
-@pytest.fixture
-def memory_outbox(services: Services, transport: MemoryTransport) -> Outbox:
-    """Must come before app_user in a test's arguments: the app's startup uses the outbox it finds."""
-    folder = services.folder
-    services.outbox = Outbox(
-        folder.email_log, folder.settings.load, lambda _s: transport, on_sent=lambda r: mark_sent(folder, r)
-    )
-    return services.outbox
-
-
-def first_invoice(services: Services) -> Document:
-    seed_sample_data(services.folder, today=date(2026, 11, 28))
-    return next(d for d in services.folder.documents.all() if d.type is DocumentType.SALES_INVOICE)
 
 
 def closed_port() -> int:
@@ -47,6 +25,17 @@ def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(('127.0.0.1', 0))
         return int(probe.getsockname()[1])
+
+
+async def open_settings_with(user: User, host: str, username: str, bcc: str | None = None) -> None:
+    """Open the settings page and type a connection (and a Copy (BCC) address, if given) as a person would."""
+    await user.open('/settings')
+    user.find(marker='host').type(host)
+    user.find(marker='username').type(username)
+    user.find(marker='password').type(PASSWORD)
+    if bcc is not None:
+        user.find('Send a copy of all emails to this address').click()
+        user.find(marker='bcc').type(bcc)
 
 
 def error_of(user: User, marker: str) -> str | None:
@@ -57,12 +46,7 @@ def error_of(user: User, marker: str) -> str | None:
 
 
 async def test_settings_accept_internal_addresses_and_show_the_warning(app_user: User, services: Services) -> None:
-    await app_user.open('/settings')
-    app_user.find(marker='host').type('mail.company.local')
-    app_user.find(marker='username').type('owner@company.local')
-    app_user.find(marker='password').type(PASSWORD)
-    app_user.find('Send a copy of all emails to this address').click()
-    app_user.find(marker='bcc').type('archive@home.arpa')
+    await open_settings_with(app_user, 'mail.company.local', 'owner@company.local', bcc='archive@home.arpa')
     await app_user.should_see('owner@company.local is on an internal domain (company.local)')
     await app_user.should_see('archive@home.arpa is on an internal domain (home.arpa)')
     await app_user.should_see(LOCAL_WARNING)
@@ -75,12 +59,7 @@ async def test_settings_accept_internal_addresses_and_show_the_warning(app_user:
 async def test_a_wrong_address_is_named_in_page_words_and_its_field_turns_red(
     app_user: User, services: Services
 ) -> None:
-    await app_user.open('/settings')
-    app_user.find(marker='host').type('smtp.example.com')
-    app_user.find(marker='username').type('office@example.com')
-    app_user.find(marker='password').type(PASSWORD)
-    app_user.find('Send a copy of all emails to this address').click()
-    app_user.find(marker='bcc').type('records@@example.com')
+    await open_settings_with(app_user, 'smtp.example.com', 'office@example.com', bcc='records@@example.com')
     app_user.find('Update').click()
     await app_user.should_see('Not saved. Copy (BCC) address: "records@@example.com" is not a valid email address')
     assert (error_of(app_user, 'bcc') or '').startswith('"records@@example.com" is not a valid email address')
@@ -161,11 +140,7 @@ async def test_a_wrong_contact_address_is_named_and_marked(app_user: User, servi
 async def test_compose_sends_to_an_internal_address_and_keeps_a_quoted_name_whole(
     services: Services, memory_outbox: Outbox, transport: MemoryTransport, app_user: User
 ) -> None:
-    services.folder.settings.save(smtp_settings(bcc_enabled=False))
-    invoice = first_invoice(services)
-    await app_user.open(f'/documents/{invoice.id}')
-    app_user.find(marker='action-email').click()
-    await app_user.should_see(marker='attachment-chip', retries=BACKGROUND_RETRIES)
+    await open_compose(app_user, services, bcc_enabled=False)
     set_value(app_user, 'compose-to', 'user@company.local')
     set_value(app_user, 'compose-cc', '"Doe, John" <john@example.is>')
     await app_user.should_see('user@company.local is on an internal domain (company.local)')
@@ -179,13 +154,8 @@ async def test_compose_sends_to_an_internal_address_and_keeps_a_quoted_name_whol
 async def test_compose_names_the_wrong_field(
     services: Services, memory_outbox: Outbox, transport: MemoryTransport, app_user: User
 ) -> None:
-    services.folder.settings.save(smtp_settings())
-    invoice = first_invoice(services)
-    await app_user.open(f'/documents/{invoice.id}')
-    app_user.find(marker='action-email').click()
-    await app_user.should_see(marker='attachment-chip', retries=BACKGROUND_RETRIES)
-    set_value(app_user, 'compose-cc', 'Doe, John <john@example.is>')
-    app_user.find(marker='compose-send').click()
+    await open_compose(app_user, services)
+    send_with(app_user, cc='Doe, John <john@example.is>')
     await app_user.should_see('Not sent: check Cc (marked in red).')
     assert (error_of(app_user, 'compose-cc') or '').startswith('"Doe" is not a valid email address')
     assert error_of(app_user, 'compose-to') is None
@@ -193,10 +163,7 @@ async def test_compose_names_the_wrong_field(
 
 
 async def test_a_wrong_test_recipient_turns_red_and_the_test_does_not_start(app_user: User) -> None:
-    await app_user.open('/settings')
-    app_user.find(marker='host').type('127.0.0.1')
-    app_user.find(marker='username').type('owner@company.local')
-    app_user.find(marker='password').type(PASSWORD)
+    await open_settings_with(app_user, '127.0.0.1', 'owner@company.local')
     app_user.find(marker='test-recipient').type('Doe, John <john@company.local>')
     app_user.find(marker='test-settings').click()
     await app_user.should_see('Correct the fields marked in red first')

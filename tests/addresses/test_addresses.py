@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from core import addresses
 from core.addresses import AddressError
 from core.documents import Contact, ContactKind, validate_contact
 from core.message import MessageError, OutgoingMessage, build_mime, validate_message
-from core.settings import EmailSettings, Protocol, address_warnings, validate
+from core.settings import EmailSettings, address_warnings, validate
+from tests.email.conftest import smtp_settings
 
 
 @pytest.mark.parametrize(
@@ -112,17 +115,10 @@ def test_a_message_error_names_the_field_in_page_words() -> None:
 
 
 def test_settings_accept_internal_addresses_everywhere_with_the_warning_on_each_field() -> None:
-    settings = EmailSettings(
-        protocol=Protocol.SMTP,
-        host='mail.company.local',
-        username='owner',
-        email='owner@company.local',
-        password='pw',
-        bcc_enabled=True,
-        bcc='archive@home.arpa',
-        reply_to_enabled=True,
-        reply_to='office@something.test',
+    settings = smtp_settings(
+        host='mail.company.local', username='owner', email='owner@company.local', bcc='archive@home.arpa'
     )
+    settings = replace(settings, reply_to='office@something.test')
     assert validate(settings) == {}
     assert set(address_warnings(settings)) == {'email', 'bcc', 'reply_to'}
 

@@ -3,43 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 
 import pytest
 from nicegui import ui
 from nicegui.testing import User
 
 from core.causes import Cause
-from core.documents.model import Document, DocumentType
 from core.email_log import EmailStatus
 from core.outbox import Outbox, document_draft
 from core.transport.base import TransportError
 from core.transport.memory import MemoryTransport
-from storage.documents_repo import seed_sample_data
-from tests.email.conftest import make_draft, smtp_settings
+from tests.email.conftest import make_draft, open_compose, send_with, smtp_settings
+from tests.support.app_state import first_invoice
 from tests.support.ui import BACKGROUND_RETRIES, set_value, value_of
 from tests.support.waiting import wait_until
-from ui.services import Services, mark_sent
-
-
-@pytest.fixture
-def transport() -> MemoryTransport:
-    return MemoryTransport()
-
-
-@pytest.fixture
-def memory_outbox(services: Services, transport: MemoryTransport) -> Outbox:
-    """Must come before app_user in a test's arguments: the app's startup uses the outbox it finds."""
-    folder = services.folder
-    services.outbox = Outbox(
-        folder.email_log, folder.settings.load, lambda _s: transport, on_sent=lambda r: mark_sent(folder, r)
-    )
-    return services.outbox
-
-
-def first_invoice(services: Services) -> Document:
-    seed_sample_data(services.folder, today=date(2026, 11, 28))
-    return next(d for d in services.folder.documents.all() if d.type is DocumentType.SALES_INVOICE)
+from ui.services import Services
 
 
 async def test_before_settings_are_saved_the_document_offers_the_settings_not_email(
@@ -70,8 +48,7 @@ async def test_email_an_invoice_from_its_page(
     await app_user.should_see(marker='compose-preview')
     await app_user.should_see('A copy also goes to archive@nordurljos.example (Email settings).')
 
-    set_value(app_user, 'compose-cc', 'bokhald@example.is; partner@example.is')
-    app_user.find(marker='compose-send').click()
+    send_with(app_user, cc='bokhald@example.is; partner@example.is')
     await app_user.should_see(
         f'Sent to {contact.emails[0]}, bokhald@example.is, partner@example.is', retries=BACKGROUND_RETRIES
     )
@@ -93,18 +70,11 @@ async def test_email_an_invoice_from_its_page(
 async def test_a_wrong_address_is_named_and_nothing_is_sent(
     services: Services, memory_outbox: Outbox, transport: MemoryTransport, app_user: User
 ) -> None:
-    services.folder.settings.save(smtp_settings())
-    invoice = first_invoice(services)
-    await app_user.open(f'/documents/{invoice.id}')
-    app_user.find(marker='action-email').click()
-    await app_user.should_see(marker='attachment-chip', retries=BACKGROUND_RETRIES)
-    set_value(app_user, 'compose-to', 'anna@example.is, not-an-address')
-    app_user.find(marker='compose-send').click()
+    await open_compose(app_user, services)
+    send_with(app_user, to='anna@example.is, not-an-address')
     await app_user.should_see('Not sent: check To (marked in red).')
     await app_user.should_see('"not-an-address" is not a valid email address')
-    set_value(app_user, 'compose-to', 'anna@example.is')
-    set_value(app_user, 'compose-subject', 'Invoice\nBcc: victim@example.com')
-    app_user.find(marker='compose-send').click()
+    send_with(app_user, to='anna@example.is', subject='Invoice\nBcc: victim@example.com')
     await app_user.should_see('The subject contains a line break (LF). An email header is a single line of text')
     assert transport.delivered == []
     assert services.folder.email_log.all() == []
@@ -116,11 +86,7 @@ async def test_a_permanent_failure_shows_the_cause_and_the_document_stays_unsent
     transport.failures.append(
         TransportError('auth', Cause.APP_PASSWORD_REQUIRED, reply_code=534, reply_text='5.7.9 Application-specific')
     )
-    services.folder.settings.save(smtp_settings())
-    invoice = first_invoice(services)
-    await app_user.open(f'/documents/{invoice.id}')
-    app_user.find(marker='action-email').click()
-    await app_user.should_see(marker='attachment-chip', retries=BACKGROUND_RETRIES)
+    invoice = await open_compose(app_user, services)
     app_user.find(marker='compose-send').click()
     await app_user.should_see('The email was not sent.', retries=BACKGROUND_RETRIES)
     await app_user.should_see('app-password-required')
@@ -243,15 +209,10 @@ async def test_a_refused_cc_shows_partly_sent_in_the_dialog_the_log_and_on_the_d
     services: Services, memory_outbox: Outbox, transport: MemoryTransport, app_user: User
 ) -> None:
     transport.refuse['bokhald@example.is'] = '550 5.1.1 <bokhald@example.is>: Recipient address rejected'
-    services.folder.settings.save(smtp_settings())
-    invoice = first_invoice(services)
+    invoice = await open_compose(app_user, services)
     contact = services.folder.contacts.get(invoice.contact_id)
     assert contact is not None
-    await app_user.open(f'/documents/{invoice.id}')
-    app_user.find(marker='action-email').click()
-    await app_user.should_see(marker='attachment-chip', retries=BACKGROUND_RETRIES)
-    set_value(app_user, 'compose-cc', 'bokhald@example.is')
-    app_user.find(marker='compose-send').click()
+    send_with(app_user, cc='bokhald@example.is')
     refused_line = (
         'Not sent to bokhald@example.is: the server refused this address '
         '(550 5.1.1 <bokhald@example.is>: Recipient address rejected).'

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
 
 from core.delivery import Delivery
-from core.email_log import EmailRecord, EmailStatus, MemoryEmailLog, filter_records
+from core.email_log import EmailRecord, EmailStatus, filter_records
 from core.message import Attachment, OutgoingMessage
-from core.outbox import Outbox
 from core.settings import Security
-from core.transport import transport_for
 from core.transport.smtp import SmtpTransport
-from tests.email.conftest import FakeClock, make_draft, smtp_settings, submission_server
+from tests.email.conftest import FakeClock, make_draft, outbox_on, smtp_settings, submission_server
 from tests.support.certs import TestPKI
 from tests.support.smtp_servers import ReceivedMessage, SmtpServerOptions, smtp_server
 
@@ -21,19 +18,8 @@ PDF = Attachment('Sales Invoice INV-0042.pdf', 'application/pdf', b'%PDF-1.7 fak
 CUSTOMER = 'thordur@example.is'
 BOOKKEEPER = 'bookkeeper@example.is'
 COPY = 'archive@nordurljos.example'
+COLLEAGUES = tuple(f'colleague{n}@example.is' for n in range(6))
 UNKNOWN_USER = '550 5.1.1 <bookkeeper@example.is>: Recipient address rejected: User unknown'
-
-
-def outbox_for(port: int, clock: FakeClock, sent: list[EmailRecord], **changes: Any) -> Outbox:
-    settings = smtp_settings(port=port, **changes)
-    return Outbox(
-        MemoryEmailLog(),
-        lambda: settings,
-        lambda s: transport_for(s, timeout=5),
-        clock=clock,
-        sleep=clock.sleep,
-        on_sent=sent.append,
-    )
 
 
 def outcomes(record: EmailRecord) -> dict[str, tuple[Delivery, bool]]:
@@ -48,9 +34,7 @@ async def test_one_refused_cc_makes_the_email_partly_sent_and_retry_sends_only_t
     pki: TestPKI, trust_pki: None, clock: FakeClock
 ) -> None:
     options = replace(submission_server(pki), refuse={BOOKKEEPER: UNKNOWN_USER})
-    sent: list[EmailRecord] = []
-    async with smtp_server(options) as server:
-        outbox = outbox_for(server.port, clock, sent)
+    async with outbox_on(options, clock) as (server, outbox, sent):
         record = await outbox.send(make_draft(), [PDF])
 
         assert record.status is EmailStatus.PARTLY_SENT
@@ -84,9 +68,7 @@ async def test_refusing_the_customer_but_accepting_the_copy_is_failed_and_the_do
     pki: TestPKI, trust_pki: None, clock: FakeClock
 ) -> None:
     options = replace(submission_server(pki), refuse={CUSTOMER: '550 5.1.1 No such user'})
-    sent: list[EmailRecord] = []
-    async with smtp_server(options) as server:
-        outbox = outbox_for(server.port, clock, sent)
+    async with outbox_on(options, clock) as (server, outbox, sent):
         record = await outbox.send(make_draft(cc=()), [PDF])
         options.refuse.clear()
         outbox.retry(record.id)
@@ -104,13 +86,10 @@ async def test_refusing_the_customer_but_accepting_the_copy_is_failed_and_the_do
 async def test_over_the_servers_recipient_limit_the_rest_go_in_further_transactions(
     pki: TestPKI, trust_pki: None, clock: FakeClock
 ) -> None:
-    colleagues = tuple(f'colleague{n}@example.is' for n in range(6))
-    sent: list[EmailRecord] = []
-    async with smtp_server(replace(submission_server(pki), rcpt_limit=3)) as server:
-        outbox = outbox_for(server.port, clock, sent)
-        record = await outbox.send(make_draft(cc=colleagues), [PDF])
+    async with outbox_on(replace(submission_server(pki), rcpt_limit=3), clock) as (server, outbox, sent):
+        record = await outbox.send(make_draft(cc=COLLEAGUES), [PDF])
 
-    everyone = [CUSTOMER, *colleagues, COPY]
+    everyone = [CUSTOMER, *COLLEAGUES, COPY]
     delivered = [address for message in server.recorder.messages for address in message.rcpt_tos]
     assert sorted(delivered) == sorted(everyone)  # each exactly once
     assert [len(m.rcpt_tos) for m in server.recorder.messages] == [3, 3, 2]
@@ -122,10 +101,8 @@ async def test_over_the_servers_recipient_limit_the_rest_go_in_further_transacti
 async def test_a_limit_per_connection_leaves_the_rest_to_the_outbox_and_nothing_is_marked_sent_early(
     pki: TestPKI, trust_pki: None, clock: FakeClock
 ) -> None:
-    colleagues = tuple(f'colleague{n}@example.is' for n in range(4))
-    sent: list[EmailRecord] = []
-    async with smtp_server(replace(submission_server(pki), session_rcpt_limit=3)) as server:
-        outbox = outbox_for(server.port, clock, sent)
+    colleagues = COLLEAGUES[:4]
+    async with outbox_on(replace(submission_server(pki), session_rcpt_limit=3), clock) as (server, outbox, sent):
         record = await outbox.send(make_draft(cc=colleagues), [PDF])
 
         assert record.status is EmailStatus.QUEUED
@@ -145,9 +122,7 @@ async def test_a_temporarily_refused_recipient_is_retried_by_the_outbox_with_the
     pki: TestPKI, trust_pki: None, clock: FakeClock
 ) -> None:
     options = replace(submission_server(pki), refuse={BOOKKEEPER: '450 4.2.0 <bookkeeper@example.is>: Greylisted'})
-    sent: list[EmailRecord] = []
-    async with smtp_server(options) as server:
-        outbox = outbox_for(server.port, clock, sent)
+    async with outbox_on(options, clock) as (server, outbox, sent):
         record = await outbox.send(make_draft(), [PDF])
         assert record.status is EmailStatus.QUEUED
         assert (record.step, record.transient) == ('rcpt', True)
@@ -168,9 +143,8 @@ async def test_a_temporarily_refused_recipient_is_retried_by_the_outbox_with_the
 
 async def test_temporary_refusals_that_outlast_the_tries_end_partly_sent(clock: FakeClock) -> None:
     options = SmtpServerOptions(refuse={BOOKKEEPER: '450 4.2.0 Mailbox busy'})
-    sent: list[EmailRecord] = []
-    async with smtp_server(options) as server:
-        outbox = outbox_for(server.port, clock, sent, security=Security.NONE, allow_plaintext=True, password='')
+    plain = {'security': Security.NONE, 'allow_plaintext': True, 'password': ''}
+    async with outbox_on(options, clock, **plain) as (server, outbox, sent):
         record = await outbox.send(make_draft(), [PDF])
         while record.status is EmailStatus.QUEUED:
             assert record.next_try_at is not None
@@ -200,9 +174,7 @@ async def test_the_smtp_receipt_names_each_recipients_outcome(clock: FakeClock) 
 async def test_a_copy_the_server_takes_only_later_is_retried_while_the_document_already_counts_as_sent(
     pki: TestPKI, trust_pki: None, clock: FakeClock
 ) -> None:
-    sent: list[EmailRecord] = []
-    async with smtp_server(replace(submission_server(pki), session_rcpt_limit=2)) as server:
-        outbox = outbox_for(server.port, clock, sent)
+    async with outbox_on(replace(submission_server(pki), session_rcpt_limit=2), clock) as (server, outbox, sent):
         record = await outbox.send(make_draft(), [PDF])
         assert record.status is EmailStatus.QUEUED  # for the copy only
         assert record.accepted == (CUSTOMER, BOOKKEEPER)
@@ -231,9 +203,7 @@ async def test_a_sender_refusal_given_at_rcpt_stays_about_the_sender_not_the_rec
     pki: TestPKI, trust_pki: None, clock: FakeClock
 ) -> None:
     reply = '553 5.7.1 <owner@nordurljos.example>: Sender address rejected: not owned by user owner@nordurljos.example'
-    sent: list[EmailRecord] = []
-    async with smtp_server(replace(submission_server(pki), rcpt_reply=reply)) as server:
-        outbox = outbox_for(server.port, clock, sent)
+    async with outbox_on(replace(submission_server(pki), rcpt_reply=reply), clock) as (server, outbox, sent):
         for n in range(2):
             outbox.enqueue(make_draft(document_id=f'doc-{n}'), [PDF])
         results = await outbox.run_due()

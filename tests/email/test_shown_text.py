@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from nicegui.testing import User
 
-from core.documents.model import DocumentType
-from core.outbox import Outbox
 from core.transport.memory import MemoryTransport
-from storage.documents_repo import seed_sample_data
-from tests.email.conftest import smtp_settings
+from tests.email.conftest import open_compose
+from tests.support.app_state import use_memory_outbox
 from tests.support.ui import BACKGROUND_RETRIES, set_value, value_of
-from ui.services import Services, mark_sent
+from ui.services import Services
 from ui.shown_text import fingerprint
 
 COMPOSE_FIELDS = ('compose-to', 'compose-cc', 'compose-bcc', 'compose-subject', 'compose-body')
@@ -28,23 +24,14 @@ def browser_shows(user: User, markers: tuple[str, ...], **other_text: str) -> li
 def transport(services: Services) -> MemoryTransport:
     """Must come before app_user in a test's arguments: the app's startup uses the outbox it finds."""
     transport = MemoryTransport()
-    folder = services.folder
-    services.outbox = Outbox(
-        folder.email_log, folder.settings.load, lambda _s: transport, on_sent=lambda r: mark_sent(folder, r)
-    )
+    use_memory_outbox(services, transport)
     return transport
 
 
 async def test_send_refuses_while_the_server_lacks_the_text_on_screen_then_sends_exactly_it(
     services: Services, transport: MemoryTransport, app_user: User
 ) -> None:
-    folder = services.folder
-    folder.settings.save(smtp_settings())
-    seed_sample_data(folder, today=date(2026, 11, 28))
-    invoice = next(d for d in folder.documents.all() if d.type is DocumentType.SALES_INVOICE)
-    await app_user.open(f'/documents/{invoice.id}')
-    app_user.find(marker='action-email').click()
-    await app_user.should_see(marker='attachment-chip', retries=BACKGROUND_RETRIES)
+    await open_compose(app_user, services)
     set_value(app_user, 'compose-body', 'The text the server has.')
 
     unseen = browser_shows(app_user, COMPOSE_FIELDS, compose_body='A longer text whose update never arrived.')

@@ -19,13 +19,12 @@ from pypdf import PdfReader
 from core.documents.model import Contact, Document, DocumentType
 from core.documents.money import format_money
 from core.documents.statement import build_statement
-from core.email_log import EmailRecord, EmailStatus, MemoryEmailLog, filter_records
-from core.outbox import Outbox, document_attachment, document_draft
+from core.email_log import EmailRecord, EmailStatus, filter_records
+from core.outbox import document_attachment, document_draft
 from core.sample_data import sample_business, sample_contacts, sample_documents
 from core.settings import Security
 from core.templates import default_template, template_type
-from core.transport import transport_for
-from tests.email.conftest import PASSWORD, USERNAME, FakeClock, smtp_settings, submission_server
+from tests.email.conftest import PASSWORD, USERNAME, FakeClock, outbox_for, outbox_on, submission_server
 from tests.support.certs import TestPKI
 from tests.support.smtp_servers import ReceivedMessage, Recorder, ServerInfo, raw_server, scripted, smtp_server
 
@@ -37,18 +36,6 @@ def invoice_and_contact() -> tuple[Document, Contact]:
     contacts = {c.id: c for c in sample_contacts()}
     invoice = next(d for d in sample_documents(TODAY) if d.type is DocumentType.SALES_INVOICE)
     return invoice, contacts[invoice.contact_id]
-
-
-def outbox_for(port: int, clock: FakeClock, sent: list[EmailRecord] | None = None, **changes: Any) -> Outbox:
-    settings = smtp_settings(port=port, **changes)
-    return Outbox(
-        MemoryEmailLog(),
-        lambda: settings,
-        lambda s: transport_for(s, timeout=5),
-        clock=clock,
-        sleep=clock.sleep,
-        on_sent=(sent.append if sent is not None else None),
-    )
 
 
 def parsed(received: ReceivedMessage) -> EmailMessage:
@@ -68,9 +55,7 @@ async def test_invoice_arrives_with_right_headers_blind_copy_and_a_readable_pdf(
     pki: TestPKI, trust_pki: None, clock: FakeClock
 ) -> None:
     invoice, contact = invoice_and_contact()
-    sent: list[EmailRecord] = []
-    async with smtp_server(submission_server(pki)) as server:
-        outbox = outbox_for(server.port, clock, sent)
+    async with outbox_on(submission_server(pki), clock) as (server, outbox, sent):
         draft = document_draft(invoice, BUSINESS, contact, default_template(template_type(invoice)))
         draft = replace(draft, cc=('bokhald@example.is',))
         record = await outbox.send(draft, [document_attachment(invoice, BUSINESS, contact)])
