@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -115,22 +115,18 @@ def test_a_message_error_names_the_field_in_page_words() -> None:
 
 
 def test_settings_accept_internal_addresses_everywhere_with_the_warning_on_each_field() -> None:
-    settings = smtp_settings(
-        host='mail.company.local', username='owner', email='owner@company.local', bcc='archive@home.arpa'
-    )
-    settings = replace(settings, reply_to='office@something.test')
+    internal: dict[str, Any] = {
+        'email': 'owner@company.local',
+        'bcc': 'archive@home.arpa',
+        'reply_to': 'office@something.test',
+    }
+    settings = smtp_settings(host='mail.company.local', username='owner', **internal)
     assert validate(settings) == {}
     assert set(address_warnings(settings)) == {'email', 'bcc', 'reply_to'}
 
 
 def test_a_settings_address_field_takes_the_bare_address_only() -> None:
-    settings = EmailSettings(
-        host='smtp.example.com',
-        username='owner@example.com',
-        password='pw',
-        bcc_enabled=True,
-        bcc='Archive <a@x.example>',
-    )
+    settings = smtp_settings(host='smtp.example.com', username='owner@example.com', bcc='Archive <a@x.example>')
     assert validate(settings) == {'bcc': 'Enter only the address (a@x.example) here, without a name.'}
 
 
