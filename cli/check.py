@@ -8,13 +8,14 @@ import contextlib
 import getpass
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TextIO
 
-from core.causes import Cause, explain
-from core.diagnostics.events import STEP_TITLES, Status, Step, StepEvent, Verdict
+from core.causes import Cause, Step
+from core.diagnostics.events import STEP_TITLES, Status, StepEvent, Verdict
 from core.diagnostics.probe import Timeouts
 from core.settings import SECRET_LABELS, SECURITY_LABELS, EmailSettings, Protocol, SecretUnavailable, Security
 
@@ -84,11 +85,7 @@ def run(
     if not args.json:
         out.write(_headline(settings, send=not args.no_send, to=args.to))
         out.flush()
-    try:
-        verdict = asyncio.run(_run(settings, args, timeouts, out))
-    except KeyboardInterrupt:
-        _print_cancelled(args.json, out)
-        return EXIT_FAIL
+    verdict = asyncio.run(_run(settings, args, timeouts, out))
     if verdict.cause is Cause.INVALID_INPUT:
         return EXIT_INVALID
     return EXIT_PASS if verdict.passed else EXIT_FAIL
@@ -140,7 +137,11 @@ def _prompt_secret(label: str) -> str:
 async def _run(settings: EmailSettings, args: argparse.Namespace, timeouts: Timeouts, out: TextIO) -> Verdict:
     from core.diagnostics.runner import run_checks  # loaded only when a check runs, so the app starts faster
 
-    stream = run_checks(settings, send=not args.no_send, to=args.to, timeouts=timeouts)
+    cancel = asyncio.Event()  # Ctrl-C ends the test with its cancelled verdict, rendered like any other
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C stops Python as usual
+        loop.add_signal_handler(signal.SIGINT, cancel.set)
+    stream = run_checks(settings, send=not args.no_send, to=args.to, timeouts=timeouts, cancel=cancel)
     async with contextlib.aclosing(stream) as events:
         async for item in events:
             if args.json:
@@ -207,12 +208,3 @@ def format_verdict(verdict: Verdict, *, verbose: bool = False) -> str:
     if verbose:
         lines += ['', 'Transcript:', verdict.transcript_text().rstrip()]
     return '\n'.join(lines) + '\n'
-
-
-def _print_cancelled(as_json: bool, out: TextIO) -> None:
-    explanation = explain(Cause.CANCELLED)
-    if as_json:
-        out.write(json.dumps({'verdict': 'fail', 'step': None, 'cause': Cause.CANCELLED.value}) + '\n')
-    else:
-        out.write(f'\nFAIL  {explanation.what}\n')
-    out.flush()

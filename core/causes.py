@@ -54,13 +54,30 @@ class Cause(StrEnum):
     SAVED_SECRET_OTHER_CONNECTION = 'saved-secret-other-connection'
 
 
+class Step(StrEnum):
+    """The steps of sending, as the settings test shows them and a failure names where it happened."""
+
+    INPUT = 'input'
+    DNS = 'dns'
+    CONNECT = 'connect'
+    GREETING = 'greeting'
+    EHLO = 'ehlo'
+    TLS = 'tls'
+    AUTH = 'auth'
+    MAIL = 'mail'
+    RCPT = 'rcpt'
+    DATA = 'data'
+    QUIT = 'quit'
+    HTTP = 'http'
+
+
 @dataclass(frozen=True)
 class Failure:
     """A failure as data, the same for the settings test, the transports, the outbox and the email log: where it
     failed, the cause code, the server's reply, whether waiting may help, and whether the server may have taken the
     message all the same (its answer after the message data was lost)."""
 
-    step: str
+    step: Step
     cause: Cause
     reply: str
     transient: bool
@@ -467,9 +484,9 @@ def classify_reply(code: int, text: str, step: str, *, signed_in: bool = True) -
     return Cause.DATA_REJECTED if step in ('send', 'quit') else Cause.SERVER_DISCONNECTED
 
 
-def failed_step(cause: Cause, step: str) -> str:
+def failed_step(cause: Cause, step: str) -> Step:
     """The step a failure belongs to: a sender refused when the recipient was given is the sender step's failure."""
-    return 'mail' if cause is Cause.SENDER_REJECTED and step == 'rcpt' else step
+    return Step.MAIL if cause is Cause.SENDER_REJECTED and step == Step.RCPT else Step(step)
 
 
 # aiosmtplib exception class name -> the step it proves the failure happened in (names keep aiosmtplib optional).

@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from core.causes import Cause, Failure, classify_reply, classify_smtp_error, failed_step, is_transient
+from core.causes import Cause, Failure, Step, classify_reply, classify_smtp_error, failed_step, is_transient
 from core.delivery import Delivery, RecipientOutcome, address_key, merge_outcomes
 from core.documents.model import BusinessProfile, Contact, Document
 from core.documents.statement import Statement
@@ -83,19 +83,19 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def classify_failure(error: BaseException, step: str) -> Failure:
+def classify_failure(error: BaseException, step: Step) -> Failure:
     """TransportError already carries its failure; a MessageError is bad input; anything else is classified here."""
     if isinstance(error, TransportError):
         return error.failure
     if isinstance(error, MessageError):
-        return Failure('input', Cause.INVALID_INPUT, str(error), False)
+        return Failure(Step.INPUT, Cause.INVALID_INPUT, str(error), False)
     if not isinstance(error, OSError | TimeoutError | EOFError):  # a defect in Mailroom: retrying won't help
         return internal_failure(error, step)
     cause = classify_smtp_error(error, step)
     return Failure(step, cause, f'{type(error).__name__}: {error}', is_transient(cause))
 
 
-def internal_failure(error: BaseException, step: str) -> Failure:
+def internal_failure(error: BaseException, step: Step) -> Failure:
     """A fault in Mailroom itself; its text stays out of the log, which the user may paste anywhere."""
     return Failure(step, Cause.INTERNAL_ERROR, f'{type(error).__name__} in Mailroom', False)
 
@@ -208,14 +208,14 @@ class Outbox:
             if settings is None:
                 missing = MessageError('settings', 'email settings are not saved yet; save them on the Settings page.')
                 return done + [
-                    self._failed(self._started(r), classify_failure(missing, 'input'), progress) for r in pending
+                    self._failed(self._started(r), classify_failure(missing, Step.INPUT), progress) for r in pending
                 ]
             progress(Stage.CONNECTING)
             async with AsyncExitStack() as stack:
                 try:
                     sender = await stack.enter_async_context(self._transport_for(settings).session())
                 except Exception as error:  # a failed connect fails every pending try the same way
-                    failure = classify_failure(error, 'connect')
+                    failure = classify_failure(error, Step.CONNECT)
                     if failure.cause is Cause.INTERNAL_ERROR:
                         log_defect(error, 'connecting')
                     return done + [self._failed(self._started(r), failure, progress) for r in pending]
@@ -225,7 +225,7 @@ class Outbox:
                     if healthy:
                         continue
                     if record.cause in _SESSION_CAUSES:  # the server, not this message: the rest would fail alike
-                        failure = Failure(record.step, Cause(record.cause), record.reply, record.transient)
+                        failure = Failure(Step(record.step), Cause(record.cause), record.reply, record.transient)
                         return done + [self._failed(self._started(r), failure, progress) for r in pending]
                     break
                 with suppress(Exception):  # the messages are accepted; a failing QUIT changes nothing
@@ -252,7 +252,7 @@ class Outbox:
                 return latest, False
             if latest.status is not EmailStatus.SENDING:
                 latest = self._started(latest)
-            return self._failed(latest, internal_failure(error, 'send'), progress), False
+            return self._failed(latest, internal_failure(error, Step.DATA), progress), False
 
     async def _send_one(
         self, sender: Sender, record: EmailRecord, settings: EmailSettings, progress: ProgressCallback
@@ -261,7 +261,7 @@ class Outbox:
         try:
             message = self._message(record, settings)
         except Exception as error:  # bad input: nothing was sent
-            return self._failed(self._started(record), classify_failure(error, 'input'), progress), False
+            return self._failed(self._started(record), classify_failure(error, Step.INPUT), progress), False
         # Only those not yet reached: the accepted have it, and the permanently refused wait for the user's Retry.
         done = {address_key(o.address) for o in record.outcomes if o.delivery is not Delivery.DEFERRED}
         pending = [a for a in message.envelope_recipients if address_key(a) not in done]
@@ -278,7 +278,7 @@ class Outbox:
             self.log.update(replace(record, status=EmailStatus.QUEUED, next_try_at=self._clock()))
             raise
         except TransportError as error:
-            failure = classify_failure(error, 'send')
+            failure = classify_failure(error, Step.DATA)
             if not error.recipients or error.cause in _SESSION_CAUSES:  # about the sender or account, not them
                 return self._failed(record, failure, progress), False
             # The server refused every recipient of this try, each with its own reply: the session is fine.
@@ -287,7 +287,7 @@ class Outbox:
         except Exception as error:  # every failure becomes data in the log
             if not isinstance(error, OSError | TimeoutError | EOFError):
                 log_defect(error, 'handing an email to the transport')
-            return self._failed(record, classify_failure(error, 'send'), progress), False
+            return self._failed(record, classify_failure(error, Step.DATA), progress), False
         outcomes = merge_outcomes(record.outcomes, receipt.recipients, blind=message.bcc)
         return self._settled(record, outcomes, receipt, progress), True
 
@@ -379,7 +379,7 @@ class Outbox:
     def _without_secret(self, record: EmailRecord, error: SecretUnavailable, progress: ProgressCallback) -> EmailRecord:
         """An unreadable secret keeps the email waiting (no try used up); one saved for another connection fails it."""
         if error.state is not SavedSecret.UNREADABLE:
-            failure = Failure('input', Cause.SAVED_SECRET_OTHER_CONNECTION, str(error), False)
+            failure = Failure(Step.INPUT, Cause.SAVED_SECRET_OTHER_CONNECTION, str(error), False)
             return self._failed(self._started(record), failure, progress)
         now = self._clock()
         record = replace(

@@ -6,24 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from core.causes import Cause, Explanation
+from core.causes import Cause, Explanation, Failure, Step
 from core.diagnostics.transcript import TranscriptLine, render_transcript
-
-
-class Step(StrEnum):
-    INPUT = 'input'
-    DNS = 'dns'
-    CONNECT = 'connect'
-    GREETING = 'greeting'
-    EHLO = 'ehlo'
-    TLS = 'tls'
-    AUTH = 'auth'
-    MAIL = 'mail'
-    RCPT = 'rcpt'
-    DATA = 'data'
-    QUIT = 'quit'
-    HTTP = 'http'
-
 
 STEP_TITLES: dict[Step, str] = {
     Step.INPUT: 'Settings',
@@ -74,9 +58,9 @@ class StepEvent:
     message: str
     elapsed_ms: float | None = None
     details: dict[str, str] = field(default_factory=dict)
-    cause: Cause | None = None
+    failure: Failure | None = None  # set on a failed step: the same value the transports and the email log keep
     explanation: Explanation | None = None
-    reply: str = ''
+    reply: str = ''  # the server's reply to this step, whatever its status
     transcript: tuple[TranscriptLine, ...] = ()
     change: SettingsChange | None = None
 
@@ -89,7 +73,7 @@ class StepEvent:
             'step': self.step.value,
             'status': self.status.value,
             'message': self.message,
-            'cause': self.cause.value if self.cause else None,
+            'cause': self.failure.cause.value if self.failure else None,
             'elapsed_ms': round(self.elapsed_ms, 1) if self.elapsed_ms is not None else None,
             'details': dict(self.details),
         }

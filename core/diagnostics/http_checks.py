@@ -8,8 +8,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from core.causes import Cause
-from core.diagnostics.events import Step
+from core.causes import Cause, Step
 from core.diagnostics.net import open_connection, resolve
 from core.diagnostics.probe import Probe, StepFailure
 from core.diagnostics.tls_check import tls_handshake

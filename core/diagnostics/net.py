@@ -8,8 +8,7 @@ import ipaddress
 import socket
 import time
 
-from core.causes import Cause
-from core.diagnostics.events import Step
+from core.causes import Cause, Step
 from core.diagnostics.probe import Probe, StepFailure, StepScope
 
 _NOT_FOUND = frozenset({socket.EAI_NONAME, getattr(socket, 'EAI_NODATA', socket.EAI_NONAME)})

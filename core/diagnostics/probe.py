@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 
-from core.causes import Cause, classify_smtp_error, explain
-from core.diagnostics.events import STEP_TITLES, SettingsChange, Status, Step, StepEvent, Verdict
+from core.causes import Cause, Failure, Step, classify_smtp_error, explain, is_transient
+from core.diagnostics.events import STEP_TITLES, SettingsChange, Status, StepEvent, Verdict
 from core.diagnostics.observed_smtp import ProtocolError
 from core.diagnostics.transcript import Transcript
 
@@ -228,12 +228,15 @@ class Probe:
     def _emit_failure(self, event: StepEvent, cause: Cause, reply: str, change: SettingsChange | None) -> None:
         self.transcript.error(f'{cause.value}: {event.message}')
         explanation = explain(cause, host=self.host, step=event.step.value, http=self.http)
+        reply = self.transcript.redact(reply)
         event = replace(
             event,
             details=self._redacted(event.details),
-            cause=cause,
+            failure=Failure(
+                event.step, cause, reply, is_transient(cause, int(reply[:3]) if reply[:3].isdigit() else None)
+            ),
             explanation=explanation,
-            reply=self.transcript.redact(reply),
+            reply=reply,
             transcript=self.transcript.drain(),
             change=change,
         )
@@ -263,7 +266,7 @@ class Probe:
             passed=False,
             message=f'{failure.title} failed: {what}',
             step=failure.step,
-            cause=failure.cause,
+            cause=failure.failure.cause if failure.failure else None,
             explanation=failure.explanation,
             reply=failure.reply,
             change=failure.change,

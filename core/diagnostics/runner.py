@@ -9,8 +9,8 @@ from dataclasses import replace
 from datetime import datetime
 
 from core import addresses
-from core.causes import Cause
-from core.diagnostics.events import Step, StepEvent, Verdict
+from core.causes import Cause, Step
+from core.diagnostics.events import StepEvent, Verdict
 from core.diagnostics.http_checks import HttpCheck
 from core.diagnostics.probe import Probe, RunStopped, StepFailure, StepScope, Timeouts
 from core.diagnostics.smtp_checks import SmtpCheck

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from aiosmtplib import SMTP
 
 from core import addresses
-from core.causes import Cause, classify_reply, failed_step
-from core.diagnostics.events import SettingsChange, Step
+from core.causes import Cause, Step, classify_reply, failed_step
+from core.diagnostics.events import SettingsChange
 from core.diagnostics.net import open_socket, resolve
 from core.diagnostics.observed_smtp import ObservedSMTP, Reply, reply_of
 from core.diagnostics.probe import Probe, StepFailure

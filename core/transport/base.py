@@ -6,7 +6,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
-from core.causes import Cause, Failure, explain, is_transient
+from core.causes import Cause, Failure, Step, explain, is_transient
 from core.delivery import RecipientOutcome
 from core.message import MessageError, OutgoingMessage
 
@@ -50,7 +50,7 @@ class TransportError(Exception):
         recipients: tuple[RecipientOutcome, ...] = (),
         outcome_unknown: bool = False,
     ) -> None:
-        self.step = step
+        self.step = Step(step)
         self.cause = cause
         self.reply_code = reply_code
         self.reply_text = reply_text

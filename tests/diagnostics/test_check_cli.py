@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -137,3 +138,37 @@ async def test_main_check_subprocess_exit_1_on_refused_port(tmp_path: Path) -> N
     stdout, _ = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 1
     assert 'connection-refused' in stdout.decode()
+
+
+async def test_ctrl_c_prints_the_cancelled_verdict_naming_the_step_under_way(trusted: TestPKI, tmp_path: Path) -> None:
+    async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS, rcpt_delay=30) as server:
+        folder = DataFolder(tmp_path / 'data')
+        folder.settings.save(saved(server.port))
+        folder.close()
+        env = {**os.environ, 'SSL_CERT_FILE': str(trusted.ca_path), check_cli.PASSWORD_ENV: PASSWORD}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            'main.py',
+            '--data-dir',
+            str(tmp_path / 'data'),
+            'check',
+            '--json',
+            '--timeout',
+            '20',
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        assert process.stdout is not None
+        lines: list[dict[str, object]] = []
+        async with asyncio.timeout(60):
+            while not lines or (lines[-1]['step'], lines[-1].get('status')) != ('rcpt', 'running'):
+                lines.append(json.loads(await process.stdout.readline()))
+            process.send_signal(signal.SIGINT)
+            stdout, stderr = await process.communicate()
+    assert process.returncode == 1, stderr.decode()
+    verdict = json.loads(stdout.decode().splitlines()[-1])
+    assert (verdict['verdict'], verdict['step'], verdict['cause']) == ('fail', 'rcpt', 'cancelled')
+    assert verdict['explanation']['what'] == 'The test was cancelled.'
+    assert 'Traceback' not in stderr.decode()

@@ -17,9 +17,9 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
 from cli import check as check_cli
-from core.causes import Cause, explain
+from core.causes import Cause, Step, explain
 from core.diagnostics.certificate import parse_certificate
-from core.diagnostics.events import Status, Step
+from core.diagnostics.events import Status
 from core.diagnostics.net import _connect_failure
 from core.diagnostics.probe import Timeouts
 from core.email_log import Draft, EmailRecord

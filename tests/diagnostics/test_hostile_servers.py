@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from core.causes import Cause
-from core.diagnostics.events import Status, Step
+from core.causes import Cause, Failure, Step
+from core.diagnostics.events import Status
 from core.settings import Security
 from tests.diagnostics.conftest import ACCOUNTS, PASSWORD, USER, Run, run, smtp_settings
 from tests.support.certs import CertPair, TestPKI
@@ -146,6 +146,8 @@ async def test_wrong_password_is_auth_rejected_after_one_attempt(trusted: TestPK
     assert_failed(result, Step.AUTH, Cause.AUTH_REJECTED, server.recorder)
     assert len(server.recorder.auth_attempts) == 1 and server.recorder.auth_over_tls is True
     assert '535' in result.verdict.reply
+    auth = next(e for e in result.events if e.step is Step.AUTH and e.status is Status.FAIL)
+    assert auth.failure == Failure(Step.AUTH, Cause.AUTH_REJECTED, result.verdict.reply, False)
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core.causes import Cause
-from core.diagnostics.events import Status, Step
+from core.causes import Cause, Step
+from core.diagnostics.events import Status
 from core.settings import EmailSettings, Protocol
 from tests.diagnostics.conftest import run
 from tests.diagnostics.http_server import http_server

@@ -9,8 +9,8 @@ from dataclasses import replace
 
 import pytest
 
-from core.causes import Cause
-from core.diagnostics.events import Status, Step, StepEvent, Verdict
+from core.causes import Cause, Step
+from core.diagnostics.events import Status, StepEvent, Verdict
 from core.diagnostics.runner import contradictions, run_checks
 from core.diagnostics.transcript import REDACTED
 from core.settings import EmailSettings, Security

@@ -10,7 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from core.diagnostics.events import Status, Step, StepEvent, Verdict
+from core.causes import Step
+from core.diagnostics.events import Status, StepEvent, Verdict
 from core.diagnostics.runner import run_checks
 from core.message import Attachment, message_from_settings
 from core.settings import EmailSettings, Protocol

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from core.causes import Cause
+from core.causes import Cause, Step
 from core.message import Attachment, OutgoingMessage
 from core.settings import EmailSettings, Security
 from core.transport import TransportError, transport_for
@@ -131,6 +131,7 @@ async def test_untrusted_certificate_stops_before_auth_unless_verification_is_sk
         with pytest.raises(TransportError) as caught:
             await SmtpTransport(settings_for(server), timeout=TIMEOUT).send(message())
         assert caught.value.cause is Cause.CERT_SELF_SIGNED and caught.value.step == 'tls'
+        assert caught.value.failure.step is Step.TLS
         assert not server.recorder.auth_attempts
         await SmtpTransport(settings_for(server, skip_tls_verify=True), timeout=TIMEOUT).send(message())
     assert len(server.recorder.messages) == 1
