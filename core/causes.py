@@ -8,6 +8,7 @@ import socket
 import ssl
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class Cause(StrEnum):
@@ -82,6 +83,25 @@ class Failure:
     reply: str
     transient: bool
     outcome_unknown: bool = False
+
+    def to_dict(self) -> dict[str, str | bool]:
+        return {
+            'step': self.step.value,
+            'cause': self.cause.value,
+            'reply': self.reply,
+            'transient': self.transient,
+            'outcome_unknown': self.outcome_unknown,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Failure:
+        return cls(
+            Step(data['step']),
+            Cause(data['cause']),
+            str(data.get('reply', '')),
+            bool(data.get('transient', False)),
+            bool(data.get('outcome_unknown', False)),
+        )
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
-from core.causes import Cause, explain
+from core.causes import Cause, Failure, Step, explain
 from core.delivery import RecipientOutcome
 
 if TYPE_CHECKING:
@@ -78,6 +78,14 @@ class EmailRecord:
         return tuple(o.address for o in self.outcomes if o.accepted and not o.blind)
 
     @property
+    def failure(self) -> Failure | None:
+        """The failure this record ended with, as the transports and the settings test give it."""
+        if not self.cause:
+            return None
+        cause = Cause(self.cause)
+        return Failure(Step(self.step), cause, self.reply, self.transient, cause is Cause.OUTCOME_UNKNOWN)
+
+    @property
     def explanation(self) -> str:
         """The plain-words what/why/fix for the failure, the same text the settings test shows."""
         if not self.cause:
@@ -109,10 +117,8 @@ class EmailRecord:
             'updated_at': _iso(self.updated_at),
             'sent_at': _iso(self.sent_at),
             'message_id': self.message_id,
-            'step': self.step,
-            'cause': self.cause,
-            'reply': self.reply,
-            'transient': self.transient,
+            'failure': failure.to_dict() if (failure := self.failure) else None,
+            'reply': '' if failure else self.reply,  # the server's words on a send that went; a failure keeps its own
             'recipients': list(self.recipients),
             'outcomes': [o.to_dict() for o in self.outcomes],
         }
@@ -142,13 +148,24 @@ class EmailRecord:
             updated_at=_from_iso(data.get('updated_at')),
             sent_at=_from_iso(data.get('sent_at')),
             message_id=data.get('message_id', ''),
-            step=data.get('step', ''),
-            cause=data.get('cause', ''),
-            reply=data.get('reply', ''),
-            transient=bool(data.get('transient', False)),
+            **_failure_fields(data),
             recipients=tuple(data.get('recipients', ())),
             outcomes=tuple(RecipientOutcome.from_dict(o) for o in data.get('outcomes', ()) if isinstance(o, dict)),
         )
+
+
+def _failure_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The record's failure fields from its `failure` dict, or from the separate fields older versions wrote."""
+    failure = data.get('failure')
+    if isinstance(failure, dict):
+        return {
+            'step': failure.get('step', ''),
+            'cause': failure.get('cause', ''),
+            'reply': failure.get('reply', ''),
+            'transient': bool(failure.get('transient', False)),
+        }
+    legacy = ('step', 'cause', 'reply')
+    return {key: data.get(key, '') for key in legacy} | {'transient': bool(data.get('transient', False))}
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -224,9 +224,9 @@ class Outbox:
                     done.append(record)
                     if healthy:
                         continue
-                    if record.cause in _SESSION_CAUSES:  # the server, not this message: the rest would fail alike
-                        failure = Failure(Step(record.step), Cause(record.cause), record.reply, record.transient)
-                        return done + [self._failed(self._started(r), failure, progress) for r in pending]
+                    ended = record.failure
+                    if ended and ended.cause in _SESSION_CAUSES:  # the server, not this message: the rest alike
+                        return done + [self._failed(self._started(r), ended, progress) for r in pending]
                     break
                 with suppress(Exception):  # the messages are accepted; a failing QUIT changes nothing
                     await stack.aclose()

@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
-from core.causes import Cause
+from core.causes import Cause, Failure, Step
 from core.email_log import EmailRecord, EmailStatus, MemoryEmailLog, filter_records
 from core.message import Attachment
 from core.outbox import Outbox, Stage
@@ -368,6 +368,32 @@ async def test_a_partly_sent_email_records_each_recipient_and_retry_reaches_only
     assert sent.status is EmailStatus.SENT and rig.marked_sent == [sent]
     assert rig.transport.delivered[1].built.envelope_recipients == ['bookkeeper@example.is']
     assert EmailRecord.from_dict(sent.to_dict()) == sent
+
+
+async def test_a_failed_record_stores_one_failure_value(clock: FakeClock) -> None:
+    rig = Rig(clock, MemoryTransport([rejected()]))
+    failed = await rig.outbox.send(make_draft(), [PDF])
+    row = failed.to_dict()
+    assert row['failure'] == {
+        'step': 'rcpt',
+        'cause': 'recipient-rejected',
+        'reply': failed.reply,
+        'transient': False,
+        'outcome_unknown': False,
+    }
+    assert not {'step', 'cause', 'transient'} & set(row)
+    assert failed.failure == Failure(Step.RCPT, Cause.RECIPIENT_REJECTED, failed.reply, False)
+    assert EmailRecord.from_dict(row) == failed
+
+
+async def test_a_failed_record_from_before_the_failure_value_still_loads(clock: FakeClock) -> None:
+    rig = Rig(clock, MemoryTransport([rejected()]))
+    failed = await rig.outbox.send(make_draft(), [PDF])
+    row = failed.to_dict()
+    del row['failure']
+    row |= {'step': 'rcpt', 'cause': 'recipient-rejected', 'reply': failed.reply, 'transient': False}
+    assert EmailRecord.from_dict(row) == failed
+    assert EmailRecord.from_dict(row).failure == Failure(Step.RCPT, Cause.RECIPIENT_REJECTED, failed.reply, False)
 
 
 def test_a_record_from_before_per_recipient_outcomes_still_loads(clock: FakeClock) -> None:
