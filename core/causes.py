@@ -509,17 +509,6 @@ def failed_step(cause: Cause, step: str) -> Step:
     return Step.MAIL if cause is Cause.SENDER_REJECTED and step == Step.RCPT else Step(step)
 
 
-# aiosmtplib exception class name -> the step it proves the failure happened in (names keep aiosmtplib optional).
-_STEP_OF_SMTP_ERROR = {
-    'SMTPConnectResponseError': 'greeting',
-    'SMTPHeloError': 'ehlo',
-    'SMTPAuthenticationError': 'auth',
-    'SMTPSenderRefused': 'mail',
-    'SMTPRecipientRefused': 'rcpt',
-    'SMTPRecipientsRefused': 'rcpt',
-    'SMTPDataError': 'data',
-}
-
 # Texts aiosmtplib raises without a server reply.
 _MESSAGE_RULES: tuple[tuple[re.Pattern[str], Cause], ...] = (
     (re.compile(r'STARTTLS extension not supported', re.IGNORECASE), Cause.STARTTLS_UNAVAILABLE),
@@ -545,8 +534,8 @@ _TLS_MISMATCH_REASONS = frozenset({'WRONG_VERSION_NUMBER', 'UNKNOWN_PROTOCOL', '
 
 
 def classify_smtp_error(exc: BaseException, step: str, *, signed_in: bool = True) -> Cause:
-    """Map an aiosmtplib, OSError, ssl or timeout exception raised during `step` to its cause."""
-    step = _STEP_OF_SMTP_ERROR.get(type(exc).__name__, step)
+    """Map an aiosmtplib, OSError, ssl or timeout exception raised during `step` to its cause; the caller knows the
+    step (the command under way), so the exception's class never decides it."""
     code, text = smtp_reply(exc)
     if code is not None:
         return classify_reply(code, text, step, signed_in=signed_in)

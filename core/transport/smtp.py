@@ -14,7 +14,6 @@ from aiosmtplib import (
     SMTPRecipientsRefused,
     SMTPResponse,
     SMTPResponseException,
-    SMTPSenderRefused,
 )
 
 from core.causes import Cause, classify_smtp_error, failed_step, smtp_reply
@@ -27,7 +26,6 @@ from core.transport.base import Receipt, SessionTransport, TransportError, input
 from core.transport.tls import smtp_context
 
 _QUEUE_ID = re.compile(r'(?:queued as|id=|<)\s*([A-Za-z0-9._@-]+)|\b([0-9A-F]{8,})\b', re.IGNORECASE)
-_STEP_OF_ERROR = {SMTPSenderRefused: 'mail', SMTPRecipientsRefused: 'rcpt'}
 _NETWORK_ERRORS = (SMTPException, OSError, TimeoutError)
 _TOO_MANY = re.compile(r'5\.5\.3|too many recipients', re.IGNORECASE)
 
@@ -38,7 +36,6 @@ def smtp_error(exc: BaseException, step: str, *, signed_in: bool = True) -> Tran
     Classified as the settings test classifies the same reply, and charged to the same step."""
     if isinstance(exc, ssl.SSLError) or isinstance(exc.__cause__ or exc.__context__, ssl.SSLError):
         step = 'tls'
-    step = next((s for kind, s in _STEP_OF_ERROR.items() if isinstance(exc, kind)), step)
     code, text = smtp_reply(exc)
     detail = '' if code is not None else (str(exc) or type(exc).__name__)
     cause = classify_smtp_error(exc, step, signed_in=signed_in)
@@ -301,6 +298,8 @@ class SmtpSession:
             raise
         except _NETWORK_ERRORS as exc:
             smtp.close()
+            if step == 'connect' and smtp_reply(exc)[0] is not None:  # the only reply while connecting is the greeting
+                step = 'greeting'
             raise _without_secrets(smtp_error(exc, step), settings) from exc
         self._smtp = smtp
         return smtp

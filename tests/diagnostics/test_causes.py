@@ -16,45 +16,45 @@ from core.causes import Cause, classify_reply, classify_smtp_error, explain, is_
     [
         (
             aiosmtplib.SMTPAuthenticationError(534, '5.7.9 Application-specific password required.'),
-            'x',
+            'auth',
             Cause.APP_PASSWORD_REQUIRED,
         ),
         (
             aiosmtplib.SMTPAuthenticationError(
                 535, '5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.'
             ),
-            'x',
+            'auth',
             Cause.SMTP_AUTH_DISABLED,
         ),
         (
             aiosmtplib.SMTPAuthenticationError(535, '5.7.8 Username and Password not accepted.'),
-            'x',
+            'auth',
             Cause.AUTH_REJECTED,
         ),
-        (aiosmtplib.SMTPAuthenticationError(454, '4.7.0 Too many login attempts'), 'x', Cause.AUTH_RATE_LIMITED),
-        (aiosmtplib.SMTPAuthenticationError(538, '5.7.11 Encryption required'), 'x', Cause.AUTH_REQUIRES_TLS),
+        (aiosmtplib.SMTPAuthenticationError(454, '4.7.0 Too many login attempts'), 'auth', Cause.AUTH_RATE_LIMITED),
+        (aiosmtplib.SMTPAuthenticationError(538, '5.7.11 Encryption required'), 'auth', Cause.AUTH_REQUIRES_TLS),
         (
             aiosmtplib.SMTPSenderRefused(554, '5.2.0 STOREDRV.Submission.Exception:SendAsDeniedException', 'a@b.c'),
-            'send',
+            'mail',
             Cause.SENDER_REJECTED,
         ),
         (
             aiosmtplib.SMTPRecipientsRefused([aiosmtplib.SMTPRecipientRefused(554, '5.7.1 Relay access denied', 'a')]),
-            'send',
+            'rcpt',
             Cause.RELAY_DENIED,
         ),
         (
             aiosmtplib.SMTPRecipientsRefused([aiosmtplib.SMTPRecipientRefused(550, '5.1.1 No such user here', 'a')]),
-            'send',
+            'rcpt',
             Cause.RECIPIENT_REJECTED,
         ),
         (
             aiosmtplib.SMTPSenderRefused(552, '5.3.4 Message size exceeds fixed limit', 'a@b.c'),
-            'send',
+            'mail',
             Cause.MESSAGE_TOO_LARGE,
         ),
-        (aiosmtplib.SMTPDataError(554, '5.7.1 spam'), 'send', Cause.DATA_REJECTED),
-        (aiosmtplib.SMTPConnectResponseError(421, 'Service not available'), 'connect', Cause.GREETING_REJECTED),
+        (aiosmtplib.SMTPDataError(554, '5.7.1 spam'), 'data', Cause.DATA_REJECTED),
+        (aiosmtplib.SMTPConnectResponseError(421, 'Service not available'), 'greeting', Cause.GREETING_REJECTED),
         (
             aiosmtplib.SMTPException('SMTP STARTTLS extension not supported by server.'),
             'tls',

@@ -227,7 +227,7 @@ async def test_a_server_refusing_everyone_is_asked_once_not_once_per_queued_emai
             outbox.enqueue(draft)
         results = await outbox.run_due()
     assert [(r.status, r.cause, r.step, r.tries) for r in results] == [
-        (EmailStatus.QUEUED, 'greeting-rejected', 'connect', 1)
+        (EmailStatus.QUEUED, 'greeting-rejected', 'greeting', 1)
     ] * 3
     assert all(r.reply.startswith('421 4.3.2') for r in results)
     assert server.recorder.connections == 1

@@ -17,7 +17,7 @@ from core.transport import TransportError, transport_for
 from core.transport.http import HttpTransport
 from core.transport.smtp import SmtpTransport
 from tests.support.certs import TestPKI
-from tests.support.smtp_servers import RawHandler, ServerInfo, free_port, raw_server, smtp_server
+from tests.support.smtp_servers import RawHandler, ServerInfo, free_port, raw_server, scripted, smtp_server
 
 USER, PASSWORD = 'billing@example.com', 'correct horse battery staple'
 TIMEOUT = 5.0
@@ -243,3 +243,14 @@ async def test_a_session_the_server_ends_with_421_continues_on_a_new_connection(
             receipts = [await session.send(message(attachments=())) for _ in range(3)]
     assert [r.queue_id for r in receipts] == ['C1', 'C2', 'C3']
     assert connections == [1, 1, 1]
+
+
+async def test_a_refusing_banner_fails_at_the_greeting_as_the_settings_test_says(pki: TestPKI) -> None:
+    async with raw_server(scripted({}, banner='421 4.3.2 Service not available, try later')) as server:
+        with pytest.raises(TransportError) as caught:
+            await SmtpTransport(settings_for(server, security=Security.NONE), timeout=TIMEOUT).send(message())
+    assert (caught.value.step, caught.value.cause, caught.value.transient) == (
+        Step.GREETING,
+        Cause.GREETING_REJECTED,
+        True,
+    )
