@@ -82,6 +82,22 @@ def test_invalid_settings_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert lines[-1]['verdict'] == 'fail' and lines[-1]['cause'] == 'invalid-input' and lines[-1]['step'] == 'input'
 
 
+async def start_check(data_dir: Path, *args: str, env: dict[str, str]) -> asyncio.subprocess.Process:
+    """`python main.py check` as a user runs it, output piped for the test to read."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        'main.py',
+        '--data-dir',
+        str(data_dir),
+        'check',
+        *args,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
 async def test_main_check_subprocess_json_lines(trusted: TestPKI, tmp_path: Path) -> None:
     data_dir = tmp_path / 'data'
     async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS) as server:
@@ -89,20 +105,13 @@ async def test_main_check_subprocess_json_lines(trusted: TestPKI, tmp_path: Path
         folder.settings.save(saved(server.port))
         folder.close()
         env = {**os.environ, 'SSL_CERT_FILE': str(trusted.ca_path), check_cli.PASSWORD_ENV: PASSWORD}
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            'main.py',
-            '--data-dir',
-            str(data_dir),
-            'check',
+        process = await start_check(
+            data_dir,
             '--json',
             '--no-send',
             '--timeout',
             '5',
-            cwd=ROOT,
             env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
         )
         stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, stderr.decode()
@@ -116,12 +125,8 @@ async def test_main_check_subprocess_json_lines(trusted: TestPKI, tmp_path: Path
 
 async def test_main_check_subprocess_exit_1_on_refused_port(tmp_path: Path) -> None:
     env = {**os.environ, check_cli.PASSWORD_ENV: PASSWORD}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        'main.py',
-        '--data-dir',
-        str(tmp_path / 'data'),
-        'check',
+    process = await start_check(
+        tmp_path / 'data',
         '--host',
         '127.0.0.1',
         '--port',
@@ -130,10 +135,7 @@ async def test_main_check_subprocess_exit_1_on_refused_port(tmp_path: Path) -> N
         USER,
         '--timeout',
         '3',
-        cwd=ROOT,
         env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
     )
     stdout, _ = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 1
@@ -146,19 +148,12 @@ async def test_ctrl_c_prints_the_cancelled_verdict_naming_the_step_under_way(tru
         folder.settings.save(saved(server.port))
         folder.close()
         env = {**os.environ, 'SSL_CERT_FILE': str(trusted.ca_path), check_cli.PASSWORD_ENV: PASSWORD}
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            'main.py',
-            '--data-dir',
-            str(tmp_path / 'data'),
-            'check',
+        process = await start_check(
+            tmp_path / 'data',
             '--json',
             '--timeout',
             '20',
-            cwd=ROOT,
             env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
         )
         assert process.stdout is not None
         lines: list[dict[str, object]] = []
