@@ -10,12 +10,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import dns.resolver
 import httpx
 import pytest
 from nicegui import core
 from nicegui.testing import User
 from nicegui.testing.general import nicegui_reset_globals, prepare_simulation
 
+from core.dns import DnsResolver
 from core.outbox import Outbox
 from core.transport.memory import MemoryTransport
 from storage.folder import DataFolder
@@ -42,6 +44,19 @@ def loopback_only_name_lookups(monkeypatch: pytest.MonkeyPatch) -> None:
         raise socket.gaierror(socket.EAI_NONAME, f'tests resolve only loopback names, not {name}')
 
     monkeypatch.setattr(socket, 'getaddrinfo', getaddrinfo)
+
+
+@pytest.fixture(autouse=True)
+def no_system_dns_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A resolver left on the system's nameservers answers "could not check" at once: tests inject a loopback one."""
+    real_get = DnsResolver._get
+
+    def get(self: DnsResolver) -> Any:
+        if self._nameservers is None:
+            raise dns.resolver.NoResolverConfiguration('tests ask only loopback DNS servers')
+        return real_get(self)
+
+    monkeypatch.setattr(DnsResolver, '_get', get)
 
 
 def _is_ip_literal(name: str) -> bool:
