@@ -84,6 +84,12 @@ class Failure:
     transient: bool
     outcome_unknown: bool = False
 
+    @property
+    def reply_code(self) -> int | None:
+        """The server's reply code (SMTP or HTTP), when the reply starts with one."""
+        code = self.reply[:3]
+        return int(code) if code.isdigit() and self.reply[3:4] in ('', ' ', '-') else None
+
     def to_dict(self) -> dict[str, str | bool]:
         return {
             'step': self.step.value,
@@ -539,6 +545,8 @@ def classify_smtp_error(exc: BaseException, step: str, *, signed_in: bool = True
     code, text = smtp_reply(exc)
     if code is not None:
         return classify_reply(code, text, step, signed_in=signed_in)
+    if getattr(exc, 'code', None) == -1:  # aiosmtplib's mark for a line that is no SMTP reply (an SSH server, say)
+        return Cause.NO_GREETING if step == 'greeting' else Cause.SERVER_DISCONNECTED
     for pattern, cause in _MESSAGE_RULES:
         if pattern.search(str(exc)):
             return cause

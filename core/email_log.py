@@ -47,7 +47,8 @@ class Draft:
 
 @dataclass(frozen=True)
 class EmailRecord:
-    """One line of the email log. Times are UTC; `cause` is a stable cause code, `reply` the server's own words."""
+    """One line of the email log. Times are UTC; `failure` is what its last try ended with (the value the transports
+    and the settings test give), `sent_reply` the server's own words on a send that went."""
 
     id: str
     created_at: datetime
@@ -60,10 +61,8 @@ class EmailRecord:
     updated_at: datetime | None = None
     sent_at: datetime | None = None
     message_id: str = ''
-    step: str = ''
-    cause: str = ''
-    reply: str = ''
-    transient: bool = False
+    failure: Failure | None = None
+    sent_reply: str = ''
     recipients: tuple[str, ...] = field(default=())
     outcomes: tuple[RecipientOutcome, ...] = ()  # each recipient's latest outcome; empty in records from before
 
@@ -78,22 +77,27 @@ class EmailRecord:
         return tuple(o.address for o in self.outcomes if o.accepted and not o.blind)
 
     @property
-    def failure(self) -> Failure | None:
-        """The failure this record ended with, as the transports and the settings test give it."""
-        if not self.cause:
-            return None
-        cause = Cause(self.cause)
-        return Failure(Step(self.step), cause, self.reply, self.transient, cause is Cause.OUTCOME_UNKNOWN)
+    def cause(self) -> str:
+        """The stable cause code of the failure, or '' when there is none."""
+        return self.failure.cause.value if self.failure else ''
+
+    @property
+    def step(self) -> str:
+        return self.failure.step.value if self.failure else ''
+
+    @property
+    def transient(self) -> bool:
+        return self.failure.transient if self.failure else False
+
+    @property
+    def reply(self) -> str:
+        """The server's words: on the failure when there is one, else on the send that went."""
+        return self.failure.reply if self.failure else self.sent_reply
 
     @property
     def explanation(self) -> str:
         """The plain-words what/why/fix for the failure, the same text the settings test shows."""
-        if not self.cause:
-            return ''
-        try:
-            return explain(Cause(self.cause), step=self.step).text()
-        except ValueError:
-            return ''
+        return explain(self.failure.cause, step=self.failure.step).text() if self.failure else ''
 
     def to_dict(self) -> dict[str, Any]:
         draft = self.draft
@@ -117,8 +121,8 @@ class EmailRecord:
             'updated_at': _iso(self.updated_at),
             'sent_at': _iso(self.sent_at),
             'message_id': self.message_id,
-            'failure': failure.to_dict() if (failure := self.failure) else None,
-            'reply': '' if failure else self.reply,  # the server's words on a send that went; a failure keeps its own
+            'failure': self.failure.to_dict() if self.failure else None,
+            'reply': '' if self.failure else self.sent_reply,  # a failure keeps its own
             'recipients': list(self.recipients),
             'outcomes': [o.to_dict() for o in self.outcomes],
         }
@@ -148,24 +152,22 @@ class EmailRecord:
             updated_at=_from_iso(data.get('updated_at')),
             sent_at=_from_iso(data.get('sent_at')),
             message_id=data.get('message_id', ''),
-            **_failure_fields(data),
+            failure=_failure(data),
+            sent_reply='' if _failure(data) else data.get('reply', ''),
             recipients=tuple(data.get('recipients', ())),
             outcomes=tuple(RecipientOutcome.from_dict(o) for o in data.get('outcomes', ()) if isinstance(o, dict)),
         )
 
 
-def _failure_fields(data: dict[str, Any]) -> dict[str, Any]:
-    """The record's failure fields from its `failure` dict, or from the separate fields older versions wrote."""
-    failure = data.get('failure')
-    if isinstance(failure, dict):
-        return {
-            'step': failure.get('step', ''),
-            'cause': failure.get('cause', ''),
-            'reply': failure.get('reply', ''),
-            'transient': bool(failure.get('transient', False)),
-        }
-    legacy = ('step', 'cause', 'reply')
-    return {key: data.get(key, '') for key in legacy} | {'transient': bool(data.get('transient', False))}
+def _failure(data: dict[str, Any]) -> Failure | None:
+    """The record's failure from its `failure` dict, or from the separate fields older versions wrote."""
+    if isinstance(failure := data.get('failure'), dict):
+        return Failure.from_dict(failure)
+    if not (cause := data.get('cause')):
+        return None
+    step = Step(data['step']) if data.get('step') else Step.INPUT
+    reply, transient = str(data.get('reply', '')), bool(data.get('transient', False))
+    return Failure(step, Cause(cause), reply, transient, cause == Cause.OUTCOME_UNKNOWN)
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -310,7 +310,7 @@ class Outbox:
             return self._failed(record, refusal_failure((deferred or missing)[0], classified), progress)
         first_time = record.sent_at is None
         reply = describe_receipt(receipt) if receipt else record.reply
-        record = replace(record, sent_at=record.sent_at or self._clock(), reply=reply)
+        record = replace(record, sent_at=record.sent_at or self._clock(), sent_reply=reply)
         if later := [o for o in outcomes if o.delivery is Delivery.DEFERRED]:  # a blind copy the server will take later
             record = self._failed(record, refusal_failure(later[0]), progress)  # the document is sent all the same
         else:
@@ -347,9 +347,7 @@ class Outbox:
             status=EmailStatus.SENT,
             updated_at=self._clock(),
             next_try_at=None,
-            step='',
-            cause='',
-            transient=False,
+            failure=None,
         )
         self.log.update(record)
         self.log.discard_attachments(record.id)
@@ -367,10 +365,7 @@ class Outbox:
             status=EmailStatus.QUEUED if retry else EmailStatus.PARTLY_SENT if partly else EmailStatus.FAILED,
             next_try_at=now + self._backoff[record.tries - 1] if retry else None,
             updated_at=now,
-            step=failure.step,
-            cause=failure.cause.value,
-            reply=failure.reply,
-            transient=failure.transient,
+            failure=failure,
         )
         self.log.update(record)
         progress(Stage.QUEUED if retry else Stage.PARTLY_SENT if partly else Stage.FAILED)
@@ -387,10 +382,7 @@ class Outbox:
             status=EmailStatus.QUEUED,
             next_try_at=now + (self._backoff[0] if self._backoff else BACKOFF[0]),
             updated_at=now,
-            step='input',
-            cause=Cause.SAVED_SECRET_UNREADABLE.value,
-            reply=str(error),
-            transient=True,
+            failure=Failure(Step.INPUT, Cause.SAVED_SECRET_UNREADABLE, str(error), True),
         )
         self.log.update(record)
         progress(Stage.QUEUED)

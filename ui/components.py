@@ -15,7 +15,7 @@ from urllib.parse import quote
 from fastapi import Response
 from nicegui import ui
 
-from core.causes import Cause, explain
+from core.causes import explain
 from core.delivery import Delivery, RecipientOutcome
 from core.email_log import EmailRecord, EmailStatus
 from ui.services import Services
@@ -106,22 +106,18 @@ def recipient_outcomes(record: EmailRecord) -> None:
 def failure_details(record: EmailRecord, *, retry_note: bool = True) -> None:
     """The same words as the settings test: cause code, what happened, why, what to do, the server's reply."""
     recipient_outcomes(record)
-    if not record.cause:
+    if (failure := record.failure) is None:
         return
-    try:
-        explanation = explain(Cause(record.cause), step=record.step)
-    except ValueError:
-        explanation = None
+    explanation = explain(failure.cause, step=failure.step)
     with ui.column().classes('gap-0'):
         with ui.row().classes('items-center gap-2'):
-            ui.badge(record.cause, color='negative' if record.status is EmailStatus.FAILED else 'warning').classes(
+            ui.badge(failure.cause, color='negative' if record.status is EmailStatus.FAILED else 'warning').classes(
                 'font-mono'
             )
-            ui.label(f'at step {record.step}').classes('text-caption text-grey-7')
-        if explanation is not None:
-            ui.label(explanation.what).classes('font-medium')
-            ui.label(explanation.why).classes('text-grey-8')
-            ui.label(explanation.fix).classes('text-grey-8')
+            ui.label(f'at step {failure.step}').classes('text-caption text-grey-7')
+        ui.label(explanation.what).classes('font-medium')
+        ui.label(explanation.why).classes('text-grey-8')
+        ui.label(explanation.fix).classes('text-grey-8')
         if record.reply and not record.not_accepted:  # else each refused address is listed with its reply
             ui.label(f'Server reply: {record.reply}').classes('font-mono text-caption text-grey-8 break-all')
         if retry_note and record.status is EmailStatus.QUEUED and record.next_try_at:

@@ -77,31 +77,36 @@ class StepEvent:
             'elapsed_ms': round(self.elapsed_ms, 1) if self.elapsed_ms is not None else None,
             'details': dict(self.details),
         }
-        if self.reply:
-            data['reply'] = self.reply
-        if self.explanation:
-            data['explanation'] = _explanation_json(self.explanation)
-        if self.change:
-            data['change'] = self.change.to_json()
-        return data
+        return data | _outcome_json(self.reply, self.explanation, self.change)
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """The end of a test: pass or fail, the first failing step and why, and the time spent per step."""
+    """The end of a test: pass or fail, the failure it ended with (the first failing step and why, or a cancel), and
+    the time spent per step."""
 
     passed: bool
     message: str
-    step: Step | None = None
-    cause: Cause | None = None
+    failure: Failure | None = None
     explanation: Explanation | None = None
-    reply: str = ''
     timings: tuple[tuple[Step, float], ...] = ()
     total_ms: float = 0.0
     warnings: tuple[str, ...] = ()
     transcript: tuple[TranscriptLine, ...] = ()
     sent: bool = False
     change: SettingsChange | None = None
+
+    @property
+    def step(self) -> Step | None:
+        return self.failure.step if self.failure else None
+
+    @property
+    def cause(self) -> Cause | None:
+        return self.failure.cause if self.failure else None
+
+    @property
+    def reply(self) -> str:
+        return self.failure.reply if self.failure else ''
 
     @property
     def verdict(self) -> str:
@@ -121,13 +126,17 @@ class Verdict:
             'timings': {step.value: round(ms, 1) for step, ms in self.timings},
             'warnings': list(self.warnings),
         }
-        if self.reply:
-            data['reply'] = self.reply
-        if self.explanation:
-            data['explanation'] = _explanation_json(self.explanation)
-        if self.change:
-            data['change'] = self.change.to_json()
-        return data
+        return data | _outcome_json(self.reply, self.explanation, self.change)
+
+
+def _outcome_json(reply: str, explanation: Explanation | None, change: SettingsChange | None) -> dict[str, Any]:
+    """The server's reply, the explanation and the fixing change, each only when there is one."""
+    data: dict[str, Any] = {'reply': reply} if reply else {}
+    if explanation:
+        data['explanation'] = _explanation_json(explanation)
+    if change:
+        data['change'] = change.to_json()
+    return data
 
 
 def _explanation_json(explanation: Explanation) -> dict[str, str]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 import httpx
 
 from core.causes import Cause, Step
 from core.diagnostics.net import open_connection, resolve
-from core.diagnostics.probe import Probe, StepFailure
+from core.diagnostics.probe import Probe, StepFailure, step_failure
 from core.diagnostics.tls_check import tls_handshake
 from core.diagnostics.transcript import Transcript
 from core.http_wire import wire_fields
@@ -76,9 +77,7 @@ class HttpCheck:
                 finally:
                     second.close()
 
-            await tls_handshake(
-                scope, host=self.host, verify=self.verify, handshake=handshake, refetch=refetch, http=True
-            )
+            await tls_handshake(scope, host=self.host, verify=self.verify, handshake=handshake, refetch=refetch)
 
     async def post(self) -> None:
         async with self.probe.step(Step.HTTP, 'Sending the test email over HTTP') as scope:
@@ -87,17 +86,18 @@ class HttpCheck:
             try:
                 async with transport.session(watch) as session:  # the client and request that send, watched
                     receipt = await session.send(self.message)
-            except TransportError as failure:
-                if failure.reply_code is not None:
-                    message = f'The service answered {failure.reply_code}.'
-                elif failure.detail.endswith('.'):
-                    message = failure.detail
+            except TransportError as error:
+                if error.reply_code is not None:
+                    message = f'The service answered {error.reply_code}.'
+                elif error.detail.endswith('.'):
+                    message = error.detail
                 else:
-                    message = f'The request failed: {failure.detail}.'
-                raise StepFailure(failure.cause, message, reply=failure.server_reply) from None
+                    message = f'The request failed: {error.detail}.'
+                raise StepFailure(replace(error.failure, reply=error.server_reply), message) from None
             if receipt.refused:
                 address, reply = next(iter(receipt.refused.items()))
-                raise StepFailure(Cause.RECIPIENT_REJECTED, f'The service did not accept {address}.', reply=reply)
+                message = f'The service did not accept {address}.'
+                raise step_failure(Step.HTTP, Cause.RECIPIENT_REJECTED, message, reply=reply)
             self.probe.sent = True
             scope.ok(f'The service accepted the test email ({receipt.server_reply}).')
 

@@ -9,7 +9,7 @@ import socket
 import time
 
 from core.causes import Cause, Step
-from core.diagnostics.probe import Probe, StepFailure, StepScope
+from core.diagnostics.probe import Probe, StepFailure, StepScope, step_failure
 
 _NOT_FOUND = frozenset({socket.EAI_NONAME, getattr(socket, 'EAI_NODATA', socket.EAI_NONAME)})
 _FAMILIES = ((socket.AF_INET6, 'AAAA (IPv6)'), (socket.AF_INET, 'A (IPv4)'))
@@ -17,8 +17,8 @@ _FAMILIES = ((socket.AF_INET6, 'AAAA (IPv6)'), (socket.AF_INET, 'A (IPv4)'))
 
 async def resolve(probe: Probe, host: str, port: int) -> list[str]:
     """The addresses to try, IPv6 and IPv4 interleaved; IP literals and localhost need no lookup."""
-    if _is_ip(host) or host.lower() == 'localhost':
-        addresses = [host] if _is_ip(host) else ['127.0.0.1', '::1']
+    if is_ip(host) or host.lower() == 'localhost':
+        addresses = [host] if is_ip(host) else ['127.0.0.1', '::1']
         probe.skipped(Step.DNS, f'{host} needs no lookup.', {'Addresses': ', '.join(addresses)})
         return addresses
     async with probe.step(Step.DNS, f'Looking up {host}') as scope:
@@ -45,8 +45,8 @@ async def resolve(probe: Probe, host: str, port: int) -> list[str]:
         ordered = _interleave(found[0], found[1])
         if not ordered:
             if errors and all(_not_found(e) for e in errors):
-                raise StepFailure(Cause.DNS_NOT_FOUND, f'The name {host} does not exist.')
-            raise StepFailure(Cause.DNS_FAILED, f'The name service did not answer for {host}.')
+                raise step_failure(Step.DNS, Cause.DNS_NOT_FOUND, f'The name {host} does not exist.')
+            raise step_failure(Step.DNS, Cause.DNS_FAILED, f'The name service did not answer for {host}.')
         probe.transcript.info(f'{host} resolves to {", ".join(ordered)}')
         scope.ok(f'{host} has {len(ordered)} address{"es" if len(ordered) > 1 else ""}.')
         return ordered
@@ -101,14 +101,15 @@ async def open_socket(probe: Probe, scope: StepScope, addresses: list[str], port
 
 def _connect_failure(outcomes: list[Cause], port: int, *, http: bool = False) -> StepFailure:
     if Cause.CONNECTION_REFUSED in outcomes:
-        return StepFailure(Cause.CONNECTION_REFUSED, f'Nothing accepts connections on port {port} there.')
+        refused = f'Nothing accepts connections on port {port} there.'
+        return step_failure(Step.CONNECT, Cause.CONNECTION_REFUSED, refused)
     if Cause.CONNECTION_TIMEOUT in outcomes:
         if http:
             hint = 'check the HTTP server address, or a firewall or proxy on the way'
         else:
             hint = 'your network or provider may block port 25 — try 587 or 465' if port == 25 else 'try 587 or 465'
-        return StepFailure(Cause.CONNECTION_TIMEOUT, f'No answer on port {port} (filtered: {hint}).')
-    return StepFailure(Cause.NETWORK_UNREACHABLE, 'This computer has no route to the server.')
+        return step_failure(Step.CONNECT, Cause.CONNECTION_TIMEOUT, f'No answer on port {port} (filtered: {hint}).')
+    return step_failure(Step.CONNECT, Cause.NETWORK_UNREACHABLE, 'This computer has no route to the server.')
 
 
 def _attempt(probe: Probe, scope: StepScope, address: str, outcome: str) -> None:
@@ -120,7 +121,7 @@ def _ms(began: float) -> str:
     return f'{(time.perf_counter() - began) * 1000:.0f} ms'
 
 
-def _is_ip(host: str) -> bool:
+def is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
     except ValueError:

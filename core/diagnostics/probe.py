@@ -8,10 +8,10 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
+from typing import NoReturn
 
 from core.causes import Cause, Failure, Step, classify_smtp_error, explain, is_transient
 from core.diagnostics.events import STEP_TITLES, SettingsChange, Status, StepEvent, Verdict
-from core.diagnostics.observed_smtp import ProtocolError
 from core.diagnostics.transcript import Transcript
 
 
@@ -38,31 +38,37 @@ class Timeouts:
 
 
 class StepFailure(Exception):
-    """Raised inside a step to fail it with a cause; the run stops there.
+    """Raised inside a step to fail it; the run stops there. It wraps the one `Failure` value and adds only how the
+    test shows it: the step's message, details, and a settings change that fixes it, offered to the user.
 
-    `belongs_to` names an earlier step that the reply proved failed (a sender refused at RCPT); the running step then
-    ends as not reached, saying `instead`. `change` is a settings change that fixes it, offered to the user.
+    When the failure's step is an earlier one than the step under way (a sender refused at RCPT), that earlier step is
+    revised to failed and the running one ends as not reached, saying `instead`.
     """
 
     def __init__(
         self,
-        cause: Cause,
+        failure: Failure,
         message: str,
         *,
-        reply: str = '',
         details: dict[str, str] | None = None,
         change: SettingsChange | None = None,
-        belongs_to: Step | None = None,
         instead: str = '',
     ) -> None:
         super().__init__(message)
-        self.cause = cause
+        self.failure = failure
         self.message = message
-        self.reply = reply
         self.details = details or {}
         self.change = change
-        self.belongs_to = belongs_to
         self.instead = instead
+
+
+def step_failure(
+    step: Step, cause: Cause, message: str, *, reply: str = '', change: SettingsChange | None = None
+) -> StepFailure:
+    """A failure found by the test itself (no transport involved), classified as the transports classify."""
+    code = reply[:3]
+    transient = is_transient(cause, int(code) if code.isdigit() else None)
+    return StepFailure(Failure(step, cause, reply, transient), message, change=change)
 
 
 class RunStopped(Exception):
@@ -78,6 +84,8 @@ class StepScope:
     status: Status = Status.OK
     details: dict[str, str] = field(default_factory=dict)
     reply: str = ''
+    seq: int = 0
+    began: float = 0.0
 
     def ok(self, message: str) -> None:
         self.status, self.message = Status.OK, message
@@ -114,131 +122,112 @@ class Probe:
         self.failure: StepEvent | None = None
         self.sent = False
         self._seq = 0
-        self._running: tuple[int, Step, float] | None = None  # seq, step and start of the step under way
+        self.running: StepScope | None = None  # the step under way
 
     def budget(self, seconds: float) -> float:
         """A step's timeout, cut to what is left of the whole test's deadline."""
         left = self.deadline - asyncio.get_running_loop().time()
         if left <= 0:
-            raise StepFailure(Cause.TIMEOUT, f'The whole test took longer than {self.timeouts.total:g} s.')
+            step = self.running.step if self.running else Step.INPUT
+            raise step_failure(step, Cause.TIMEOUT, f'The whole test took longer than {self.timeouts.total:g} s.')
         return min(seconds, left)
 
     def skipped(self, step: Step, message: str, details: dict[str, str] | None = None) -> None:
         self._seq += 1
         self.emit(StepEvent(self._seq, step, Status.SKIPPED, message, None, details or {}))
 
+    def begin(self, step: Step, message: str) -> StepScope:
+        """A step starts: its running event goes out with the transcript so far."""
+        self._seq += 1
+        scope = StepScope(step, message, seq=self._seq, began=time.perf_counter())
+        self.emit(StepEvent(scope.seq, step, Status.RUNNING, message, transcript=self.transcript.drain()))
+        self.running = scope
+        return scope
+
+    def end(self, scope: StepScope) -> None:
+        """The step finished with the status its scope says (ok unless it warned or skipped)."""
+        self.running = None
+        elapsed = _ms(scope.began)
+        self.timings.append((scope.step, elapsed))
+        if scope.status is Status.WARN:
+            self.warnings.append(f'{STEP_TITLES[scope.step]}: {scope.message}')
+        event = StepEvent(
+            scope.seq,
+            scope.step,
+            scope.status,
+            scope.message,
+            elapsed,
+            self._redacted(scope.details),
+            reply=self.transcript.redact(scope.reply),
+            transcript=self.transcript.drain(),
+        )
+        self.finished[scope.step] = event
+        self.emit(event)
+
+    def fail(self, scope: StepScope, error: BaseException) -> NoReturn:
+        """The step failed: its event (or the earlier step's it proves failed) goes out, and the run stops."""
+        self.running = None
+        failure = error if isinstance(error, StepFailure) else self._classified(scope.step, error)
+        elapsed = _ms(scope.began)
+        self.timings.append((scope.step, elapsed))
+        earlier = self.finished.get(failure.failure.step) if failure.failure.step is not scope.step else None
+        if earlier is not None:  # the reply to this step proved an earlier step failed
+            revised = replace(earlier, status=Status.FAIL, message=failure.message)
+            self._emit_failure(replace(revised, details=earlier.details | failure.details), failure)
+            details = self._redacted(scope.details)
+            self.emit(StepEvent(scope.seq, scope.step, Status.SKIPPED, failure.instead, elapsed, details))
+        else:
+            scope.details.update(failure.details)
+            event = StepEvent(scope.seq, scope.step, Status.FAIL, failure.message, elapsed, dict(scope.details))
+            self._emit_failure(event, failure)
+        raise RunStopped from None
+
     @asynccontextmanager
     async def step(self, step: Step, message: str) -> AsyncIterator[StepScope]:
-        self._seq += 1
-        seq = self._seq
-        self.emit(StepEvent(seq, step, Status.RUNNING, message, transcript=self.transcript.drain()))
-        scope = StepScope(step, message)
-        began = time.perf_counter()
-        self._running = (seq, step, began)
+        scope = self.begin(step, message)
         try:
             yield scope
         except asyncio.CancelledError:
             raise  # the step stays under way, for `cancelled`
-        except StepFailure as failure:
-            self._running = None
-            if failure.belongs_to in self.finished:
-                self._fail_earlier(seq, scope, began, failure)
-            scope.details.update(failure.details)
-            self._fail(seq, scope, began, failure.cause, failure.message, failure.reply, failure.change)
-        except TimeoutError:
-            self._running = None
-            cause = classify_smtp_error(TimeoutError(), step.value)
-            self._fail(seq, scope, began, cause, f'No answer within the time limit ({STEP_TITLES[step].lower()}).')
-        except (OSError, ssl.SSLError, ProtocolError, EOFError, asyncio.IncompleteReadError) as error:
-            self._running = None
-            if isinstance(error, ProtocolError):  # e.g. an SSH or HTTP server on that port
-                cause = Cause.NO_GREETING if step is Step.GREETING else Cause.SERVER_DISCONNECTED
-            else:
-                cause = classify_smtp_error(error, step.value)
-            self._fail(seq, scope, began, cause, _describe(error))
+        except (StepFailure, TimeoutError, OSError, EOFError, asyncio.IncompleteReadError) as error:
+            self.fail(scope, error)
         else:
-            self._running = None
-            elapsed = _ms(began)
-            self.timings.append((step, elapsed))
-            if scope.status is Status.WARN:
-                self.warnings.append(f'{STEP_TITLES[step]}: {scope.message}')
-            event = StepEvent(
-                seq,
-                step,
-                scope.status,
-                scope.message,
-                elapsed,
-                self._redacted(scope.details),
-                reply=self.transcript.redact(scope.reply),
-                transcript=self.transcript.drain(),
-            )
-            self.finished[step] = event
-            self.emit(event)
+            self.end(scope)
 
     def cancelled(self) -> None:
         """The user stopped the test: the step under way ends as not finished, then the verdict says so."""
-        step: Step | None = None
-        if self._running is not None:
-            seq, step, began = self._running
-            self.timings.append((step, _ms(began)))
-            self.emit(StepEvent(seq, step, Status.SKIPPED, 'Cancelled.', _ms(began)))
+        scope, self.running = self.running, None
+        if scope is not None:
+            self.timings.append((scope.step, _ms(scope.began)))
+            self.emit(StepEvent(scope.seq, scope.step, Status.SKIPPED, 'Cancelled.', _ms(scope.began)))
         self.transcript.error('cancelled by the user')
         explanation = explain(Cause.CANCELLED)
+        failure = Failure(scope.step if scope else Step.INPUT, Cause.CANCELLED, '', False)
         self.emit(
-            replace(
-                self.verdict(''),
-                passed=False,
-                message=explanation.what,
-                step=step,
-                cause=Cause.CANCELLED,
-                explanation=explanation,
-            )
+            replace(self.verdict(''), passed=False, message=explanation.what, failure=failure, explanation=explanation)
         )
 
-    def _fail(
-        self,
-        seq: int,
-        scope: StepScope,
-        began: float,
-        cause: Cause,
-        message: str,
-        reply: str = '',
-        change: SettingsChange | None = None,
-    ) -> None:
-        elapsed = _ms(began)
-        self.timings.append((scope.step, elapsed))
-        self._emit_failure(
-            StepEvent(seq, scope.step, Status.FAIL, message, elapsed, dict(scope.details)), cause, reply, change
-        )
-        raise RunStopped from None
+    def _classified(self, step: Step, error: BaseException) -> StepFailure:
+        """A low-level error the test met on its own connections (DNS, connect, the HTTP handshake)."""
+        if isinstance(error, TimeoutError):
+            message = f'No answer within the time limit ({STEP_TITLES[step].lower()}).'
+        else:
+            message = describe_error(error)
+        return step_failure(step, classify_smtp_error(error, step), message)
 
-    def _fail_earlier(self, seq: int, scope: StepScope, began: float, failure: StepFailure) -> None:
-        """The reply to this step proved an earlier step failed: that step is revised to failed, this one unreached."""
-        assert failure.belongs_to is not None
-        earlier = self.finished[failure.belongs_to]
-        elapsed = _ms(began)
-        self.timings.append((scope.step, elapsed))
-        revised = replace(
-            earlier, status=Status.FAIL, message=failure.message, details=earlier.details | failure.details
-        )
-        self._emit_failure(revised, failure.cause, failure.reply, failure.change)
-        self.emit(StepEvent(seq, scope.step, Status.SKIPPED, failure.instead, elapsed, self._redacted(scope.details)))
-        raise RunStopped from None
-
-    def _emit_failure(self, event: StepEvent, cause: Cause, reply: str, change: SettingsChange | None) -> None:
+    def _emit_failure(self, event: StepEvent, failure: StepFailure) -> None:
+        cause = failure.failure.cause
         self.transcript.error(f'{cause.value}: {event.message}')
         explanation = explain(cause, host=self.host, step=event.step.value, http=self.http)
-        reply = self.transcript.redact(reply)
+        value = replace(failure.failure, reply=self.transcript.redact(failure.failure.reply))
         event = replace(
             event,
             details=self._redacted(event.details),
-            failure=Failure(
-                event.step, cause, reply, is_transient(cause, int(reply[:3]) if reply[:3].isdigit() else None)
-            ),
+            failure=value,
             explanation=explanation,
-            reply=reply,
+            reply=value.reply,
             transcript=self.transcript.drain(),
-            change=change,
+            change=failure.change,
         )
         self.failure = event
         self.emit(event)
@@ -265,10 +254,8 @@ class Probe:
             result,
             passed=False,
             message=f'{failure.title} failed: {what}',
-            step=failure.step,
-            cause=failure.failure.cause if failure.failure else None,
+            failure=failure.failure,
             explanation=failure.explanation,
-            reply=failure.reply,
             change=failure.change,
         )
 
@@ -277,7 +264,7 @@ def _ms(began: float) -> float:
     return (time.perf_counter() - began) * 1000
 
 
-def _describe(error: BaseException) -> str:
+def describe_error(error: BaseException) -> str:
     """A short, secret-free description of a low-level error."""
     if isinstance(error, ssl.SSLCertVerificationError):
         return f'Certificate check failed: {error.verify_message}.'
@@ -287,6 +274,4 @@ def _describe(error: BaseException) -> str:
         return 'The connection was refused.'
     if isinstance(error, ConnectionError | EOFError | asyncio.IncompleteReadError):
         return 'The server closed the connection.'
-    if isinstance(error, ProtocolError):
-        return f'The server answered something that is not SMTP: {error}'
     return f'{type(error).__name__}: {error.strerror or error}' if isinstance(error, OSError) else type(error).__name__

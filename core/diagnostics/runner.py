@@ -12,10 +12,17 @@ from core import addresses
 from core.causes import Cause, Step
 from core.diagnostics.events import StepEvent, Verdict
 from core.diagnostics.http_checks import HttpCheck
-from core.diagnostics.probe import Probe, RunStopped, StepFailure, StepScope, Timeouts
+from core.diagnostics.probe import Probe, RunStopped, StepScope, Timeouts, step_failure
 from core.diagnostics.smtp_checks import SmtpCheck
 from core.diagnostics.transcript import Transcript
-from core.message import MessageError, OutgoingMessage, build_mime, message_from_settings, validate_message
+from core.message import (
+    BuiltMessage,
+    MessageError,
+    OutgoingMessage,
+    build_mime,
+    message_from_settings,
+    validate_message,
+)
 from core.providers import inbound_mx_advice, is_well_known_host
 from core.settings import SECURITY_LABELS, EmailSettings, Protocol, Security, address_warnings, url_warning, validate
 
@@ -112,10 +119,9 @@ async def _produce(
 
 async def _check_input(
     probe: Probe, settings: EmailSettings, recipient: str, business_name: str
-) -> OutgoingMessage | bytes:
-    """The settings and the test message, each checked once: the message to post for HTTP, the bytes to send for SMTP.
-
-    `build_mime` validates as it builds, so the SMTP message is neither validated twice nor built twice.
+) -> OutgoingMessage | BuiltMessage:
+    """The settings and the test message, each checked once: the message to post for HTTP, the built message to send
+    for SMTP (`build_mime` validates as it builds, so the SMTP message is neither validated twice nor built twice).
     """
     async with probe.step(Step.INPUT, 'Checking the settings') as scope:
         errors = validate(settings)  # the same check as Update's, so the test refuses exactly what Update refuses
@@ -123,20 +129,19 @@ async def _check_input(
             errors['to'] = problem
         details = {FIELD_LABELS.get(k, k): v for k, v in errors.items()}
         problems = [f'{label}: {problem}' for label, problem in details.items()]
-        message: OutgoingMessage | bytes | None = None
+        message: OutgoingMessage | BuiltMessage | None = None
         if not errors:
             test_email = compose_test_email(settings, recipient, business_name)
             try:
-                if settings.protocol is Protocol.HTTP:
-                    message = validate_message(test_email)
-                else:
-                    message = build_mime(test_email).as_bytes()
+                http = settings.protocol is Protocol.HTTP
+                message = validate_message(test_email) if http else build_mime(test_email)
             except MessageError as error:  # its problem names the field already
                 details['Test message'] = error.problem
                 problems.append(error.problem)
         if problems or message is None:
             scope.details.update(details)
-            raise StepFailure(Cause.INVALID_INPUT, problems[0] if problems else 'The test message could not be built.')
+            message_text = problems[0] if problems else 'The test message could not be built.'
+            raise step_failure(Step.INPUT, Cause.INVALID_INPUT, message_text)
         _describe_settings(scope, settings, recipient)
         warnings = [*contradictions(settings), *address_warnings(settings).values()]
         if recipient.lower() != settings.sender_address.lower():

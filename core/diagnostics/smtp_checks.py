@@ -1,34 +1,54 @@
-"""The SMTP steps, one method each, in the order a mail program goes through them."""
+"""The SMTP settings test: the transport's own session (core/transport/smtp.py), watched step by step.
+
+The session connects, greets, encrypts, signs in, gives MAIL, RCPT and DATA, and says QUIT exactly as sending does;
+this module is its observer and turns each call into a StepEvent and transcript lines. It adds only what a test needs:
+the DNS and connect steps (every address tried and shown), the TLS probe of a silent port, the certificate and
+capability details, and the failures in the words of the step where they happened.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import ipaddress
 import socket
 import ssl
 import time
 from dataclasses import dataclass
 
-from aiosmtplib import SMTP
+from aiosmtplib import SMTP, SMTPResponse
 
-from core import addresses
-from core.causes import Cause, Step, classify_reply, failed_step
-from core.diagnostics.events import SettingsChange
-from core.diagnostics.net import open_socket, resolve
-from core.diagnostics.observed_smtp import ObservedSMTP, Reply, reply_of
-from core.diagnostics.probe import Probe, StepFailure
-from core.diagnostics.tls_check import tls_handshake
-from core.diagnostics.transcript import Transcript
+from core.causes import Cause, Step
+from core.diagnostics.events import STEP_TITLES, SettingsChange
+from core.diagnostics.net import is_ip, open_socket, resolve
+from core.diagnostics.probe import Probe, StepFailure, StepScope, describe_error, step_failure
+from core.diagnostics.tls_check import describe_tls, handshake_failure
+from core.diagnostics.transcript import REDACTED, Transcript
 from core.ehlo import ehlo_name, local_fqdn
+from core.message import BuiltMessage
 from core.settings import EmailSettings, Security
-from core.transport.smtp import choose_mechanism, find_queue_id, sign_in, size_refusal, starttls_missing
+from core.transport.base import TransportError
+from core.transport.smtp import SmtpSession, SmtpTransport, choose_mechanism, find_queue_id
 from core.transport.tls import smtp_context
 
 # Ports where servers may hold their greeting back on purpose (Postfix's postscreen) and where a TLS handshake before
 # the greeting looks like a spam robot: there a silent port is probed only when the greeting wait is over.
 _GREETING_DELAY_PORTS = frozenset({25, 587})
 USE_SSL = SettingsChange('security', 'ssl', 'Switch to SSL/TLS')
+
+_STARTING = {
+    Step.GREETING: 'Waiting for the server to say hello',
+    Step.AUTH: 'Signing in',
+    Step.MAIL: 'Giving the sender address',
+    Step.RCPT: 'Giving the recipient address',
+    Step.DATA: 'Sending the test message',
+    Step.QUIT: 'Saying goodbye',
+}
+_REFUSED = {
+    Step.GREETING: 'The server greeted with a refusal',
+    Step.EHLO: 'The server refused EHLO',
+    Step.TLS: 'The server refused STARTTLS',
+    Step.AUTH: 'The server refused the sign-in',
+    Step.DATA: 'The server refused the message',
+}
 
 
 @dataclass(frozen=True)
@@ -37,12 +57,13 @@ class Capabilities:
     keywords: dict[str, str]  # EHLO keyword -> its parameters
 
     @classmethod
-    def parse(cls, reply: Reply) -> Capabilities:
+    def parse(cls, reply: SMTPResponse | None) -> Capabilities:
+        lines = reply.message.split('\n') if reply else []
         keywords: dict[str, str] = {}
-        for line in reply.lines[1:]:
+        for line in lines[1:]:
             word, _, params = line.strip().partition(' ')
             keywords[word.upper()] = params.strip()
-        return cls(reply.lines[0].split(' ', 1)[0] if reply.lines else '', keywords)
+        return cls(lines[0].split(' ', 1)[0] if lines else '', keywords)
 
     @property
     def auth_mechanisms(self) -> tuple[str, ...]:
@@ -78,320 +99,333 @@ def _yes(flag: bool) -> str:
     return 'yes' if flag else 'no'
 
 
-class SmtpCheck:
-    """One SMTP session of the settings test; each public coroutine is one step."""
+class _Wire:
+    """The transcript lines of the session's traffic: sign-in payloads hidden, of the message only its headers."""
 
-    def __init__(self, probe: Probe, settings: EmailSettings, message: bytes, recipient: str) -> None:
+    def __init__(self, transcript: Transcript) -> None:
+        self.transcript = transcript
+        self._incoming = bytearray()
+        self._in_auth = False
+        self._message_next = False
+
+    def received(self, data: bytes, encrypted: bool) -> None:
+        self._incoming.extend(data)
+        *lines, rest = self._incoming.split(b'\n')
+        self._incoming = bytearray(rest)
+        for raw in lines:
+            line = raw.decode('utf-8', 'replace').rstrip('\r')
+            self.transcript.received(line, encrypted=encrypted)
+            self._in_auth = self._in_auth and line.startswith('334')
+            self._message_next = self._message_next and line.startswith('354')
+
+    def sent(self, data: bytes, encrypted: bool) -> None:
+        if self._message_next:
+            self._message_next = False
+            self._show_message(data, encrypted)
+            return
+        for line in data.decode('utf-8', 'replace').split('\r\n')[:-1]:
+            self.transcript.sent(self._shown(line), encrypted=encrypted)
+        self._message_next = data == b'DATA\r\n'
+
+    def _shown(self, line: str) -> str:
+        if self._in_auth:
+            return REDACTED
+        words = line.split(' ')
+        if words[0].upper() != 'AUTH':
+            return line
+        self._in_auth = True
+        return ' '.join(words[:2]) + (f' {REDACTED}' if len(words) > 2 else '')
+
+    def _show_message(self, data: bytes, encrypted: bool) -> None:
+        head, _, _ = data.partition(b'\r\n\r\n')
+        for header_line in head.decode('utf-8', 'replace').split('\r\n'):
+            self.transcript.sent(header_line, encrypted=encrypted)
+        self.transcript.sent(f'[message body: {len(data)} bytes in all]', encrypted=encrypted)
+        self.transcript.sent('.', encrypted=encrypted)
+
+
+class SmtpCheck:
+    """One SMTP session of the settings test; the transport calls back at each step (see `SmtpObserver`)."""
+
+    def __init__(self, probe: Probe, settings: EmailSettings, message: BuiltMessage, recipient: str) -> None:
         self.probe = probe
         self.settings = settings
         self.message = message
-        self.local_name: asyncio.Task[str] | None = None
         self.recipient = recipient
-        self.envelope_recipient = addresses.parse(recipient).envelope  # checked with the test message before
         self.host = settings.host.strip('[]')
         self.port = settings.port
         self.security = settings.effective_security
         self.verify = not settings.skip_tls_verify
-        self.smtp = ObservedSMTP(probe.transcript, hostname=self.host, port=self.port)
-        self.sock: socket.socket | None = None
+        self.transport = SmtpTransport(settings)
+        self.session: SmtpSession | None = None
         self.address = ''
         self.capabilities = Capabilities('', {})
-        self.signed_in = False
-        self.encoding = 'ascii'
+        self.scope: StepScope | None = None
+        self.stopped = False  # after the failing step nothing more is reported (sending still says QUIT)
+        self.wire_lines = _Wire(probe.transcript)
+        self._ehlos = 0
+        self._began = 0.0
+        self._silence: asyncio.Task[None] | None = None  # the TLS probe of a port that keeps its greeting back
+        self._speaks_tls_first = False
+        self._probed = False  # the TLS probe of a silent port ran
 
     @property
     def t(self) -> Transcript:
         return self.probe.transcript
 
-    def _wire(self) -> ObservedSMTP:
-        if not self.smtp.is_connected:
-            raise StepFailure(Cause.SERVER_DISCONNECTED, 'The server closed the connection.')
-        return self.smtp
-
     async def run(self, *, send: bool) -> None:
-        # The FQDN takes a reverse DNS lookup that blocks: it runs in a thread while the first steps wait.
-        self.local_name = fqdn = asyncio.create_task(local_fqdn())
+        warm = asyncio.create_task(local_fqdn())  # the reverse lookup runs while the DNS and connect steps go on
+        sock: socket.socket | None = None
         try:
             addresses = await resolve(self.probe, self.host, self.port)
-            await self.connect(addresses)
-            if self.security is Security.SSL:
-                await self.implicit_tls()
-            await self.greeting()
-            await self.ehlo()
-            if self.security is Security.STARTTLS:
-                await self.starttls()
-                await self.ehlo(again=True)
-            elif self.security is Security.NONE:
-                offered = ' The server offers STARTTLS: choose it.' if self.capabilities.has('STARTTLS') else ''
-                self.probe.skipped(Step.TLS, f'No encryption: you chose security None.{offered}')
-            await self.auth()
-            await self.mail()
-            await self.rcpt()
-            if send:
-                await self.data()
-            else:
-                await self.reset()
-            await self.quit()
+            sock = await self.connect(addresses)
+            async with self.transport.session(self, sock=sock) as session:
+                self.session, sock = session, None  # the session owns the socket now
+                try:
+                    await self._open(session)
+                    await session.deliver(self.message, data=send)
+                except (TransportError, StepFailure) as error:
+                    await self._stop(error)
+                except asyncio.CancelledError:
+                    session.abort()  # stop at once: no QUIT
+                    raise
+                if not send:
+                    self.probe.skipped(Step.DATA, 'Nothing sent: stopped after the recipient with RSET, as asked.')
+            if self.scope is not None and self.scope.step is Step.QUIT:
+                self.scope.warn('The server did not answer QUIT; this does not affect sending.')
+                self.probe.end(self.scope)
         finally:
-            fqdn.cancel()
-            if not self.smtp.attached and self.sock is not None:
-                self.sock.close()  # never handed over (a failed TLS handshake): no transport will close it
-            self.smtp.close()
+            warm.cancel()
+            if self._silence is not None:
+                self._silence.cancel()
+            if sock is not None:
+                sock.close()  # connected, but never handed over
 
-    async def connect(self, addresses: list[str]) -> None:
+    async def connect(self, addresses: list[str]) -> socket.socket:
         async with self.probe.step(Step.CONNECT, f'Connecting to port {self.port}') as scope:
-            self.sock, self.address = await open_socket(self.probe, scope, addresses, self.port)
-            if self.security is not Security.SSL:
-                timeout = self.probe.budget(self.probe.timeouts.connect)
-                await self.smtp.attach(self.sock, timeout=timeout, tls_context=None, server_hostname=None)
+            sock, self.address = await open_socket(self.probe, scope, addresses, self.port)
             scope.ok(f'Connected to {_show(self.address)} port {self.port}.')
+        return sock
 
-    async def implicit_tls(self) -> None:
-        async with self.probe.step(Step.TLS, 'Starting SSL/TLS (encrypted from the first byte)') as scope:
-            scope.details['Mode'] = 'SSL/TLS from the start (implicit TLS)'
-            sock = self.sock
-            if sock is None:
-                raise StepFailure(Cause.SERVER_DISCONNECTED, 'There is no connection.')
-
-            async def handshake(context: ssl.SSLContext) -> ssl.SSLObject:
-                timeout = self.probe.budget(self.probe.timeouts.tls)
-                await self.smtp.attach(sock, timeout=timeout, tls_context=context, server_hostname=self._sni())
-                return _ssl_object(self.smtp)
-
-            await tls_handshake(scope, host=self.host, verify=self.verify, handshake=handshake, refetch=self._refetch)
-
-    async def greeting(self) -> None:
-        async with self.probe.step(Step.GREETING, 'Waiting for the server to say hello') as scope:
-            wire = self._wire()
-            began = time.perf_counter()
-            reply = await self._read_greeting(wire)
-            scope.details['Banner'] = reply.one_line
-            scope.details['Delay'] = f'{(time.perf_counter() - began) * 1000:.0f} ms'
-            if reply.code != 220:
-                cause = classify_reply(reply.code, reply.text, 'greeting')
-                raise StepFailure(cause, f'The server greeted with a refusal ({reply.code}).', reply=reply.one_line)
-            scope.ok(f'The server said hello: {reply.one_line[:80]}')
-
-    async def _read_greeting(self, wire: ObservedSMTP) -> Reply:
-        """The greeting; a port that stays silent may expect SSL/TLS from the first byte, which a second connection
-        finds out. On other ports than 25 and 587 that second connection starts after a short silence, while the
-        greeting is still awaited, so that a port speaking TLS first is found within seconds."""
-        read = asyncio.ensure_future(wire.greeting(self.probe.budget(self.probe.timeouts.greeting)))
-        probed = False
+    async def _open(self, session: SmtpSession) -> None:
+        """The session up to the sign-in; a silent port that answers a TLS handshake stops the greeting wait."""
+        opening = asyncio.ensure_future(session.open())
         try:
-            if not wire.encrypted and self.port not in _GREETING_DELAY_PORTS:
-                done, _ = await asyncio.wait({read}, timeout=self.probe.timeouts.tls_first)
-                probed = not done
-                if probed and await self._speaks_tls():
-                    raise self._speaks_tls_first()
-            return await read
-        except TimeoutError:
-            if not probed and not wire.encrypted and await self._speaks_tls():
-                raise self._speaks_tls_first() from None
-            raise
-        finally:
-            if not read.done():
-                read.cancel()
-                with contextlib.suppress(asyncio.CancelledError, TimeoutError, OSError, EOFError):
-                    await read
+            await opening
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if not self._speaks_tls_first or (task is not None and task.cancelling()):
+                raise
+            raise self._tls_first_failure() from None
 
-    def _speaks_tls_first(self) -> StepFailure:
-        return StepFailure(
+    # The observer: the transport calls these.
+
+    def timeout(self, step: Step) -> float:
+        t = self.probe.timeouts
+        seconds = {Step.GREETING: t.greeting, Step.TLS: t.tls, Step.DATA: t.data}.get(step, t.command)
+        if step is Step.QUIT or self.stopped:  # saying goodbye never fails the test
+            left = self.probe.deadline - asyncio.get_running_loop().time()
+            return max(0.1, min(seconds, 5.0, left))
+        return self.probe.budget(seconds)
+
+    def wire(self, data: bytes, *, sent: bool, encrypted: bool) -> None:
+        if sent:
+            self.wire_lines.sent(data, encrypted)
+        else:
+            self.wire_lines.received(data, encrypted)
+
+    def started(self, step: Step) -> None:
+        if self.stopped:
+            return
+        self._began = time.perf_counter()
+        if step is Step.EHLO:
+            self._ehlos += 1
+            again = self._ehlos > 1
+            title = 'Introducing ourselves again over the encrypted connection' if again else 'Introducing ourselves'
+        elif step is Step.TLS and self.security is Security.SSL:
+            title = 'Starting SSL/TLS (encrypted from the first byte)'
+        elif step is Step.TLS:
+            title = 'Switching on encryption (STARTTLS)'
+        else:
+            title = _STARTING.get(step, STEP_TITLES[step])
+        scope = self.scope = self.probe.begin(step, title)
+        if step is Step.TLS:
+            ssl_first = self.security is Security.SSL
+            scope.details['Mode'] = (
+                'SSL/TLS from the start (implicit TLS)' if ssl_first else 'STARTTLS (plain connection upgraded to TLS)'
+            )
+        elif step is Step.GREETING and self.security is not Security.SSL and self.port not in _GREETING_DELAY_PORTS:
+            self._silence = asyncio.create_task(self._probe_after_silence(asyncio.current_task()))
+        elif step is Step.AUTH:
+            offered = self.capabilities.auth_mechanisms
+            scope.details['Offered'] = ' '.join(offered) or 'nothing'
+            if mechanism := choose_mechanism(offered, encrypted=self._encrypted()):
+                scope.details['Method used'] = mechanism
+            scope.details['Username'] = self.settings.username
+        elif step is Step.MAIL:
+            size, limit = len(self.message.as_bytes()), self.capabilities.size_limit
+            scope.details['Sender'] = self.message.envelope_from
+            scope.details['Test message size'] = f'{size:,} bytes'
+            if limit:
+                scope.details['Size limit'] = f'{limit:,} bytes ({limit / 1_048_576:.1f} MB)'
+        elif step is Step.RCPT:
+            scope.details['Recipient'] = self.recipient
+
+    def replied(self, step: Step, reply: SMTPResponse) -> None:
+        scope = self.scope
+        if self.stopped or scope is None or scope.step is not step:
+            return
+        one_line = f'{reply.code} {" ".join(reply.message.splitlines())}'.strip()
+        if step is Step.GREETING:
+            scope.details['Banner'] = one_line
+            scope.details['Delay'] = f'{(time.perf_counter() - self._began) * 1000:.0f} ms'
+        elif step is Step.DATA:
+            scope.details['Final reply'] = one_line
+            if queue_id := find_queue_id(reply.message):
+                scope.details['Queue id'] = queue_id
+        elif step is Step.QUIT:
+            scope.details['Reply'] = one_line
+
+    def done(self, step: Step) -> None:
+        scope = self.scope
+        if self.stopped or scope is None:
+            return
+        getattr(self, f'_{step.value}_done', lambda _scope: None)(scope)
+        self.scope = None
+        self.probe.end(scope)
+        if step is Step.EHLO and self._ehlos == 1 and self.security is Security.NONE:
+            offered = ' The server offers STARTTLS: choose it.' if self.capabilities.has('STARTTLS') else ''
+            self.probe.skipped(Step.TLS, f'No encryption: you chose security None.{offered}')
+
+    # What each step shows when it is done.
+
+    def _tls_done(self, scope: StepScope) -> None:
+        ssl_object = self._client().get_transport_info('ssl_object')
+        if ssl_object is None:
+            raise step_failure(Step.TLS, Cause.TLS_HANDSHAKE_FAILED, 'There is no TLS session after the handshake.')
+        describe_tls(scope, ssl_object, host=self.host, verify=self.verify, began=self._began)
+
+    def _greeting_done(self, scope: StepScope) -> None:
+        if self._silence is not None:
+            self._silence.cancel()
+        scope.ok(f'The server said hello: {scope.details.get("Banner", "")[:80]}')
+
+    def _ehlo_done(self, scope: StepScope) -> None:
+        client = self._client()
+        before, self.capabilities = self.capabilities, Capabilities.parse(client.last_ehlo_response)
+        scope.details['EHLO name used'] = client.local_hostname or ''
+        scope.details.update(
+            self.capabilities.details(encrypted=self._encrypted(), starttls_expected=self.security is Security.STARTTLS)
+        )
+        if self._ehlos > 1:
+            changes = scope.details['Changed after TLS'] = _changes(before, self.capabilities)
+            scope.ok(f'Again over the encrypted connection: {changes}.')
+        else:
+            offered = ', '.join(k for k in ('STARTTLS', 'AUTH', 'SIZE') if self.capabilities.has(k)) or 'nothing'
+            scope.ok(f'{self.capabilities.server_name or "The server"} offers {offered}.')
+
+    def _auth_done(self, scope: StepScope) -> None:
+        if not self._encrypted():
+            scope.warn('Signed in, but your password crossed the network unencrypted.')
+        else:
+            scope.ok(f'Signed in as {self.settings.username}.')
+
+    def _mail_done(self, scope: StepScope) -> None:
+        scope.ok(f'Sender {self.message.envelope_from} accepted.')
+
+    def _rcpt_done(self, scope: StepScope) -> None:
+        scope.ok(f'Recipient {self.recipient} accepted.')
+
+    def _data_done(self, scope: StepScope) -> None:
+        self.probe.sent = True
+        queue_id = scope.details.get('Queue id', '')
+        scope.ok(f'The server accepted the test message{f" (queue id {queue_id})" if queue_id else ""}.')
+
+    def _quit_done(self, scope: StepScope) -> None:
+        scope.ok('Goodbye.')
+
+    # Failures, in the words of the step where they happened.
+
+    async def _stop(self, error: TransportError | StepFailure) -> None:
+        if self._silence is not None:
+            self._silence.cancel()
+        scope = self.scope or self.probe.begin(error.failure.step, STEP_TITLES[error.failure.step])
+        self.scope = None
+        if isinstance(error, TransportError):
+            error = await self._step_failure(scope, error)
+        self.stopped = True
+        self.probe.fail(scope, error)
+
+    async def _step_failure(self, scope: StepScope, error: TransportError) -> StepFailure:
+        failure, code, exc = error.failure, error.reply_code, error.__cause__
+        if getattr(exc, 'code', None) == -1:  # aiosmtplib's mark for a line that is no SMTP reply at all
+            said = str(getattr(exc, 'message', '')).removeprefix('Malformed SMTP response line: ')[:80].strip()
+            return StepFailure(failure, f'The server answered something that is not SMTP: {said}')
+        probe_now = failure.cause is Cause.NO_GREETING and self.security is not Security.SSL and not self._probed
+        if probe_now and await self._speaks_tls():
+            return self._tls_first_failure()
+        if scope.step is Step.TLS and code is None and exc is not None:
+            return await handshake_failure(scope, exc, host=self.host, refetch=self._refetch, cause=failure.cause)
+        if scope.step is Step.RCPT and code is not None:
+            return self._rcpt_failure(error)
+        if code is not None:
+            refused = _REFUSED.get(scope.step, f'The server refused the sender {self.message.envelope_from}')
+            return StepFailure(failure, f'{refused} ({code}).')
+        if exc is None:  # one of the transport's own checks, already in plain words
+            return StepFailure(failure, error.detail)
+        if isinstance(exc, TimeoutError) or failure.cause in (Cause.TIMEOUT, Cause.NO_GREETING):
+            return StepFailure(failure, f'No answer within the time limit ({STEP_TITLES[scope.step].lower()}).')
+        return StepFailure(failure, describe_error(exc))
+
+    def _rcpt_failure(self, error: TransportError) -> StepFailure:
+        """A refusal at RCPT in the words of what it was about: the sender, the relaying, or the recipient."""
+        failure, code, recipient = error.failure, error.reply_code, self.recipient
+        if failure.step is Step.MAIL:
+            return StepFailure(
+                failure,
+                f'The server refused the sender {self.settings.sender_address} once it was given a recipient ({code}).',
+                instead=f'Not reached: the server refused the sender, so it said nothing about {recipient} itself.',
+            )
+        domain = recipient.rpartition('@')[2].rstrip('>')
+        messages = {
+            Cause.RELAY_DENIED: f'The server will not pass mail for {domain} on from this account ({code}).',
+            Cause.SIGN_IN_REQUIRED: f'The server passes mail for {domain} on only after a sign-in ({code}).',
+        }
+        refused = f'The server refused the recipient {recipient} ({code}).'
+        return StepFailure(failure, messages.get(failure.cause, refused))
+
+    def _tls_first_failure(self) -> StepFailure:
+        return step_failure(
+            Step.GREETING,
             Cause.TLS_MODE_MISMATCH,
             f'No greeting, but port {self.port} answered a TLS handshake: it expects SSL/TLS from the start. Set '
             'Connection security to SSL/TLS.',
             change=USE_SSL,
         )
 
-    async def ehlo(self, *, again: bool = False) -> None:
-        title = 'Introducing ourselves again over the encrypted connection' if again else 'Introducing ourselves'
-        async with self.probe.step(Step.EHLO, title) as scope:
-            wire = self._wire()
-            name = await self._ehlo_name(wire)
-            scope.details['EHLO name used'] = name
-            reply = await reply_of(wire.ehlo(hostname=name, timeout=self.probe.budget(self.probe.timeouts.command)))
-            if reply.code != 250:
-                cause = classify_reply(reply.code, reply.text, 'ehlo')
-                raise StepFailure(cause, f'The server refused EHLO ({reply.code}).', reply=reply.one_line)
-            before, self.capabilities = self.capabilities, Capabilities.parse(reply)
-            scope.details.update(
-                self.capabilities.details(
-                    encrypted=wire.encrypted, starttls_expected=self.security is Security.STARTTLS
-                )
-            )
-            if again:
-                changes = scope.details['Changed after TLS'] = _changes(before, self.capabilities)
-                scope.ok(f'Again over the encrypted connection: {changes}.')
-            else:
-                offered = ', '.join(k for k in ('STARTTLS', 'AUTH', 'SIZE') if self.capabilities.has(k)) or 'nothing'
-                scope.ok(f'{self.capabilities.server_name or "The server"} offers {offered}.')
-
-    async def starttls(self) -> None:
-        async with self.probe.step(Step.TLS, 'Switching on encryption (STARTTLS)') as scope:
-            wire = self._wire()
-            scope.details['Mode'] = 'STARTTLS (plain connection upgraded to TLS)'
-            if not self.capabilities.has('STARTTLS'):
-                raise StepFailure(Cause.STARTTLS_UNAVAILABLE, starttls_missing(self.port).detail)
-
-            async def handshake(context: ssl.SSLContext) -> ssl.SSLObject:
-                timeout = self.probe.budget(self.probe.timeouts.command)
-                reply = await reply_of(wire.starttls(tls_context=context, server_hostname=self._sni(), timeout=timeout))
-                if reply.code != 220:
-                    cause = classify_reply(reply.code, reply.text, 'tls')
-                    raise StepFailure(cause, f'The server refused STARTTLS ({reply.code}).', reply=reply.one_line)
-                return _ssl_object(wire)
-
-            await tls_handshake(
-                scope, host=self.host, verify=self.verify, handshake=handshake, refetch=self._refetch, starttls=True
-            )
-
-    async def auth(self) -> None:
-        async with self.probe.step(Step.AUTH, 'Signing in') as scope:
-            wire = self._wire()
-            offered = self.capabilities.auth_mechanisms
-            scope.details['Offered'] = ' '.join(offered) or 'nothing'
-            mechanism = choose_mechanism(offered, encrypted=wire.encrypted)
-            if mechanism is None:
-                cause = Cause.AUTH_UNAVAILABLE
-                raise StepFailure(
-                    cause, 'The server offers no sign-in method Mailroom can use (PLAIN, LOGIN, CRAM-MD5).'
-                )
-            if not wire.encrypted and self.security is not Security.NONE:
-                raise StepFailure(Cause.AUTH_REQUIRES_TLS, 'Refusing to send the password over a plain connection.')
-            scope.details['Method used'] = mechanism
-            scope.details['Username'] = self.settings.username
-            user = self.settings.username
-            reply = await reply_of(sign_in(wire, user, self.settings.password, encrypted=wire.encrypted))
-            if reply.code != 235:
-                cause = classify_reply(reply.code, reply.text, 'auth')
-                raise StepFailure(cause, f'The server refused the sign-in ({reply.code}).', reply=reply.one_line)
-            self.signed_in = True
-            if not wire.encrypted:
-                scope.warn('Signed in, but your password crossed the network unencrypted.')
-            else:
-                scope.ok(f'Signed in as {user}.')
-
-    async def mail(self) -> None:
-        async with self.probe.step(Step.MAIL, 'Giving the sender address') as scope:
-            wire = self._wire()
-            sender = addresses.parse(self.settings.sender_address).envelope
-            size, limit = len(self.message), self.capabilities.size_limit
-            scope.details['Sender'] = sender
-            scope.details['Test message size'] = f'{size:,} bytes'
-            if limit:
-                scope.details['Size limit'] = f'{limit:,} bytes ({limit / 1_048_576:.1f} MB)'
-            if refusal := size_refusal(size, self.capabilities.keywords.get('SIZE', '')):
-                raise StepFailure(refusal.cause, refusal.detail)
-            options = [f'SIZE={size}'] if limit else []
-            international = [a for a in (sender, self.envelope_recipient) if not a.isascii()]
-            if international and not self.capabilities.has('SMTPUTF8'):
-                raise StepFailure(
-                    Cause.SMTPUTF8_UNAVAILABLE,
-                    f'The server does not offer SMTPUTF8, which {" and ".join(international)} needs.',
-                )
-            options += ['SMTPUTF8'] if international else []
-            self.encoding = 'utf-8' if international else 'ascii'
-            timeout = self.probe.budget(self.probe.timeouts.command)
-            reply = await reply_of(wire.mail(sender, options=options, encoding=self.encoding, timeout=timeout))
-            if reply.code != 250:
-                cause = classify_reply(reply.code, reply.text, 'mail', signed_in=self.signed_in)
-                raise StepFailure(
-                    cause, f'The server refused the sender {sender} ({reply.code}).', reply=reply.one_line
-                )
-            scope.ok(f'Sender {sender} accepted.')
-
-    async def rcpt(self) -> None:
-        async with self.probe.step(Step.RCPT, 'Giving the recipient address') as scope:
-            wire = self._wire()
-            scope.details['Recipient'] = self.recipient
-            timeout = self.probe.budget(self.probe.timeouts.command)
-            reply = await reply_of(wire.rcpt(self.envelope_recipient, encoding=self.encoding, timeout=timeout))
-            if reply.code not in (250, 251):
-                cause = classify_reply(reply.code, reply.text, 'rcpt', signed_in=self.signed_in)
-                raise self._rcpt_failure(cause, reply)
-            scope.ok(f'Recipient {self.recipient} accepted.')
-
-    def _rcpt_failure(self, cause: Cause, reply: Reply) -> StepFailure:
-        """A refusal at RCPT in the words of what it was about: the sender, the relaying, or the recipient."""
-        code, recipient = reply.code, self.recipient
-        if failed_step(cause, Step.RCPT) == Step.MAIL:
-            return StepFailure(
-                cause,
-                f'The server refused the sender {self.settings.sender_address} once it was given a recipient ({code}).',
-                reply=reply.one_line,
-                belongs_to=Step.MAIL,
-                instead=f'Not reached: the server refused the sender, so it said nothing about {recipient} itself.',
-            )
-        domain = self.envelope_recipient.rpartition('@')[2]
-        messages = {
-            Cause.RELAY_DENIED: f'The server will not pass mail for {domain} on from this account ({code}).',
-            Cause.SIGN_IN_REQUIRED: f'The server passes mail for {domain} on only after a sign-in ({code}).',
-        }
-        message = messages.get(cause, f'The server refused the recipient {recipient} ({code}).')
-        return StepFailure(cause, message, reply=reply.one_line)
-
-    async def data(self) -> None:
-        async with self.probe.step(Step.DATA, 'Sending the test message') as scope:
-            wire = self._wire()
-            reply = await reply_of(wire.data(self.message, timeout=self.probe.budget(self.probe.timeouts.data)))
-            scope.details['Final reply'] = reply.one_line
-            if reply.code != 250:
-                cause = classify_reply(reply.code, reply.text, 'data')
-                raise StepFailure(cause, f'The server refused the message ({reply.code}).', reply=reply.one_line)
-            self.probe.sent = True
-            queue_id = find_queue_id(reply.text)
-            if queue_id:
-                scope.details['Queue id'] = queue_id
-            scope.ok(f'The server accepted the test message{f" (queue id {queue_id})" if queue_id else ""}.')
-
-    async def reset(self) -> None:
-        async with self.probe.step(Step.DATA, 'Not sending (check without sending)') as scope:
-            reply = await reply_of(self._wire().rset(timeout=self.probe.budget(self.probe.timeouts.command)))
-            scope.details['RSET reply'] = reply.one_line
-            scope.skip('Nothing sent: stopped after the recipient with RSET, as asked.')
-
-    async def quit(self) -> None:
-        async with self.probe.step(Step.QUIT, 'Saying goodbye') as scope:
-            try:
-                timeout = self.probe.budget(min(self.probe.timeouts.command, 5.0))
-                reply = await reply_of(self._wire().quit(timeout=timeout))
-            except (TimeoutError, OSError, EOFError):
-                scope.warn('The server did not answer QUIT; this does not affect sending.')
-                return
-            scope.details['Reply'] = reply.one_line
-            scope.ok('Goodbye.')
-
-    async def _ehlo_name(self, wire: SMTP) -> str:
-        """The FQDN looked up in the background; a lookup slower than a second is not worth waiting for."""
-        fqdn, lookup = '', self.local_name
-        if lookup is not None:
-            with contextlib.suppress(TimeoutError, OSError):
-                # Usually done by now: take the result without a wait_for round through the event loop.
-                fqdn = lookup.result() if lookup.done() else await asyncio.wait_for(asyncio.shield(lookup), 1.0)
-        sockname = wire.get_transport_info('sockname')
-        return ehlo_name(fqdn, str(sockname[0]) if sockname else None)
-
-    def _sni(self) -> str | None:
-        try:
-            ipaddress.ip_address(self.host)
-        except ValueError:
-            return self.host
-        return None
+    async def _probe_after_silence(self, session_task: asyncio.Task[object] | None) -> None:
+        """On ports other than 25 and 587, a greeting that keeps silent for a moment may mean the port expects SSL/TLS
+        from the first byte: a second connection finds out while the greeting is still awaited."""
+        await asyncio.sleep(self.probe.timeouts.tls_first)
+        if await self._speaks_tls() and session_task is not None:
+            self._speaks_tls_first = True
+            session_task.cancel()
 
     async def _speaks_tls(self) -> bool:
         """A second connection that tries a TLS handshake: did the silent port expect SSL/TLS from the start?"""
         self.t.info('No greeting: trying a TLS handshake on the same port.')
-        context = smtp_context(verify=False)
         try:
             timeout = self.probe.budget(self.probe.timeouts.tls_probe)
             async with asyncio.timeout(timeout):
                 _, writer = await asyncio.open_connection(
-                    self.address, self.port, ssl=context, server_hostname=self._sni()
+                    self.address, self.port, ssl=smtp_context(verify=False), server_hostname=self._sni()
                 )
         except (OSError, TimeoutError, ssl.SSLError, StepFailure):
+            self._probed = True
             self.t.info('The TLS handshake failed too.')
             return False
         writer.close()
+        self._probed = True
         self.t.info('The port answered a TLS handshake.')
         return True
 
@@ -408,10 +442,11 @@ class SmtpCheck:
             else:
                 smtp = SMTP(hostname=self.address, port=self.port, timeout=timeout, start_tls=False)
                 try:
-                    await smtp.connect()
-                    await smtp.ehlo(hostname=await self._ehlo_name(smtp))
+                    await smtp.connect(local_hostname=ehlo_name(await local_fqdn(), None))
+                    await smtp.ehlo()
                     await smtp.starttls(tls_context=context, server_hostname=self._sni())
-                    return _ssl_object(smtp).getpeercert(binary_form=True)
+                    ssl_object = smtp.get_transport_info('ssl_object')
+                    return ssl_object.getpeercert(binary_form=True) if ssl_object else None
                 finally:
                     smtp.close()
         try:
@@ -420,12 +455,17 @@ class SmtpCheck:
         finally:
             writer.close()
 
+    def _client(self) -> SMTP:
+        if self.session is None or self.session.client is None:
+            raise step_failure(Step.CONNECT, Cause.SERVER_DISCONNECTED, 'The server closed the connection.')
+        return self.session.client
 
-def _ssl_object(smtp: SMTP) -> ssl.SSLObject:
-    ssl_object = smtp.get_transport_info('ssl_object')
-    if ssl_object is None:
-        raise ssl.SSLError('no TLS session after the handshake')
-    return ssl_object
+    def _encrypted(self) -> bool:
+        client = self.session.client if self.session else None
+        return client is not None and client.is_connected and client.get_transport_info('ssl_object') is not None
+
+    def _sni(self) -> str | None:
+        return None if is_ip(self.host) else self.host
 
 
 def _changes(before: Capabilities, after: Capabilities) -> str:

@@ -1,7 +1,8 @@
-"""The TLS step shared by SMTP (implicit or STARTTLS) and HTTPS: handshake, certificate, two separate checks.
+"""What the TLS step shows beyond the handshake the transport makes: version, cipher, the certificate, and which of
+the two checks failed (the authority, or the host name), with the failing certificate fetched again to show it.
 
-Mailroom checks the certificate's authority (OpenSSL, the operating system's trust store, SSL_CERT_FILE honoured)
-and its host name (RFC 6125, below) separately, so that the user learns which of the two failed.
+The handshake itself uses the transport's context (core/transport/tls.py), so a certificate passes here exactly when
+it passes for sending.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable
 
-from core.causes import Cause, classify_smtp_error
+from core.causes import Cause, Step, classify_smtp_error
 from core.diagnostics.certificate import EXPIRY_WARNING_DAYS, CertificateInfo, hostname_matches, parse_certificate
 from core.diagnostics.certificate import tls_details as connection_details
-from core.diagnostics.probe import StepFailure, StepScope
-from core.transport.tls import smtp_context
+from core.diagnostics.probe import StepFailure, StepScope, step_failure
+from core.transport.tls import https_context
 
 Handshake = Callable[[ssl.SSLContext], Awaitable[ssl.SSLObject]]
 Refetch = Callable[[], Awaitable[bytes | None]]
@@ -28,60 +29,69 @@ _CERT_MESSAGES = {
 
 
 async def tls_handshake(
-    scope: StepScope,
-    *,
-    host: str,
-    verify: bool,
-    handshake: Handshake,
-    refetch: Refetch,
-    starttls: bool = False,
-    http: bool = False,
+    scope: StepScope, *, host: str, verify: bool, handshake: Handshake, refetch: Refetch
 ) -> ssl.SSLObject:
-    """Run the handshake and fill the step's details; raises StepFailure naming the check that failed.
-
-    After STARTTLS was accepted, plain text instead of a handshake is a broken server, not a wrong port choice.
-    """
+    """Run the handshake the HTTPS test makes on its own connection, with the very context httpx sends with, and fill
+    in the details."""
     began = time.perf_counter()
     try:
-        ssl_object = await handshake(smtp_context(verify, check_hostname=False))
-    except ssl.SSLCertVerificationError as error:
-        cause = classify_smtp_error(error, 'tls')
-        scope.details['Authority check (CA)'] = f'failed: {error.verify_message}'
+        ssl_object = await handshake(https_context(verify))
+    except (ssl.SSLError, ConnectionError, EOFError, asyncio.IncompleteReadError) as error:
+        raise await handshake_failure(scope, error, host=host, refetch=refetch, http=True) from None
+    describe_tls(scope, ssl_object, host=host, verify=verify, began=began)
+    return ssl_object
+
+
+async def handshake_failure(
+    scope: StepScope,
+    error: BaseException,
+    *,
+    host: str,
+    refetch: Refetch,
+    cause: Cause | None = None,
+    http: bool = False,
+) -> StepFailure:
+    """A failed handshake as the TLS step's failure; a certificate that failed is fetched again, unverified, so that
+    the user sees it. `cause` is the transport's classification when the transport made the handshake."""
+    cause = cause or classify_smtp_error(error, 'tls')
+    if isinstance(error, ssl.SSLCertVerificationError):
+        hostname = cause is Cause.CERT_HOSTNAME_MISMATCH  # OpenSSL checks the name only once the authority passed
+        scope.details['Authority check (CA)'] = (
+            'passed: issued by an authority this computer trusts' if hostname else f'failed: {error.verify_message}'
+        )
         info = await _show_unverified(scope, host, refetch)
-        if cause is Cause.CERT_HOSTNAME_MISMATCH and info is not None:
-            raise StepFailure(cause, _mismatch_message(info, host)) from None
-        raise StepFailure(cause, _CERT_MESSAGES.get(cause, 'The certificate could not be verified.')) from None
-    except ssl.SSLError as error:
-        cause = classify_smtp_error(error, 'tls')
-        if starttls and cause is Cause.TLS_MODE_MISMATCH:
-            cause = Cause.TLS_HANDSHAKE_FAILED
+        if hostname and info is not None:
+            return step_failure(Step.TLS, cause, _mismatch_message(info, host))
+        return step_failure(Step.TLS, cause, _CERT_MESSAGES.get(cause, 'The certificate could not be verified.'))
+    if isinstance(error, ssl.SSLError):
         scope.details['TLS error'] = str(error.reason or error)
-        raise StepFailure(cause, _handshake_message(cause, http)) from None
-    except (ConnectionError, EOFError, asyncio.IncompleteReadError):
-        raise StepFailure(
-            Cause.TLS_HANDSHAKE_FAILED, 'The server closed the connection during the encryption handshake.'
-        ) from None
+        return step_failure(Step.TLS, cause, _handshake_message(cause, http))
+    return step_failure(
+        Step.TLS, Cause.TLS_HANDSHAKE_FAILED, 'The server closed the connection during the encryption handshake.'
+    )
+
+
+def describe_tls(scope: StepScope, ssl_object: ssl.SSLObject, *, host: str, verify: bool, began: float) -> None:
+    """The TLS step's details after a handshake that passed: version, cipher, the certificate and both checks."""
     scope.details.update(connection_details(ssl_object))
     scope.details['Handshake'] = f'{(time.perf_counter() - began) * 1000:.0f} ms'
     der = ssl_object.getpeercert(binary_form=True)
     if der is None:
-        raise StepFailure(Cause.TLS_HANDSHAKE_FAILED, 'The server sent no certificate.')
+        raise step_failure(Step.TLS, Cause.TLS_HANDSHAKE_FAILED, 'The server sent no certificate.')
     check_certificate(scope, parse_certificate(der), host=host, verify=verify)
-    return ssl_object
 
 
 def check_certificate(scope: StepScope, info: CertificateInfo, *, host: str, verify: bool) -> None:
+    """With verification on, the handshake passed both checks (the authority, and the host name as sending checks
+    it); without, say what each would have said."""
     scope.details.update(info.details())
-    name_ok = hostname_matches(info, host)
     if not verify:
+        name_ok = hostname_matches(info, host)
         scope.details['Authority check (CA)'] = 'not done: “Do not verify TLS certificate” is ticked'
         scope.details['Host name check'] = f'not done ({"would pass" if name_ok else "would fail"})'
         scope.warn('Encrypted, but the certificate was not verified: anyone could pretend to be this server.')
         return
     scope.details['Authority check (CA)'] = 'passed: issued by an authority this computer trusts'
-    if not name_ok:
-        scope.details['Host name check'] = f'failed: the certificate does not list {host}'
-        raise StepFailure(Cause.CERT_HOSTNAME_MISMATCH, _mismatch_message(info, host))
     scope.details['Host name check'] = f'passed: the certificate lists {host}'
     days = info.days_left()
     if days < EXPIRY_WARNING_DAYS:

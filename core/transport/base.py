@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from core.causes import Cause, Failure, Step, explain, is_transient
@@ -36,7 +36,9 @@ class Receipt:
 
 
 class TransportError(Exception):
-    """A send that failed: where (step), why (stable cause), what the server said, and whether to try again later."""
+    """A send that failed, as its `Failure` (where, why, the server's reply or else what happened instead, whether to
+    try again later), plus what the failure value does not keep: the detail in our words, and each refused
+    recipient's own reply."""
 
     def __init__(
         self,
@@ -50,34 +52,48 @@ class TransportError(Exception):
         recipients: tuple[RecipientOutcome, ...] = (),
         outcome_unknown: bool = False,
     ) -> None:
-        self.step = Step(step)
-        self.cause = cause
-        self.reply_code = reply_code
-        self.reply_text = reply_text
-        self.transient = is_transient(cause, reply_code) if transient is None else transient
+        reply = reply_text if reply_code is None else f'{reply_code} {reply_text}'.strip()
+        transient = is_transient(cause, reply_code) if transient is None else transient
+        self.failure = Failure(Step(step), cause, reply or detail, transient)
         self.detail = detail
         self.recipients = recipients  # each refused recipient's own reply, when the server refused them all
-        # The message data reached the server but no answer came back: it may have been delivered, so sending it
-        # again risks a duplicate.
-        self.outcome_unknown = outcome_unknown
+        if outcome_unknown:
+            self.mark_outcome_unknown()
         super().__init__(self.summary())
 
     @property
-    def server_reply(self) -> str:
-        if self.reply_code is None:
-            return self.reply_text
-        return f'{self.reply_code} {self.reply_text}'.strip()
+    def step(self) -> Step:
+        return self.failure.step
 
     @property
-    def failure(self) -> Failure:
-        """The one failure value the outbox and the email log keep; a lost answer after DATA is not retried."""
-        if self.outcome_unknown:
-            return Failure(self.step, Cause.OUTCOME_UNKNOWN, self.server_reply or self.detail, False, True)
-        return Failure(self.step, self.cause, self.server_reply or self.detail, self.transient)
+    def cause(self) -> Cause:
+        return self.failure.cause
+
+    @property
+    def transient(self) -> bool:
+        return self.failure.transient
+
+    @property
+    def outcome_unknown(self) -> bool:
+        return self.failure.outcome_unknown
+
+    @property
+    def reply_code(self) -> int | None:
+        return self.failure.reply_code
+
+    @property
+    def server_reply(self) -> str:
+        """What the server said; empty when it said nothing (the failure's reply is then our detail)."""
+        return '' if self.failure.reply == self.detail else self.failure.reply
+
+    def mark_outcome_unknown(self) -> None:
+        """The message data reached the server but no answer came back: it may have been delivered, so sending it
+        again risks a duplicate, and it is not retried on its own."""
+        self.failure = replace(self.failure, cause=Cause.OUTCOME_UNKNOWN, transient=False, outcome_unknown=True)
 
     def summary(self) -> str:
         """One line for logs and the email log: step, cause, then the server's reply or the detail."""
-        said = self.server_reply or self.detail
+        said = self.failure.reply
         return f'{self.step}: {self.cause.value}' + (f' ({said})' if said else '')
 
     def explanation(self, host: str = '') -> str:

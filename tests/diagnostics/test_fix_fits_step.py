@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
 from cli import check as check_cli
-from core.causes import Cause, Step, explain
+from core.causes import Cause, Failure, Step, explain
 from core.diagnostics.certificate import parse_certificate
 from core.diagnostics.events import Status
 from core.diagnostics.net import _connect_failure
@@ -251,11 +251,12 @@ async def test_refused_http_port_gets_http_advice() -> None:
 
 def test_a_filtered_http_port_does_not_suggest_smtp_ports() -> None:
     failure = _connect_failure([Cause.CONNECTION_TIMEOUT], 8443, http=True)
-    assert failure.cause is Cause.CONNECTION_TIMEOUT and not SMTP_WORDS.search(failure.message)
+    assert failure.failure.cause is Cause.CONNECTION_TIMEOUT and not SMTP_WORDS.search(failure.message)
     assert '587 or 465' in _connect_failure([Cause.CONNECTION_TIMEOUT], 2525).message
 
 
 def test_the_email_log_explains_a_failed_http_send_in_http_words() -> None:
     draft = Draft(to=(CUSTOMER,), subject='Invoice', text_body='Hi', html_body='', business_name='Acme')
-    failed = EmailRecord('1', dt.datetime.now(dt.UTC), draft, step='http', cause=Cause.CONNECTION_REFUSED.value)
+    failure = Failure(Step.HTTP, Cause.CONNECTION_REFUSED, '', True)
+    failed = EmailRecord('1', dt.datetime.now(dt.UTC), draft, failure=failure)
     assert not SMTP_WORDS.search(failed.explanation) and 'HTTP server address' in failed.explanation

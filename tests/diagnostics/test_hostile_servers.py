@@ -291,7 +291,7 @@ def test_filtered_port_25_suggests_587_or_465() -> None:
     from core.diagnostics.net import _connect_failure
 
     failure = _connect_failure([Cause.CONNECTION_TIMEOUT], 25)
-    assert failure.cause is Cause.CONNECTION_TIMEOUT and 'block port 25' in failure.message
-    assert _connect_failure([Cause.NETWORK_UNREACHABLE, Cause.CONNECTION_REFUSED], 587).cause is (
+    assert failure.failure.cause is Cause.CONNECTION_TIMEOUT and 'block port 25' in failure.message
+    assert _connect_failure([Cause.NETWORK_UNREACHABLE, Cause.CONNECTION_REFUSED], 587).failure.cause is (
         Cause.CONNECTION_REFUSED
     )
