@@ -295,3 +295,11 @@ def test_filtered_port_25_suggests_587_or_465() -> None:
     assert _connect_failure([Cause.NETWORK_UNREACHABLE, Cause.CONNECTION_REFUSED], 587).failure.cause is (
         Cause.CONNECTION_REFUSED
     )
+
+
+async def test_the_verdict_carries_the_failing_steps_own_failure_value(trusted: TestPKI) -> None:
+    async with smtp_server(tls='starttls', cert=trusted.good(), accounts={USER: 'another'}) as server:
+        result = await run(smtp_settings(server.port))
+    (failed,) = [e for e in result.events if e.status is Status.FAIL]
+    assert result.verdict.failure is not None and result.verdict.failure == failed.failure
+    assert result.verdict.failure.reply_code == 535 and result.verdict.to_json()['cause'] == 'auth-rejected'

@@ -146,3 +146,57 @@ async def test_https_trusts_the_system_store_not_certifi_for_the_test_and_the_se
         )
         assert await outcomes(settings) == (Cause.CERT_UNTRUSTED, Cause.CERT_UNTRUSTED)
     assert recorder.posts == []
+
+
+async def _starttls_then_plain_text(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    writer.write(b'220 broken.test ESMTP\r\n')
+    await reader.readline()
+    writer.write(b'250-broken.test\r\n250 STARTTLS\r\n')
+    await reader.readline()
+    writer.write(b'220 go ahead\r\nthis is not a TLS handshake\r\n')
+    await writer.drain()
+    await asyncio.sleep(0.2)
+
+
+async def test_plain_text_after_starttls_fails_the_test_and_the_send_with_the_same_cause() -> None:
+    async with raw_server(_starttls_then_plain_text) as server:
+        expected = (Cause.TLS_HANDSHAKE_FAILED, Cause.TLS_HANDSHAKE_FAILED)
+        assert await outcomes(smtp_settings(server.port)) == expected
+
+
+async def test_a_certificate_for_another_name_fails_the_test_and_the_send_with_the_same_cause(trusted: TestPKI) -> None:
+    async with smtp_server(tls='starttls', cert=trusted.wrong_host(), accounts=ACCOUNTS) as server:
+        expected = (Cause.CERT_HOSTNAME_MISMATCH, Cause.CERT_HOSTNAME_MISMATCH)
+        assert await outcomes(smtp_settings(server.port)) == expected
+    assert server.recorder.auth_attempts == []
+
+
+async def test_a_server_taking_sign_ins_only_after_starttls_fails_the_unencrypted_test_and_send_alike(
+    trusted: TestPKI,
+) -> None:
+    async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS) as server:
+        settings = smtp_settings(server.port, Security.NONE, allow_plaintext=True)
+        expected = (Cause.AUTH_UNAVAILABLE, Cause.AUTH_UNAVAILABLE)
+        assert await outcomes(settings) == expected
+    assert server.recorder.auth_attempts == [] and server.recorder.messages == []
+
+
+async def test_the_test_and_the_send_speak_the_very_same_commands(trusted: TestPKI) -> None:
+    async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS, size_limit=1_000_000) as server:
+        settings = smtp_settings(server.port)
+        assert (await run(settings)).verdict.passed
+        tested, server.recorder.commands[:] = verbs(server.recorder.commands), []
+        message = compose_test_email(settings, settings.sender_address, 'Mailroom')
+        await transport_for(settings, timeout=5).send(message)
+    assert (
+        tested
+        == verbs(server.recorder.commands)
+        == ['EHLO', 'STARTTLS', 'EHLO', 'AUTH', 'MAIL', 'RCPT', 'DATA', 'QUIT']
+    )
+
+
+def verbs(lines: list[str]) -> list[str]:
+    """The SMTP commands among the lines a server received (the message's own lines left out)."""
+    return [
+        line for line in lines if line in {'EHLO', 'HELO', 'STARTTLS', 'AUTH', 'MAIL', 'RCPT', 'DATA', 'RSET', 'QUIT'}
+    ]

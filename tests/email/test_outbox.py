@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import timedelta
 from typing import Any
 
@@ -420,3 +421,12 @@ async def test_a_lost_answer_after_the_message_data_is_not_retried_on_its_own_an
     assert await rig.outbox.run_due() == []  # no automatic second copy
     assert rig.transport.delivered == []
     assert rig.outbox.retry(record.id).status is EmailStatus.QUEUED  # the user may still send it again
+
+
+def test_a_record_holds_its_failure_as_the_one_value_and_older_rows_read_into_it(clock: FakeClock) -> None:
+    rig = Rig(clock)
+    row = rig.outbox.enqueue(make_draft(), [PDF]).to_dict() | {'failure': None}
+    row |= {'step': 'data', 'cause': 'outcome-unknown', 'reply': '', 'transient': False}
+    record = EmailRecord.from_dict(row)
+    assert record.failure == Failure(Step.DATA, Cause.OUTCOME_UNKNOWN, '', False, True)
+    assert 'step' not in {f.name for f in dataclasses.fields(EmailRecord)}

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from core.causes import Cause, Step
-from core.message import Attachment, OutgoingMessage
+from core.message import Attachment, OutgoingMessage, build_mime
 from core.settings import EmailSettings, Security
 from core.transport import TransportError, transport_for
 from core.transport.http import HttpTransport
@@ -254,3 +254,65 @@ async def test_a_refusing_banner_fails_at_the_greeting_as_the_settings_test_says
         Cause.GREETING_REJECTED,
         True,
     )
+
+
+class Watch:
+    """An observer that writes down what the session tells it, in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.chunks: list[tuple[bool, bytes]] = []
+
+    def timeout(self, step: Step) -> float:
+        return TIMEOUT
+
+    def started(self, step: Step) -> None:
+        self.calls.append(f'start {step}')
+
+    def replied(self, step: Step, reply: Any) -> None:
+        self.calls.append(f'{step} {reply.code}')
+
+    def done(self, step: Step) -> None:
+        self.calls.append(f'done {step}')
+
+    def wire(self, data: bytes, *, sent: bool, encrypted: bool) -> None:
+        self.chunks.append((encrypted, data))
+
+
+async def test_an_observer_hears_every_step_of_the_session_that_sends(pki: TestPKI) -> None:
+    watch = Watch()
+    async with smtp_server(tls='starttls', cert=pki.good(), accounts={USER: PASSWORD}) as server:
+        transport = SmtpTransport(settings_for(server), timeout=TIMEOUT)
+        async with transport.session(watch) as session:
+            receipt = await session.send(message(cc=(), bcc=()))
+    assert receipt.accepted == ('anna@example.org',)
+    assert watch.calls == [
+        'start greeting', 'greeting 220', 'done greeting',
+        'start ehlo', 'ehlo 250', 'done ehlo',
+        'start tls', 'tls 220', 'done tls',
+        'start ehlo', 'ehlo 250', 'done ehlo',
+        'start auth', 'auth 235', 'done auth',
+        'start mail', 'mail 250', 'done mail',
+        'start rcpt', 'rcpt 250', 'done rcpt',
+        'start data', 'data 250', 'done data',
+        'start quit', 'quit 221', 'done quit',
+    ]  # fmt: skip
+    assert (False, b'STARTTLS\r\n') in watch.chunks and any(encrypted for encrypted, _ in watch.chunks)
+
+
+async def test_checking_without_data_stops_after_the_recipients_with_rset(pki: TestPKI) -> None:
+    async with smtp_server(tls='starttls', cert=pki.good(), accounts={USER: PASSWORD}) as server:
+        transport = SmtpTransport(settings_for(server), timeout=TIMEOUT)
+        async with transport.session() as session:
+            receipt = await session.deliver(build_mime(message()), data=False)
+    assert receipt.accepted == ('anna@example.org', 'boss@example.org', 'archive@example.com')
+    assert server.recorder.messages == [] and 'DATA' not in server.recorder.commands
+    assert server.recorder.commands[-2:] == ['RSET', 'QUIT']
+
+
+def test_a_transport_error_keeps_its_step_cause_and_reply_in_one_failure_value() -> None:
+    error = TransportError('rcpt', Cause.RECIPIENT_REJECTED, reply_code=550, reply_text='5.1.1 No such user')
+    assert error.failure.reply == '550 5.1.1 No such user' and error.failure.reply_code == 550
+    assert (error.step, error.cause, error.transient) == (Step.RCPT, Cause.RECIPIENT_REJECTED, False)
+    error.mark_outcome_unknown()
+    assert (error.failure.cause, error.failure.outcome_unknown, error.transient) == (Cause.OUTCOME_UNKNOWN, True, False)
