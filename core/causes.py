@@ -591,6 +591,56 @@ def smtp_reply(exc: BaseException) -> tuple[int | None, str]:
     return None, ''
 
 
+# The causes only an SMTP conversation can produce; every other cause can end an HTTP test or send as well.
+SMTP_ONLY_CAUSES = frozenset(
+    {
+        Cause.NO_GREETING,
+        Cause.GREETING_REJECTED,
+        Cause.STARTTLS_UNAVAILABLE,
+        Cause.EHLO_REJECTED,
+        Cause.AUTH_UNAVAILABLE,
+        Cause.AUTH_REJECTED,
+        Cause.APP_PASSWORD_REQUIRED,
+        Cause.SMTP_AUTH_DISABLED,
+        Cause.BASIC_AUTH_DISABLED,
+        Cause.AUTH_RATE_LIMITED,
+        Cause.AUTH_REQUIRES_TLS,
+        Cause.SENDER_REJECTED,
+        Cause.RECIPIENT_REJECTED,
+        Cause.RELAY_DENIED,
+        Cause.SIGN_IN_REQUIRED,
+        Cause.SMTPUTF8_UNAVAILABLE,
+        Cause.MESSAGE_TOO_LARGE,
+        Cause.DATA_REJECTED,
+    }
+)
+_ABOUT_ONE_MESSAGE = frozenset(
+    {
+        Cause.RECIPIENT_REJECTED,
+        Cause.RELAY_DENIED,
+        Cause.SMTPUTF8_UNAVAILABLE,
+        Cause.MESSAGE_TOO_LARGE,
+        Cause.DATA_REJECTED,
+    }
+)
+_REACHING_THE_SERVER = frozenset(
+    {
+        Cause.DNS_NOT_FOUND,
+        Cause.DNS_FAILED,
+        Cause.CONNECTION_REFUSED,
+        Cause.CONNECTION_TIMEOUT,
+        Cause.NETWORK_UNREACHABLE,
+        Cause.TLS_MODE_MISMATCH,
+        Cause.TLS_HANDSHAKE_FAILED,
+        Cause.CERT_SELF_SIGNED,
+        Cause.CERT_UNTRUSTED,
+        Cause.CERT_EXPIRED,
+        Cause.CERT_HOSTNAME_MISMATCH,
+    }
+)
+# Failures of the connection or the account rather than of one message: every other message would meet them too.
+SESSION_CAUSES = _REACHING_THE_SERVER | (SMTP_ONLY_CAUSES - _ABOUT_ONE_MESSAGE)
+
 _TRANSIENT_CAUSES = frozenset(
     {
         Cause.DNS_FAILED,

@@ -18,7 +18,16 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from core.causes import Cause, Failure, Step, classify_reply, classify_smtp_error, failed_step, is_transient
+from core.causes import (
+    SESSION_CAUSES,
+    Cause,
+    Failure,
+    Step,
+    classify_reply,
+    classify_smtp_error,
+    failed_step,
+    is_transient,
+)
 from core.delivery import Delivery, RecipientOutcome, address_key, merge_outcomes
 from core.documents.model import BusinessProfile, Contact, Document
 from core.documents.statement import Statement
@@ -43,36 +52,6 @@ class Stage(StrEnum):
     QUEUED = 'queued'
     FAILED = 'failed'
 
-
-# Failures of the connection or the account rather than of one message: every other message would meet them too.
-_SESSION_CAUSES = frozenset(
-    {
-        Cause.DNS_NOT_FOUND,
-        Cause.DNS_FAILED,
-        Cause.CONNECTION_REFUSED,
-        Cause.CONNECTION_TIMEOUT,
-        Cause.NETWORK_UNREACHABLE,
-        Cause.NO_GREETING,
-        Cause.GREETING_REJECTED,
-        Cause.TLS_MODE_MISMATCH,
-        Cause.STARTTLS_UNAVAILABLE,
-        Cause.TLS_HANDSHAKE_FAILED,
-        Cause.CERT_SELF_SIGNED,
-        Cause.CERT_UNTRUSTED,
-        Cause.CERT_EXPIRED,
-        Cause.CERT_HOSTNAME_MISMATCH,
-        Cause.EHLO_REJECTED,
-        Cause.AUTH_UNAVAILABLE,
-        Cause.AUTH_REJECTED,
-        Cause.APP_PASSWORD_REQUIRED,
-        Cause.SMTP_AUTH_DISABLED,
-        Cause.BASIC_AUTH_DISABLED,
-        Cause.AUTH_RATE_LIMITED,
-        Cause.AUTH_REQUIRES_TLS,
-        Cause.SENDER_REJECTED,
-        Cause.SIGN_IN_REQUIRED,
-    }
-)
 
 ProgressCallback = Callable[[Stage], None]
 Clock = Callable[[], datetime]
@@ -225,7 +204,7 @@ class Outbox:
                     if healthy:
                         continue
                     ended = record.failure
-                    if ended and ended.cause in _SESSION_CAUSES:  # the server, not this message: the rest alike
+                    if ended and ended.cause in SESSION_CAUSES:  # the server, not this message: the rest alike
                         return done + [self._failed(self._started(r), ended, progress) for r in pending]
                     break
                 with suppress(Exception):  # the messages are accepted; a failing QUIT changes nothing
@@ -279,7 +258,7 @@ class Outbox:
             raise
         except TransportError as error:
             failure = classify_failure(error, Step.DATA)
-            if not error.recipients or error.cause in _SESSION_CAUSES:  # about the sender or account, not them
+            if not error.recipients or error.cause in SESSION_CAUSES:  # about the sender or account, not them
                 return self._failed(record, failure, progress), False
             # The server refused every recipient of this try, each with its own reply: the session is fine.
             outcomes = merge_outcomes(record.outcomes, error.recipients, blind=message.bcc)

@@ -152,11 +152,11 @@ class SmtpCheck:
         self.settings = settings
         self.message = message
         self.recipient = recipient
-        self.host = settings.host.strip('[]')
+        self.transport = SmtpTransport(settings)
+        self.host = self.transport.hostname
         self.port = settings.port
         self.security = settings.effective_security
         self.verify = not settings.skip_tls_verify
-        self.transport = SmtpTransport(settings)
         self.session: SmtpSession | None = None
         self.address = ''
         self.capabilities = Capabilities('', {})

@@ -369,7 +369,7 @@ class SmtpSession:
         sock, self._sock = self._sock, None
         smtp = SmtpClient(
             self._observer,
-            hostname=settings.host.strip('[]'),
+            hostname=self._transport.hostname,
             port=None if sock else settings.port,
             sock=sock,
             use_tls=security is Security.SSL,
@@ -486,6 +486,7 @@ class SmtpTransport(SessionTransport):
     def __init__(self, settings: EmailSettings, *, timeout: float = 30.0) -> None:
         self.settings = settings
         self.timeout = timeout
+        self.hostname = settings.host.strip('[]')  # an IPv6 address may be typed in brackets
 
     def tls_context(self) -> ssl.SSLContext:
         return smtp_context(not self.settings.skip_tls_verify)

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
 from cli import check as check_cli
-from core.causes import Cause, Failure, Step, explain
+from core.causes import SMTP_ONLY_CAUSES, Cause, Failure, Step, explain
 from core.diagnostics.certificate import parse_certificate
 from core.diagnostics.events import Status
 from core.diagnostics.net import _connect_failure
@@ -40,27 +40,6 @@ RELAYING_DISALLOWED = '550 5.7.1 <owner@example.com>... Relaying disallowed'
 NOT_OWNED = f'553 5.7.1 <{USER}>: Sender address rejected: not owned by user {USER}'
 RELAY_DENIED = f'554 5.7.1 <{CUSTOMER}>: Relay access denied'
 SMTP_WORDS = re.compile(r'\b(25|465|587)\b|SMTP|STARTTLS|EHLO|smtp\.|Auto \(by port\)|Connection security')
-# The causes only an SMTP conversation can produce; every other cause can end an HTTP test or send.
-SMTP_ONLY = {
-    Cause.NO_GREETING,
-    Cause.GREETING_REJECTED,
-    Cause.STARTTLS_UNAVAILABLE,
-    Cause.EHLO_REJECTED,
-    Cause.AUTH_UNAVAILABLE,
-    Cause.AUTH_REJECTED,
-    Cause.APP_PASSWORD_REQUIRED,
-    Cause.SMTP_AUTH_DISABLED,
-    Cause.BASIC_AUTH_DISABLED,
-    Cause.AUTH_RATE_LIMITED,
-    Cause.AUTH_REQUIRES_TLS,
-    Cause.SENDER_REJECTED,
-    Cause.RECIPIENT_REJECTED,
-    Cause.RELAY_DENIED,
-    Cause.SIGN_IN_REQUIRED,
-    Cause.SMTPUTF8_UNAVAILABLE,
-    Cause.MESSAGE_TOO_LARGE,
-    Cause.DATA_REJECTED,
-}
 
 
 def to_customer() -> OutgoingMessage:
@@ -213,7 +192,7 @@ def assert_http_advice(explanation: object) -> None:
     assert 'HTTP server address' in text, text
 
 
-@pytest.mark.parametrize('cause', sorted(set(Cause) - SMTP_ONLY))
+@pytest.mark.parametrize('cause', sorted(set(Cause) - SMTP_ONLY_CAUSES))
 def test_every_cause_an_http_failure_can_have_is_explained_without_smtp(cause: Cause) -> None:
     explanation = explain(cause, http=True)
     assert not SMTP_WORDS.search(explanation.text()), explanation.text()
