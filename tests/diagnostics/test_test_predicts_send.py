@@ -16,6 +16,7 @@ from core.settings import EmailSettings, Protocol, Security
 from core.transport import TransportError, transport_for
 from tests.diagnostics.conftest import ACCOUNTS, PASSWORD, USER, run, smtp_settings
 from tests.diagnostics.http_server import http_server
+from tests.diagnostics.test_hostile_servers import _starttls_then_plain_text
 from tests.support.certs import TestPKI
 from tests.support.smtp_servers import raw_server, smtp_server
 
@@ -146,16 +147,6 @@ async def test_https_trusts_the_system_store_not_certifi_for_the_test_and_the_se
         )
         assert await outcomes(settings) == (Cause.CERT_UNTRUSTED, Cause.CERT_UNTRUSTED)
     assert recorder.posts == []
-
-
-async def _starttls_then_plain_text(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    writer.write(b'220 broken.test ESMTP\r\n')
-    await reader.readline()
-    writer.write(b'250-broken.test\r\n250 STARTTLS\r\n')
-    await reader.readline()
-    writer.write(b'220 go ahead\r\nthis is not a TLS handshake\r\n')
-    await writer.drain()
-    await asyncio.sleep(0.2)
 
 
 async def test_plain_text_after_starttls_fails_the_test_and_the_send_with_the_same_cause() -> None:
