@@ -16,10 +16,8 @@ from core.diagnostics.probe import Probe, RunStopped, StepScope, Timeouts, step_
 from core.diagnostics.smtp_checks import SmtpCheck
 from core.diagnostics.transcript import Transcript
 from core.message import (
-    BuiltMessage,
     MessageError,
     OutgoingMessage,
-    build_mime,
     message_from_settings,
     validate_message,
 )
@@ -90,7 +88,7 @@ async def _produce(
     success = ''
     try:
         message = await _check_input(probe, settings, recipient, business_name)
-        if isinstance(message, OutgoingMessage):
+        if settings.protocol is Protocol.HTTP:
             await HttpCheck(probe, settings, message).run(send=send)
             success = (
                 f'Your email settings work: the HTTP email service accepted the test email for {recipient}.'
@@ -117,11 +115,9 @@ async def _produce(
     emit(probe.verdict(success))
 
 
-async def _check_input(
-    probe: Probe, settings: EmailSettings, recipient: str, business_name: str
-) -> OutgoingMessage | BuiltMessage:
-    """The settings and the test message, each checked once: the message to post for HTTP, the built message to send
-    for SMTP (`build_mime` validates as it builds, so the SMTP message is neither validated twice nor built twice).
+async def _check_input(probe: Probe, settings: EmailSettings, recipient: str, business_name: str) -> OutgoingMessage:
+    """The settings and the test message, each checked before any network step: a refused field is the Input step's.
+    (The SMTP check builds the MIME message while it connects, off the critical path.)
     """
     async with probe.step(Step.INPUT, 'Checking the settings') as scope:
         errors = validate(settings)  # the same check as Update's, so the test refuses exactly what Update refuses
@@ -129,12 +125,11 @@ async def _check_input(
             errors['to'] = problem
         details = {FIELD_LABELS.get(k, k): v for k, v in errors.items()}
         problems = [f'{label}: {problem}' for label, problem in details.items()]
-        message: OutgoingMessage | BuiltMessage | None = None
+        message: OutgoingMessage | None = None
         if not errors:
             test_email = compose_test_email(settings, recipient, business_name)
             try:
-                http = settings.protocol is Protocol.HTTP
-                message = validate_message(test_email) if http else build_mime(test_email)
+                message = validate_message(test_email)
             except MessageError as error:  # its problem names the field already
                 details['Test message'] = error.problem
                 problems.append(error.problem)
