@@ -488,6 +488,16 @@ def document_attachment(
     return Attachment(pdf_filename(document), 'application/pdf', render(document, business, contact))
 
 
+def document_attachments(
+    document: Document | Statement,
+    business: BusinessProfile,
+    contact: Contact | None,
+    extras: Sequence[Attachment] = (),
+) -> tuple[Attachment, ...]:
+    """What an email about a document carries: its PDF first, then the files of its type and of this message."""
+    return (document_attachment(document, business, contact), *extras)
+
+
 def document_draft(
     document: Document | Statement,
     business: BusinessProfile,
@@ -496,12 +506,14 @@ def document_draft(
     *,
     to: Sequence[str] = (),
 ) -> Draft:
-    """The email the template makes for a document, addressed to the contact's first address unless `to` is given."""
+    """The email the template makes for a document: one email to the contact's To addresses with their default Cc
+    copied in, unless `to` is given (then it goes to those alone)."""
     rendered = render_email(template, context_for(document, business, contact))
     recipient = document.customer if isinstance(document, Statement) else contact
-    default_to = recipient.emails[:1] if recipient else ()
+    default_to, default_cc = (recipient.emails, recipient.cc) if recipient else ((), ())
     return Draft(
         to=tuple(to or default_to),
+        cc=() if to else tuple(default_cc),
         subject=rendered.subject,
         text_body=rendered.text,
         html_body=rendered.html,

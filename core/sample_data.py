@@ -42,9 +42,10 @@ def sample_contacts() -> tuple[Contact, ...]:
             _id('thordur'),
             customer,
             'Þórður Ægisson ehf.',
-            ('thordur@example.is', 'bokhald@example.is'),
+            ('thordur@example.is',),
             'Hafnarstræti 5\n600 Akureyri\nIceland',
             'VSK 998877',
+            cc=('bokhald@example.is',),
         ),
         Contact(
             _id('muller'),

@@ -15,6 +15,7 @@ from storage.email_log_repo import EmailLogRepository
 from storage.secrets import DataFileError, SecretBox
 from storage.settings_repo import SettingsRepository
 from storage.templates_repo import TemplatesRepository
+from storage.type_attachments_repo import TypeAttachmentsRepository
 from storage.web_password import WebPasswordRepository
 
 DATABASE_FILE_NAME = 'mailroom.json'
@@ -42,6 +43,7 @@ class DataFolder:
         self.settings = SettingsRepository(self.db, self.box)
         self.email_log = EmailLogRepository(path / 'email_log')
         self.templates = TemplatesRepository(self.db)
+        self.type_attachments = TypeAttachmentsRepository(self.db, path / 'type_attachments')
         self.business = BusinessRepository(self.db)
         self.contacts = ContactsRepository(path / 'contacts')
         self.documents = DocumentsRepository(path / 'documents')

@@ -5,14 +5,15 @@ from __future__ import annotations
 import base64
 from dataclasses import replace
 
-from nicegui import run, ui
+from nicegui import events, run, ui
 
 from core import addresses
+from core.attachments import MAX_ATTACHMENT_BYTES, added_file, size_summary
 from core.documents.model import Contact, Document
 from core.documents.statement import Statement
 from core.email_log import Draft, EmailRecord, EmailStatus
 from core.message import Attachment, MessageError, check_header_text, human_size
-from core.outbox import Stage, document_attachment, document_draft
+from core.outbox import Stage, document_attachments, document_draft
 from core.templates import TemplateError, default_template, markdown_to_html, template_type
 from ui.components import failure_details, recipient_outcomes
 from ui.services import Services
@@ -64,6 +65,7 @@ class ComposeDialog:
         self.sent = False
         self.proposed: Draft | None = None
         self.attachment: Attachment | None = None
+        self.extras: list[Attachment] = []  # the files of the document's type, then those added to this message
         self.sending = False
         self.stages: list[Stage] = []
 
@@ -91,7 +93,7 @@ class ComposeDialog:
             with ui.row().classes('w-full gap-4 no-wrap max-md:flex-wrap items-stretch'):
                 with ui.column().classes('grow basis-1/2 gap-1'):
                     self.to = self.address_input('To', ', '.join(proposed.to))
-                    self.cc = self.address_input('Cc', '')
+                    self.cc = self.address_input('Cc', ', '.join(proposed.cc))
                     self.bcc = self.address_input('Bcc', '')
                     if settings and settings.bcc_address:
                         ui.label(f'A copy also goes to {settings.bcc_address} (Email settings).').classes(
@@ -109,6 +111,16 @@ class ComposeDialog:
                     with self.chip_row:
                         ui.spinner(size='sm')
                         ui.label('Rendering the PDF…').classes('text-caption')
+                    self.attachment_list()
+                    ui.upload(
+                        label='Add files',
+                        on_upload=self.add_file,
+                        auto_upload=True,
+                        multiple=True,
+                        max_file_size=MAX_ATTACHMENT_BYTES,
+                    ).props('flat bordered dense hide-upload-btn').classes('w-full').mark('compose-upload').on(
+                        'rejected', self.too_large
+                    )
                     self.progress = ui.column().classes('w-full gap-1')
                     self.result = ui.column().classes('w-full gap-1')
                     with ui.row().classes('w-full justify-end gap-2'):
@@ -143,18 +155,61 @@ class ComposeDialog:
         field.on_value_change(lambda e: note.set_text(addresses.list_warning(e.value or '')))
         return field
 
-    async def render_pdf(self) -> None:
-        business = self.services.folder.business.load_or_default()
+    @ui.refreshable_method
+    def attachment_list(self) -> None:
+        """Every file besides the PDF, by name and size, each removable from this message; then the total."""
+        with ui.column().classes('w-full gap-1'):
+            for attachment in self.extras:
+                with ui.row().classes('items-center gap-2 no-wrap').mark('compose-attachment'):
+                    ui.icon('attach_file', size='xs')
+                    ui.label(f'{attachment.filename} · {human_size(len(attachment.data))}').classes('text-body2')
+                    ui.button(icon='close', on_click=lambda a=attachment: self.remove_file(a)).props(
+                        'flat round dense size=sm'
+                    ).tooltip('Remove from this email').mark(f'remove-{attachment.filename}')
+            if self.attachment is not None:
+                ui.label(size_summary([self.attachment, *self.extras])).classes('text-caption text-grey-7').mark(
+                    'compose-size'
+                )
+
+    async def add_file(self, event: events.UploadEventArguments) -> None:
+        data = await event.file.read()
+        present = [a for a in (self.attachment, *self.extras) if a is not None]
         try:
-            self.attachment = await run.io_bound(document_attachment, self.document, business, self.contact)
+            self.extras.append(added_file(event.file.name, data, present))
+        except MessageError as error:
+            ui.notify(f'Not attached: {error.problem}', type='warning', multi_line=True)
+            return
+        self.attachment_list.refresh()
+
+    def too_large(self) -> None:
+        ui.notify(
+            f'Not attached: a file is larger than {human_size(MAX_ATTACHMENT_BYTES)}, more than mail servers take in '
+            'one email. Send a smaller file, or a link to it in the message.',
+            type='warning',
+            multi_line=True,
+        )
+
+    def remove_file(self, attachment: Attachment) -> None:
+        self.extras.remove(attachment)
+        self.attachment_list.refresh()
+
+    async def render_pdf(self) -> None:
+        folder = self.services.folder
+        business = folder.business.load_or_default()
+        for_type = folder.type_attachments.load(template_type(self.document))
+        try:
+            made = await run.io_bound(document_attachments, self.document, business, self.contact, for_type)
         except Exception as error:  # the PDF engine's own message is what the user needs
             self.chip_row.clear()
             with self.chip_row:
                 ui.icon('error', color='negative')
                 ui.label(f'The PDF could not be made: {error}').classes('text-negative')
             return
-        if self.attachment is None:
+        if made is None:  # the app is shutting down
             return
+        self.attachment, *files = made
+        self.extras = [*files, *self.extras]
+        self.attachment_list.refresh()
         self.chip_row.clear()
         with self.chip_row:
             ui.chip(
@@ -203,7 +258,7 @@ class ComposeDialog:
         self.stages = []
         self.show_stage(Stage.RENDERING)
         try:
-            record = await self.services.outbox.send(self.draft(), [self.attachment], self.on_stage)
+            record = await self.services.outbox.send(self.draft(), [self.attachment, *self.extras], self.on_stage)
         finally:
             self.sending = False
         self.show_result(record)

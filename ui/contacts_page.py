@@ -16,7 +16,13 @@ from ui.layout import frame
 from ui.services import Services
 
 STATEMENT_DAYS = 90
-EMAILS_LABEL = 'Email addresses (one per line; documents go to the first)'
+EMAILS_LABEL = 'To (one address per line; documents go to each)'
+CC_LABEL = 'Cc (optional; copied on every email)'
+OTHER_LABEL = 'Other addresses (not emailed)'
+OTHER_NOTE = (
+    'Kept from before To and Cc existed, when documents went to the first address only. These get nothing: move '
+    'each to To or Cc to send it documents, or delete it.'
+)
 
 
 def register(services: Services) -> None:
@@ -177,7 +183,9 @@ def contact_view(services: Services, contact: Contact) -> None:
         ).props('flat')
     with ui.card().classes('w-full').props('flat bordered'), ui.grid(columns='auto 1fr').classes('gap-x-4 gap-y-1'):
         for label, value in (
-            ('Email', '\n'.join(contact.emails) or '—'),
+            ('To', '\n'.join(contact.emails) or '—'),
+            *([('Cc', '\n'.join(contact.cc))] if contact.cc else []),
+            *([(OTHER_LABEL, '\n'.join(contact.other_emails))] if contact.other_emails else []),
             ('Billing address', contact.billing_address or '—'),
             ('Tax number', contact.tax_number or '—'),
         ):
@@ -232,6 +240,8 @@ class ContactEditor:
         self.name = contact.name
         self.kind = contact.kind.value
         self.emails = '\n'.join(contact.emails)
+        self.cc = '\n'.join(contact.cc)
+        self.other_emails = '\n'.join(contact.other_emails)
         self.billing_address = contact.billing_address
         self.tax_number = contact.tax_number
 
@@ -244,14 +254,12 @@ class ContactEditor:
                 .bind_value(self, 'name')
                 .classes('w-full')
                 .mark('name'),
-                ui.textarea(EMAILS_LABEL, validation=lambda v: addresses.list_problem(v or ''))
-                .bind_value(self, 'emails')
-                .classes('w-full')
-                .props('autogrow')
-                .mark('emails'),
+                self.address_list(EMAILS_LABEL, 'emails'),
+                self.address_list(CC_LABEL, 'cc'),
             ]
-            note = ui.label(addresses.list_warning(self.emails)).classes('text-sm text-orange-9').mark('emails-note')
-            self.inputs[1].on_value_change(lambda e: note.set_text(addresses.list_warning(e.value or '')))
+            if self.other_emails:
+                self.inputs.append(self.address_list(OTHER_LABEL, 'other_emails'))
+                ui.label(OTHER_NOTE).classes('text-sm text-grey-8').mark('other-emails-note')
             ui.select({k.value: k.value.title() for k in ContactKind}, label='Kind').bind_value(self, 'kind').classes(
                 'w-48'
             ).mark('kind')
@@ -264,6 +272,20 @@ class ContactEditor:
                 ui.button('Cancel', on_click=lambda: ui.navigate.to(back)).props('flat')
                 ui.button('Save', icon='save', on_click=self.save).props('unelevated').mark('save')
 
+    def address_list(self, label: str, name: str) -> ui.textarea:
+        """Checked by the one address rule as it is typed, with its warnings (internal domains) beneath."""
+        field = (
+            ui.textarea(label, validation=lambda v: addresses.list_problem(v or ''))
+            .bind_value(self, name)
+            .classes('w-full')
+            .props('autogrow')
+            .mark(name)
+        )
+        note = ui.label(addresses.list_warning(getattr(self, name))).classes('text-sm text-orange-9')
+        note.mark(f'{name}-note')
+        field.on_value_change(lambda e: note.set_text(addresses.list_warning(e.value or '')))
+        return field
+
     def contact(self) -> Contact:
         return Contact(
             id=self.original.id,
@@ -272,6 +294,8 @@ class ContactEditor:
             emails=tuple(addresses.split_list(self.emails or '')),
             billing_address=(self.billing_address or '').strip(),
             tax_number=(self.tax_number or '').strip(),
+            cc=tuple(addresses.split_list(self.cc or '')),
+            other_emails=tuple(addresses.split_list(self.other_emails or '')),
         )
 
     def save(self) -> None:
@@ -282,7 +306,9 @@ class ContactEditor:
         if contact.kind is not self.original.kind and folder.documents.for_contact(contact.id):
             errors['kind'] = 'This contact already has documents of its kind; create a new contact instead.'
         if not fields_ok or errors:
-            named = f'{EMAILS_LABEL}: {errors["emails"]}' if 'emails' in errors else 'Correct the fields marked in red.'
+            labels = {'emails': EMAILS_LABEL, 'cc': CC_LABEL, 'other_emails': OTHER_LABEL}
+            wrong = next((name for name in labels if name in errors), None)
+            named = f'{labels[wrong]}: {errors[wrong]}' if wrong else 'Correct the fields marked in red.'
             ui.notify(errors.get('kind', f'Not saved. {named}'), type='negative')
             return
         folder.contacts.save(contact)

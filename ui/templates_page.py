@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from nicegui import ui
+from nicegui import events, ui
 
+from core.attachments import MAX_ATTACHMENT_BYTES, added_file
+from core.message import MessageError, human_size
 from core.templates import (
     DEFAULT_TEMPLATES,
     PLACEHOLDERS,
@@ -44,6 +46,7 @@ class TemplatesEditor:
 
     def __init__(self, services: Services) -> None:
         self.repository = services.folder.templates
+        self.files = services.folder.type_attachments
         self.business = services.folder.business.load_or_default()
         self.document_type = next(iter(DEFAULT_TEMPLATES))
         self.saved = self.repository.load(self.document_type)
@@ -79,6 +82,7 @@ class TemplatesEditor:
                     on_click_with_shown_text(self.save_button, [self.subject, self.body], self.save, self.stale)
                     ui.button('Reset to default', icon='restart_alt', on_click=self.reset).props('flat')
                     self.unsaved = ui.badge('Unsaved changes', color='orange').props('outline')
+                self.type_files()
                 self.placeholder_list()
             with ui.column().classes('grow basis-1/2 gap-2'):
                 ui.label('Preview').classes('text-subtitle1 font-medium')
@@ -118,6 +122,7 @@ class TemplatesEditor:
         self.subject.value = self.saved.subject
         self.body.value = self.saved.body
         self.preview.refresh()
+        self.type_files.refresh()
 
     def current(self) -> EmailTemplate:
         return EmailTemplate(subject=self.subject.value or '', body=self.body.value or '')
@@ -160,6 +165,48 @@ class TemplatesEditor:
             business = self.business
             context['business'] = {'name': business.name, 'email': business.email, 'phone': business.phone}
         return context
+
+    @ui.refreshable_method
+    def type_files(self) -> None:
+        """Files that go with every email of this type, saved at once (they are not part of the template's text)."""
+        label = type_label(self.document_type).lower()
+        ui.label(f'Files attached to every {label} email (for example your terms and conditions)').classes(
+            'text-subtitle2 mt-2'
+        )
+        attached = self.files.load(self.document_type)
+        with ui.column().classes('w-full gap-1'):
+            if not attached:
+                ui.label("None: the email carries the document's PDF only.").classes('text-caption text-grey-7')
+            for attachment in attached:
+                with ui.row().classes('items-center gap-2 no-wrap').mark('type-attachment'):
+                    ui.icon('attach_file', size='xs')
+                    ui.label(f'{attachment.filename} · {human_size(len(attachment.data))}')
+                    ui.button(icon='delete', on_click=lambda a=attachment: self.remove_file(a.filename)).props(
+                        'flat round dense size=sm'
+                    ).tooltip('Stop attaching this file').mark(f'remove-type-{attachment.filename}')
+        ui.upload(
+            label=f'Add a file to every {label} email',
+            on_upload=self.add_file,
+            auto_upload=True,
+            max_file_size=MAX_ATTACHMENT_BYTES,
+        ).props('flat bordered dense hide-upload-btn').classes('w-full').mark('type-upload')
+
+    async def add_file(self, event: events.UploadEventArguments) -> None:
+        data = await event.file.read()
+        try:
+            attachment = added_file(event.file.name, data, self.files.load(self.document_type))
+        except MessageError as error:
+            self.notify(f'Not added: {error.problem}', type='warning', multi_line=True)
+            return
+        self.files.add(self.document_type, attachment)
+        self.type_files.refresh()
+        label = type_label(self.document_type).lower()
+        self.notify(f'{attachment.filename} now goes with every {label} email.', type='positive')
+
+    def remove_file(self, filename: str) -> None:
+        self.files.remove(self.document_type, filename)
+        self.type_files.refresh()
+        self.notify(f'{filename} is no longer attached to {type_label(self.document_type).lower()} emails.')
 
     def placeholder_list(self) -> None:
         ui.label('Placeholders (click to add one to the body)').classes('text-subtitle2 mt-2')

@@ -51,17 +51,28 @@ def contact_to_dict(contact: Contact) -> dict[str, Any]:
         'emails': list(contact.emails),
         'billing_address': contact.billing_address,
         'tax_number': contact.tax_number,
+        'cc': list(contact.cc),
+        'other_emails': list(contact.other_emails),
     }
 
 
 def contact_from_dict(data: dict[str, Any]) -> Contact:
+    """A row without `cc` was written before To and Cc existed, when documents went to the first address only: its
+    other addresses are kept apart, not emailed, so loading it never changes who receives what."""
+    emails = tuple(data.get('emails', ()))
+    if 'cc' not in data:
+        emails, others = emails[:1], emails[1:]
+    else:
+        others = tuple(data.get('other_emails', ()))
     return Contact(
         id=data['id'],
         kind=ContactKind(data['kind']),
         name=data.get('name', ''),
-        emails=tuple(data.get('emails', ())),
+        emails=emails,
         billing_address=data.get('billing_address', ''),
         tax_number=data.get('tax_number', ''),
+        cc=tuple(data.get('cc', ())),
+        other_emails=others,
     )
 
 

@@ -83,7 +83,11 @@ class BusinessProfile:
 
 @dataclass(frozen=True)
 class Contact:
-    """A customer or a supplier; the first email address is where documents go by default."""
+    """A customer or a supplier. Documents go to every address in `emails` (To), with `cc` copied in, as one email.
+
+    `other_emails` holds the extra addresses of contacts saved before To and Cc existed, when only the first address
+    was emailed: they are kept, shown, and never emailed until the person moves them to To or Cc.
+    """
 
     id: str
     kind: ContactKind
@@ -91,6 +95,8 @@ class Contact:
     emails: tuple[str, ...] = ()
     billing_address: str = ''
     tax_number: str = ''
+    cc: tuple[str, ...] = ()
+    other_emails: tuple[str, ...] = ()
 
     @property
     def primary_email(self) -> str | None:

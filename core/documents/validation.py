@@ -32,10 +32,9 @@ def validate_contact(contact: Contact) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not contact.name.strip():
         errors['name'] = 'Enter the name of the customer or supplier.'
-    for address in contact.emails:
-        if problem := addresses.problem(address):
-            errors['emails'] = problem
-            break
+    for name, listed in (('emails', contact.emails), ('cc', contact.cc), ('other_emails', contact.other_emails)):
+        if problem := next(filter(None, map(addresses.problem, listed)), None):
+            errors[name] = problem
     return errors
 
 

@@ -129,9 +129,7 @@ async def test_a_wrong_contact_address_is_named_and_marked(app_user: User, servi
     app_user.find(marker='name').type('Typo Ltd')
     app_user.find(marker='emails').type('books@example..is')
     app_user.find(marker='save').click()
-    await app_user.should_see(
-        'Not saved. Email addresses (one per line; documents go to the first): "books@example..is"'
-    )
+    await app_user.should_see('Not saved. To (one address per line; documents go to each): "books@example..is"')
     (field,) = app_user.find(marker='emails').elements
     assert isinstance(field, ui.textarea) and field.error is not None
     assert all(c.name != 'Typo Ltd' for c in services.folder.contacts.all())

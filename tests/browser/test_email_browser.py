@@ -22,14 +22,15 @@ def test_email_an_invoice_from_its_page_and_it_arrives(page: Page, mailbox: Mail
     page.goto(f'{mailbox.app.url}/documents/{invoice.id}')
     page.get_by_role('button', name='Email').first.click()
     expect(page.get_by_text(f'Email {invoice.title}')).to_be_visible()
-    expect(page.get_by_label('To', exact=True)).to_have_value(contact.emails[0])
+    expect(page.get_by_label('To', exact=True)).to_have_value(', '.join(contact.emails))
+    expect(page.get_by_label('Cc', exact=True)).to_have_value(', '.join(contact.cc))  # the contact's default Cc
     expect(page.get_by_text(re.compile(rf'Sales Invoice {invoice.reference}\.pdf · \d+ KB'))).to_be_visible()
     page.get_by_role('button', name='Send').click()
-    expect(page.get_by_text(f'Sent to {contact.emails[0]}.')).to_be_visible()
+    expect(page.get_by_text(f'Sent to {", ".join([*contact.emails, *contact.cc])}.')).to_be_visible()
 
-    [received] = server.recorder.messages
+    [received] = server.recorder.messages  # one email for To and Cc together
     assert received.over_tls and received.authenticated
-    assert received.rcpt_tos == (contact.emails[0],)
+    assert received.rcpt_tos == (*contact.emails, *contact.cc)
     message = email.message_from_bytes(received.content, policy=default_policy)
     assert message['Subject'] == f'Invoice {invoice.reference} from {mailbox.business_name}'
     [attachment] = list(message.iter_attachments())

@@ -154,7 +154,7 @@ async def test_through_the_relay_the_invoice_arrives_with_reply_to_and_the_blind
     assert '250' in record.reply
     [received] = upstream.recorder.messages  # one message: the relay honoured the bcc field
     assert received.over_tls and received.authenticated
-    assert sorted(received.rcpt_tos) == [ARCHIVE, 'thordur@example.is']
+    assert sorted(received.rcpt_tos) == [ARCHIVE, 'bokhald@example.is', 'thordur@example.is']  # with the default Cc
     message = email.message_from_bytes(received.content, policy=default_policy)
     assert isinstance(message, EmailMessage)
     [sender] = message['From'].addresses
