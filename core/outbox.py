@@ -12,11 +12,12 @@ import asyncio
 import logging
 import traceback
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, suppress
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from core.causes import (
     SESSION_CAUSES,
@@ -132,11 +133,14 @@ class Outbox:
     def max_tries(self) -> int:
         return len(self._backoff) + 1
 
-    def enqueue(self, draft: Draft, attachments: Sequence[Attachment] = ()) -> EmailRecord:
-        """Persist the email as queued before anything touches the network."""
+    def enqueue(self, draft: Draft, attachments: Sequence[Attachment] = (), *, record_id: str = '') -> EmailRecord:
+        """Persist the email as queued before anything touches the network. With `record_id`, an email already in
+        the log under that id is returned as it is: queueing it again never sends it twice."""
+        if record_id and (existing := self.log.get(record_id)) is not None:
+            return existing
         now = self._clock()
         record = EmailRecord(
-            id=uuid.uuid4().hex,
+            id=record_id or uuid.uuid4().hex,
             created_at=now,
             draft=draft,
             attachment_names=tuple(a.filename for a in attachments),
@@ -447,13 +451,18 @@ class Outbox:
                 await task
 
     async def _sleep_or_wake(self, seconds: float) -> None:
-        sleeper = asyncio.ensure_future(self._sleep(seconds))
-        waker = asyncio.ensure_future(self._wake.wait())
-        try:
-            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            sleeper.cancel()
-            waker.cancel()
+        await sleep_or_wake(self._sleep, self._wake, seconds)
+
+
+async def sleep_or_wake(sleep: Sleep, wake: asyncio.Event, seconds: float) -> None:
+    """A background loop's pause: over after `seconds`, or as soon as `wake` is set."""
+    sleeper = asyncio.ensure_future(sleep(seconds))
+    waker = asyncio.ensure_future(wake.wait())
+    try:
+        await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        sleeper.cancel()
+        waker.cancel()
 
 
 def _ignore(_: Stage) -> None:
@@ -505,10 +514,11 @@ def document_draft(
     template: EmailTemplate,
     *,
     to: Sequence[str] = (),
+    extra: Mapping[str, Any] | None = None,
 ) -> Draft:
     """The email the template makes for a document: one email to the contact's To addresses with their default Cc
-    copied in, unless `to` is given (then it goes to those alone)."""
-    rendered = render_email(template, context_for(document, business, contact))
+    copied in, unless `to` is given (then it goes to those alone). `extra`: placeholders beyond the document's own."""
+    rendered = render_email(template, {**context_for(document, business, contact), **(extra or {})})
     recipient = document.customer if isinstance(document, Statement) else contact
     default_to, default_cc = (recipient.emails, recipient.cc) if recipient else ((), ())
     return Draft(

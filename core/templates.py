@@ -6,7 +6,7 @@ python-liquid (core.template_engine) and markdown-it load with the first render,
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -172,13 +172,15 @@ def render_email(template: EmailTemplate, context: Mapping[str, Any]) -> Rendere
     return RenderedEmail(subject=subject, text=text, html=markdown_to_html(markdown))
 
 
-def template_problems(template: EmailTemplate) -> list[TemplateError]:
-    """Syntax errors and unknown placeholders, found without rendering, for the editor to show as the user types."""
+def template_problems(template: EmailTemplate, extra: Iterable[Placeholder] = ()) -> list[TemplateError]:
+    """Syntax errors and unknown placeholders, found without rendering, for the editor to show as the user types.
+
+    `extra`: the placeholders a kind of email has beyond the documents' own (a reminder's days overdue)."""
     from liquid.exceptions import LiquidError
 
     from core.template_engine import plain_environment
 
-    known = {placeholder.name for placeholder in PLACEHOLDERS} | {'recipient', 'business'}
+    known = {placeholder.name for placeholder in (*PLACEHOLDERS, *extra)} | {'recipient', 'business'}
     problems: list[TemplateError] = []
     for part, source in (('subject', template.subject), ('body', template.body)):
         try:

@@ -12,6 +12,7 @@ from tinydb import TinyDB
 from storage.atomic import AtomicJSONStorage
 from storage.documents_repo import BusinessRepository, ContactsRepository, DocumentsRepository
 from storage.email_log_repo import EmailLogRepository
+from storage.reminders_repo import RemindersRepository
 from storage.secrets import DataFileError, SecretBox
 from storage.settings_repo import SettingsRepository
 from storage.templates_repo import TemplatesRepository
@@ -48,6 +49,7 @@ class DataFolder:
         self.contacts = ContactsRepository(path / 'contacts')
         self.documents = DocumentsRepository(path / 'documents')
         self.web_password = WebPasswordRepository(self.db)
+        self.reminders = RemindersRepository(self.db)
 
     def close(self) -> None:
         self.db.close()

@@ -6,7 +6,15 @@ from functools import partial
 
 from nicegui import app, core, ui
 
-from ui import business_page, contacts_page, documents_page, emails_page, settings_page, templates_page
+from ui import (
+    business_page,
+    contacts_page,
+    documents_page,
+    emails_page,
+    reminders_page,
+    settings_page,
+    templates_page,
+)
 from ui.host_guard import HostGuard, allowed_host_names, origin_allowed
 from ui.login import LoginGate, LoginThrottle
 from ui.services import Services
@@ -25,6 +33,8 @@ def build_app(
     app.add_api_route('/status', status, methods=['GET'])
     app.on_startup(services.outbox.start)  # resumes queued emails, then retries on schedule
     app.on_shutdown(services.outbox.stop)
+    app.on_startup(services.reminders.start)  # catches up after the app was off, then looks again every few minutes
+    app.on_shutdown(services.reminders.stop)
     register_pages(services)
 
 
@@ -45,6 +55,7 @@ def register_pages(services: Services) -> None:
     settings_page.register(services)
     templates_page.register(services)
     emails_page.register(services)
+    reminders_page.register(services)
     documents_page.register(services)
     contacts_page.register(services)
     business_page.register(services)

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
 
 from nicegui import ui
 
-from core.documents import Document, Line, format_money, new_id, validate_document
+from core.documents import Document, DocumentType, Line, format_money, new_id, validate_document
 from core.documents.defaults import DEFAULT_TAX_RATE, parse_date, second_date_problem
-from core.documents.money import format_quantity, parse_decimal
-from core.documents.validation import quantity_error, reference_error, tax_rate_error, unit_price_error
+from core.documents.money import ZERO, format_quantity, parse_decimal
+from core.documents.validation import (
+    payment_problems,
+    quantity_error,
+    reference_error,
+    tax_rate_error,
+    unit_price_error,
+)
 from ui.services import Services
 
 
@@ -56,6 +64,8 @@ class DocumentEditor:
         self.issue_date = document.issue_date.isoformat()
         self.second_date = document.second_date.isoformat() if document.second_date else ''
         self.notes = document.notes
+        self.paid_on = document.paid_on.isoformat() if document.paid_on else ''
+        self.paid_amount = f'{document.paid_amount:f}' if document.paid_amount else ''
         self.lines = [LineState.from_line(line) for line in document.lines] or [LineState()]
         self.inputs: list[ui.input | ui.select] = []
 
@@ -101,6 +111,8 @@ class DocumentEditor:
                         .classes('w-44')
                         .mark('second-date')
                     )
+            if document_type is DocumentType.SALES_INVOICE:
+                self.payment_inputs()
             ui.label('Lines').classes('text-subtitle1 font-medium mt-2')
             self.lines_view()
             with ui.row().classes('w-full items-start'):
@@ -113,6 +125,48 @@ class DocumentEditor:
                 back = '/documents' if self.is_new else f'/documents/{self.original.id}'
                 ui.button('Cancel', on_click=lambda: ui.navigate.to(back)).props('flat')
                 ui.button('Save', icon='save', on_click=self.save).props('unelevated').mark('save')
+
+    def payment_inputs(self) -> None:
+        """Paid on and how much: reminders stop once nothing is left to pay."""
+        with ui.row().classes('w-full gap-4 items-start'):
+            self.inputs.append(
+                ui.input('Paid on', validation=self.paid_on_error)
+                .props('type=date stack-label clearable')
+                .bind_value(self, 'paid_on')
+                .classes('w-44')
+                .mark('paid-on')
+            )
+            self.inputs.append(
+                ui.input('Amount paid', validation=self.paid_amount_error)
+                .props('input-class=text-right hint="Blank with a date: paid in full"')
+                .bind_value(self, 'paid_amount')
+                .classes('w-56')
+                .mark('paid-amount')
+            )
+
+    def paid_on_error(self, value: str | None) -> str | None:
+        paid_on = parse_date(value)
+        if value and paid_on is None:
+            return 'Enter a date.'
+        return payment_problems(replace(self.draft(), paid_on=paid_on)).get('paid_on')
+
+    def paid_amount_error(self, value: str | None) -> str | None:
+        """Checked against the value being typed: the bound attribute may not have it yet."""
+        text = (value or '').strip()
+        if text and (problem := unit_price_error(text)):
+            return problem
+        document = self.draft()
+        if text:
+            document = replace(document, paid_amount=parse_decimal(text))
+        return payment_problems(document).get('paid_amount')
+
+    def paid(self) -> tuple[date | None, Decimal]:
+        """As typed; an amount left blank with a date means the whole total was paid."""
+        paid_on = parse_date(self.paid_on) if self.original.type is DocumentType.SALES_INVOICE else None
+        text = (self.paid_amount or '').strip()
+        if text and not unit_price_error(text):
+            return paid_on, parse_decimal(text)
+        return paid_on, ZERO
 
     def second_date_error(self, value: str | None) -> str | None:
         if not value:
@@ -179,7 +233,8 @@ class DocumentEditor:
     def draft(self) -> Document:
         """The document as typed so far; lines that do not parse yet count as nothing."""
         issued = parse_date(self.issue_date) or self.original.issue_date
-        return Document(
+        paid_on, paid_amount = self.paid()
+        document = Document(
             id=self.original.id,
             type=self.original.type,
             reference=(self.reference or '').strip(),
@@ -190,7 +245,12 @@ class DocumentEditor:
             notes=self.notes or '',
             currency=self.original.currency,
             sent_at=self.original.sent_at,
+            paid_on=paid_on,
+            paid_amount=paid_amount,
         )
+        if paid_on and not (self.paid_amount or '').strip():
+            document = replace(document, paid_amount=document.total)
+        return document
 
     def add_line(self) -> None:
         self.lines.append(LineState())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from core.documents import Document, format_money
+from core.documents import Document, DocumentType, format_money
 from ui.components import confirm_delete, document_history, partly_sent_badge
 from ui.document_actions import action_buttons
 from ui.services import Services
@@ -48,6 +48,8 @@ class DocumentView:
                     ('Tax', format_money(totals.tax, document.currency)),
                     ('Total', format_money(totals.total, document.currency)),
                 ]
+                if document.type is DocumentType.SALES_INVOICE:
+                    facts.append(('Paid', paid_fact(document)))
                 with ui.grid(columns='auto 1fr').classes('gap-x-4 gap-y-1'):
                     for label, value in facts:
                         ui.label(label).classes('text-grey-7')
@@ -68,3 +70,13 @@ class DocumentView:
             ui.navigate.to('/documents')
 
         confirm_delete(self.document.title, delete)
+
+
+def paid_fact(invoice: Document) -> str:
+    if not invoice.paid_amount:
+        return 'Not yet'
+    when = f' on {invoice.paid_on.isoformat()}' if invoice.paid_on else ''
+    paid = format_money(invoice.paid_amount, invoice.currency)
+    if invoice.unpaid:
+        return f'{paid}{when} ({format_money(invoice.unpaid, invoice.currency)} still open)'
+    return f'In full{when}'

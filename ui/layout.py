@@ -11,6 +11,7 @@ NAVIGATION: tuple[tuple[str, str, str], ...] = (
     ('Documents', '/documents', 'description'),
     ('Contacts', '/contacts', 'contacts'),
     ('Emails', '/emails', 'outbox'),
+    ('Reminders', '/reminders', 'notifications'),
     ('Email templates', '/templates', 'edit_note'),
     ('Business', '/business', 'storefront'),
     ('Email settings', '/settings', 'settings'),

@@ -106,12 +106,15 @@ def document_to_dict(document: Document) -> dict[str, Any]:
         'notes': document.notes,
         'currency': document.currency,
         'sent_at': document.sent_at.isoformat() if document.sent_at else None,
+        'paid_on': document.paid_on.isoformat() if document.paid_on else None,
+        'paid_amount': str(document.paid_amount),
     }
 
 
 def document_from_dict(data: dict[str, Any]) -> Document:
     second = data.get('second_date')
     sent = data.get('sent_at')
+    paid = data.get('paid_on')
     return Document(
         id=data['id'],
         type=DocumentType(data['type']),
@@ -123,4 +126,6 @@ def document_from_dict(data: dict[str, Any]) -> Document:
         notes=data.get('notes', ''),
         currency=data.get('currency', 'EUR'),
         sent_at=datetime.fromisoformat(sent) if sent else None,
+        paid_on=date.fromisoformat(paid) if paid else None,
+        paid_amount=Decimal(data.get('paid_amount') or '0'),
     )

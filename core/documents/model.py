@@ -146,6 +146,9 @@ class Document:
     notes: str = ''
     currency: str = 'EUR'
     sent_at: datetime | None = None
+    paid_on: date | None = None
+    """An invoice's payment: the day it was (last) paid and how much has been paid in all."""
+    paid_amount: Decimal = ZERO
 
     def totals(self) -> Totals:
         """Tax is computed per rate on the rounded line amounts, the way most tax authorities expect it."""
@@ -169,3 +172,8 @@ class Document:
     @property
     def title(self) -> str:
         return f'{self.type.label} {self.reference}'
+
+    @property
+    def unpaid(self) -> Decimal:
+        """What the payments recorded on the document leave open (credit notes are not counted here)."""
+        return max(ZERO, self.total - self.paid_amount)

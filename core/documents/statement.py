@@ -108,6 +108,22 @@ def age(documents: Iterable[Document], as_of: date) -> tuple[Decimal, Decimal, D
     return buckets[0], buckets[1], buckets[2], buckets[3]
 
 
+def open_amounts(documents: Iterable[Document], as_of: date) -> dict[str, Decimal]:
+    """What is still owed on each of one customer's invoices: what its payments leave open, less the customer's credit
+    notes, which pay off the oldest invoices first (as in the statement's ageing)."""
+    issued = [d for d in documents if d.issue_date <= as_of]
+    invoices = sorted(
+        (d for d in issued if d.type is DocumentType.SALES_INVOICE), key=lambda d: (d.issue_date, d.reference)
+    )
+    credit = sum((d.total for d in issued if d.type is DocumentType.CREDIT_NOTE), ZERO)
+    amounts: dict[str, Decimal] = {}
+    for invoice in invoices:
+        applied = min(credit, invoice.unpaid)
+        credit -= applied
+        amounts[invoice.id] = invoice.unpaid - applied
+    return amounts
+
+
 def _bucket(days: int) -> int:
     if days <= 30:
         return 0

@@ -9,7 +9,7 @@ from decimal import Decimal
 from core import addresses
 from core.documents.defaults import second_date_problem
 from core.documents.model import BusinessProfile, Contact, Document, Line
-from core.documents.money import parse_decimal
+from core.documents.money import format_money, parse_decimal
 
 MAX_REFERENCE = 40
 MAX_LINES = 500
@@ -114,4 +114,19 @@ def validate_document(
         errors['lines'] = f'A document holds at most {MAX_LINES} lines.'
     for index, line in enumerate(document.lines):
         errors.update(validate_line(line, index))
+    errors.update(payment_problems(document))
+    return errors
+
+
+def payment_problems(document: Document) -> dict[str, str]:
+    """A payment needs its day, and cannot be more than the invoice asks for or negative."""
+    errors: dict[str, str] = {}
+    if document.paid_amount < 0:
+        errors['paid_amount'] = 'Enter an amount of zero or more.'
+    elif document.paid_amount > document.total:
+        errors['paid_amount'] = (
+            f'This is more than the invoice total ({format_money(document.total, document.currency)}).'
+        )
+    if document.paid_amount and document.paid_on is None:
+        errors['paid_on'] = 'Enter the date it was paid.'
     return errors

@@ -8,7 +8,7 @@ from core.documents.model import Document, DocumentType
 from core.outbox import Outbox
 from core.transport.memory import MemoryTransport
 from storage.documents_repo import seed_sample_data
-from ui.services import Services, mark_sent
+from ui.services import Services, mark_sent, reminder_scheduler
 
 
 def use_memory_outbox(services: Services, transport: MemoryTransport) -> Outbox:
@@ -17,6 +17,7 @@ def use_memory_outbox(services: Services, transport: MemoryTransport) -> Outbox:
     services.outbox = Outbox(
         folder.email_log, folder.settings.load, lambda _s: transport, on_sent=lambda r: mark_sent(folder, r)
     )
+    services.reminders = reminder_scheduler(folder, services.outbox)
     return services.outbox
 
 

@@ -1,0 +1,279 @@
+"""The Reminders page: what goes out when, what went out (with its status), "Don't remind", and the schedule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from nicegui import ui
+
+from core.documents import Document, format_money
+from core.reminders.plan import InvoiceOutlook, Outlook, SentReminder
+from core.reminders.scheduler import no_address_problem
+from core.reminders.stages import (
+    MAX_STAGE_DAYS,
+    REMINDER_PLACEHOLDERS,
+    ReminderSettings,
+    ReminderStage,
+    new_stage_id,
+    settings_problems,
+)
+from core.templates import PLACEHOLDERS
+from ui.components import local_time, status_badge
+from ui.layout import frame
+from ui.notices import PageNotifier
+from ui.services import Services
+from ui.shown_text import LINE_LIMIT, limit_length
+
+WHEN_WORDS: dict[Outlook, str] = {
+    Outlook.NOT_EMAILED: 'The invoice has not been emailed yet; reminders start once it has.',
+    Outlook.DONE: 'Every reminder has gone.',
+    Outlook.OFF: 'Reminders are off.',
+    Outlook.PAUSED: "Not reminded: you chose Don't remind.",
+}
+UPCOMING = (Outlook.DUE, Outlook.SCHEDULED, Outlook.NO_ADDRESS, Outlook.NOT_EMAILED, Outlook.DONE, Outlook.OFF)
+
+
+def register(services: Services) -> None:
+    @ui.page('/reminders')
+    def reminders_page() -> None:
+        with frame('Reminders'):
+            RemindersView(services).build()
+
+
+@dataclass
+class StageForm:
+    """One stage as the person is editing it; days as typed."""
+
+    id: str
+    days: str
+    subject: str
+    body: str
+    enabled: bool
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, stage: ReminderStage) -> StageForm:
+        return cls(stage.id, str(stage.days), stage.subject, stage.body, stage.enabled)
+
+    def stage(self) -> ReminderStage:
+        text = (self.days or '').strip()
+        days = int(text) if text.isdigit() and len(text) <= 5 else 0
+        return ReminderStage(self.id, days, self.subject or '', self.body or '', self.enabled)
+
+
+class RemindersView:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.repository = services.folder.reminders
+        saved = self.repository.settings()
+        self.enabled = saved.enabled
+        self.forms = [StageForm.of(stage) for stage in saved.stages]
+        self.notify = PageNotifier()
+
+    def build(self) -> None:
+        ui.label(
+            'Reminders go by themselves to customers whose emailed invoices are overdue: each as its own email with '
+            'the invoice PDF, through the email log. Each reminder goes once per invoice, never on the day the '
+            'invoice was first emailed, and none once it is paid or a credit note covers it.'
+        ).classes('text-grey-8')
+        self.state()
+        ui.label('Invoices').classes('text-h6')
+        self.invoices()
+        ui.label('Sent reminders').classes('text-h6')
+        self.sent()
+        ui.label('Schedule').classes('text-h6')
+        self.schedule()
+        ui.timer(5.0, self.refresh_after_run)
+        self._seen_run = self.services.reminders.report.at
+
+    def refresh_after_run(self) -> None:
+        """The loop ran (a new day, a send): show what it did."""
+        if self.services.reminders.report.at != self._seen_run:
+            self._seen_run = self.services.reminders.report.at
+            self.refresh_all()
+
+    def refresh_all(self) -> None:
+        self.state.refresh()
+        self.invoices.refresh()
+        self.sent.refresh()
+
+    @ui.refreshable_method
+    def state(self) -> None:
+        """On or off, the last look, and every problem that keeps a reminder from going."""
+        scheduler = self.services.reminders
+        report = scheduler.report
+        settings = self.repository.settings()
+        with ui.card().classes('w-full gap-1').props('flat bordered'):
+            with ui.row().classes('items-center gap-2'):
+                ui.icon('notifications_active' if settings.enabled else 'notifications_off', color='primary')
+                words = (
+                    'Reminders are on.'
+                    if settings.enabled
+                    else 'Reminders are off: nothing goes until you turn them on below.'
+                )
+                ui.label(words).classes('font-medium').mark('reminders-state')
+                if report.at is not None:
+                    ui.label(f'Last looked {local_time(report.at)}; queued {len(report.queued)}.').classes(
+                        'text-caption text-grey-7'
+                    )
+            if report.waiting:
+                ui.label(report.waiting).classes('text-negative').mark('reminders-waiting')
+            outlooks = {o.invoice.id: o for o in scheduler.overview()}
+            problems = dict(report.problems)
+            for invoice_id, outlook in outlooks.items():
+                if outlook.outlook is Outlook.NO_ADDRESS:
+                    problems[invoice_id] = no_address_problem(outlook)
+            for invoice_id, problem in problems.items():
+                found = outlooks.get(invoice_id)
+                title = found.invoice.title if found else 'An invoice'
+                with ui.row().classes('items-center gap-2 no-wrap text-negative'):
+                    ui.icon('error_outline')
+                    ui.label(f'{title}: {problem}').mark('reminder-problem')
+                    if found and found.contact:
+                        ui.link('Edit the contact', f'/contacts/{found.contact.id}/edit')
+
+    @ui.refreshable_method
+    def invoices(self) -> None:
+        outlooks = [o for o in self.services.reminders.overview() if o.outlook is not Outlook.PAID]
+        paid = sum(1 for o in self.services.reminders.overview() if o.outlook is Outlook.PAID)
+        if not outlooks:
+            ui.label('No open invoices.').classes('text-grey-7')
+        with ui.list().props('bordered separator').classes('w-full rounded'):
+            for outlook in outlooks:
+                self.invoice_row(outlook)
+        if paid:
+            ui.label(f'{paid} paid invoice{"s are" if paid != 1 else " is"} not listed.').classes(
+                'text-caption text-grey-7'
+            )
+
+    def invoice_row(self, outlook: InvoiceOutlook) -> None:
+        invoice = outlook.invoice
+        with ui.item().classes('w-full').mark(f'reminder-row-{invoice.reference}'):
+            with ui.item_section():
+                with ui.row().classes('items-center gap-2'):
+                    ui.link(invoice.title, f'/documents/{invoice.id}').classes('font-medium')
+                    ui.label(outlook.contact.name if outlook.contact else '(deleted contact)').classes('text-grey-8')
+                due = invoice.second_date.isoformat() if invoice.second_date else '—'
+                open_amount = format_money(outlook.open_amount, invoice.currency)
+                overdue = f', {outlook.days_overdue} days overdue' if outlook.days_overdue else ''
+                ui.item_label(f'Due {due}{overdue} · {open_amount} open').props('caption')
+                ui.item_label(when_text(outlook)).classes(
+                    'text-negative' if outlook.outlook is Outlook.NO_ADDRESS else 'text-grey-9'
+                ).mark('reminder-when')
+            with ui.item_section().props('side'):
+                ui.switch(
+                    "Don't remind",
+                    value=outlook.outlook is Outlook.PAUSED,
+                    on_change=lambda e, invoice_id=invoice.id: self.pause(invoice_id, bool(e.value)),
+                ).mark(f'pause-{invoice.reference}')
+
+    def pause(self, invoice_id: str, paused: bool) -> None:
+        self.repository.set_paused(invoice_id, paused)
+        self.services.reminders.changed()
+        self.notify('This invoice gets no reminders.' if paused else 'Reminders for this invoice are back on.')
+        self.invoices.refresh()
+        self.state.refresh()
+
+    @ui.refreshable_method
+    def sent(self) -> None:
+        records = sorted(self.repository.sent(), key=lambda r: r.queued_at, reverse=True)
+        if not records:
+            ui.label('No reminder has gone yet.').classes('text-grey-7')
+            return
+        documents = self.services.folder.documents
+        with ui.list().props('bordered separator dense').classes('w-full rounded'):
+            for record in records[:200]:
+                self.sent_row(record, documents.get(record.invoice_id))
+
+    def sent_row(self, record: SentReminder, invoice: Document | None) -> None:
+        email = self.services.reminders.email_of(record)
+        title = invoice.title if invoice else 'A deleted invoice'
+        with ui.item().classes('w-full').mark('sent-reminder'):
+            with ui.item_section().props('side').classes('w-28'):
+                if email is not None:
+                    status_badge(email)
+            with ui.item_section():
+                ui.item_label(f'{title} · reminder {record.stage_label}').classes('font-medium')
+                recipients = ', '.join(email.draft.to) if email else ''
+                ui.item_label(f'Queued {local_time(record.queued_at)}' + (f' to {recipients}' if recipients else ''))
+                ui.item_label(email.draft.subject if email else '').props('caption')
+            with ui.item_section().props('side'):
+                ui.link('In the email log', f'/emails?document={record.invoice_id}')
+
+    @ui.refreshable_method
+    def schedule(self) -> None:
+        ui.switch('Send reminders for overdue invoices').bind_value(self, 'enabled').mark('reminders-enabled')
+        names = ', '.join(f'{{{{ {p.name} }}}}' for p in (*REMINDER_PLACEHOLDERS, *PLACEHOLDERS[:7]))
+        ui.label(f'Placeholders as on Email templates, plus days and amount overdue: {names} …').classes(
+            'text-caption text-grey-7'
+        )
+        for form in self.forms:
+            self.stage_card(form)
+        with ui.row().classes('gap-2'):
+            ui.button('Add a reminder', icon='add', on_click=self.add_stage).props('flat').mark('add-stage')
+            ui.button('Save schedule', icon='save', on_click=self.save).props('unelevated').mark('save-schedule')
+
+    def stage_card(self, form: StageForm) -> None:
+        with ui.card().classes('w-full gap-2').props('flat bordered').mark('stage-card'):
+            with ui.row().classes('w-full items-start gap-4'):
+                ui.switch('On').bind_value(form, 'enabled').mark(f'stage-{form.id}-enabled')
+                days = ui.input('Days after the due date').bind_value(form, 'days').classes('w-48')
+                days.props(f'type=number min=1 max={MAX_STAGE_DAYS}').mark(f'stage-{form.id}-days')
+                if problem := form.errors.get('days'):
+                    days.props(f'error error-message="{problem}"')
+                ui.space()
+                ui.button(icon='delete', on_click=lambda: self.remove_stage(form)).props('flat round').tooltip(
+                    'Remove this reminder'
+                ).mark(f'stage-{form.id}-remove')
+            subject = ui.input('Subject').bind_value(form, 'subject').classes('w-full')
+            limit_length(subject, LINE_LIMIT).props('outlined dense').mark(f'stage-{form.id}-subject')
+            body = ui.textarea('Message (Markdown)').bind_value(form, 'body').classes('w-full')
+            limit_length(body).props('outlined autogrow').mark(f'stage-{form.id}-body')
+            if problem := form.errors.get('template'):
+                ui.label(problem).classes('text-negative').mark('stage-problem')
+
+    def add_stage(self) -> None:
+        latest = max((int(f.days) for f in self.forms if (f.days or '').isdigit()), default=0)
+        template = self.forms[-1] if self.forms else StageForm.of(ReminderSettings().stages[0])
+        self.forms.append(StageForm(new_stage_id(), str(latest + 14), template.subject, template.body, True))
+        self.schedule.refresh()
+
+    def remove_stage(self, form: StageForm) -> None:
+        self.forms.remove(form)
+        self.schedule.refresh()
+
+    def settings(self) -> ReminderSettings:
+        return ReminderSettings(enabled=bool(self.enabled), stages=tuple(f.stage() for f in self.forms))
+
+    def save(self) -> None:
+        settings = self.settings()
+        errors = settings_problems(settings)
+        for form in self.forms:
+            form.errors = {
+                part: errors[key] for part in ('days', 'template') if (key := f'stage.{form.id}.{part}') in errors
+            }
+        if errors:
+            self.schedule.refresh()
+            first = errors.get('stages') or 'Correct the reminders marked in red.'
+            self.notify(f'Not saved. {first}', type='negative', multi_line=True)
+            return
+        saved = replace(settings, stages=tuple(sorted(settings.stages, key=lambda s: s.days)))
+        self.repository.save_settings(saved)
+        self.forms = [StageForm.of(stage) for stage in saved.stages]
+        self.schedule.refresh()
+        self.services.reminders.changed()
+        self.notify(
+            'Schedule saved; it applies to every open invoice, including those already reminded.', type='positive'
+        )
+        self.refresh_all()
+
+
+def when_text(outlook: InvoiceOutlook) -> str:
+    stage, on = outlook.stage, outlook.on
+    if outlook.outlook is Outlook.DUE and stage:
+        return f'Next: the reminder {stage.label}, at the next run (today).'
+    if outlook.outlook is Outlook.SCHEDULED and stage and on:
+        return f'Next: the reminder {stage.label}, on {on.isoformat()}.'
+    if outlook.outlook is Outlook.NO_ADDRESS and stage:
+        return f'The reminder {stage.label} is due but cannot go: the customer has no email address.'
+    return WHEN_WORDS.get(outlook.outlook, '')
