@@ -27,7 +27,7 @@ from ui.shown_text import LINE_LIMIT, limit_length
 WHEN_WORDS: dict[Outlook, str] = {
     Outlook.NOT_EMAILED: 'The invoice has not been emailed yet; reminders start once it has.',
     Outlook.DONE: 'Every reminder has gone.',
-    Outlook.OFF: 'Reminders are off.',
+    Outlook.OFF: 'Every reminder is switched off.',
     Outlook.PAUSED: "Not reminded: you chose Don't remind.",
 }
 UPCOMING = (Outlook.DUE, Outlook.SCHEDULED, Outlook.NO_ADDRESS, Outlook.NOT_EMAILED, Outlook.DONE, Outlook.OFF)
@@ -134,19 +134,21 @@ class RemindersView:
 
     @ui.refreshable_method
     def invoices(self) -> None:
-        outlooks = [o for o in self.services.reminders.overview() if o.outlook is not Outlook.PAID]
-        paid = sum(1 for o in self.services.reminders.overview() if o.outlook is Outlook.PAID)
+        everything = self.services.reminders.overview()
+        outlooks = [o for o in everything if o.outlook is not Outlook.PAID]
+        paid = len(everything) - len(outlooks)
         if not outlooks:
             ui.label('No open invoices.').classes('text-grey-7')
+        prefix = '' if self.repository.settings().enabled else 'Reminders are off. Once on: '
         with ui.list().props('bordered separator').classes('w-full rounded'):
             for outlook in outlooks:
-                self.invoice_row(outlook)
+                self.invoice_row(outlook, prefix)
         if paid:
             ui.label(f'{paid} paid invoice{"s are" if paid != 1 else " is"} not listed.').classes(
                 'text-caption text-grey-7'
             )
 
-    def invoice_row(self, outlook: InvoiceOutlook) -> None:
+    def invoice_row(self, outlook: InvoiceOutlook, prefix: str) -> None:
         invoice = outlook.invoice
         with ui.item().classes('w-full').mark(f'reminder-row-{invoice.reference}'):
             with ui.item_section():
@@ -157,7 +159,7 @@ class RemindersView:
                 open_amount = format_money(outlook.open_amount, invoice.currency)
                 overdue = f', {outlook.days_overdue} days overdue' if outlook.days_overdue else ''
                 ui.item_label(f'Due {due}{overdue} · {open_amount} open').props('caption')
-                ui.item_label(when_text(outlook)).classes(
+                ui.item_label(prefix + when_text(outlook)).classes(
                     'text-negative' if outlook.outlook is Outlook.NO_ADDRESS else 'text-grey-9'
                 ).mark('reminder-when')
             with ui.item_section().props('side'):

@@ -66,7 +66,7 @@ class Outlook(StrEnum):
     DONE = 'done'  # every stage has gone
     PAID = 'paid'
     PAUSED = 'paused'  # the person chose "Don't remind"
-    OFF = 'off'  # reminders are off, or every stage is
+    OFF = 'off'  # every stage is switched off
 
 
 @dataclass(frozen=True)

@@ -49,8 +49,8 @@ class ReminderSettings:
     stages: tuple[ReminderStage, ...] = field(default_factory=lambda: default_stages())
 
     def active(self) -> tuple[ReminderStage, ...]:
-        """The stages that send, earliest first; none while reminders are off."""
-        return tuple(sorted((s for s in self.stages if s.enabled), key=lambda s: s.days)) if self.enabled else ()
+        """The stages switched on, earliest first: what goes once reminders are on (the page shows it before)."""
+        return tuple(sorted((s for s in self.stages if s.enabled), key=lambda s: s.days))
 
     def to_dict(self) -> dict[str, Any]:
         return {
