@@ -173,6 +173,8 @@ class ComposeDialog:
 
     async def add_file(self, event: events.UploadEventArguments) -> None:
         data = await event.file.read()
+        if isinstance(event.sender, ui.upload):  # the list below shows the file, or the notice why it is not there
+            event.sender.reset()
         present = [a for a in (self.attachment, *self.extras) if a is not None]
         try:
             self.extras.append(added_file(event.file.name, data, present))

@@ -196,7 +196,7 @@ class RemindersView:
                     status_badge(email)
             with ui.item_section():
                 ui.item_label(f'{title} · reminder {record.stage_label}').classes('font-medium')
-                recipients = ', '.join(email.draft.to) if email else ''
+                recipients = ', '.join([*email.draft.to, *(f'cc {a}' for a in email.draft.cc)]) if email else ''
                 ui.item_label(f'Queued {local_time(record.queued_at)}' + (f' to {recipients}' if recipients else ''))
                 ui.item_label(email.draft.subject if email else '').props('caption')
             with ui.item_section().props('side'):

@@ -193,6 +193,8 @@ class TemplatesEditor:
 
     async def add_file(self, event: events.UploadEventArguments) -> None:
         data = await event.file.read()
+        if isinstance(event.sender, ui.upload):  # the list below shows the file, or the notice why it is not there
+            event.sender.reset()
         try:
             attachment = added_file(event.file.name, data, self.files.load(self.document_type))
         except MessageError as error:
