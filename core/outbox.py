@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from core.background import BackgroundTask, sleep_or_wake
 from core.causes import (
     SESSION_CAUSES,
     Cause,
@@ -127,7 +128,7 @@ class Outbox:
         self._backoff = tuple(backoff)
         self._in_flight: set[str] = set()
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._task = BackgroundTask(self.run_forever)
 
     @property
     def max_tries(self) -> int:
@@ -440,29 +441,13 @@ class Outbox:
 
     def start(self) -> None:
         """Run the background loop in the running event loop, once; `stop` ends it."""
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self.run_forever())
+        self._task.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+        await self._task.stop()
 
     async def _sleep_or_wake(self, seconds: float) -> None:
         await sleep_or_wake(self._sleep, self._wake, seconds)
-
-
-async def sleep_or_wake(sleep: Sleep, wake: asyncio.Event, seconds: float) -> None:
-    """A background loop's pause: over after `seconds`, or as soon as `wake` is set."""
-    sleeper = asyncio.ensure_future(sleep(seconds))
-    waker = asyncio.ensure_future(wake.wait())
-    try:
-        await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        sleeper.cancel()
-        waker.cancel()
 
 
 def _ignore(_: Stage) -> None:

@@ -10,17 +10,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Protocol
 
+from core.background import BackgroundTask, sleep_or_wake
 from core.documents.model import BusinessProfile, Contact, Document, DocumentType
 from core.documents.money import format_money
 from core.documents.statement import open_amounts
 from core.email_log import EmailRecord
 from core.message import Attachment
-from core.outbox import Clock, Outbox, Sleep, document_attachments, document_draft, sleep_or_wake, utc_now
+from core.outbox import Clock, Outbox, Sleep, document_attachments, document_draft, utc_now
 from core.reminders.plan import InvoiceOutlook, Outlook, SentReminder, plan_invoice, reminder_email_id
 from core.reminders.stages import ReminderSettings, ReminderStage
 
@@ -80,7 +80,7 @@ class ReminderScheduler:
         self._render = render
         self.report = RunReport()
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._task = BackgroundTask(self.run_forever)
 
     def today(self) -> date:
         """The business's day: the computer's local date."""
@@ -195,15 +195,10 @@ class ReminderScheduler:
             await sleep_or_wake(self._sleep, self._wake, idle_seconds)
 
     def start(self) -> None:
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self.run_forever())
+        self._task.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+        await self._task.stop()
 
 
 def no_address_problem(outlook: InvoiceOutlook) -> str:

@@ -66,13 +66,20 @@ def test_the_sample_customer_copies_its_bookkeeper() -> None:
     assert (thordur.emails, thordur.cc) == (('thordur@example.is',), ('bokhald@example.is',))
 
 
-async def test_the_contact_editor_saves_to_and_cc_addresses(app_user: User, services: Services) -> None:
+async def save_new_customer(user: User, services: Services, name: str, to: str, cc: str) -> None:
+    """Type a new customer's name, To and Cc addresses on the contacts page, then press Save."""
     seed_sample_data(services.folder)
-    await app_user.open('/contacts/new/customer')
-    app_user.find(marker='name').type('Two Desks Ltd')
-    app_user.find(marker='emails').type('anna@example.is\nbjorn@example.is')
-    app_user.find(marker='cc').type('"Books, The" <books@example.is>')
-    app_user.find(marker='save').click()
+    await user.open('/contacts/new/customer')
+    user.find(marker='name').type(name)
+    user.find(marker='emails').type(to)
+    user.find(marker='cc').type(cc)
+    user.find(marker='save').click()
+
+
+async def test_the_contact_editor_saves_to_and_cc_addresses(app_user: User, services: Services) -> None:
+    await save_new_customer(
+        app_user, services, 'Two Desks Ltd', 'anna@example.is\nbjorn@example.is', '"Books, The" <books@example.is>'
+    )
     await app_user.should_see('Two Desks Ltd saved.')
     created = next(c for c in services.folder.contacts.all() if c.name == 'Two Desks Ltd')
     assert created.emails == ('anna@example.is', 'bjorn@example.is')
@@ -82,12 +89,7 @@ async def test_the_contact_editor_saves_to_and_cc_addresses(app_user: User, serv
 
 
 async def test_a_wrong_cc_address_is_named_and_nothing_is_saved(app_user: User, services: Services) -> None:
-    seed_sample_data(services.folder)
-    await app_user.open('/contacts/new/customer')
-    app_user.find(marker='name').type('Typo Ltd')
-    app_user.find(marker='emails').type('anna@example.is')
-    app_user.find(marker='cc').type('books@example..is')
-    app_user.find(marker='save').click()
+    await save_new_customer(app_user, services, 'Typo Ltd', 'anna@example.is', 'books@example..is')
     await app_user.should_see('Not saved. Cc (optional; copied on every email): "books@example..is"')
     assert all(c.name != 'Typo Ltd' for c in services.folder.contacts.all())
 
