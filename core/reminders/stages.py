@@ -98,7 +98,7 @@ def default_stages() -> tuple[ReminderStage, ...]:
             'final',
             30,
             'Final reminder: invoice {{ reference }} is {{ days_overdue }} days overdue',
-            f'Dear {{{{ recipient.name }}}},\n\nDespite our earlier reminders, {due}.{still} Please pay it within '
+            f'Dear {{{{ recipient.name }}}},\n\nWe have still not received payment: {due}.{still} Please pay it within '
             'seven days, or contact us to agree on a plan.' + _ATTACHED + _SIGNATURE,
         ),
     )
