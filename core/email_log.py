@@ -21,13 +21,14 @@ if TYPE_CHECKING:
 
 class EmailStatus(StrEnum):
     """SENT: every To and Cc recipient accepted (a blind copy never counts). PARTLY_SENT: some of them accepted,
-    others refused. FAILED: none of them accepted."""
+    others refused. FAILED: none of them accepted. CANCELLED: taken out of the queue by the user before it went."""
 
     QUEUED = 'queued'
     SENDING = 'sending'
     SENT = 'sent'
     PARTLY_SENT = 'partly-sent'
     FAILED = 'failed'
+    CANCELLED = 'cancelled'
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class EmailRecord:
     sent_reply: str = ''
     recipients: tuple[str, ...] = field(default=())
     outcomes: tuple[RecipientOutcome, ...] = ()  # each recipient's latest outcome; empty in records from before
+    batch_id: str = ''  # the batch it was queued with, if any
 
     @property
     def not_accepted(self) -> tuple[RecipientOutcome, ...]:
@@ -125,6 +127,7 @@ class EmailRecord:
             'reply': '' if self.failure else self.sent_reply,  # a failure keeps its own
             'recipients': list(self.recipients),
             'outcomes': [o.to_dict() for o in self.outcomes],
+            'batch_id': self.batch_id,
         }
 
     @classmethod
@@ -156,6 +159,7 @@ class EmailRecord:
             sent_reply='' if _failure(data) else data.get('reply', ''),
             recipients=tuple(data.get('recipients', ())),
             outcomes=tuple(RecipientOutcome.from_dict(o) for o in data.get('outcomes', ()) if isinstance(o, dict)),
+            batch_id=data.get('batch_id', ''),
         )
 
 

@@ -35,11 +35,13 @@ from core.documents.model import BusinessProfile, Contact, Document
 from core.documents.statement import Statement
 from core.email_log import Draft, EmailLogStore, EmailRecord, EmailStatus
 from core.message import Attachment, MessageError, OutgoingMessage, message_from_settings, validate_message
+from core.pacing import Pacer, SendingLimits, is_rate_limited
 from core.settings import EmailSettings, SavedSecret, SecretUnavailable
 from core.templates import EmailTemplate, context_for, render_email
 from core.transport.base import Receipt, Sender, Transport, TransportError
 
 BACKOFF: tuple[timedelta, ...] = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
+LONGEST_PAUSE_IN_SESSION = timedelta(seconds=30)  # a longer wait for the pacer closes the connection meanwhile
 LOG = logging.getLogger(__name__)
 
 
@@ -118,6 +120,8 @@ class Outbox:
         sleep: Sleep = asyncio.sleep,
         on_sent: Callable[[EmailRecord], None] | None = None,
         backoff: Sequence[timedelta] = BACKOFF,
+        limits: Callable[[], SendingLimits | None] = lambda: None,
+        held: Callable[[EmailRecord], bool] = lambda _record: False,
     ) -> None:
         self.log = log
         self._settings = settings
@@ -129,12 +133,17 @@ class Outbox:
         self._in_flight: set[str] = set()
         self._wake = asyncio.Event()
         self._task = BackgroundTask(self.run_forever)
+        self._limits = limits
+        self._held = held
+        self.pacer = Pacer(history=self._sent_today())
 
     @property
     def max_tries(self) -> int:
         return len(self._backoff) + 1
 
-    def enqueue(self, draft: Draft, attachments: Sequence[Attachment] = (), *, record_id: str = '') -> EmailRecord:
+    def enqueue(
+        self, draft: Draft, attachments: Sequence[Attachment] = (), *, record_id: str = '', batch_id: str = ''
+    ) -> EmailRecord:
         """Persist the email as queued before anything touches the network. With `record_id`, an email already in
         the log under that id is returned as it is: queueing it again never sends it twice."""
         if record_id and (existing := self.log.get(record_id)) is not None:
@@ -148,6 +157,7 @@ class Outbox:
             attachment_bytes=sum(len(a.data) for a in attachments),
             next_try_at=now,
             updated_at=now,
+            batch_id=batch_id,
         )
         self.log.add(record, attachments)
         self._wake.set()
@@ -194,19 +204,39 @@ class Outbox:
                 return done + [
                     self._failed(self._started(r), classify_failure(missing, Step.INPUT), progress) for r in pending
                 ]
+            self.pacer.limits = self._limits()
+            if self._pacer_wait(pending[0], settings) > LONGEST_PAUSE_IN_SESSION:
+                return done + self._latest(pending)  # they wait in the queue; next_due_in knows until when
             progress(Stage.CONNECTING)
             async with AsyncExitStack() as stack:
                 try:
                     sender = await stack.enter_async_context(self._transport_for(settings).session())
                 except Exception as error:  # a failed connect fails every pending try the same way
                     failure = classify_failure(error, Step.CONNECT)
+                    if is_rate_limited(failure):  # too many connections for now: the next session waits longer
+                        self.pacer.slow_down(self._clock())
                     if failure.cause is Cause.INTERNAL_ERROR:
                         log_defect(error, 'connecting')
                     return done + [self._failed(self._started(r), failure, progress) for r in pending]
                 while pending:
-                    record, healthy = await self._send_guarded(sender, pending.pop(0), settings, progress)
+                    wait = self._pacer_wait(pending[0], settings)
+                    if wait > LONGEST_PAUSE_IN_SESSION:
+                        return done + self._latest(pending)
+                    if wait:
+                        await self._sleep(wait.total_seconds())
+                    head = pending.pop(0)
+                    latest = self.log.get(head.id) or head
+                    if latest.status is not EmailStatus.QUEUED or self._held(latest):  # cancelled or paused meanwhile
+                        done.append(latest)
+                        continue
+                    self.pacer.reserve(self._clock(), _recipient_count(latest, settings))
+                    record, healthy = await self._send_guarded(sender, latest, settings, progress)
                     done.append(record)
+                    if record.failure and is_rate_limited(record.failure) and record.status is not EmailStatus.SENT:
+                        done[-1] = self._slowed(record)  # "too many": the server wants a pause, not a failure
+                        return done + self._latest(pending)
                     if healthy:
+                        self.pacer.recovered()
                         continue
                     ended = record.failure
                     if ended and ended.cause in SESSION_CAUSES:  # the server, not this message: the rest alike
@@ -215,6 +245,26 @@ class Outbox:
                 with suppress(Exception):  # the messages are accepted; a failing QUIT changes nothing
                     await stack.aclose()
         return done
+
+    def _pacer_wait(self, record: EmailRecord, settings: EmailSettings) -> timedelta:
+        now = self._clock()
+        return max(timedelta(0), self.pacer.next_slot(now, _recipient_count(record, settings)) - now)
+
+    def _latest(self, records: list[EmailRecord]) -> list[EmailRecord]:
+        return [self.log.get(r.id) or r for r in records]
+
+    def _slowed(self, record: EmailRecord) -> EmailRecord:
+        """Back in the queue until the pacer's pause is over; the try does not count against the email."""
+        now = self._clock()
+        until = self.pacer.slow_down(now)
+        record = replace(record, status=EmailStatus.QUEUED, tries=max(0, record.tries - 1), next_try_at=until)
+        self.log.update(replace(record, updated_at=now))
+        return record
+
+    def _sent_today(self) -> list[tuple[datetime, int]]:
+        """What went in the last day, so a restart does not forget the daily limit."""
+        since = self._clock() - timedelta(days=1)
+        return [(r.sent_at, max(1, len(r.recipients))) for r in self.log.all() if r.sent_at and r.sent_at > since]
 
     def _started(self, record: EmailRecord) -> EmailRecord:
         record = replace(
@@ -377,7 +427,7 @@ class Outbox:
         record = self.log.get(record_id)
         if record is None:
             raise KeyError(record_id)
-        if record.status not in (EmailStatus.FAILED, EmailStatus.PARTLY_SENT):
+        if record.status not in (EmailStatus.FAILED, EmailStatus.PARTLY_SENT, EmailStatus.CANCELLED):
             return record
         record = replace(
             record,
@@ -390,6 +440,19 @@ class Outbox:
         self.log.update(record)
         self._wake.set()
         return record
+
+    def cancel(self, record_id: str) -> EmailRecord | None:
+        """Take a queued email out of the queue (it shows as cancelled); one already under way goes on."""
+        record = self.log.get(record_id)
+        if record is None or record.status is not EmailStatus.QUEUED:
+            return record
+        record = replace(record, status=EmailStatus.CANCELLED, next_try_at=None, updated_at=self._clock())
+        self.log.update(record)
+        return record
+
+    def wake(self) -> None:
+        """Look at the queue now (a batch was resumed)."""
+        self._wake.set()
 
     def settings_saved(self) -> None:
         """Emails waiting for a password that could not be read go as soon as new settings are saved."""
@@ -411,14 +474,21 @@ class Outbox:
 
     def due(self) -> list[EmailRecord]:
         now = self._clock()
-        queued = [r for r in self.log.all() if r.status is EmailStatus.QUEUED and r.id not in self._in_flight]
+        queued = [
+            r
+            for r in self.log.all()
+            if r.status is EmailStatus.QUEUED and r.id not in self._in_flight and not self._held(r)
+        ]
         return sorted((r for r in queued if r.next_try_at is None or r.next_try_at <= now), key=lambda r: r.created_at)
 
     def next_due_in(self) -> float | None:
-        """Seconds until the next queued email is due (0 if one is due now), None when the queue is empty."""
+        """Seconds until the next queued email is due (0 if one is due now) and the pacer lets it go; None when
+        nothing waits (emails of a paused batch wait for Resume, which wakes the loop)."""
         now = self._clock()
-        times = [r.next_try_at or now for r in self.log.all() if r.status is EmailStatus.QUEUED]
-        return max(0.0, (min(times) - now).total_seconds()) if times else None
+        times = [r.next_try_at or now for r in self.log.all() if r.status is EmailStatus.QUEUED and not self._held(r)]
+        if not times:
+            return None
+        return max(0.0, (min(times) - now).total_seconds(), (self.pacer.next_slot(now) - now).total_seconds())
 
     async def run_forever(self, *, idle_seconds: float = 60.0) -> None:
         """The background loop: send what is due, then sleep until the next due time or until something is queued.
@@ -448,6 +518,12 @@ class Outbox:
 
     async def _sleep_or_wake(self, seconds: float) -> None:
         await sleep_or_wake(self._sleep, self._wake, seconds)
+
+
+def _recipient_count(record: EmailRecord, settings: EmailSettings) -> int:
+    """What the provider counts against its daily limit: every To, Cc and Bcc address, and the settings' copy."""
+    draft = record.draft
+    return len(draft.to) + len(draft.cc) + len(draft.bcc) + (1 if settings.bcc_address else 0)
 
 
 def _ignore(_: Stage) -> None:

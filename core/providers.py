@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
+from core.pacing import SendingLimits
 from core.settings import SECURITY_LABELS, Security, suggest_host_fix
 
 
@@ -254,6 +255,27 @@ ALL_PROVIDERS: tuple[Provider, ...] = (
 )
 
 _BY_KEY = MappingProxyType({provider.key: provider for provider in ALL_PROVIDERS})
+
+# Published sending limits per account (the per-minute figures for Google are our own, well inside what it takes).
+SENDING_LIMITS: MappingProxyType[str, SendingLimits] = MappingProxyType(
+    {
+        'gmail': SendingLimits(per_minute=20, per_day=500, source='Gmail'),
+        'google-workspace': SendingLimits(per_minute=30, per_day=2_000, source='Google Workspace'),
+        'microsoft365': SendingLimits(per_minute=30, per_day=10_000, source='Microsoft 365'),
+        'outlook': SendingLimits(per_minute=30, per_day=300, source='Outlook.com'),
+        'yahoo': SendingLimits(per_minute=20, per_day=500, source='Yahoo Mail'),
+        'aol': SendingLimits(per_minute=20, per_day=500, source='AOL'),
+        'icloud': SendingLimits(per_minute=20, per_day=1_000, source='iCloud Mail'),
+    }
+)
+# For a server we do not know: slow enough for a small hosting plan, and editable on the Email settings page.
+DEFAULT_SENDING_LIMITS = SendingLimits(per_minute=10, per_day=1_000, source='the default for other servers')
+
+
+def sending_limits_for(host: str, email: str = '') -> SendingLimits:
+    """The limits of the provider behind these settings, or the conservative default for an unknown server."""
+    provider = detect_provider(host, email)
+    return SENDING_LIMITS.get(provider.key, DEFAULT_SENDING_LIMITS) if provider else DEFAULT_SENDING_LIMITS
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,7 @@ STATUS_STYLE: dict[EmailStatus, tuple[str, str, str]] = {
     EmailStatus.SENT: ('check_circle', 'positive', 'Sent'),
     EmailStatus.PARTLY_SENT: ('rule', 'orange-9', 'Partly sent'),
     EmailStatus.FAILED: ('error', 'negative', 'Failed'),
+    EmailStatus.CANCELLED: ('block', 'grey-7', 'Cancelled'),
 }
 
 

@@ -1,0 +1,293 @@
+"""Emailing many documents at once: preparing each message, the preflight, and the batch as a stored thing.
+
+Every document becomes its own email in the outbox, built by the same draft builder as the Email button, and keeps
+its own status. The batch only groups them: it is stored (so pause and cancel survive a restart) and its progress is
+counted from the email log, so the page always shows what really happened.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from core import addresses
+from core.documents.model import BusinessProfile, Contact, Document
+from core.documents.statement import Statement
+from core.email_log import Draft, EmailLogStore, EmailRecord, EmailStatus
+from core.message import Attachment, human_size
+from core.outbox import document_attachment, document_draft, document_key
+from core.pacing import Pacer
+from core.settings import EmailSettings, SecretUnavailable
+from core.templates import EmailTemplate, TemplateError
+
+DEFAULT_SIZE_LIMIT = 10_000_000  # what nearly every provider takes (Gmail 25 MB, Microsoft 365 35 MB, hosting 10 MB)
+PREVIEW_COUNT = 3
+
+
+class BatchState(StrEnum):
+    RUNNING = 'running'
+    PAUSED = 'paused'
+    CANCELLED = 'cancelled'
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One document's email, ready to queue, or the problems that keep it from going."""
+
+    key: str
+    label: str
+    draft: Draft | None
+    attachment: Attachment | None
+    problems: tuple[str, ...] = ()
+
+    @property
+    def ready(self) -> bool:
+        return not self.problems and self.draft is not None and self.attachment is not None
+
+    @property
+    def recipients(self) -> int:
+        return len(self.draft.to) + len(self.draft.cc) + len(self.draft.bcc) if self.draft else 0
+
+
+def prepare(
+    document: Document | Statement,
+    business: BusinessProfile,
+    contact: Contact | None,
+    template: EmailTemplate,
+    *,
+    render: bool = True,
+) -> Prepared:
+    """The email the Email button would propose for this document, and its PDF; a document without a valid address
+    gets its problem instead (and no PDF is made for it)."""
+    label = document.title
+    recipient = document.customer if isinstance(document, Statement) else contact
+    if recipient is None:
+        return Prepared(document_key(document), label, None, None, ('Its contact was deleted: nobody to send to.',))
+    try:
+        draft = document_draft(document, business, contact, template)
+    except TemplateError as error:
+        return Prepared(document_key(document), label, None, None, (f'The email template has a problem: {error}',))
+    problems = address_problems(draft, recipient.name)
+    if problems or not render:
+        return Prepared(draft.document_id, label, draft, None, problems)
+    return Prepared(draft.document_id, label, draft, document_attachment(document, business, contact))
+
+
+def address_problems(draft: Draft, name: str) -> tuple[str, ...]:
+    if not draft.to:
+        return (f'{name} has no email address: add one on the Contacts page, or leave this document out.',)
+    wrong = [f'{a} ({why})' for a in (*draft.to, *draft.cc) if (why := addresses.problem(a))]
+    if wrong:
+        return (f'The email address of {name} is not valid: {"; ".join(wrong)}. Correct it on the Contacts page.',)
+    return ()
+
+
+def message_size(item: Prepared) -> int:
+    """About what the email weighs on the wire: the PDF in base64 (4 bytes for 3, line breaks) plus text and HTML."""
+    pdf = len(item.attachment.data) if item.attachment else 0
+    body = len(item.draft.text_body.encode()) + len(item.draft.html_body.encode()) if item.draft else 0
+    return math.ceil(pdf / 3) * 4 * 78 // 76 + body + 4_000
+
+
+def size_problems(items: Sequence[Prepared], size_limit: int | None) -> tuple[list[Prepared], str]:
+    """Each message over the server's size limit gets its problem; the note says which limit was used."""
+    limit = size_limit or DEFAULT_SIZE_LIMIT
+    note = (
+        ''
+        if size_limit
+        else f'The server has not told its size limit yet, so {human_size(limit)} is assumed '
+        '(run Test email settings to learn the real one).'
+    )
+    checked = []
+    for item in items:
+        size = message_size(item)
+        if item.ready and size > limit:
+            problem = (
+                f'The email would be about {human_size(size)}, more than the {human_size(limit)} the server takes: '
+                'send this one on its own with a smaller PDF, or through another server.'
+            )
+            item = replace(item, problems=(*item.problems, problem))
+        checked.append(item)
+    return checked, note
+
+
+def settings_problem(is_saved: bool, load: Callable[[], EmailSettings | None]) -> str | None:
+    """A problem that stops the whole batch: no saved settings, or a saved password/token that cannot be used."""
+    if not is_saved:
+        return 'Email settings are not saved, so nothing can be sent: fill them in and press Update on Email settings.'
+    try:
+        load()
+    except SecretUnavailable as error:
+        return f'Nothing can be sent: {error}'
+    return None
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A group of emails sent together; each email is its own record in the log."""
+
+    id: str
+    created_at: datetime
+    title: str
+    record_ids: tuple[str, ...]
+    state: BatchState = BatchState.RUNNING
+    left_out: tuple[str, ...] = ()  # the preflight's problems for the documents that were not queued
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            'id': self.id,
+            'created_at': self.created_at.isoformat(),
+            'title': self.title,
+            'record_ids': list(self.record_ids),
+            'state': self.state.value,
+            'left_out': list(self.left_out),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Batch:
+        return cls(
+            id=data['id'],
+            created_at=datetime.fromisoformat(data['created_at']),
+            title=data.get('title', ''),
+            record_ids=tuple(data.get('record_ids', ())),
+            state=BatchState(data.get('state', BatchState.RUNNING.value)),
+            left_out=tuple(data.get('left_out', ())),
+        )
+
+
+class BatchStore(Protocol):
+    """Where batches live; storage/batches_repo.py keeps them in the data folder."""
+
+    def save(self, batch: Batch) -> None: ...
+
+    def get(self, batch_id: str) -> Batch | None: ...
+
+    def all(self) -> list[Batch]: ...
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    total: int
+    counts: Mapping[EmailStatus, int]
+    state: BatchState
+    finishes_at: datetime | None = None
+
+    def count(self, status: EmailStatus) -> int:
+        return self.counts.get(status, 0)
+
+    @property
+    def done(self) -> int:
+        return self.total - self.count(EmailStatus.QUEUED) - self.count(EmailStatus.SENDING)
+
+    @property
+    def finished(self) -> bool:
+        return self.done == self.total
+
+
+class MemoryBatchStore:
+    """A BatchStore in memory, for tests and benchmarks."""
+
+    def __init__(self) -> None:
+        self._batches: dict[str, Batch] = {}
+
+    def save(self, batch: Batch) -> None:
+        self._batches[batch.id] = batch
+
+    def get(self, batch_id: str) -> Batch | None:
+        return self._batches.get(batch_id)
+
+    def all(self) -> list[Batch]:
+        return sorted(self._batches.values(), key=lambda b: b.created_at, reverse=True)
+
+
+class Batches:
+    """Starts, pauses, resumes and cancels batches; the outbox asks `held` before it sends any email."""
+
+    def __init__(
+        self,
+        store: BatchStore,
+        log: EmailLogStore,
+        enqueue: Callable[[Draft, Sequence[Attachment], str], str],
+        cancel: Callable[[str], None],
+        wake: Callable[[], None],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._store = store
+        self._log = log
+        self._enqueue = enqueue
+        self._cancel = cancel
+        self._wake = wake
+        self._clock = clock
+        self._paused: frozenset[str] | None = None
+
+    def start(self, title: str, items: Iterable[Prepared], left_out: Sequence[str] = ()) -> Batch:
+        """Queue every ready message (each recorded before anything is sent) and store the batch; held while
+        queueing, so that no email goes before the batch can count it."""
+        batch = Batch(uuid.uuid4().hex, self._clock(), title, (), BatchState.PAUSED, tuple(left_out))
+        self._save(batch)
+        ready = [(i.draft, i.attachment) for i in items if i.ready and i.draft and i.attachment]
+        ids = [self._enqueue(draft, [attachment], batch.id) for draft, attachment in ready]
+        batch = replace(batch, record_ids=tuple(ids), state=BatchState.RUNNING)
+        self._save(batch)
+        self._wake()
+        return batch
+
+    def get(self, batch_id: str) -> Batch | None:
+        return self._store.get(batch_id)
+
+    def latest(self) -> list[Batch]:
+        return self._store.all()
+
+    def pause(self, batch_id: str) -> Batch | None:
+        return self._set_state(batch_id, BatchState.PAUSED, from_states={BatchState.RUNNING})
+
+    def resume(self, batch_id: str) -> Batch | None:
+        batch = self._set_state(batch_id, BatchState.RUNNING, from_states={BatchState.PAUSED})
+        self._wake()
+        return batch
+
+    def cancel(self, batch_id: str) -> Batch | None:
+        """What went stays sent; every email still queued is taken out of the queue and shown as cancelled."""
+        batch = self._set_state(batch_id, BatchState.CANCELLED, from_states={BatchState.RUNNING, BatchState.PAUSED})
+        if batch is not None:
+            for record_id in batch.record_ids:
+                self._cancel(record_id)
+        return batch
+
+    def held(self, record: EmailRecord) -> bool:
+        """Whether an email belongs to a paused batch (it stays queued and waits)."""
+        if not record.batch_id:
+            return False
+        if self._paused is None:
+            self._paused = frozenset(b.id for b in self._store.all() if b.state is BatchState.PAUSED)
+        return record.batch_id in self._paused
+
+    def progress(self, batch: Batch, pacer: Pacer | None = None) -> BatchProgress:
+        """Counted from the log, so it is right after a reload or a restart; the finish time is the pacer's."""
+        records = [r for r in map(self._log.get, batch.record_ids) if r is not None]
+        counts = Counter(r.status for r in records)
+        finishes_at = None
+        waiting = [r for r in records if r.status in (EmailStatus.QUEUED, EmailStatus.SENDING)]
+        if pacer is not None and waiting and batch.state is BatchState.RUNNING:
+            start = max([self._clock(), *(r.next_try_at for r in waiting if r.next_try_at)])
+            times = pacer.schedule(start, (len(r.draft.to) + len(r.draft.cc) + len(r.draft.bcc) for r in waiting))
+            finishes_at = times[-1]
+        return BatchProgress(len(batch.record_ids), counts, batch.state, finishes_at)
+
+    def _set_state(self, batch_id: str, state: BatchState, *, from_states: set[BatchState]) -> Batch | None:
+        batch = self._store.get(batch_id)
+        if batch is None or batch.state not in from_states:
+            return batch
+        batch = replace(batch, state=state)
+        self._save(batch)
+        return batch
+
+    def _save(self, batch: Batch) -> None:
+        self._store.save(batch)
+        self._paused = None
