@@ -19,10 +19,9 @@ from typing import Any, Protocol
 from core import addresses
 from core.documents.model import BusinessProfile, Contact, Document
 from core.documents.statement import Statement
-from core.email_log import Draft, EmailLogStore, EmailRecord, EmailStatus
+from core.email_log import Draft, EmailRecord, EmailStatus
 from core.message import Attachment, human_size
-from core.outbox import document_attachment, document_draft, document_key
-from core.pacing import Pacer
+from core.outbox import Outbox, document_attachment, document_draft, document_key
 from core.settings import EmailSettings, SecretUnavailable
 from core.templates import EmailTemplate, TemplateError
 
@@ -52,7 +51,11 @@ class Prepared:
 
     @property
     def recipients(self) -> int:
-        return len(self.draft.to) + len(self.draft.cc) + len(self.draft.bcc) if self.draft else 0
+        return _recipients(self.draft) if self.draft else 0
+
+
+def _recipients(draft: Draft) -> int:
+    return len(draft.to) + len(draft.cc) + len(draft.bcc)
 
 
 def prepare(
@@ -209,33 +212,33 @@ class MemoryBatchStore:
 class Batches:
     """Starts, pauses, resumes and cancels batches; the outbox asks `held` before it sends any email."""
 
-    def __init__(
-        self,
-        store: BatchStore,
-        log: EmailLogStore,
-        enqueue: Callable[[Draft, Sequence[Attachment], str], str],
-        cancel: Callable[[str], None],
-        wake: Callable[[], None],
-        clock: Callable[[], datetime],
-    ) -> None:
+    def __init__(self, store: BatchStore, outbox: Outbox) -> None:
         self._store = store
-        self._log = log
-        self._enqueue = enqueue
-        self._cancel = cancel
-        self._wake = wake
-        self._clock = clock
+        self._outbox = outbox
         self._paused: frozenset[str] | None = None
+        outbox.held = self.held
 
     def start(self, title: str, items: Iterable[Prepared], left_out: Sequence[str] = ()) -> Batch:
-        """Queue every ready message (each recorded before anything is sent) and store the batch; held while
-        queueing, so that no email goes before the batch can count it."""
-        batch = Batch(uuid.uuid4().hex, self._clock(), title, (), BatchState.PAUSED, tuple(left_out))
+        """Queue every ready message (each recorded before anything is sent), then let the outbox send them."""
+        batch = self.begin(title, left_out)
+        return self.launch(batch, [self.add(batch, item) for item in items if item.ready])
+
+    def begin(self, title: str, left_out: Sequence[str] = ()) -> Batch:
+        """A new batch, held until `launch`, so that no email goes before the batch can count it."""
+        batch = Batch(uuid.uuid4().hex, self._outbox.now(), title, (), BatchState.PAUSED, tuple(left_out))
         self._save(batch)
-        ready = [(i.draft, i.attachment) for i in items if i.ready and i.draft and i.attachment]
-        ids = [self._enqueue(draft, [attachment], batch.id) for draft, attachment in ready]
-        batch = replace(batch, record_ids=tuple(ids), state=BatchState.RUNNING)
+        return batch
+
+    def add(self, batch: Batch, item: Prepared) -> str:
+        """Queue one ready message of the batch; returns its email's id."""
+        if item.draft is None or item.attachment is None or item.problems:
+            raise ValueError(f'{item.label} is not ready to send')
+        return self._outbox.enqueue(item.draft, [item.attachment], batch_id=batch.id).id
+
+    def launch(self, batch: Batch, record_ids: Sequence[str]) -> Batch:
+        batch = replace(batch, record_ids=tuple(record_ids), state=BatchState.RUNNING)
         self._save(batch)
-        self._wake()
+        self._outbox.wake()
         return batch
 
     def get(self, batch_id: str) -> Batch | None:
@@ -249,7 +252,7 @@ class Batches:
 
     def resume(self, batch_id: str) -> Batch | None:
         batch = self._set_state(batch_id, BatchState.RUNNING, from_states={BatchState.PAUSED})
-        self._wake()
+        self._outbox.wake()
         return batch
 
     def cancel(self, batch_id: str) -> Batch | None:
@@ -257,7 +260,7 @@ class Batches:
         batch = self._set_state(batch_id, BatchState.CANCELLED, from_states={BatchState.RUNNING, BatchState.PAUSED})
         if batch is not None:
             for record_id in batch.record_ids:
-                self._cancel(record_id)
+                self._outbox.cancel(record_id)
         return batch
 
     def held(self, record: EmailRecord) -> bool:
@@ -268,16 +271,15 @@ class Batches:
             self._paused = frozenset(b.id for b in self._store.all() if b.state is BatchState.PAUSED)
         return record.batch_id in self._paused
 
-    def progress(self, batch: Batch, pacer: Pacer | None = None) -> BatchProgress:
+    def progress(self, batch: Batch) -> BatchProgress:
         """Counted from the log, so it is right after a reload or a restart; the finish time is the pacer's."""
-        records = [r for r in map(self._log.get, batch.record_ids) if r is not None]
+        records = [r for r in map(self._outbox.log.get, batch.record_ids) if r is not None]
         counts = Counter(r.status for r in records)
         finishes_at = None
         waiting = [r for r in records if r.status in (EmailStatus.QUEUED, EmailStatus.SENDING)]
-        if pacer is not None and waiting and batch.state is BatchState.RUNNING:
-            start = max([self._clock(), *(r.next_try_at for r in waiting if r.next_try_at)])
-            times = pacer.schedule(start, (len(r.draft.to) + len(r.draft.cc) + len(r.draft.bcc) for r in waiting))
-            finishes_at = times[-1]
+        if waiting and batch.state is BatchState.RUNNING:
+            start = min(r.next_try_at or self._outbox.now() for r in waiting)
+            finishes_at = self._outbox.finish_time([_recipients(r.draft) for r in waiting], start)
         return BatchProgress(len(batch.record_ids), counts, batch.state, finishes_at)
 
     def _set_state(self, batch_id: str, state: BatchState, *, from_states: set[BatchState]) -> Batch | None:

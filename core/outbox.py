@@ -121,7 +121,6 @@ class Outbox:
         on_sent: Callable[[EmailRecord], None] | None = None,
         backoff: Sequence[timedelta] = BACKOFF,
         limits: Callable[[], SendingLimits | None] = lambda: None,
-        held: Callable[[EmailRecord], bool] = lambda _record: False,
     ) -> None:
         self.log = log
         self._settings = settings
@@ -134,8 +133,22 @@ class Outbox:
         self._wake = asyncio.Event()
         self._task = BackgroundTask(self.run_forever)
         self._limits = limits
-        self._held = held
+        self.held: Callable[[EmailRecord], bool] = lambda _record: False  # core.batch.Batches answers this
         self.pacer = Pacer(history=self._sent_today())
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def sending_limits(self) -> SendingLimits | None:
+        self.pacer.limits = self._limits()
+        return self.pacer.limits
+
+    def finish_time(self, recipients: Sequence[int], start: datetime | None = None) -> datetime | None:
+        """When emails to these numbers of recipients, queued now (or at `start`), will all have gone at the latest
+        pace the sending limits allow."""
+        self.sending_limits()
+        times = self.pacer.schedule(max(start or self._clock(), self._clock()), recipients)
+        return times[-1] if times else None
 
     @property
     def max_tries(self) -> int:
@@ -226,7 +239,7 @@ class Outbox:
                         await self._sleep(wait.total_seconds())
                     head = pending.pop(0)
                     latest = self.log.get(head.id) or head
-                    if latest.status is not EmailStatus.QUEUED or self._held(latest):  # cancelled or paused meanwhile
+                    if latest.status is not EmailStatus.QUEUED or self.held(latest):  # cancelled or paused meanwhile
                         done.append(latest)
                         continue
                     self.pacer.reserve(self._clock(), _recipient_count(latest, settings))
@@ -477,7 +490,7 @@ class Outbox:
         queued = [
             r
             for r in self.log.all()
-            if r.status is EmailStatus.QUEUED and r.id not in self._in_flight and not self._held(r)
+            if r.status is EmailStatus.QUEUED and r.id not in self._in_flight and not self.held(r)
         ]
         return sorted((r for r in queued if r.next_try_at is None or r.next_try_at <= now), key=lambda r: r.created_at)
 
@@ -485,7 +498,7 @@ class Outbox:
         """Seconds until the next queued email is due (0 if one is due now) and the pacer lets it go; None when
         nothing waits (emails of a paused batch wait for Resume, which wakes the loop)."""
         now = self._clock()
-        times = [r.next_try_at or now for r in self.log.all() if r.status is EmailStatus.QUEUED and not self._held(r)]
+        times = [r.next_try_at or now for r in self.log.all() if r.status is EmailStatus.QUEUED and not self.held(r)]
         if not times:
             return None
         return max(0.0, (min(times) - now).total_seconds(), (self.pacer.next_slot(now) - now).total_seconds())

@@ -10,10 +10,12 @@ from typing import IO
 from tinydb import TinyDB
 
 from storage.atomic import AtomicJSONStorage
+from storage.batches_repo import BatchesRepository
 from storage.documents_repo import BusinessRepository, ContactsRepository, DocumentsRepository
 from storage.email_log_repo import EmailLogRepository
 from storage.reminders_repo import RemindersRepository
 from storage.secrets import DataFileError, SecretBox
+from storage.sending_limits_repo import SendingLimitsRepository
 from storage.settings_repo import SettingsRepository
 from storage.templates_repo import TemplatesRepository
 from storage.type_attachments_repo import TypeAttachmentsRepository
@@ -50,6 +52,8 @@ class DataFolder:
         self.documents = DocumentsRepository(path / 'documents')
         self.web_password = WebPasswordRepository(self.db)
         self.reminders = RemindersRepository(self.db)
+        self.batches = BatchesRepository(self.db)
+        self.sending_limits = SendingLimitsRepository(self.db)
 
     def close(self) -> None:
         self.db.close()

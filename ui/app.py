@@ -7,6 +7,7 @@ from functools import partial
 from nicegui import app, core, ui
 
 from ui import (
+    batches_page,
     business_page,
     contacts_page,
     documents_page,
@@ -59,3 +60,4 @@ def register_pages(services: Services) -> None:
     documents_page.register(services)
     contacts_page.register(services)
     business_page.register(services)
+    batches_page.register(services)

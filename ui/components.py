@@ -148,7 +148,7 @@ def email_row(record: EmailRecord, *, on_retry: Callable[[EmailRecord], Awaitabl
                     'font-mono break-all'
                 )
             failure_details(record)
-        if record.status in (EmailStatus.FAILED, EmailStatus.PARTLY_SENT) and on_retry is not None:
+        if record.status in (EmailStatus.FAILED, EmailStatus.PARTLY_SENT, EmailStatus.CANCELLED) and on_retry:
             with ui.item_section().props('side'):
                 retry = ui.button('Retry', icon='refresh', on_click=lambda: on_retry(record)).props('outline dense')
                 if record.accepted:

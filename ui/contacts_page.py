@@ -14,6 +14,7 @@ from ui.components import confirm_delete, pdf_response
 from ui.document_actions import action_buttons
 from ui.layout import frame
 from ui.services import Services
+from ui.statement_batch import choose_statements
 
 STATEMENT_DAYS = 90
 EMAILS_LABEL = 'To (one address per line; documents go to each)'
@@ -98,9 +99,17 @@ def missing() -> None:
 
 def contact_list(services: Services) -> None:
     folder = services.folder
+    table: ui.table  # built below; the statements button reads its ticked rows
     with ui.row().classes('w-full items-center gap-3'):
         search = ui.input(placeholder='Search contacts').props('clearable dense outlined').classes('w-80')
         ui.space()
+        ui.button(
+            'Email statements to…',
+            icon='forward_to_inbox',
+            on_click=lambda: choose_statements(
+                services, [row['id'] for row in table.selected], statement_period('', '')
+            ),
+        ).props('outline').mark('email-statements')
         for kind, icon in ((ContactKind.CUSTOMER, 'person_add'), (ContactKind.SUPPLIER, 'local_shipping')):
             ui.button(
                 f'New {kind.value}', icon=icon, on_click=lambda kind=kind: ui.navigate.to(f'/contacts/new/{kind.value}')
@@ -118,7 +127,8 @@ def contact_list(services: Services) -> None:
             for c in folder.contacts.all()
         ]
 
-    table = ui.table(columns=columns, rows=rows(), row_key='id', pagination=25).classes('w-full').props('flat bordered')
+    table = ui.table(columns=columns, rows=rows(), row_key='id', pagination=25, selection='multiple')
+    table.classes('w-full').props('flat bordered')
     table.mark('contacts-table')
     table.bind_filter_from(search, 'value')
     table.add_slot(

@@ -6,7 +6,9 @@ from typing import Any
 
 from nicegui import ui
 
-from core.documents import ContactKind, DocumentType, format_money
+from core.documents import ContactKind, Document, DocumentType, format_money
+from storage.documents_repo import DocumentPage
+from ui.batch_dialog import email_many
 from ui.components import confirm_delete
 from ui.document_actions import document_actions, run_action
 from ui.services import Services
@@ -28,6 +30,7 @@ class DocumentList:
             'descending': True,
             'rowsNumber': 0,
         }
+        self.all_matching = False  # "Select all matching": every document the filter finds, on any page
 
     def build(self) -> None:
         with ui.row().classes('w-full items-center gap-3'):
@@ -56,7 +59,22 @@ class DocumentList:
             {'name': 'sent', 'label': 'Sent', 'field': 'sent', 'align': 'left'},
             {'name': 'actions', 'label': '', 'field': 'id', 'align': 'right'},
         ]
-        self.table = ui.table(columns=columns, rows=[], row_key='id', pagination=self.pagination).classes('w-full')
+        with ui.row().classes('w-full items-center gap-3 min-h-[40px]'):
+            self.selection_label = ui.label('').classes('text-caption').mark('selection-label')
+            self.select_matching = ui.button('', on_click=self.choose_all_matching).props('flat dense no-caps')
+            self.select_matching.mark('select-all-matching')
+            self.clear_selection = ui.button('Clear selection', on_click=self.clear).props('flat dense no-caps')
+            ui.space()
+            self.email_selected = ui.button('Email selected…', icon='forward_to_inbox', on_click=self.email_chosen)
+            self.email_selected.props('unelevated').mark('email-selected')
+        self.table = ui.table(
+            columns=columns,
+            rows=[],
+            row_key='id',
+            pagination=self.pagination,
+            selection='multiple',
+            on_select=lambda _e: self.on_select(),
+        ).classes('w-full')
         self.table.mark('documents-table')
         self.table.props('flat bordered :rows-per-page-options="[10, 25, 50, 100]"')
         self.table.add_slot(
@@ -108,15 +126,7 @@ class DocumentList:
         names = {c.id: c.name for c in folder.contacts.all()}
         per_page = int(self.pagination.get('rowsPerPage') or ROWS_PER_PAGE) or 10**9  # 0 means "All" in Quasar
         page = max(1, int(self.pagination.get('page') or 1))
-        result = folder.documents.page(
-            search=self.search,
-            document_type=DocumentType(self.type_filter) if self.type_filter else None,
-            contact_names=names,
-            sort=self.pagination.get('sortBy') or 'issue_date',
-            descending=bool(self.pagination.get('descending')),
-            offset=(page - 1) * per_page,
-            limit=per_page,
-        )
+        result = self.query(names, offset=(page - 1) * per_page, limit=per_page)
         self.pagination = {**self.pagination, 'rowsNumber': result.total, 'page': page}
         self.table.rows = [
             {
@@ -131,7 +141,61 @@ class DocumentList:
             for d in result.rows
         ]
         self.table.pagination = self.pagination
+        if self.all_matching:  # every page shows its rows ticked
+            self.table.selected = list(self.table.rows)
         self.table.update()
+        self.show_selection()
+
+    def query(self, names: dict[str, str], *, offset: int = 0, limit: int = 10**9) -> DocumentPage:
+        """The documents the search and the type filter find, in the table's order."""
+        return self.services.folder.documents.page(
+            search=self.search,
+            document_type=DocumentType(self.type_filter) if self.type_filter else None,
+            contact_names=names,
+            sort=self.pagination.get('sortBy') or 'issue_date',
+            descending=bool(self.pagination.get('descending')),
+            offset=offset,
+            limit=limit,
+        )
+
+    def show_selection(self) -> None:
+        total = int(self.pagination.get('rowsNumber') or 0)
+        chosen = total if self.all_matching else len(self.table.selected)
+        self.selection_label.set_text(
+            f'All {total} matching documents are selected.' if self.all_matching else f'{chosen} selected.'
+        )
+        self.selection_label.set_visibility(chosen > 0)
+        self.select_matching.set_text(f'Select all {total} matching')
+        self.select_matching.set_visibility(not self.all_matching and total > len(self.table.selected))
+        self.clear_selection.set_visibility(chosen > 0)
+        self.email_selected.set_enabled(chosen > 0)
+
+    def on_select(self) -> None:
+        if self.all_matching and len(self.table.selected) < len(self.table.rows):  # a row was unticked
+            self.all_matching = False
+        self.show_selection()
+
+    def choose_all_matching(self) -> None:
+        self.all_matching = True
+        self.table.selected = list(self.table.rows)
+        self.table.update()
+        self.show_selection()
+
+    def clear(self) -> None:
+        self.all_matching = False
+        self.table.selected = []
+        self.table.update()
+        self.show_selection()
+
+    def chosen(self) -> list[Document]:
+        if self.all_matching:
+            return self.query({c.id: c.name for c in self.services.folder.contacts.all()}).rows
+        documents = self.services.folder.documents
+        return [d for d in (documents.get(row['id']) for row in self.table.selected) if d is not None]
+
+    async def email_chosen(self) -> None:
+        documents = self.chosen()
+        await email_many(self.services, documents, f'{len(documents)} document{"s" if len(documents) != 1 else ""}')
 
     def on_request(self, event: Any) -> None:
         self.pagination = {**self.pagination, **event.args['pagination']}
@@ -139,12 +203,17 @@ class DocumentList:
 
     def on_search(self, event: Any) -> None:
         self.search = event.value or ''
-        self.pagination['page'] = 1
-        self.load()
+        self.filter_changed()
 
     def on_type(self, event: Any) -> None:
         self.type_filter = event.value or ''
+        self.filter_changed()
+
+    def filter_changed(self) -> None:
+        """A new filter finds other documents: the selection made under the old one is dropped."""
         self.pagination['page'] = 1
+        self.all_matching = False
+        self.table.selected = []
         self.load()
 
     async def on_action(self, event: Any) -> None:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from core.batch import Batches
 from core.email_log import EmailRecord
 from core.outbox import Outbox
 from core.reminders.scheduler import ReminderScheduler, Sources
+from core.pacing import SendingLimits
+from core.providers import sending_limits_for
+from core.settings import EmailSettings
 from core.transport import transport_for
+from core.transport.base import Transport
 from storage.folder import DataFolder
 
 
@@ -18,12 +24,27 @@ class Services:
     folder: DataFolder
     outbox: Outbox
     reminders: ReminderScheduler
+    batches: Batches
 
 
-def build_services(folder: DataFolder) -> Services:
-    """One outbox per data folder: it sends with the saved settings and marks documents sent on acceptance."""
-    outbox = Outbox(folder.email_log, folder.settings.load, transport_for, on_sent=partial(mark_sent, folder))
-    return Services(folder=folder, outbox=outbox, reminders=reminder_scheduler(folder, outbox))
+def build_services(
+    folder: DataFolder, transport: Callable[[EmailSettings], Transport] = transport_for, *, paced: bool = True
+) -> Services:
+    """One outbox per data folder: it sends with the saved settings, within the sending limits, and marks documents
+    sent on acceptance; the batches hold back the emails of a paused batch; the reminders queue into the outbox."""
+    outbox = Outbox(
+        folder.email_log,
+        folder.settings.load,
+        transport,
+        on_sent=partial(mark_sent, folder),
+        limits=partial(sending_limits, folder) if paced else lambda: None,
+    )
+    return Services(
+        folder=folder,
+        outbox=outbox,
+        reminders=reminder_scheduler(folder, outbox),
+        batches=Batches(folder.batches, outbox),
+    )
 
 
 def reminder_scheduler(folder: DataFolder, outbox: Outbox, **options: Any) -> ReminderScheduler:
@@ -36,6 +57,15 @@ def reminder_scheduler(folder: DataFolder, outbox: Outbox, **options: Any) -> Re
         email_ready=folder.settings.is_saved,
     )
     return ReminderScheduler(folder.reminders, outbox, sources, **options)
+
+
+def sending_limits(folder: DataFolder) -> SendingLimits:
+    """The user's own limits if saved, else the provider's for the saved settings, else the conservative default."""
+    settings = folder.settings.load_public()
+    own = folder.sending_limits.load()
+    if own is not None:
+        return own
+    return sending_limits_for(settings.host, settings.sender_address) if settings else sending_limits_for('')
 
 
 def mark_sent(folder: DataFolder, record: EmailRecord) -> None:

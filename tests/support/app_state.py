@@ -8,16 +8,14 @@ from core.documents.model import Document, DocumentType
 from core.outbox import Outbox
 from core.transport.memory import MemoryTransport
 from storage.documents_repo import seed_sample_data
-from ui.services import Services, mark_sent, reminder_scheduler
+from ui.services import Services, build_services
 
 
-def use_memory_outbox(services: Services, transport: MemoryTransport) -> Outbox:
-    """Call before the app starts (before app_user): the app's startup uses the outbox it finds."""
-    folder = services.folder
-    services.outbox = Outbox(
-        folder.email_log, folder.settings.load, lambda _s: transport, on_sent=lambda r: mark_sent(folder, r)
-    )
-    services.reminders = reminder_scheduler(folder, services.outbox)
+def use_memory_outbox(services: Services, transport: MemoryTransport, *, paced: bool = False) -> Outbox:
+    """Call before the app starts (before app_user): the app's startup uses the outbox it finds. Unpaced unless
+    asked, so a page test sending several emails does not wait out the default sending limits."""
+    memory = build_services(services.folder, lambda _s: transport, paced=paced)
+    services.outbox, services.batches, services.reminders = memory.outbox, memory.batches, memory.reminders
     return services.outbox
 
 

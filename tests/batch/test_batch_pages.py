@@ -1,0 +1,62 @@
+"""Emailing many documents from the Documents and Contacts pages, driven through the whole app as a person would."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from nicegui.testing import User
+
+from core.batch import BatchState
+from core.documents.model import DocumentType
+from core.email_log import EmailStatus
+from core.outbox import Outbox
+from core.transport.memory import MemoryTransport
+from storage.documents_repo import seed_sample_data
+from tests.email.conftest import smtp_settings
+from tests.support.ui import BACKGROUND_RETRIES
+from tests.support.waiting import wait_until
+from ui.services import Services
+
+
+def invoices_without_address(services: Services, count: int) -> list[str]:
+    """Take the address away from the customers of `count` invoices; returns those invoices' titles."""
+    folder = services.folder
+    invoices = [d for d in folder.documents.all() if d.type is DocumentType.SALES_INVOICE]
+    customer_ids = list(dict.fromkeys(d.contact_id for d in invoices))[:count]
+    for contact_id in customer_ids:
+        contact = folder.contacts.get(contact_id)
+        assert contact is not None
+        folder.contacts.save(replace(contact, emails=()))
+    return [d.title for d in invoices if d.contact_id in customer_ids]
+
+
+async def test_all_matching_invoices_are_checked_first_and_each_is_sent_as_its_own_email(
+    services: Services, memory_outbox: Outbox, transport: MemoryTransport, app_user: User
+) -> None:
+    seed_sample_data(services.folder, today=date(2026, 11, 28))
+    services.folder.settings.save(smtp_settings())
+    left_out = invoices_without_address(services, 1)
+    invoices = [d for d in services.folder.documents.all() if d.type is DocumentType.SALES_INVOICE]
+    await app_user.open('/documents')
+    app_user.find(marker='document-type-filter').click()
+    app_user.find('Sales Invoice').click()
+    app_user.find(marker='select-all-matching').click()
+    await app_user.should_see(f'All {len(invoices)} matching documents are selected.')
+    app_user.find(marker='email-selected').click()
+    await app_user.should_see(
+        f'{len(invoices) - len(left_out)} of {len(invoices)} ready to send.', retries=BACKGROUND_RETRIES
+    )
+    for title in left_out:
+        await app_user.should_see(f'{title}: ')
+    await app_user.should_see('has no email address')
+    await app_user.should_see(marker='batch-preview-card')
+    app_user.find(marker='batch-send').click()
+
+    await app_user.should_see(marker='batch-progress', retries=BACKGROUND_RETRIES)
+    [batch] = services.batches.latest()
+    await wait_until(lambda: services.batches.progress(batch).finished, message='the batch to finish')
+    progress = services.batches.progress(batch)
+    assert progress.count(EmailStatus.SENT) == len(invoices) - len(left_out) == len(transport.delivered)
+    assert len({d.message.subject for d in transport.delivered}) == len(transport.delivered)  # one email each
+    assert batch.state is BatchState.RUNNING and len(batch.left_out) == len(left_out)

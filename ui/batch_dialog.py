@@ -1,0 +1,206 @@
+"""The dialog that emails many documents at once: templates per type, a preview, the preflight, then the batch."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import replace
+
+from nicegui import run, ui
+
+from core.batch import PREVIEW_COUNT, Prepared, prepare, settings_problem, size_problems
+from core.documents.model import Document
+from core.documents.statement import Statement
+from core.message import human_size
+from core.outbox import document_key
+from core.templates import EmailTemplate, template_type, type_label
+from ui.components import local_time
+from ui.services import Services
+
+BODY_START = 160
+
+
+class BatchDialog:
+    """Built when opened; every document is prepared by the same builder as the Email button."""
+
+    def __init__(self, services: Services, documents: Sequence[Document | Statement], title: str) -> None:
+        self.services = services
+        self.documents = list(documents)
+        self.title = title
+        self.items: list[Prepared] = []
+        self.size_note = ''
+        folder = services.folder
+        self.templates: dict[str, EmailTemplate] = {
+            kind: folder.templates.load(kind) for kind in dict.fromkeys(map(template_type, self.documents))
+        }
+        self.blocker = settings_problem(folder.settings.is_saved(), folder.settings.load)
+        self.sending = False
+
+    async def open(self) -> None:
+        self.dialog = ui.dialog().props('persistent')
+        self.dialog.on('hide', self.dialog.delete)
+        with self.dialog, ui.card().classes('w-[1100px] max-w-full'):
+            with ui.row().classes('w-full items-center'):
+                ui.label(f'Email {self.title}').classes('text-h6').mark('batch-title')
+                ui.space()
+                ui.button(icon='close', on_click=self.dialog.close).props('flat round dense')
+            if self.blocker:
+                with ui.row().classes('items-center gap-2 text-negative no-wrap'):
+                    ui.icon('error')
+                    ui.label(self.blocker).mark('batch-blocker')
+                ui.link('Open Email settings', '/settings')
+            self.template_fields()
+            self.status = ui.label('').classes('text-caption').mark('batch-status')
+            self.bar = ui.linear_progress(value=0, show_value=False).classes('w-full')
+            self.checks = ui.column().classes('w-full gap-1').mark('batch-preflight')
+            self.preview = ui.column().classes('w-full gap-2').mark('batch-preview')
+            self.estimate = ui.label('').classes('text-caption').mark('batch-estimate')
+            with ui.row().classes('w-full justify-end gap-2'):
+                ui.button('Cancel', on_click=self.dialog.close).props('flat')
+                self.send_button = ui.button('Send', icon='send', on_click=self.send).mark('batch-send')
+                self.send_button.disable()
+        self.dialog.open()
+        await self.prepare_all()
+
+    def template_fields(self) -> None:
+        """One subject and body per document type in the batch, as saved on the Email templates page."""
+        self.subjects: dict[str, ui.input] = {}
+        self.bodies: dict[str, ui.textarea] = {}
+        with ui.expansion('Email template per document type', icon='edit_note').classes('w-full'):
+            for kind, template in self.templates.items():
+                ui.label(type_label(kind)).classes('font-medium')
+                self.subjects[kind] = ui.input('Subject', value=template.subject).classes('w-full').props('dense')
+                self.bodies[kind] = (
+                    ui.textarea('Message', value=template.body).classes('w-full').props('dense autogrow')
+                )
+            ui.label('Changes here apply to this batch only; the Email templates page keeps the saved ones.').classes(
+                'text-caption text-grey-7'
+            )
+            ui.button('Update preview', icon='refresh', on_click=self.apply_templates).props('outline dense').mark(
+                'batch-update-preview'
+            )
+
+    async def prepare_all(self) -> None:
+        """Each document's email and PDF; the PDFs are made away from the page's loop so it stays responsive."""
+        folder = self.services.folder
+        business = folder.business.load_or_default()
+        contacts = folder.contacts.by_id()
+        total = len(self.documents)
+        self.items = []
+        for number, document in enumerate(self.documents, start=1):
+            self.status.set_text(f'Preparing {number} of {total}: {document.title}…')
+            self.bar.set_value(number / max(1, total))
+            contact = None if isinstance(document, Statement) else contacts.get(document.contact_id)
+            template = self.templates[template_type(document)]
+            problem = 'The PDF could not be made.'
+            try:
+                item = await run.io_bound(prepare, document, business, contact, template)
+            except Exception as error:  # the PDF engine's own words are what the user needs
+                item, problem = None, f'The PDF could not be made: {error}'
+            self.items.append(item or Prepared(document_key(document), document.title, None, None, (problem,)))
+        self.items, self.size_note = size_problems(self.items, None)
+        self.bar.set_visibility(False)
+        self.show_checks()
+
+    def apply_templates(self) -> None:
+        """The edited templates, applied to every prepared email (the PDFs stay as they are)."""
+        self.templates = {
+            kind: EmailTemplate(self.subjects[kind].value or '', self.bodies[kind].value or '')
+            for kind in self.templates
+        }
+        folder = self.services.folder
+        business = folder.business.load_or_default()
+        contacts = folder.contacts.by_id()
+        updated = []
+        for document, item in zip(self.documents, self.items, strict=True):
+            contact = None if isinstance(document, Statement) else contacts.get(document.contact_id)
+            fresh = prepare(document, business, contact, self.templates[template_type(document)], render=False)
+            if fresh.problems or item.attachment is not None:
+                updated.append(replace(fresh, attachment=item.attachment))
+            else:  # its PDF could not be made: that stays its problem
+                updated.append(item)
+        updated, self.size_note = size_problems(updated, None)
+        self.items = updated
+        self.show_checks()
+
+    def show_checks(self) -> None:
+        ready = [i for i in self.items if i.ready]
+        problems = [i for i in self.items if not i.ready]
+        self.status.set_text(f'{len(ready)} of {len(self.items)} ready to send.')
+        self.checks.clear()
+        with self.checks:
+            if problems:
+                ui.label(f'{len(problems)} will not be sent:').classes('font-medium text-negative')
+                for item in problems:
+                    with ui.row().classes('items-start gap-2 no-wrap'):
+                        ui.icon('error', color='negative', size='xs')
+                        ui.label(f'{item.label}: {" ".join(item.problems)}').classes('text-caption').mark(
+                            'batch-problem'
+                        )
+            else:
+                with ui.row().classes('items-center gap-2'):
+                    ui.icon('check_circle', color='positive', size='xs')
+                    ui.label('Every document has a valid address.').classes('text-caption')
+            if self.size_note:
+                ui.label(self.size_note).classes('text-caption text-grey-7')
+        self.preview.clear()
+        with self.preview:
+            for item in ready[:PREVIEW_COUNT]:
+                preview_card(item)
+            if len(ready) > PREVIEW_COUNT:
+                ui.label(f'… and {len(ready) - PREVIEW_COUNT} more, each with its own PDF.').classes('text-caption')
+        self.estimate.set_text(self.estimate_text(ready))
+        can_send = bool(ready) and not self.blocker
+        self.send_button.set_text(f'Send {len(ready)} email{"s" if len(ready) != 1 else ""}')
+        self.send_button.set_enabled(can_send)
+
+    def estimate_text(self, ready: list[Prepared]) -> str:
+        if not ready:
+            return ''
+        outbox = self.services.outbox
+        limits = outbox.sending_limits()
+        finish = outbox.finish_time([i.recipients for i in ready])
+        pace = f'Sending limits ({limits.source}): {limits.describe()}. ' if limits else ''
+        return f'{pace}The emails are spread out to stay within them; the last should go by {local_time(finish)}.'
+
+    async def send(self) -> None:
+        if self.sending or self.blocker:
+            return
+        self.sending = True
+        self.send_button.disable()
+        left_out = [f'{i.label}: {" ".join(i.problems)}' for i in self.items if not i.ready]
+        batches = self.services.batches
+        batch = batches.begin(self.title, left_out)
+        ready = [i for i in self.items if i.ready]
+        ids = []
+        for number, item in enumerate(ready, start=1):
+            self.status.set_text(f'Queueing {number} of {len(ready)}…')
+            ids.append(batches.add(batch, item))
+            await asyncio.sleep(0)  # let the page breathe between the writes
+        batches.launch(batch, ids)
+        self.dialog.close()
+        ui.navigate.to(f'/batches/{batch.id}')
+
+
+def preview_card(item: Prepared) -> None:
+    """What one email will look like: to whom, the subject, how the message starts, and its PDF."""
+    assert item.draft is not None and item.attachment is not None
+    draft = item.draft
+    body = draft.text_body.strip()
+    start = body[:BODY_START] + ('…' if len(body) > BODY_START else '')
+    with ui.card().props('flat bordered').classes('w-full p-2 gap-0').mark('batch-preview-card'):
+        recipients = ', '.join([*draft.to, *(f'cc {a}' for a in draft.cc)])
+        ui.label(f'To {recipients}').classes('text-caption text-grey-8')
+        ui.label(draft.subject).classes('font-medium')
+        ui.label(start).classes('text-caption whitespace-pre-line')
+        ui.chip(f'{item.attachment.filename} · {human_size(len(item.attachment.data))}', icon='picture_as_pdf').props(
+            'dense'
+        ).classes('bg-grey-3')
+
+
+async def email_many(services: Services, documents: Sequence[Document | Statement], title: str) -> None:
+    """Open the batch dialog for these documents; its preflight says what stops any of them from going."""
+    if not documents:
+        ui.notify('Choose at least one document first.', type='warning')
+        return
+    await BatchDialog(services, documents, title).open()
