@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,7 +18,7 @@ from core.batch import (
     size_problems,
 )
 from core.causes import Cause
-from core.email_log import EmailStatus, MemoryEmailLog
+from core.email_log import EmailRecord, EmailStatus, MemoryEmailLog
 from core.message import Attachment
 from core.outbox import Outbox
 from core.pacing import SendingLimits
@@ -41,13 +42,33 @@ def ready(number: int) -> Prepared:
 
 
 def outbox_with(
-    transport: MemoryTransport, clock: FakeClock, limits: SendingLimits | None = None
+    transport: MemoryTransport,
+    clock: FakeClock,
+    limits: SendingLimits | None = None,
+    on_sent: Callable[[EmailRecord], None] | None = None,
 ) -> tuple[Outbox, Batches]:
     settings = smtp_settings(bcc_enabled=False)
     outbox = Outbox(
-        MemoryEmailLog(), lambda: settings, lambda _s: transport, clock=clock, sleep=clock.sleep, limits=lambda: limits
+        MemoryEmailLog(),
+        lambda: settings,
+        lambda _s: transport,
+        clock=clock,
+        sleep=clock.sleep,
+        limits=lambda: limits,
+        on_sent=on_sent,
     )
     return outbox, Batches(MemoryBatchStore(), outbox)
+
+
+class Buttons:
+    """What the user presses while the first email of a batch is being sent (the outbox's on_sent calls it)."""
+
+    def __init__(self) -> None:
+        self.pressed: list[Callable[[], object]] = []
+
+    def press(self, _record: EmailRecord) -> None:
+        if self.pressed:
+            self.pressed.pop()()
 
 
 def statuses(outbox: Outbox, batches: Batches, batch_id: str) -> list[EmailStatus]:
@@ -95,14 +116,14 @@ async def test_a_too_many_reply_slows_the_batch_down_instead_of_failing_it(clock
 
 async def test_pause_holds_the_rest_and_resume_sends_them(clock: FakeClock) -> None:
     transport = MemoryTransport()
-    outbox, batches = outbox_with(transport, clock)
+    buttons = Buttons()  # the user presses Pause while the first email goes
+    outbox, batches = outbox_with(transport, clock, on_sent=buttons.press)
     batch = batches.start('3 invoices', [ready(n) for n in range(3)])
-    outbox._on_sent = lambda _record: batches.pause(batch.id)  # the user presses Pause while the first goes
+    buttons.pressed.append(lambda: batches.pause(batch.id))
     await outbox.run_due()
     assert statuses(outbox, batches, batch.id) == [EmailStatus.SENT, EmailStatus.QUEUED, EmailStatus.QUEUED]
     assert outbox.due() == [] and outbox.next_due_in() is None  # the loop sleeps instead of spinning
     assert batches.progress(batches.get(batch.id) or batch).state is BatchState.PAUSED
-    outbox._on_sent = None
     batches.resume(batch.id)
     await outbox.run_due()
     assert statuses(outbox, batches, batch.id) == [EmailStatus.SENT] * 3
@@ -110,9 +131,10 @@ async def test_pause_holds_the_rest_and_resume_sends_them(clock: FakeClock) -> N
 
 async def test_cancel_leaves_the_sent_as_sent_and_takes_the_rest_out_of_the_queue(clock: FakeClock) -> None:
     transport = MemoryTransport()
-    outbox, batches = outbox_with(transport, clock)
+    buttons = Buttons()  # the user presses Cancel while the first email goes
+    outbox, batches = outbox_with(transport, clock, on_sent=buttons.press)
     batch = batches.start('3 invoices', [ready(n) for n in range(3)])
-    outbox._on_sent = lambda _record: batches.cancel(batch.id)
+    buttons.pressed.append(lambda: batches.cancel(batch.id))
     await outbox.run_due()
     assert statuses(outbox, batches, batch.id) == [EmailStatus.SENT, EmailStatus.CANCELLED, EmailStatus.CANCELLED]
     assert len(transport.delivered) == 1
