@@ -8,7 +8,7 @@ from tinydb.table import Document
 from core.pacing import SendingLimits
 
 _DOCUMENT_ID = 1
-SOURCE = 'your own limits (Email settings)'
+SOURCE = 'your own numbers'
 
 
 class SendingLimitsRepository:

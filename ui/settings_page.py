@@ -28,6 +28,7 @@ from core.settings import (
 from ui.diagnostics_panel import diagnostics_panel
 from ui.layout import frame
 from ui.notices import PageNotifier
+from ui.sending_limits_card import sending_limits_card
 from ui.services import Services
 from ui.settings_form import SettingsForm
 
@@ -53,6 +54,7 @@ def register(services: Services) -> None:
     def settings_page() -> None:
         with frame('Email settings'):
             SettingsEditor(services).build()
+            sending_limits_card(services)
 
 
 class SettingsEditor:

@@ -11,12 +11,14 @@ from core.batch import BatchState
 from core.documents.model import DocumentType
 from core.email_log import EmailStatus
 from core.outbox import Outbox
+from core.pacing import SendingLimits
 from core.transport.memory import MemoryTransport
 from storage.documents_repo import seed_sample_data
+from storage.sending_limits_repo import SOURCE
 from tests.email.conftest import smtp_settings
-from tests.support.ui import BACKGROUND_RETRIES
+from tests.support.ui import BACKGROUND_RETRIES, set_value
 from tests.support.waiting import wait_until
-from ui.services import Services
+from ui.services import Services, sending_limits
 
 
 def invoices_without_address(services: Services, count: int) -> list[str]:
@@ -60,3 +62,18 @@ async def test_all_matching_invoices_are_checked_first_and_each_is_sent_as_its_o
     assert progress.count(EmailStatus.SENT) == len(invoices) - len(left_out) == len(transport.delivered)
     assert len({d.message.subject for d in transport.delivered}) == len(transport.delivered)  # one email each
     assert batch.state is BatchState.RUNNING and len(batch.left_out) == len(left_out)
+
+
+async def test_sending_limits_are_the_providers_until_the_user_saves_their_own(
+    services: Services, memory_outbox: Outbox, app_user: User
+) -> None:
+    services.folder.settings.save(smtp_settings(host='smtp.office365.com'))
+    await app_user.open('/settings')
+    await app_user.should_see('30 emails a minute and 10,000 recipients a day (Microsoft 365)')
+    set_value(app_user, 'limit-per-minute', 5)
+    set_value(app_user, 'limit-per-day', 300)
+    app_user.find(marker='limits-save').click()
+    await app_user.should_see('5 emails a minute and 300 recipients a day (your own numbers)')
+    assert sending_limits(services.folder) == SendingLimits(5, 300, SOURCE)  # what the app's outbox keeps to
+    app_user.find(marker='limits-reset').click()
+    await app_user.should_see('30 emails a minute and 10,000 recipients a day (Microsoft 365)')
