@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import replace
 
-from nicegui import run, ui
+from nicegui import background_tasks, run, ui
 
 from core.batch import PREVIEW_COUNT, Prepared, prepare, settings_problem, size_problems
 from core.documents.model import Document
@@ -52,15 +52,16 @@ class BatchDialog:
             self.template_fields()
             self.status = ui.label('').classes('text-caption').mark('batch-status')
             self.bar = ui.linear_progress(value=0, show_value=False).classes('w-full')
-            self.checks = ui.column().classes('w-full gap-1').mark('batch-preflight')
-            self.preview = ui.column().classes('w-full gap-2').mark('batch-preview')
+            with ui.scroll_area().classes('w-full h-[45vh] border rounded'):
+                self.checks = ui.column().classes('w-full gap-1').mark('batch-preflight')
+                self.preview = ui.column().classes('w-full gap-2').mark('batch-preview')
             self.estimate = ui.label('').classes('text-caption').mark('batch-estimate')
             with ui.row().classes('w-full justify-end gap-2'):
                 ui.button('Cancel', on_click=self.dialog.close).props('flat')
                 self.send_button = ui.button('Send', icon='send', on_click=self.send).mark('batch-send')
                 self.send_button.disable()
         self.dialog.open()
-        await self.prepare_all()
+        background_tasks.create(self.prepare_all(), name='prepare batch')  # the click answers at once
 
     def template_fields(self) -> None:
         """One subject and body per document type in the batch, as saved on the Email templates page."""
@@ -81,13 +82,16 @@ class BatchDialog:
             )
 
     async def prepare_all(self) -> None:
-        """Each document's email and PDF; the PDFs are made away from the page's loop so it stays responsive."""
+        """Each document's email and PDF, made in another process: rendering holds the interpreter, and fifty in a
+        row would starve the page's connection."""
         folder = self.services.folder
         business = folder.business.load_or_default()
         contacts = folder.contacts.by_id()
         total = len(self.documents)
         self.items = []
         for number, document in enumerate(self.documents, start=1):
+            if self.dialog.is_deleted:  # closed before everything was prepared
+                return
             self.status.set_text(f'Preparing {number} of {total}: {document.title}…')
             self.bar.set_value(number / max(1, total))
             contact = None if isinstance(document, Statement) else contacts.get(document.contact_id)
@@ -186,13 +190,13 @@ def preview_card(item: Prepared) -> None:
     """What one email will look like: to whom, the subject, how the message starts, and its PDF."""
     assert item.draft is not None and item.attachment is not None
     draft = item.draft
-    body = draft.text_body.strip()
+    body = ' '.join(draft.text_body.split())
     start = body[:BODY_START] + ('…' if len(body) > BODY_START else '')
     with ui.card().props('flat bordered').classes('w-full p-2 gap-0').mark('batch-preview-card'):
         recipients = ', '.join([*draft.to, *(f'cc {a}' for a in draft.cc)])
         ui.label(f'To {recipients}').classes('text-caption text-grey-8')
         ui.label(draft.subject).classes('font-medium')
-        ui.label(start).classes('text-caption whitespace-pre-line')
+        ui.label(start).classes('text-caption')
         ui.chip(f'{item.attachment.filename} · {human_size(len(item.attachment.data))}', icon='picture_as_pdf').props(
             'dense'
         ).classes('bg-grey-3')
