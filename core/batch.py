@@ -27,6 +27,7 @@ from core.templates import EmailTemplate, TemplateError
 
 DEFAULT_SIZE_LIMIT = 10_000_000  # what nearly every provider takes (Gmail 25 MB, Microsoft 365 35 MB, hosting 10 MB)
 PREVIEW_COUNT = 3
+QUEUE_CHUNK = 100  # emails recorded per write: few writes, and the dialog can still show progress
 
 
 class BatchState(StrEnum):
@@ -221,7 +222,7 @@ class Batches:
     def start(self, title: str, items: Iterable[Prepared], left_out: Sequence[str] = ()) -> Batch:
         """Queue every ready message (each recorded before anything is sent), then let the outbox send them."""
         batch = self.begin(title, left_out)
-        return self.launch(batch, [self.add(batch, item) for item in items if item.ready])
+        return self.launch(batch, self.add(batch, [item for item in items if item.ready]))
 
     def begin(self, title: str, left_out: Sequence[str] = ()) -> Batch:
         """A new batch, held until `launch`, so that no email goes before the batch can count it."""
@@ -229,11 +230,12 @@ class Batches:
         self._save(batch)
         return batch
 
-    def add(self, batch: Batch, item: Prepared) -> str:
-        """Queue one ready message of the batch; returns its email's id."""
-        if item.draft is None or item.attachment is None or item.problems:
-            raise ValueError(f'{item.label} is not ready to send')
-        return self._outbox.enqueue(item.draft, [item.attachment], batch_id=batch.id).id
+    def add(self, batch: Batch, items: Sequence[Prepared]) -> list[str]:
+        """Queue ready messages of the batch, several in one write; returns their emails' ids."""
+        if wrong := [i.label for i in items if i.draft is None or i.attachment is None or i.problems]:
+            raise ValueError(f'not ready to send: {", ".join(wrong)}')
+        emails = [(i.draft, [i.attachment]) for i in items if i.draft is not None and i.attachment is not None]
+        return [record.id for record in self._outbox.enqueue_many(emails, batch_id=batch.id)]
 
     def launch(self, batch: Batch, record_ids: Sequence[str]) -> Batch:
         batch = replace(batch, record_ids=tuple(record_ids), state=BatchState.RUNNING)

@@ -187,6 +187,8 @@ class EmailLogStore(Protocol):
 
     def add(self, record: EmailRecord, attachments: Sequence[Attachment]) -> None: ...
 
+    def add_many(self, entries: Sequence[tuple[EmailRecord, Sequence[Attachment]]]) -> None: ...
+
     def update(self, record: EmailRecord) -> None: ...
 
     def get(self, record_id: str) -> EmailRecord | None: ...
@@ -208,6 +210,10 @@ class MemoryEmailLog:
     def add(self, record: EmailRecord, attachments: Sequence[Attachment]) -> None:
         self._records[record.id] = record
         self._attachments[record.id] = tuple(attachments)
+
+    def add_many(self, entries: Sequence[tuple[EmailRecord, Sequence[Attachment]]]) -> None:
+        for record, attachments in entries:
+            self.add(record, attachments)
 
     def update(self, record: EmailRecord) -> None:
         self._records[record.id] = record

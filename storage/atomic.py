@@ -32,6 +32,19 @@ def write_atomically(path: Path, payload: bytes) -> None:
     fsync_folder(folder)
 
 
+def write_new_file(path: Path, payload: bytes) -> None:
+    """Write a file under a name nothing refers to yet, not yet durable: the caller calls sync_everything() before
+    writing the record that names it (a torn file is never read before that record exists)."""
+    with path.open('wb') as file:
+        file.write(payload)
+    path.chmod(0o600)
+
+
+def sync_everything() -> None:
+    """Flush every written file and folder to disk and wait for it (Linux's sync waits): one call for many files."""
+    os.sync()
+
+
 def fsync_folder(folder: Path) -> None:
     descriptor = os.open(folder, os.O_RDONLY)
     try:

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from nicegui import background_tasks, run, ui
 
-from core.batch import PREVIEW_COUNT, Prepared, prepare, settings_problem, size_problems
+from core.batch import PREVIEW_COUNT, QUEUE_CHUNK, Prepared, prepare, settings_problem, size_problems
 from core.documents.model import Document
 from core.documents.statement import Statement
 from core.message import human_size
@@ -176,10 +176,10 @@ class BatchDialog:
         batches = self.services.batches
         batch = batches.begin(self.title, left_out)
         ready = [i for i in self.items if i.ready]
-        ids = []
-        for number, item in enumerate(ready, start=1):
-            self.status.set_text(f'Queueing {number} of {len(ready)}…')
-            ids.append(batches.add(batch, item))
+        ids: list[str] = []
+        for first in range(0, len(ready), QUEUE_CHUNK):
+            self.status.set_text(f'Queueing {first + 1} to {min(first + QUEUE_CHUNK, len(ready))} of {len(ready)}…')
+            ids += batches.add(batch, ready[first : first + QUEUE_CHUNK])
             await asyncio.sleep(0)  # let the page breathe between the writes
         batches.launch(batch, ids)
         self.dialog.close()
