@@ -6,6 +6,7 @@ listing, filtering and paging thousands of rows never touches the disk and savin
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 import unicodedata
@@ -13,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tinydb import TinyDB
 
@@ -125,11 +126,18 @@ SORT_KEYS: dict[str, Callable[[Document], object]] = {
 }
 
 
+OrderKey = tuple[str, DocumentType | None]
+
+
 class DocumentsRepository:
+    """Besides the documents, keeps each order the list has been shown in (per sort and type filter) up to date on
+    every save, so a page of an unfiltered list costs the same with 100 documents or 10,000."""
+
     def __init__(self, folder: Path) -> None:
         self._store = ShardedStore(folder, DOCUMENT_SHARDS)
         self._lock = threading.RLock()
         self._cache: dict[str, Document] | None = None
+        self._orders: dict[OrderKey, list[tuple[Any, str]]] = {}
 
     def all(self) -> list[Document]:
         return list(self._documents().values())
@@ -143,6 +151,7 @@ class DocumentsRepository:
     def save(self, document: Document) -> None:
         with self._lock:
             self._store.put(document_to_dict(document))
+            self._reorder(self._documents().get(document.id), document)
             self._documents()[document.id] = document
 
     def save_many(self, documents: Iterable[Document]) -> None:
@@ -150,11 +159,12 @@ class DocumentsRepository:
         with self._lock:
             self._store.put_many(document_to_dict(d) for d in items)
             self._documents().update((d.id, d) for d in items)
+            self._orders.clear()
 
     def delete(self, document_id: str) -> None:
         with self._lock:
             self._store.remove(document_id)
-            self._documents().pop(document_id, None)
+            self._reorder(self._documents().pop(document_id, None), None)
 
     def mark_sent(self, document_id: str, when: datetime) -> Document | None:
         """Called by the outbox only after the transport accepted the message."""
@@ -193,19 +203,44 @@ class DocumentsRepository:
         """Server-side filtering, sorting and paging for the documents table."""
         names = contact_names or {}
         needle = search.strip().casefold()
-        rows = [
-            d
-            for d in self._documents().values()
-            if (document_type is None or d.type is document_type)
-            and (
-                not needle
-                or needle in d.reference.casefold()
-                or needle in names.get(d.contact_id, '').casefold()
-                or needle in d.notes.casefold()
+        with self._lock:
+            order = self._order(sort if sort in SORT_KEYS else 'issue_date', document_type)
+            documents = self._documents()
+            if needle:  # a search reads every row of the order; without one, only the page's own
+                order = [
+                    entry
+                    for entry in order
+                    if needle in (d := documents[entry[1]]).reference.casefold()
+                    or needle in names.get(d.contact_id, '').casefold()
+                    or needle in d.notes.casefold()
+                ]
+            total = len(order)
+            if descending:
+                chosen = order[max(0, total - offset - limit) : max(0, total - offset)][::-1]
+            else:
+                chosen = order[offset : offset + limit]
+            return DocumentPage(rows=[documents[document_id] for _key, document_id in chosen], total=total)
+
+    def _order(self, sort: str, document_type: DocumentType | None) -> list[tuple[Any, str]]:
+        """The documents (of one type, or all) in ascending order of the sort, ties by id; built once, then kept."""
+        key = (sort, document_type)
+        if key not in self._orders:
+            rows = self._documents().values()
+            self._orders[key] = sorted(
+                (SORT_KEYS[sort](d), d.id) for d in rows if document_type is None or d.type is document_type
             )
-        ]
-        rows.sort(key=SORT_KEYS.get(sort, SORT_KEYS['issue_date']), reverse=descending)  # type: ignore[arg-type]
-        return DocumentPage(rows=rows[offset : offset + limit], total=len(rows))
+        return self._orders[key]
+
+    def _reorder(self, old: Document | None, new: Document | None) -> None:
+        """A saved or deleted document moves to its place in every kept order."""
+        for (sort, document_type), order in self._orders.items():
+            if old is not None and (document_type is None or old.type is document_type):
+                entry = (SORT_KEYS[sort](old), old.id)
+                index = bisect.bisect_left(order, entry)
+                if index < len(order) and order[index] == entry:
+                    del order[index]
+            if new is not None and (document_type is None or new.type is document_type):
+                bisect.insort(order, (SORT_KEYS[sort](new), new.id))
 
     def _documents(self) -> dict[str, Document]:
         with self._lock:

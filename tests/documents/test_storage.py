@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,7 @@ import pytest
 
 from core.documents import DocumentType, Paper
 from core.sample_data import sample_business, sample_contacts, sample_documents
-from storage.documents_repo import ContactsRepository, DocumentsRepository, seed_sample_data
+from storage.documents_repo import SORT_KEYS, ContactsRepository, DocumentsRepository, seed_sample_data
 from storage.folder import DataFolder
 
 TODAY = date(2026, 11, 28)
@@ -81,6 +81,23 @@ def test_paging_filters_sorts_and_counts(tmp_path: Path) -> None:
     assert [d.reference for d in page2.rows] == ['INV-0004', 'INV-0001']
     by_ref = repo.page(sort='reference', descending=False, limit=1)
     assert by_ref.rows[0].reference == 'CN-0001'
+
+
+def test_a_list_already_shown_puts_a_saved_or_deleted_document_in_its_place(tmp_path: Path) -> None:
+    repo = DocumentsRepository(tmp_path / 'documents')
+    repo.save_many(sample_documents(TODAY))
+    shown = {(s, d): repo.page(sort=s, descending=d, limit=100) for s in SORT_KEYS for d in (True, False)}
+    assert all(page.total == repo.count() for page in shown.values())
+    newest = replace(sample_documents(TODAY)[0], id='new-one', reference='INV-9999', issue_date=TODAY + timedelta(1))
+    repo.save(newest)
+    moved = replace(repo.page(limit=1, descending=False).rows[0], issue_date=TODAY + timedelta(2))
+    repo.save(moved)
+    repo.delete(repo.page(sort='reference', descending=False, limit=1).rows[0].id)  # CN-0001
+    fresh = DocumentsRepository(tmp_path / 'documents')  # builds every order from scratch
+    for sort, descending in shown:
+        kept = [d.id for d in repo.page(sort=sort, descending=descending, limit=100).rows]
+        assert kept == [d.id for d in fresh.page(sort=sort, descending=descending, limit=100).rows]
+    assert [d.id for d in repo.page(limit=2).rows] == [moved.id, newest.id]
 
 
 def test_mark_sent(tmp_path: Path) -> None:
