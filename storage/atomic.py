@@ -40,6 +40,28 @@ def write_new_file(path: Path, payload: bytes) -> None:
     path.chmod(0o600)
 
 
+def replace_many(files: dict[Path, bytes]) -> None:
+    """Replace several files at once, each whole or not at all: every new version is written beside its target and
+    flushed with one sync, then all are renamed into place and the renames flushed with another. Two syncs for
+    dozens of files, instead of two fsyncs each."""
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, payload in files.items():
+            handle, temp_name = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
+            staged.append((temp_name, path))
+            with os.fdopen(handle, 'wb') as temp:
+                temp.write(payload)
+            os.chmod(temp_name, 0o600)
+        sync_everything()
+    except BaseException:
+        for temp_name, _path in staged:
+            Path(temp_name).unlink(missing_ok=True)
+        raise
+    for temp_name, path in staged:
+        os.replace(temp_name, path)
+    sync_everything()
+
+
 def sync_everything() -> None:
     """Flush every written file and folder to disk and wait for it (Linux's sync waits): one call for many files."""
     os.sync()

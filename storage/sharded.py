@@ -16,7 +16,7 @@ from typing import Any
 
 from tinydb import TinyDB, where
 
-from storage.atomic import AtomicJSONStorage
+from storage.atomic import AtomicJSONStorage, replace_many
 
 _TABLE = 'records'
 
@@ -53,26 +53,30 @@ class ShardedStore:
             table.upsert(record, where('id') == record['id'])
 
     def put_many(self, records: Iterable[dict[str, Any]]) -> None:
-        """Bulk import: one rewrite per touched shard instead of one per record."""
+        """Many at once (an import, a batch of emails): one rewrite per touched shard instead of one per record."""
         by_shard: dict[int, dict[str, dict[str, Any]]] = {}
         for record in records:
             by_shard.setdefault(self.shard_of(record['id']), {})[record['id']] = record
         with self._lock:
+            files = {}
             for number, incoming in by_shard.items():
                 db = self._db(number)
                 kept = [dict(row) for row in db.table(_TABLE).all() if row['id'] not in incoming]
-                # One atomic write per shard, straight to the storage; the TinyDB handle is then dropped so no
-                # cached table state (such as its next id) outlives the write.
-                db.storage.write({_TABLE: {str(i): r for i, r in enumerate([*kept, *incoming.values()], 1)}})
+                content = {_TABLE: {str(i): r for i, r in enumerate([*kept, *incoming.values()], 1)}}
+                files[self._path(number)] = json.dumps(content, ensure_ascii=False, separators=(',', ':')).encode()
+                # The TinyDB handle is dropped so no cached table state (such as its next id) outlives the write.
                 db.close()
                 del self._shards[number]
+            replace_many(files)
 
     def remove(self, record_id: str) -> None:
         with self._lock:
             self._db(self.shard_of(record_id)).table(_TABLE).remove(where('id') == record_id)
 
+    def _path(self, number: int) -> Path:
+        return self.folder / f'shard-{number:04d}.json'
+
     def _db(self, number: int) -> TinyDB:
         if number not in self._shards:
-            path = self.folder / f'shard-{number:04d}.json'
-            self._shards[number] = TinyDB(path, storage=AtomicJSONStorage)
+            self._shards[number] = TinyDB(self._path(number), storage=AtomicJSONStorage)
         return self._shards[number]
