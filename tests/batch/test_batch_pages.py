@@ -8,7 +8,7 @@ from datetime import date
 from nicegui.testing import User
 
 from core.batch import BatchState
-from core.documents.model import DocumentType
+from core.documents.model import ContactKind, DocumentType
 from core.email_log import EmailStatus
 from core.outbox import Outbox
 from core.pacing import SendingLimits
@@ -77,3 +77,24 @@ async def test_sending_limits_are_the_providers_until_the_user_saves_their_own(
     assert sending_limits(services.folder) == SendingLimits(5, 300, SOURCE)  # what the app's outbox keeps to
     app_user.find(marker='limits-reset').click()
     await app_user.should_see('30 emails a minute and 10,000 recipients a day (Microsoft 365)')
+
+
+async def test_statements_go_to_the_chosen_customers_each_as_its_own_email(
+    services: Services, memory_outbox: Outbox, transport: MemoryTransport, app_user: User
+) -> None:
+    seed_sample_data(services.folder, today=date(2026, 11, 28))
+    services.folder.settings.save(smtp_settings())
+    customers = services.folder.contacts.all(ContactKind.CUSTOMER)
+    await app_user.open('/contacts')
+    app_user.find(marker='email-statements').click()
+    app_user.find(marker='statement-all-customers').click()
+    app_user.find(marker='statement-continue').click()
+    await app_user.should_see(f'Email statements to {len(customers)} customers')
+    await app_user.should_see(f'{len(customers)} of {len(customers)} ready to send.', retries=BACKGROUND_RETRIES)
+    app_user.find(marker='batch-send').click()
+    await app_user.should_see(marker='batch-progress', retries=BACKGROUND_RETRIES)
+    [batch] = services.batches.latest()
+    await wait_until(lambda: services.batches.progress(batch).finished, message='the statements to go')
+    delivered = sorted(d.message.to[0] for d in transport.delivered)
+    assert delivered == sorted(c.emails[0] for c in customers)
+    assert all(d.message.subject.startswith('Statement of account') for d in transport.delivered)
