@@ -8,6 +8,7 @@ counted from the email log, so the page always shows what really happened.
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -97,6 +98,15 @@ def message_size(item: Prepared) -> int:
     pdf = len(item.attachment.data) if item.attachment else 0
     body = len(item.draft.text_body.encode()) + len(item.draft.html_body.encode()) if item.draft else 0
     return math.ceil(pdf / 3) * 4 * 78 // 76 + body + 4_000
+
+
+_SIZE_KEYWORD = re.compile(r'^250[ -]SIZE(?:[ =](\d+))?\s*$', re.IGNORECASE | re.MULTILINE)
+
+
+def announced_size(ehlo_reply: str) -> int | None:
+    """The SIZE a server's EHLO reply announces (RFC 1870); None when it announces none, or 0 (no fixed limit)."""
+    match = _SIZE_KEYWORD.search(ehlo_reply)
+    return int(match.group(1)) or None if match and match.group(1) else None
 
 
 def size_problems(items: Sequence[Prepared], size_limit: int | None) -> tuple[list[Prepared], str]:

@@ -16,6 +16,7 @@ from storage.email_log_repo import EmailLogRepository
 from storage.reminders_repo import RemindersRepository
 from storage.secrets import DataFileError, SecretBox
 from storage.sending_limits_repo import SendingLimitsRepository
+from storage.server_facts_repo import ServerFactsRepository
 from storage.settings_repo import SettingsRepository
 from storage.templates_repo import TemplatesRepository
 from storage.type_attachments_repo import TypeAttachmentsRepository
@@ -54,6 +55,7 @@ class DataFolder:
         self.reminders = RemindersRepository(self.db)
         self.batches = BatchesRepository(self.db)
         self.sending_limits = SendingLimitsRepository(self.db)
+        self.server_facts = ServerFactsRepository(self.db)
 
     def close(self) -> None:
         self.db.close()

@@ -34,6 +34,8 @@ class BatchDialog:
             kind: folder.templates.load(kind) for kind in dict.fromkeys(map(template_type, self.documents))
         }
         self.blocker = settings_problem(folder.settings.is_saved(), folder.settings.load)
+        saved = folder.settings.load_public()
+        self.size_limit = folder.server_facts.size_limit(saved.host, saved.port) if saved else None
         self.sending = False
 
     async def open(self) -> None:
@@ -102,7 +104,7 @@ class BatchDialog:
             except Exception as error:  # the PDF engine's own words are what the user needs
                 item, problem = None, f'The PDF could not be made: {error}'
             self.items.append(item or Prepared(document_key(document), document.title, None, None, (problem,)))
-        self.items, self.size_note = size_problems(self.items, None)
+        self.items, self.size_note = size_problems(self.items, self.size_limit)
         self.bar.set_visibility(False)
         self.show_checks()
 
@@ -123,7 +125,7 @@ class BatchDialog:
                 updated.append(replace(fresh, attachment=item.attachment))
             else:  # its PDF could not be made: that stays its problem
                 updated.append(item)
-        updated, self.size_note = size_problems(updated, None)
+        updated, self.size_note = size_problems(updated, self.size_limit)
         self.items = updated
         self.show_checks()
 

@@ -28,11 +28,15 @@ ApplyChange = Callable[[SettingsChange], None]
 
 
 def diagnostics_panel(
-    read_settings: Callable[[], EmailSettings | None], business_name: Callable[[], str], apply_change: ApplyChange
+    read_settings: Callable[[], EmailSettings | None],
+    business_name: Callable[[], str],
+    apply_change: ApplyChange,
+    learnt: Callable[[EmailSettings, StepEvent], None] | None = None,
 ) -> None:
     """Build the section inside the current container; one panel per browser tab. `apply_change` puts a fix the
-    test offers (such as SSL/TLS for a port that speaks TLS first) into the form."""
-    DiagnosticsPanel(read_settings, business_name, apply_change).build()
+    test offers (such as SSL/TLS for a port that speaks TLS first) into the form; `learnt` sees every finished
+    step with the settings tested (the server's size limit is kept for the batch preflight)."""
+    DiagnosticsPanel(read_settings, business_name, apply_change, learnt).build()
 
 
 class StepRow:
@@ -91,10 +95,12 @@ class DiagnosticsPanel:
         read_settings: Callable[[], EmailSettings | None],
         business_name: Callable[[], str],
         apply_change: ApplyChange,
+        learnt: Callable[[EmailSettings, StepEvent], None] | None = None,
     ) -> None:
         self.read_settings = read_settings
         self.business_name = business_name
         self.apply_change = apply_change
+        self.learnt = learnt
         self.task: asyncio.Task[None] | None = None
         self.stop = asyncio.Event()
         self.rows: dict[int, StepRow] = {}
@@ -170,6 +176,8 @@ class DiagnosticsPanel:
             async with contextlib.aclosing(stream) as events:
                 async for item in events:
                     self.render(item)
+                    if self.learnt is not None and isinstance(item, StepEvent) and item.status is not Status.RUNNING:
+                        self.learnt(settings, item)
         finally:
             self.test_button.enable()
             self.cancel_button.set_visibility(False)

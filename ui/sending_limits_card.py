@@ -1,14 +1,30 @@
-"""The Email settings page's Sending limits card: the pace batches keep to, and the user's own numbers."""
+"""The Email settings page's Sending limits card (the pace batches keep to, and the user's own numbers), and what the
+settings test learns for the batch preflight."""
 
 from __future__ import annotations
 
 from nicegui import ui
 
+from core.batch import announced_size
+from core.causes import Step
+from core.diagnostics.events import Status, StepEvent
+from core.diagnostics.transcript import Mark
 from core.pacing import SendingLimits
+from core.settings import EmailSettings
+from storage.server_facts_repo import ServerFactsRepository
 from ui.services import Services, sending_limits
 
 MAX_PER_MINUTE = 10_000
 MAX_PER_DAY = 1_000_000
+
+
+def remember_size(facts: ServerFactsRepository, settings: EmailSettings, event: StepEvent) -> None:
+    """The settings test's EHLO reply tells the server's size limit, which the batch preflight checks against (the
+    reply after STARTTLS, when there is one, comes last and wins)."""
+    if event.step is Step.EHLO and event.status in (Status.OK, Status.WARN):
+        said = '\n'.join(line.text for line in event.transcript if line.mark in (Mark.RECEIVED, Mark.RECEIVED_TLS))
+        if said:
+            facts.remember_size_limit(settings.host, settings.port, announced_size(said))
 
 
 def sending_limits_card(services: Services) -> None:

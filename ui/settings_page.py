@@ -28,7 +28,7 @@ from core.settings import (
 from ui.diagnostics_panel import diagnostics_panel
 from ui.layout import frame
 from ui.notices import PageNotifier
-from ui.sending_limits_card import sending_limits_card
+from ui.sending_limits_card import remember_size, sending_limits_card
 from ui.services import Services
 from ui.settings_form import SettingsForm
 
@@ -64,6 +64,7 @@ class SettingsEditor:
         self.repository = services.folder.settings
         self.outbox = services.outbox
         self.business = services.folder.business
+        self.remember_size = partial(remember_size, services.folder.server_facts)
         self.form = SettingsForm.from_settings(self.repository.load_public())
         self.revision = self.repository.revision()  # what this page started from, to see another window's save
         self.inputs: dict[str, ui.input] = {}
@@ -93,7 +94,7 @@ class SettingsEditor:
                 self.provider_help = ui.column().classes('w-full')
                 with ui.card().classes('w-full').props('flat bordered'):
                     ui.label('Test email settings').classes('text-h6')
-                    diagnostics_panel(self.settings_for_test, self.business_name, self.apply_change)
+                    diagnostics_panel(self.settings_for_test, self.business_name, self.apply_change, self.remember_size)
         self.built = True
         self.refresh()
 

@@ -12,10 +12,13 @@ from core.documents.model import ContactKind, DocumentType
 from core.email_log import EmailStatus
 from core.outbox import Outbox
 from core.pacing import SendingLimits
+from core.settings import Security
 from core.transport.memory import MemoryTransport
 from storage.documents_repo import seed_sample_data
 from storage.sending_limits_repo import SOURCE
 from tests.email.conftest import smtp_settings
+from tests.support.app_state import first_invoice
+from tests.support.smtp_servers import smtp_server
 from tests.support.ui import BACKGROUND_RETRIES, set_value
 from tests.support.waiting import wait_until
 from ui.services import Services, sending_limits
@@ -98,3 +101,23 @@ async def test_statements_go_to_the_chosen_customers_each_as_its_own_email(
     delivered = sorted(d.message.to[0] for d in transport.delivered)
     assert delivered == sorted(c.emails[0] for c in customers)
     assert all(d.message.subject.startswith('Statement of account') for d in transport.delivered)
+
+
+async def test_the_size_limit_the_settings_test_learnt_is_what_the_preflight_checks(
+    services: Services, memory_outbox: Outbox, app_user: User
+) -> None:
+    seed_sample_data(services.folder, today=date(2026, 11, 28))
+    async with smtp_server(size_limit=12_000) as server:  # smaller than any invoice PDF with its email
+        services.folder.settings.save(smtp_settings(port=server.port, security=Security.NONE, allow_plaintext=True))
+        await app_user.open('/settings')
+        set_value(app_user, 'test-mode', 'check')
+        app_user.find(marker='test-settings').click()
+        await app_user.should_see(marker='status-ok', retries=BACKGROUND_RETRIES)
+        await wait_until(lambda: services.folder.server_facts.size_limit('127.0.0.1', server.port), message='EHLO')
+    assert services.folder.server_facts.size_limit('127.0.0.1', server.port) == 12_000
+    invoice = first_invoice(services)
+    await app_user.open('/documents')
+    app_user.find(marker='select-all-matching').click()
+    app_user.find(marker='email-selected').click()
+    await app_user.should_see(f'{invoice.title}: The email would be about', retries=BACKGROUND_RETRIES)
+    await app_user.should_see('more than the 12 KB the server takes')

@@ -13,6 +13,7 @@ from core.batch import (
     BatchState,
     MemoryBatchStore,
     Prepared,
+    announced_size,
     prepare,
     settings_problem,
     size_problems,
@@ -202,3 +203,11 @@ def test_settings_not_saved_or_a_password_that_no_longer_fits_stop_the_whole_bat
 
     assert 'saved for another connection' in (settings_problem(True, other_connection) or '')
     assert settings_problem(True, lambda: smtp_settings()) is None
+
+
+def test_the_size_a_server_announces_is_read_from_its_ehlo_reply() -> None:
+    assert announced_size('250-smtp.office365.com\n250-SIZE 157286400\n250 PIPELINING') == 157_286_400
+    assert announced_size('250-mx.example\n250 SIZE 35882577') == 35_882_577
+    assert announced_size('250-mx.example\n250-SIZE\n250 HELP') is None  # a SIZE without a number: no fixed limit
+    assert announced_size('250-mx.example\n250-SIZE 0\n250 HELP') is None
+    assert announced_size('250-mx.example\n250 8BITMIME') is None
