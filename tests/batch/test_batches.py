@@ -9,6 +9,7 @@ from pathlib import Path
 
 from core.batch import (
     DEFAULT_SIZE_LIMIT,
+    Batch,
     Batches,
     BatchState,
     MemoryBatchStore,
@@ -61,15 +62,21 @@ def outbox_with(
     return outbox, Batches(MemoryBatchStore(), outbox)
 
 
-class Buttons:
-    """What the user presses while the first email of a batch is being sent (the outbox's on_sent calls it)."""
+async def pressed_during_the_first_send(
+    transport: MemoryTransport, clock: FakeClock, button: Callable[[Batches, str], object]
+) -> tuple[Outbox, Batches, Batch]:
+    """A batch of three whose button (Pause, Cancel) the user presses while its first email is being sent."""
+    pressed: list[Callable[[], object]] = []
 
-    def __init__(self) -> None:
-        self.pressed: list[Callable[[], object]] = []
+    def on_sent(_record: EmailRecord) -> None:
+        while pressed:
+            pressed.pop()()
 
-    def press(self, _record: EmailRecord) -> None:
-        if self.pressed:
-            self.pressed.pop()()
+    outbox, batches = outbox_with(transport, clock, on_sent=on_sent)
+    batch = batches.start('3 invoices', [ready(n) for n in range(3)])
+    pressed.append(lambda: button(batches, batch.id))
+    await outbox.run_due()
+    return outbox, batches, batch
 
 
 def statuses(outbox: Outbox, batches: Batches, batch_id: str) -> list[EmailStatus]:
@@ -117,11 +124,7 @@ async def test_a_too_many_reply_slows_the_batch_down_instead_of_failing_it(clock
 
 async def test_pause_holds_the_rest_and_resume_sends_them(clock: FakeClock) -> None:
     transport = MemoryTransport()
-    buttons = Buttons()  # the user presses Pause while the first email goes
-    outbox, batches = outbox_with(transport, clock, on_sent=buttons.press)
-    batch = batches.start('3 invoices', [ready(n) for n in range(3)])
-    buttons.pressed.append(lambda: batches.pause(batch.id))
-    await outbox.run_due()
+    outbox, batches, batch = await pressed_during_the_first_send(transport, clock, Batches.pause)
     assert statuses(outbox, batches, batch.id) == [EmailStatus.SENT, EmailStatus.QUEUED, EmailStatus.QUEUED]
     assert outbox.due() == [] and outbox.next_due_in() is None  # the loop sleeps instead of spinning
     assert batches.progress(batches.get(batch.id) or batch).state is BatchState.PAUSED
@@ -132,11 +135,7 @@ async def test_pause_holds_the_rest_and_resume_sends_them(clock: FakeClock) -> N
 
 async def test_cancel_leaves_the_sent_as_sent_and_takes_the_rest_out_of_the_queue(clock: FakeClock) -> None:
     transport = MemoryTransport()
-    buttons = Buttons()  # the user presses Cancel while the first email goes
-    outbox, batches = outbox_with(transport, clock, on_sent=buttons.press)
-    batch = batches.start('3 invoices', [ready(n) for n in range(3)])
-    buttons.pressed.append(lambda: batches.cancel(batch.id))
-    await outbox.run_due()
+    outbox, batches, batch = await pressed_during_the_first_send(transport, clock, Batches.cancel)
     assert statuses(outbox, batches, batch.id) == [EmailStatus.SENT, EmailStatus.CANCELLED, EmailStatus.CANCELLED]
     assert len(transport.delivered) == 1
     progress = batches.progress(batches.get(batch.id) or batch)
