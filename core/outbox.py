@@ -134,7 +134,14 @@ class Outbox:
         self._task = BackgroundTask(self.run_forever)
         self._limits = limits
         self.held: Callable[[EmailRecord], bool] = lambda _record: False  # core.batch.Batches answers this
-        self.pacer = Pacer(history=self._sent_today())
+        self._pacer: Pacer | None = None
+
+    @property
+    def pacer(self) -> Pacer:
+        """Made at first use, from what the log says went in the last day (the log is not read at start-up)."""
+        if self._pacer is None:
+            self._pacer = Pacer(history=self._sent_today())
+        return self._pacer
 
     def now(self) -> datetime:
         return self._clock()
