@@ -37,6 +37,7 @@ class BatchDialog:
         saved = folder.settings.load_public()
         self.size_limit = folder.server_facts.size_limit(saved.host, saved.port) if saved else None
         self.sending = False
+        self.prepared = False  # every document's email and PDF made
 
     async def open(self) -> None:
         self.dialog = ui.dialog().props('persistent')
@@ -73,6 +74,7 @@ class BatchDialog:
             for kind, template in self.templates.items():
                 ui.label(type_label(kind)).classes('font-medium')
                 self.subjects[kind] = ui.input('Subject', value=template.subject).classes('w-full').props('dense')
+                self.subjects[kind].mark(f'batch-subject-{kind}')
                 self.bodies[kind] = (
                     ui.textarea('Message', value=template.body).classes('w-full').props('dense autogrow')
                 )
@@ -105,11 +107,15 @@ class BatchDialog:
                 item, problem = None, f'The PDF could not be made: {error}'
             self.items.append(item or Prepared(document_key(document), document.title, None, None, (problem,)))
         self.items, self.size_note = size_problems(self.items, self.size_limit)
+        self.prepared = True
         self.bar.set_visibility(False)
         self.show_checks()
 
     def apply_templates(self) -> None:
         """The edited templates, applied to every prepared email (the PDFs stay as they are)."""
+        if not self.prepared:
+            ui.notify('The documents are still being prepared: update the preview once they are all ready.')
+            return
         self.templates = {
             kind: EmailTemplate(self.subjects[kind].value or '', self.bodies[kind].value or '')
             for kind in self.templates

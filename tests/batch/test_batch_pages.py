@@ -121,3 +121,26 @@ async def test_the_size_limit_the_settings_test_learnt_is_what_the_preflight_che
     app_user.find(marker='email-selected').click()
     await app_user.should_see(f'{invoice.title}: The email would be about', retries=BACKGROUND_RETRIES)
     await app_user.should_see('more than the 12 KB the server takes')
+
+
+async def test_a_template_changed_in_the_dialog_is_used_for_this_batch_only(
+    services: Services, memory_outbox: Outbox, transport: MemoryTransport, app_user: User
+) -> None:
+    seed_sample_data(services.folder, today=date(2026, 11, 28))
+    services.folder.settings.save(smtp_settings())
+    await app_user.open('/documents')
+    app_user.find(marker='document-type-filter').click()
+    app_user.find('Sales Invoice').click()
+    app_user.find(marker='select-all-matching').click()
+    app_user.find(marker='email-selected').click()
+    await app_user.should_see(marker='batch-send', retries=BACKGROUND_RETRIES)
+    await app_user.should_see('ready to send.', retries=BACKGROUND_RETRIES)
+    set_value(app_user, 'batch-subject-sales_invoice', 'Reminder: {{ reference }}')
+    app_user.find(marker='batch-update-preview').click()
+    await app_user.should_see('Reminder: INV-')
+    app_user.find(marker='batch-send').click()
+    await app_user.should_see(marker='batch-progress', retries=BACKGROUND_RETRIES)
+    [batch] = services.batches.latest()
+    await wait_until(lambda: services.batches.progress(batch).finished, message='the batch to finish')
+    assert transport.delivered and all(d.message.subject.startswith('Reminder: INV-') for d in transport.delivered)
+    assert services.folder.templates.load('sales_invoice').subject.startswith('Invoice {{ reference }}')
