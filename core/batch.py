@@ -22,7 +22,7 @@ from core.documents.model import BusinessProfile, Contact, Document
 from core.documents.statement import Statement
 from core.email_log import Draft, EmailRecord, EmailStatus
 from core.message import Attachment, human_size
-from core.outbox import Outbox, document_attachment, document_draft, document_key
+from core.outbox import Outbox, document_attachments, document_draft, document_key
 from core.settings import EmailSettings, SecretUnavailable
 from core.templates import EmailTemplate, TemplateError
 
@@ -44,12 +44,12 @@ class Prepared:
     key: str
     label: str
     draft: Draft | None
-    attachment: Attachment | None
+    attachments: tuple[Attachment, ...]  # the PDF first, then the files of its type; empty when not made
     problems: tuple[str, ...] = ()
 
     @property
     def ready(self) -> bool:
-        return not self.problems and self.draft is not None and self.attachment is not None
+        return not self.problems and self.draft is not None and bool(self.attachments)
 
     @property
     def recipients(self) -> int:
@@ -65,23 +65,24 @@ def prepare(
     business: BusinessProfile,
     contact: Contact | None,
     template: EmailTemplate,
+    extras: Sequence[Attachment] = (),
     *,
     render: bool = True,
 ) -> Prepared:
-    """The email the Email button would propose for this document, and its PDF; a document without a valid address
-    gets its problem instead (and no PDF is made for it)."""
+    """The email the Email button would propose for this document, and its PDF with `extras` (its type's files); a
+    document without a valid address gets its problem instead (and no PDF is made for it)."""
     label = document.title
     recipient = document.customer if isinstance(document, Statement) else contact
     if recipient is None:
-        return Prepared(document_key(document), label, None, None, ('Its contact was deleted: nobody to send to.',))
+        return Prepared(document_key(document), label, None, (), ('Its contact was deleted: nobody to send to.',))
     try:
         draft = document_draft(document, business, contact, template)
     except TemplateError as error:
-        return Prepared(document_key(document), label, None, None, (f'The email template has a problem: {error}',))
+        return Prepared(document_key(document), label, None, (), (f'The email template has a problem: {error}',))
     problems = address_problems(draft, recipient.name)
     if problems or not render:
-        return Prepared(draft.document_id, label, draft, None, problems)
-    return Prepared(draft.document_id, label, draft, document_attachment(document, business, contact))
+        return Prepared(draft.document_id, label, draft, (), problems)
+    return Prepared(draft.document_id, label, draft, document_attachments(document, business, contact, extras))
 
 
 def address_problems(draft: Draft, name: str) -> tuple[str, ...]:
@@ -94,10 +95,10 @@ def address_problems(draft: Draft, name: str) -> tuple[str, ...]:
 
 
 def message_size(item: Prepared) -> int:
-    """About what the email weighs on the wire: the PDF in base64 (4 bytes for 3, line breaks) plus text and HTML."""
-    pdf = len(item.attachment.data) if item.attachment else 0
+    """About what the email weighs on the wire: its files in base64 (4 bytes for 3, line breaks) plus text and HTML."""
+    files = sum(len(a.data) for a in item.attachments)
     body = len(item.draft.text_body.encode()) + len(item.draft.html_body.encode()) if item.draft else 0
-    return math.ceil(pdf / 3) * 4 * 78 // 76 + body + 4_000
+    return math.ceil(files / 3) * 4 * 78 // 76 + body + 4_000
 
 
 _SIZE_KEYWORD = re.compile(r'^250[ -]SIZE(?:[ =](\d+))?\s*$', re.IGNORECASE | re.MULTILINE)
@@ -242,9 +243,9 @@ class Batches:
 
     def add(self, batch: Batch, items: Sequence[Prepared]) -> list[str]:
         """Queue ready messages of the batch, several in one write; returns their emails' ids."""
-        if wrong := [i.label for i in items if i.draft is None or i.attachment is None or i.problems]:
+        if wrong := [i.label for i in items if not i.ready]:
             raise ValueError(f'not ready to send: {", ".join(wrong)}')
-        emails = [(i.draft, [i.attachment]) for i in items if i.draft is not None and i.attachment is not None]
+        emails = [(i.draft, i.attachments) for i in items if i.draft is not None]
         return [record.id for record in self._outbox.enqueue_many(emails, batch_id=batch.id)]
 
     def launch(self, batch: Batch, record_ids: Sequence[str]) -> Batch:

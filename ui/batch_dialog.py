@@ -33,6 +33,7 @@ class BatchDialog:
         self.templates: dict[str, EmailTemplate] = {
             kind: folder.templates.load(kind) for kind in dict.fromkeys(map(template_type, self.documents))
         }
+        self.type_files = {kind: tuple(folder.type_attachments.load(kind)) for kind in self.templates}
         self.blocker = settings_problem(folder.settings.is_saved(), folder.settings.load)
         saved = folder.settings.load_public()
         self.size_limit = folder.server_facts.size_limit(saved.host, saved.port) if saved else None
@@ -100,12 +101,13 @@ class BatchDialog:
             self.bar.set_value(number / max(1, total))
             contact = None if isinstance(document, Statement) else contacts.get(document.contact_id)
             template = self.templates[template_type(document)]
+            extras = self.type_files[template_type(document)]
             problem = 'The PDF could not be made.'
             try:
-                item = await run.io_bound(prepare, document, business, contact, template)
+                item = await run.io_bound(prepare, document, business, contact, template, extras)
             except Exception as error:  # the PDF engine's own words are what the user needs
                 item, problem = None, f'The PDF could not be made: {error}'
-            self.items.append(item or Prepared(document_key(document), document.title, None, None, (problem,)))
+            self.items.append(item or Prepared(document_key(document), document.title, None, (), (problem,)))
         self.items, self.size_note = size_problems(self.items, self.size_limit)
         self.prepared = True
         self.bar.set_visibility(False)
@@ -127,8 +129,8 @@ class BatchDialog:
         for document, item in zip(self.documents, self.items, strict=True):
             contact = None if isinstance(document, Statement) else contacts.get(document.contact_id)
             fresh = prepare(document, business, contact, self.templates[template_type(document)], render=False)
-            if fresh.problems or item.attachment is not None:
-                updated.append(replace(fresh, attachment=item.attachment))
+            if fresh.problems or item.attachments:
+                updated.append(replace(fresh, attachments=item.attachments))
             else:  # its PDF could not be made: that stays its problem
                 updated.append(item)
         updated, self.size_note = size_problems(updated, self.size_limit)
@@ -196,7 +198,7 @@ class BatchDialog:
 
 def preview_card(item: Prepared) -> None:
     """What one email will look like: to whom, the subject, how the message starts, and its PDF."""
-    assert item.draft is not None and item.attachment is not None
+    assert item.draft is not None
     draft = item.draft
     body = ' '.join(draft.text_body.split())
     start = body[:BODY_START] + ('…' if len(body) > BODY_START else '')
@@ -205,9 +207,11 @@ def preview_card(item: Prepared) -> None:
         ui.label(f'To {recipients}').classes('text-caption text-grey-8')
         ui.label(draft.subject).classes('font-medium')
         ui.label(start).classes('text-caption')
-        ui.chip(f'{item.attachment.filename} · {human_size(len(item.attachment.data))}', icon='picture_as_pdf').props(
-            'dense'
-        ).classes('bg-grey-3')
+        with ui.row().classes('gap-1'):
+            for attachment in item.attachments:
+                ui.chip(f'{attachment.filename} · {human_size(len(attachment.data))}', icon='attach_file').props(
+                    'dense'
+                ).classes('bg-grey-3')
 
 
 async def email_many(services: Services, documents: Sequence[Document | Statement], title: str) -> None:

@@ -10,9 +10,9 @@ from typing import Any
 from core.batch import Batches
 from core.email_log import EmailRecord
 from core.outbox import Outbox
-from core.reminders.scheduler import ReminderScheduler, Sources
 from core.pacing import SendingLimits
 from core.providers import sending_limits_for
+from core.reminders.scheduler import ReminderScheduler, Sources
 from core.settings import EmailSettings
 from core.transport import transport_for
 from core.transport.base import Transport

@@ -40,7 +40,7 @@ def ready(number: int) -> Prepared:
     draft = make_draft(
         to=(f'customer{number}@example.is',), cc=(), subject=f'Invoice {number}', document_id=f'd{number}'
     )
-    return Prepared(draft.document_id, f'Invoice {number}', draft, PDF)
+    return Prepared(draft.document_id, f'Invoice {number}', draft, (PDF,))
 
 
 def outbox_with(
@@ -182,7 +182,7 @@ def test_the_preflight_names_a_customer_without_an_address_and_one_with_an_inval
 
 
 def test_an_attachment_over_the_size_limit_is_a_problem_and_an_unknown_limit_is_said_to_be_assumed() -> None:
-    big = replace(ready(1), attachment=Attachment(PDF.filename, PDF.content_type, b'x' * 4_000_000))
+    big = replace(ready(1), attachments=(Attachment(PDF.filename, PDF.content_type, b'x' * 4_000_000),))
     [checked], note = size_problems(
         [
             big,
@@ -210,3 +210,15 @@ def test_the_size_a_server_announces_is_read_from_its_ehlo_reply() -> None:
     assert announced_size('250-mx.example\n250-SIZE\n250 HELP') is None  # a SIZE without a number: no fixed limit
     assert announced_size('250-mx.example\n250-SIZE 0\n250 HELP') is None
     assert announced_size('250-mx.example\n250 8BITMIME') is None
+
+
+def test_each_message_carries_its_types_files_after_its_pdf_and_they_count_in_the_size_check() -> None:
+    business = sample_business()
+    invoice = sample_documents(date(2026, 11, 28))[0]
+    contact = {c.id: c for c in sample_contacts()}[invoice.contact_id]
+    terms = Attachment('Terms.pdf', 'application/pdf', b'%PDF-1.7 ' + b't' * 200_000)
+    item = prepare(invoice, business, contact, default_template(invoice.type.value), (terms,))
+    assert [a.filename for a in item.attachments] == [f'{invoice.title}.pdf', 'Terms.pdf']
+    [alone], _note = size_problems([replace(item, attachments=item.attachments[:1])], 250_000)
+    [with_terms], _note = size_problems([item], 250_000)
+    assert alone.ready and not with_terms.ready
