@@ -24,6 +24,11 @@ from tests.support.waiting import wait_until
 from ui.services import Services, sending_limits
 
 
+def sample_business_ready_to_email(services: Services) -> None:
+    seed_sample_data(services.folder, today=date(2026, 11, 28))
+    services.folder.settings.save(smtp_settings())
+
+
 def invoices_without_address(services: Services, count: int) -> list[str]:
     """Take the address away from the customers of `count` invoices; returns those invoices' titles."""
     folder = services.folder
@@ -39,8 +44,7 @@ def invoices_without_address(services: Services, count: int) -> list[str]:
 async def test_all_matching_invoices_are_checked_first_and_each_is_sent_as_its_own_email(
     services: Services, memory_outbox: Outbox, transport: MemoryTransport, app_user: User
 ) -> None:
-    seed_sample_data(services.folder, today=date(2026, 11, 28))
-    services.folder.settings.save(smtp_settings())
+    sample_business_ready_to_email(services)
     left_out = invoices_without_address(services, 1)
     invoices = [d for d in services.folder.documents.all() if d.type is DocumentType.SALES_INVOICE]
     await app_user.open('/documents')
@@ -85,8 +89,7 @@ async def test_sending_limits_are_the_providers_until_the_user_saves_their_own(
 async def test_statements_go_to_the_chosen_customers_each_as_its_own_email(
     services: Services, memory_outbox: Outbox, transport: MemoryTransport, app_user: User
 ) -> None:
-    seed_sample_data(services.folder, today=date(2026, 11, 28))
-    services.folder.settings.save(smtp_settings())
+    sample_business_ready_to_email(services)
     customers = services.folder.contacts.all(ContactKind.CUSTOMER)
     await app_user.open('/contacts')
     app_user.find(marker='email-statements').click()
@@ -126,8 +129,7 @@ async def test_the_size_limit_the_settings_test_learnt_is_what_the_preflight_che
 async def test_a_template_changed_in_the_dialog_is_used_for_this_batch_only(
     services: Services, memory_outbox: Outbox, transport: MemoryTransport, app_user: User
 ) -> None:
-    seed_sample_data(services.folder, today=date(2026, 11, 28))
-    services.folder.settings.save(smtp_settings())
+    sample_business_ready_to_email(services)
     await app_user.open('/documents')
     app_user.find(marker='document-type-filter').click()
     app_user.find('Sales Invoice').click()
