@@ -278,6 +278,7 @@ class DocumentEditor:
             ui.notify(message, type='negative')
             return
         folder.documents.save(document)
+        self.services.reminders.changed()  # a payment stops reminders, and withdraws one still queued, at once
         ui.notify(f'{document.title} saved.', type='positive')
         ui.navigate.to(f'/documents/{document.id}')
 

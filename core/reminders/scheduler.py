@@ -18,13 +18,14 @@ from core.background import BackgroundTask, sleep_or_wake
 from core.documents.model import BusinessProfile, Contact, Document, DocumentType
 from core.documents.money import format_money
 from core.documents.statement import open_amounts
-from core.email_log import EmailRecord
+from core.email_log import EmailRecord, EmailStatus
 from core.message import Attachment
 from core.outbox import Clock, Outbox, Sleep, document_attachments, document_draft, utc_now
 from core.reminders.plan import InvoiceOutlook, Outlook, SentReminder, plan_invoice, reminder_email_id
 from core.reminders.stages import ReminderSettings, ReminderStage
 
 LOG = logging.getLogger(__name__)
+_NO_LONGER_WANTED = frozenset({Outlook.PAID, Outlook.PAUSED})
 CHECK_SECONDS = 15 * 60.0  # a new day, a payment or a changed schedule is seen within this
 
 
@@ -133,12 +134,24 @@ class ReminderScheduler:
             report.waiting = 'Email settings are not saved yet, so no reminder can go: save them on Email settings.'
         elif self.store.settings().enabled:
             for outlook in self.overview():
+                if outlook.outlook in _NO_LONGER_WANTED:
+                    self._withdraw(outlook)
                 if outlook.outlook is Outlook.NO_ADDRESS:
                     report.problems[outlook.invoice.id] = no_address_problem(outlook)
                 if outlook.outlook is Outlook.DUE and outlook.stage is not None:
                     await self._queue_guarded(outlook, outlook.stage, report)
         self.report = report
         return report
+
+    def _withdraw(self, outlook: InvoiceOutlook) -> None:
+        """A reminder still waiting in the queue (for a retry, or behind the sending limits) is taken out once the
+        invoice is paid, covered or set to "don't remind": the customer must not be asked for money already paid.
+        One already being sent goes on; the outbox cannot call it back."""
+        for record in outlook.sent:
+            email = self.outbox.log.get(record.email_id)
+            if email is not None and email.status is EmailStatus.QUEUED:
+                self.outbox.cancel(record.email_id)
+                LOG.info('Reminders: a queued reminder was withdrawn, the invoice no longer needs one')
 
     async def _queue_guarded(self, outlook: InvoiceOutlook, stage: ReminderStage, report: RunReport) -> None:
         """A broken template or PDF holds back this invoice's reminder, named on the page; the others still go."""

@@ -161,6 +161,34 @@ async def test_reminders_stop_when_the_invoice_is_paid(world: World) -> None:
     assert outlook.outlook is Outlook.PAID
 
 
+async def test_a_reminder_still_queued_is_withdrawn_when_the_invoice_is_paid(world: World) -> None:
+    assert await world.run(days_after_due(3)) == ['first']  # queued; the outbox has not sent it yet
+    email_id = reminder_email_id(INVOICE.id, 'first')
+    world.folder.documents.save(replace(INVOICE, paid_on=days_after_due(3), paid_amount=INVOICE.total))
+    await world.run()
+    record = world.outbox.log.get(email_id)
+    assert record is not None and record.status is EmailStatus.CANCELLED
+    assert await world.outbox.run_due() == []
+    assert world.transport.delivered == []
+
+
+async def test_a_reminder_still_queued_is_withdrawn_on_dont_remind(world: World) -> None:
+    assert await world.run(days_after_due(3)) == ['first']
+    world.folder.reminders.set_paused(INVOICE.id, True)
+    await world.run()
+    record = world.outbox.log.get(reminder_email_id(INVOICE.id, 'first'))
+    assert record is not None and record.status is EmailStatus.CANCELLED
+
+
+async def test_a_reminder_already_sent_stays_sent_when_the_invoice_is_paid_later(world: World) -> None:
+    assert await world.run(days_after_due(3)) == ['first']
+    await world.outbox.run_due()
+    world.folder.documents.save(replace(INVOICE, paid_on=days_after_due(4), paid_amount=INVOICE.total))
+    await world.run(days_after_due(4))
+    record = world.outbox.log.get(reminder_email_id(INVOICE.id, 'first'))
+    assert record is not None and record.status is EmailStatus.SENT
+
+
 async def test_a_partly_paid_invoice_is_reminded_of_what_is_still_open(world: World) -> None:
     world.folder.documents.save(replace(INVOICE, paid_on=days_after_due(1), paid_amount=Decimal(400)))
     assert await world.run(days_after_due(3)) == ['first']
