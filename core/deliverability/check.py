@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -12,6 +12,7 @@ from core import addresses
 from core.deliverability import dkim_keys, dmarc, spf
 from core.deliverability.findings import Report
 from core.deliverability.senders import COMMON_SELECTORS, SENDER_PROFILES
+from core.diagnostics.events import StepEvent
 from core.dns import DnsResolver, DnsUnavailable
 from core.providers import Provider, detect_provider, is_well_known_host
 from core.settings import EmailSettings, Protocol, Security
@@ -187,3 +188,8 @@ async def _reverse(facts: DomainFacts, resolver: DnsResolver, server: tuple[str,
                 facts.forward[name] = await _known(resolver.addresses(name))
 
     await asyncio.gather(*(one(address) for address in server))
+
+
+def server_name_from(events: Iterable[StepEvent]) -> str:
+    """The name the SMTP server introduced itself with, as the settings test's EHLO step recorded it."""
+    return next((event.details['Server name'] for event in events if event.details.get('Server name')), '')
