@@ -105,7 +105,18 @@ def _from_domain(facts: DomainFacts) -> list[Finding]:
             )
         ]
     if provider is None:
-        return []
+        if not setup.own_server:
+            return []  # an HTTP service: which servers it sends from is not known here
+        return [
+            Finding(
+                'from-domain',
+                title,
+                GOOD,
+                f'You send as {setup.from_address} through your own server {setup.smtp_host}.',
+                'Your server hands the emails to the receivers itself, so SPF must list it and its reverse DNS must '
+                'be right: both are checked below.',
+            )
+        ]
     account = setup.account.strip().lower()
     account_is_address = '@' in account
     sender = setup.from_address.strip().lower()
@@ -702,7 +713,7 @@ def _sender_rules(facts: DomainFacts, alignment: Alignment, findings: list[Findi
             'sender-rules',
             title,
             PROBLEM,
-            f'Your emails miss the rules for all senders: {", ".join(missing).lower()}.',
+            f'Your emails miss the rules for all senders: {"; ".join(missing)}.',
             meaning + ' Emails that miss them are refused or land in spam.',
             'Fix the problems above; each says how.',
             details,
@@ -718,7 +729,7 @@ def _sender_rules(facts: DomainFacts, alignment: Alignment, findings: list[Findi
             title,
             WARN,
             'Your emails meet the rules for all senders, but not yet those for senders of more than 5,000 a day: '
-            f'{", ".join(missing_bulk).lower()}.',
+            f'{"; ".join(missing_bulk)}.',
             meaning + ' Invoices rarely reach that number, but meeting them helps every email reach the inbox.',
             'Fix the points marked above when you can.',
             details,

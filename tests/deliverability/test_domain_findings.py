@@ -216,15 +216,15 @@ async def test_no_reverse_dns_at_all_is_a_problem() -> None:
 async def test_a_silent_dns_server_is_could_not_check_never_missing() -> None:
     with silent_dns() as server:
         report = await check_deliverability(OWN_SERVER, server.resolver(timeout=0.3))
-    statuses = {f.check: f.status for f in report.findings}
-    assert statuses == {
+    looked_up = {f.check: f.status for f in report.findings if f.check != 'from-domain'}
+    assert looked_up == {
         'spf': UNKNOWN,
         'dkim': UNKNOWN,
         'dmarc': UNKNOWN,
         'reverse-dns': UNKNOWN,
         'sender-rules': UNKNOWN,
     }
-    assert all('Could not' in f.message for f in report.findings)
+    assert all(f.message.startswith('Could not') for f in report.findings if f.check != 'from-domain')
 
 
 async def test_servfail_for_dmarc_is_could_not_check() -> None:
