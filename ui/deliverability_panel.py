@@ -54,14 +54,28 @@ def finding_card(finding: Finding) -> None:
 
 
 def findings_list(findings: Iterable[Finding]) -> None:
-    """Grouped by status, problems first, each group headed with its size."""
+    """Grouped by status, problems first, each group headed with its size; what is good folds away while there is
+    something to fix, so the page leads with the work."""
     found = tuple(findings)
+    to_fix = any(finding.status is not FindingStatus.GOOD for finding in found)
     for status, label in STATUS_LABELS.items():
         group = [finding for finding in found if finding.status is status]
-        if group:
-            ui.label(f'{label} ({len(group)})').classes('text-subtitle2 text-grey-8 mt-2').mark(f'group-{status.value}')
-            for finding in group:
-                finding_card(finding)
+        if not group:
+            continue
+        heading = f'{label} ({len(group)})'
+        if status is FindingStatus.GOOD and to_fix:
+            with (
+                ui.expansion(heading)
+                .props('dense header-class="px-0 text-subtitle2"')
+                .classes('w-full text-grey-8')
+                .mark(f'group-{status.value}')
+            ):
+                for finding in group:
+                    finding_card(finding)
+            continue
+        ui.label(heading).classes('text-subtitle2 text-grey-8 mt-2').mark(f'group-{status.value}')
+        for finding in group:
+            finding_card(finding)
 
 
 class DeliverabilityPanel:
