@@ -17,10 +17,6 @@ class DmarcPolicy:
     text: str
     policy: str  # none, quarantine or reject; '' when p= is missing or wrong
     subdomain_policy: str
-    percent: int
-    reports_to: str
-    strict_spf: bool
-    strict_dkim: bool
 
     def applies_to(self, from_domain: str) -> str:
         """The policy for mail from `from_domain`: sp= for a subdomain of the record's domain, when given."""
@@ -28,24 +24,15 @@ class DmarcPolicy:
             return self.subdomain_policy
         return self.policy
 
-    @property
-    def enforced(self) -> bool:
-        return self.policy in ('quarantine', 'reject')
-
 
 def parse(domain: str, text: str) -> DmarcPolicy:
     values = tags(text)
     policy = values.get('p', '').lower()
-    percent = values.get('pct', '100')
     return DmarcPolicy(
         domain=domain,
         text=text,
         policy=policy if policy in POLICIES else '',
         subdomain_policy=values.get('sp', '').lower(),
-        percent=int(percent) if percent.isdigit() else 100,
-        reports_to=values.get('rua', ''),
-        strict_spf=values.get('aspf', 'r').lower() == 's',
-        strict_dkim=values.get('adkim', 'r').lower() == 's',
     )
 
 
@@ -66,9 +53,7 @@ async def lookup(resolver: DnsResolver, domain: str) -> tuple[DmarcPolicy | None
     return None, 0
 
 
-def aligned(domain: str, from_domain: str, *, strict: bool = False) -> bool:
+def aligned(domain: str, from_domain: str) -> bool:
     """Relaxed alignment approximated as one name being the other or a subdomain of it (no public-suffix list)."""
     a, b = domain.lower().rstrip('.'), from_domain.lower().rstrip('.')
-    if strict:
-        return a == b
     return a == b or a.endswith(f'.{b}') or b.endswith(f'.{a}')

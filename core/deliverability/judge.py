@@ -71,6 +71,10 @@ def _from_domain(facts: DomainFacts) -> list[Finding]:
     setup, domain = facts.setup, facts.domain
     provider, from_provider = setup.provider, setup.from_provider
     title = 'From address and mail service'
+
+    def said(status: FindingStatus, message: str, meaning: str, action: str = '') -> list[Finding]:
+        return [Finding('from-domain', title, status, message, meaning, action)]
+
     policy = _policy(facts)
     enforced = policy is not None and policy.applies_to(domain) in ('quarantine', 'reject')
     consequence = (
@@ -82,105 +86,73 @@ def _from_domain(facts: DomainFacts) -> list[Finding]:
     if from_provider is not None:
         sending_key = provider.key if provider else ''
         if sending_key == from_provider.key or {sending_key, from_provider.key} <= GOOGLE_KEYS:
-            return [
-                Finding(
-                    'from-domain',
-                    title,
-                    GOOD,
-                    f'You send as {setup.from_address} through {from_provider.name}’s own server.',
-                    f'{from_provider.name} signs these emails and vouches for them. For invoices, an address at your '
-                    'own domain looks more trustworthy to customers and stays yours if you change provider.',
-                )
-            ]
-        through = setup.smtp_host or setup.http_server or 'another service'
-        return [
-            Finding(
-                'from-domain',
-                title,
-                PROBLEM if enforced else WARN,
-                f'Your From address is at {domain} ({from_provider.name}), but the emails go out through {through}.',
-                f'Receivers ask {domain} whether {through} may send its email, and it may not. {consequence}',
-                f'Send through {from_provider.name}’s own server ({from_provider.host}) with this address, or use an '
-                f'address at your own domain with {through}.',
+            return said(
+                GOOD,
+                f'You send as {setup.from_address} through {from_provider.name}’s own server.',
+                f'{from_provider.name} signs these emails and vouches for them. For invoices, an address at your '
+                'own domain looks more trustworthy to customers and stays yours if you change provider.',
             )
-        ]
+        through = setup.smtp_host or setup.http_server or 'another service'
+        return said(
+            PROBLEM if enforced else WARN,
+            f'Your From address is at {domain} ({from_provider.name}), but the emails go out through {through}.',
+            f'Receivers ask {domain} whether {through} may send its email, and it may not. {consequence}',
+            f'Send through {from_provider.name}’s own server ({from_provider.host}) with this address, or use an '
+            f'address at your own domain with {through}.',
+        )
     if provider is None:
         if not setup.own_server:
             return []  # an HTTP service: which servers it sends from is not known here
-        return [
-            Finding(
-                'from-domain',
-                title,
-                GOOD,
-                f'You send as {setup.from_address} through your own server {setup.smtp_host}.',
-                'Your server hands the emails to the receivers itself, so SPF must list it and its reverse DNS must '
-                'be right: both are checked below.',
-            )
-        ]
+        return said(
+            GOOD,
+            f'You send as {setup.from_address} through your own server {setup.smtp_host}.',
+            'Your server hands the emails to the receivers itself, so SPF must list it and its reverse DNS must '
+            'be right: both are checked below.',
+        )
     account = setup.account.strip().lower()
     account_is_address = '@' in account
     sender = setup.from_address.strip().lower()
     if provider.key in GOOGLE_KEYS and (not account_is_address or account.endswith(('@gmail.com', '@googlemail.com'))):
-        return [
-            Finding(
-                'from-domain',
-                title,
-                PROBLEM if enforced else WARN,
-                f'You sign in to Gmail as {setup.account} but send as {setup.from_address}.',
-                'Gmail replaces the From address with your Gmail address unless this address is added under Gmail '
-                f'Settings → Accounts → "Send mail as". Even then Gmail signs the email for gmail.com, not {domain}, '
-                f'so SPF and DKIM cannot pass for {domain}. {consequence}',
-                f'Use an account at {domain} (Google Workspace or your domain’s own mail service) to send as '
-                f'{setup.from_address}, or send as your Gmail address.',
-            )
-        ]
+        return said(
+            PROBLEM if enforced else WARN,
+            f'You sign in to Gmail as {setup.account} but send as {setup.from_address}.',
+            'Gmail replaces the From address with your Gmail address unless this address is added under Gmail '
+            f'Settings → Accounts → "Send mail as". Even then Gmail signs the email for gmail.com, not {domain}, '
+            f'so SPF and DKIM cannot pass for {domain}. {consequence}',
+            f'Use an account at {domain} (Google Workspace or your domain’s own mail service) to send as '
+            f'{setup.from_address}, or send as your Gmail address.',
+        )
     if provider.key in CONSUMER_KEYS:
-        return [
-            Finding(
-                'from-domain',
-                title,
-                PROBLEM if enforced else WARN,
-                f'Your address at {domain} is sent through a personal {provider.name} account.',
-                f'{provider.name} signs and sends the email as its own, so SPF and DKIM cannot pass for {domain}. '
-                f'{consequence}',
-                f'Send through the mail service that hosts {domain} (its SMTP server), with an account at {domain}.',
-            )
-        ]
+        return said(
+            PROBLEM if enforced else WARN,
+            f'Your address at {domain} is sent through a personal {provider.name} account.',
+            f'{provider.name} signs and sends the email as its own, so SPF and DKIM cannot pass for {domain}. '
+            f'{consequence}',
+            f'Send through the mail service that hosts {domain} (its SMTP server), with an account at {domain}.',
+        )
     if account_is_address and account != sender:
         if provider.key in MICROSOFT_KEYS:
-            return [
-                Finding(
-                    'from-domain',
-                    title,
-                    WARN,
-                    f'You sign in as {setup.account} but send as {setup.from_address}.',
-                    f'Microsoft sends as {setup.from_address} only if the mailbox {setup.account} has "Send As" '
-                    'permission for it; otherwise it refuses the email (SendAsDenied, 5.7.60).',
-                    f'Ask your administrator to give {setup.account} "Send As" permission for {setup.from_address} '
-                    '(Exchange admin center → Recipients → Mailboxes → Delegation), or sign in as that address.',
-                )
-            ]
-        return [
-            Finding(
-                'from-domain',
-                title,
+            return said(
                 WARN,
                 f'You sign in as {setup.account} but send as {setup.from_address}.',
-                f'{provider.name} sends as another address only if it is set up as an alias of your account; '
-                'otherwise it replaces the From address or refuses the email.',
-                f'Add {setup.from_address} as an alias ("Send mail as") of {setup.account} at {provider.name}, or '
-                'sign in as that address.',
+                f'Microsoft sends as {setup.from_address} only if the mailbox {setup.account} has "Send As" '
+                'permission for it; otherwise it refuses the email (SendAsDenied, 5.7.60).',
+                f'Ask your administrator to give {setup.account} "Send As" permission for {setup.from_address} '
+                '(Exchange admin center → Recipients → Mailboxes → Delegation), or sign in as that address.',
             )
-        ]
-    return [
-        Finding(
-            'from-domain',
-            title,
-            GOOD,
-            f'You send as {setup.from_address} through {provider.name} with the same account.',
-            'The From address belongs to the account you sign in with, so it is sent unchanged.',
+        return said(
+            WARN,
+            f'You sign in as {setup.account} but send as {setup.from_address}.',
+            f'{provider.name} sends as another address only if it is set up as an alias of your account; '
+            'otherwise it replaces the From address or refuses the email.',
+            f'Add {setup.from_address} as an alias ("Send mail as") of {setup.account} at {provider.name}, or '
+            'sign in as that address.',
         )
-    ]
+    return said(
+        GOOD,
+        f'You send as {setup.from_address} through {provider.name} with the same account.',
+        'The From address belongs to the account you sign in with, so it is sent unchanged.',
+    )
 
 
 # --- SPF --------------------------------------------------------------------------------------------------------
@@ -602,8 +574,12 @@ def _reverse_dns(facts: DomainFacts) -> Finding:
         'Since 2024 Gmail and Yahoo require every server that sends to them to have reverse DNS: its address must '
         'lead back to a name, and that name to the same address. Servers without it are refused or sent to spam.'
     )
+
+    def unknown(found: Unknown) -> Finding:
+        return Finding('reverse-dns', title, UNKNOWN, f'Could not check: {found.reason}.', meaning, AGAIN)
+
     if isinstance(server, Unknown):
-        return Finding('reverse-dns', title, UNKNOWN, f'Could not check: {server.reason}.', meaning, AGAIN)
+        return unknown(server)
     if not server:
         return Finding(
             'reverse-dns',
@@ -618,7 +594,7 @@ def _reverse_dns(facts: DomainFacts) -> Finding:
     for address in server:
         names = facts.reverse.get(address, ())
         if isinstance(names, Unknown):
-            return Finding('reverse-dns', title, UNKNOWN, f'Could not check: {names.reason}.', meaning, AGAIN)
+            return unknown(names)
         if not names:
             return Finding(
                 'reverse-dns',
@@ -631,7 +607,7 @@ def _reverse_dns(facts: DomainFacts) -> Finding:
             )
         forward = facts.forward.get(names[0], ())
         if isinstance(forward, Unknown):
-            return Finding('reverse-dns', title, UNKNOWN, f'Could not check: {forward.reason}.', meaning, AGAIN)
+            return unknown(forward)
         details[address] = names[0]
         if address not in forward:
             return Finding(
