@@ -7,7 +7,7 @@ from functools import cache
 import pytest
 
 from core.deliverability.check import SendingSetup, check_deliverability
-from core.deliverability.findings import FindingStatus, Report
+from core.deliverability.findings import Finding, FindingStatus, Report
 from core.settings import EmailSettings
 from tests.deliverability.zones import public_key_record, rsa_key, txt, weak_public_key
 from tests.support.dns_server import serve_zone, silent_dns
@@ -37,10 +37,14 @@ async def report_for(zone_text: str, setup: SendingSetup = WORKSPACE) -> Report:
         return await check_deliverability(setup, server.resolver())
 
 
-def status(report: Report, check: str) -> FindingStatus:
+def found(report: Report, check: str) -> Finding:
     finding = report.get(check)
     assert finding is not None, f'no {check} finding in {[f.check for f in report.findings]}'
-    return finding.status
+    return finding
+
+
+def status(report: Report, check: str) -> FindingStatus:
+    return found(report, check).status
 
 
 def good_zone(spf_record: str = 'v=spf1 include:_spf.google.com ~all') -> str:
@@ -64,15 +68,15 @@ async def test_a_well_set_up_workspace_domain_is_good_throughout() -> None:
 
 async def test_no_spf_record_is_a_problem_with_the_record_to_add() -> None:
     report = await report_for(zone(google_key(), DMARC_REJECT))
-    spf = report.get('spf')
-    assert spf is not None and spf.status is PROBLEM
+    spf = found(report, 'spf')
+    assert spf.status is PROBLEM
     assert 'v=spf1 include:_spf.google.com ~all' in spf.action
 
 
 async def test_spf_without_the_providers_include_is_a_problem() -> None:
     report = await report_for(good_zone('v=spf1 include:spf.protection.outlook.com ~all'))
-    finding = report.get('spf-provider')
-    assert finding is not None and finding.status is PROBLEM
+    finding = found(report, 'spf-provider')
+    assert finding.status is PROBLEM
     assert 'include:_spf.google.com' in finding.action
 
 
@@ -102,38 +106,38 @@ def chain_zone(last: str) -> str:
 
 async def test_eleven_lookups_through_includes_and_redirect_is_a_problem() -> None:
     report = await report_for(chain_zone('v=spf1 a -all'))
-    finding = report.get('spf-lookups')
-    assert finding is not None and finding.status is PROBLEM
+    finding = found(report, 'spf-lookups')
+    assert finding.status is PROBLEM
     assert '11 DNS lookups' in finding.message
 
 
 async def test_exactly_ten_lookups_is_within_the_limit() -> None:
     report = await report_for(chain_zone('v=spf1 ip4:192.0.2.1 -all'))
-    finding = report.get('spf-lookups')
-    assert finding is not None and finding.status is GOOD
+    finding = found(report, 'spf-lookups')
+    assert finding.status is GOOD
     assert '10 of at most 10' in finding.message
 
 
 async def test_two_spf_records_are_a_problem() -> None:
     zone_text = good_zone() + '\n' + txt('shop.test', 'v=spf1 include:spf.protection.outlook.com -all')
     report = await report_for(zone_text)
-    spf = report.get('spf')
-    assert spf is not None and spf.status is PROBLEM
+    spf = found(report, 'spf')
+    assert spf.status is PROBLEM
     assert '2 SPF records' in spf.message
 
 
 async def test_an_include_without_spf_record_is_a_mistake() -> None:
     report = await report_for(good_zone('v=spf1 include:_spf.google.com include:gone.shop.test ~all'))
-    spf = report.get('spf')
-    assert spf is not None and spf.status is PROBLEM
+    spf = found(report, 'spf')
+    assert spf.status is PROBLEM
     assert 'gone.shop.test has no SPF record' in spf.message
 
 
 async def test_dmarc_reject_with_neither_spf_nor_dkim_passing_tells_receivers_to_reject() -> None:
     zone_text = zone(txt('shop.test', 'v=spf1 include:spf.protection.outlook.com -all'), OUTLOOK_SPF, DMARC_REJECT)
     report = await report_for(zone_text)
-    dmarc = report.get('dmarc')
-    assert dmarc is not None and dmarc.status is PROBLEM
+    dmarc = found(report, 'dmarc')
+    assert dmarc.status is PROBLEM
     assert 'Your own domain tells receivers to reject these emails' in dmarc.message
     assert status(report, 'dkim') is WARN
     assert status(report, 'sender-rules') is PROBLEM
@@ -148,8 +152,8 @@ async def test_dmarc_reject_without_dkim_still_passes_through_spf() -> None:
 
 async def test_no_dmarc_record_is_worth_fixing_with_a_record_to_add() -> None:
     report = await report_for(zone(txt('shop.test', 'v=spf1 include:_spf.google.com ~all'), GOOGLE_SPF, google_key()))
-    dmarc = report.get('dmarc')
-    assert dmarc is not None and dmarc.status is WARN
+    dmarc = found(report, 'dmarc')
+    assert dmarc.status is WARN
     assert '_dmarc.shop.test' in dmarc.action and 'v=DMARC1; p=none' in dmarc.action
 
 
@@ -161,16 +165,16 @@ async def test_a_subdomain_uses_the_dmarc_record_of_its_parent() -> None:
         OUTLOOK_SPF,
     )
     report = await report_for(zone_text, setup)
-    dmarc = report.get('dmarc')
-    assert dmarc is not None and dmarc.status is PROBLEM
+    dmarc = found(report, 'dmarc')
+    assert dmarc.status is PROBLEM
     assert 'put in spam' in dmarc.message and dmarc.details['Found at'] == '_dmarc.shop.test'
 
 
 async def test_a_dkim_key_under_1024_bits_is_a_problem() -> None:
     short = txt('google._domainkey.shop.test', public_key_record(weak_public_key(512)))
     report = await report_for(zone(txt('shop.test', 'v=spf1 include:_spf.google.com ~all'), GOOGLE_SPF, short))
-    dkim = report.get('dkim')
-    assert dkim is not None and dkim.status is PROBLEM
+    dkim = found(report, 'dkim')
+    assert dkim.status is PROBLEM
     assert '512 bits' in dkim.message
 
 
@@ -193,16 +197,16 @@ async def test_own_server_with_matching_reverse_dns_and_ehlo_name_is_good() -> N
 
 async def test_reverse_dns_that_does_not_lead_back_is_a_problem() -> None:
     report = await report_for(own_server_zone('host-25.isp.test', '192.0.2.99'), OWN_SERVER)
-    finding = report.get('reverse-dns')
-    assert finding is not None and finding.status is PROBLEM
+    finding = found(report, 'reverse-dns')
+    assert finding.status is PROBLEM
     assert 'does not lead back to 192.0.2.25' in finding.message
     assert status(report, 'sender-rules') is PROBLEM
 
 
 async def test_an_ehlo_name_other_than_the_reverse_name_is_worth_fixing() -> None:
     report = await report_for(own_server_zone('host-25.isp.test', '192.0.2.25'), OWN_SERVER)
-    finding = report.get('reverse-dns')
-    assert finding is not None and finding.status is WARN
+    finding = found(report, 'reverse-dns')
+    assert finding.status is WARN
     assert 'introduces itself as mail.shop.test' in finding.message
 
 
@@ -237,8 +241,8 @@ async def test_servfail_for_dmarc_is_could_not_check() -> None:
 async def test_a_free_mail_address_sent_through_another_server_is_refused_by_its_own_domain() -> None:
     setup = SendingSetup.from_settings(EmailSettings(host='mail.shop.test', username='anna', email='anna@yahoo.com'))
     report = await report_for(zone(txt('_dmarc.yahoo.com', 'v=DMARC1; p=reject')), setup)
-    finding = report.get('from-domain')
-    assert finding is not None and finding.status is PROBLEM
+    finding = found(report, 'from-domain')
+    assert finding.status is PROBLEM
     assert 'yahoo.com itself tells receivers to reject' in finding.meaning
 
 
@@ -265,8 +269,8 @@ async def test_microsoft_needs_send_as_for_another_address() -> None:
     report = await report_for(
         zone(txt('shop.test', 'v=spf1 include:spf.protection.outlook.com -all'), OUTLOOK_SPF), setup
     )
-    finding = report.get('from-domain')
-    assert finding is not None and finding.status is WARN
+    finding = found(report, 'from-domain')
+    assert finding.status is WARN
     assert 'Send As' in finding.meaning
 
 

@@ -9,7 +9,7 @@ import dkim
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from core.deliverability.findings import FindingStatus
+from core.deliverability.findings import Finding, FindingStatus
 from core.deliverability.headers import HeaderAnalysis, analyse_headers
 from tests.deliverability.zones import public_key_record, rsa_key, txt
 from tests.support.dns_server import serve_zone, silent_dns
@@ -40,6 +40,11 @@ async def analyse(pasted: bytes | str, zone: str = '', expected: str = 'shop.tes
         return await analyse_headers(text, expected, server.resolver())
 
 
+def the_signature(analysis: HeaderAnalysis) -> Finding:
+    (finding,) = (f for f in analysis.findings if f.check == 'headers-signature')
+    return finding
+
+
 def statuses(analysis: HeaderAnalysis) -> dict[str, FindingStatus]:
     return {finding.check: finding.status for finding in analysis.findings}
 
@@ -55,7 +60,7 @@ async def test_a_passing_email_with_a_signature_verified_against_the_published_k
         'headers-dmarc': GOOD,
         'headers-signature': GOOD,
     }
-    signature = next(f for f in analysis.findings if f.check == 'headers-signature')
+    signature = the_signature(analysis)
     assert signature.details['Selector'] == 'mailroom'
 
 
@@ -70,7 +75,7 @@ async def test_headers_without_the_body_check_the_signed_header_lines() -> None:
     key = rsa_key()
     headers_only = signed(eml('pass.eml'), key).partition(b'\r\n\r\n')[0]
     analysis = await analyse(headers_only, key_zone(key))
-    signature = next(f for f in analysis.findings if f.check == 'headers-signature')
+    signature = the_signature(analysis)
     assert signature.status is GOOD
     assert 'not pasted' in signature.details['Body']
 
@@ -79,7 +84,7 @@ async def test_a_changed_body_fails_the_signature() -> None:
     key = rsa_key()
     tampered = signed(eml('pass.eml'), key).replace(b'Your email settings work.', b'Pay to account 666.')
     analysis = await analyse(tampered, key_zone(key))
-    signature = next(f for f in analysis.findings if f.check == 'headers-signature')
+    signature = the_signature(analysis)
     assert signature.status is PROBLEM
     assert 'the body differs from what was signed' in signature.message
 
@@ -93,7 +98,7 @@ async def test_a_changed_subject_fails_the_signature() -> None:
 
 async def test_a_signature_whose_key_is_not_published_fails() -> None:
     analysis = await analyse(signed(eml('pass.eml'), rsa_key()), '')
-    signature = next(f for f in analysis.findings if f.check == 'headers-signature')
+    signature = the_signature(analysis)
     assert signature.status is PROBLEM
     assert 'no key is published at mailroom._domainkey.shop.test' in signature.message
 
@@ -102,7 +107,7 @@ async def test_a_signature_by_the_services_own_domain_does_not_count_for_yours()
     key = rsa_key()
     message = signed(eml('pass.eml'), key, domain='mailer.example.test', selector='s1')
     analysis = await analyse(message, key_zone(key, domain='mailer.example.test', selector='s1'))
-    signature = next(f for f in analysis.findings if f.check == 'headers-signature')
+    signature = the_signature(analysis)
     assert signature.status is WARN
     assert 'not for your domain shop.test' in signature.message
 
