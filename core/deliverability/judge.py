@@ -10,12 +10,14 @@ from core.deliverability.dkim_keys import MIN_RSA_BITS
 from core.deliverability.dmarc import DmarcPolicy
 from core.deliverability.findings import Finding, FindingStatus
 from core.deliverability.senders import SENDER_PROFILES
+from core.settings import Protocol
 
 GOOD, WARN, PROBLEM, UNKNOWN = FindingStatus.GOOD, FindingStatus.WARN, FindingStatus.PROBLEM, FindingStatus.UNKNOWN
 CONSUMER_KEYS = frozenset({'gmail', 'yahoo', 'outlook', 'aol', 'gmx', 'icloud'})
 GOOGLE_KEYS = frozenset({'gmail', 'google-workspace'})
 MICROSOFT_KEYS = frozenset({'microsoft365', 'outlook'})
 AGAIN = 'Run the check again in a minute. If it keeps happening, this network may be blocking DNS lookups.'
+PASTE = 'Send a test email and paste its headers below to see what the receiver decided.'
 SPF_MEANING = (
     'SPF is the list of servers allowed to send email for your domain. Receivers such as Gmail, Yahoo and Outlook.com '
     'check it on every email; an email from a server not on the list is more likely to land in spam.'
@@ -505,7 +507,7 @@ def _dmarc(facts: DomainFacts, alignment: Alignment) -> Finding:
             UNKNOWN,
             f'DMARC is p={applied}, and it is not known whether SPF or DKIM can pass for {domain}.',
             DMARC_MEANING,
-            AGAIN,
+            _unknown_action(facts),
             details,
         )
     meaning = {
@@ -517,7 +519,7 @@ def _dmarc(facts: DomainFacts, alignment: Alignment) -> Finding:
         'dmarc',
         'DMARC',
         GOOD,
-        f'{domain} publishes DMARC with p={applied}, and {_passes(alignment)} can pass for {domain}.',
+        f'{domain} publishes DMARC with p={applied}{_passes(alignment)}.',
         meaning,
         '',
         details,
@@ -525,7 +527,17 @@ def _dmarc(facts: DomainFacts, alignment: Alignment) -> Finding:
 
 
 def _passes(alignment: Alignment) -> str:
-    return ' and '.join(name for name, ok in (('SPF', alignment.spf), ('DKIM', alignment.dkim)) if ok)
+    passing = ' and '.join(name for name, ok in (('SPF', alignment.spf), ('DKIM', alignment.dkim)) if ok)
+    return f', and {passing} can pass for it' if passing else ''
+
+
+def _unknown_action(facts: DomainFacts) -> str:
+    """Unknown because a lookup failed (try again), or because the sending servers cannot be known from here."""
+    if facts.setup.protocol is Protocol.HTTP:
+        return f'Which servers an HTTP email service sends from is not known here. {PASTE}'
+    if facts.setup.own_server and facts.server_addresses == ():
+        return f'Your server’s public address cannot be seen from here. {PASTE}'
+    return AGAIN
 
 
 def _verb(policy: str) -> str:
@@ -560,7 +572,7 @@ def _spf_passes(facts: DomainFacts) -> bool | None:
         return False
     finding = _spf_authorises(facts)
     if finding is None:
-        return None if facts.setup.protocol.value == 'http' or not facts.setup.own_server else False
+        return None  # an HTTP service, or a server whose public address cannot be seen from here
     return None if finding.status is UNKNOWN else finding.status is GOOD
 
 
@@ -696,7 +708,13 @@ def _sender_rules(facts: DomainFacts, alignment: Alignment, findings: list[Findi
         )
     if any(ok is None for ok in everyone.values()):
         return Finding(
-            'sender-rules', title, UNKNOWN, 'Could not tell whether your emails meet these rules.', meaning, AGAIN
+            'sender-rules',
+            title,
+            UNKNOWN,
+            'Could not tell whether your emails meet these rules.',
+            meaning,
+            _unknown_action(facts),
+            details,
         )
     missing_bulk = [rule for rule, ok in bulk.items() if ok is not True]
     if missing_bulk:

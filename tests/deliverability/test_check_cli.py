@@ -49,7 +49,7 @@ def test_deliverability_as_a_json_line_after_the_verdict(
     report = lines[-1]['deliverability']
     assert report['domain'] == 'example.com'
     statuses = {finding['check']: finding['status'] for finding in report['findings']}
-    assert statuses['spf-all'] == 'problem' and statuses['dmarc'] == 'warn'
+    assert statuses['spf-all'] == 'problem' and statuses['dmarc'] == 'good'
     assert statuses['reverse-dns'] == 'unknown'  # the test server is on a private address
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from core.deliverability.check import SendingSetup, check_deliverability
 from core.deliverability.findings import Finding, FindingStatus, Report
-from core.settings import EmailSettings
+from core.settings import EmailSettings, Protocol
 from tests.deliverability.zones import public_key_record, rsa_key, txt, weak_public_key
 from tests.support.dns_server import serve_zone, silent_dns
 
@@ -278,3 +278,20 @@ async def test_microsoft_needs_send_as_for_another_address() -> None:
 async def test_no_valid_from_address_is_one_problem_without_lookups(from_address: str) -> None:
     report = await report_for('', SendingSetup(from_address, 'anna', smtp_host='smtp.gmail.com'))
     assert [(f.check, f.status) for f in report.findings] == [('from-domain', PROBLEM)]
+
+
+async def test_an_http_service_is_judged_by_what_the_dns_shows_and_the_rest_left_to_the_headers() -> None:
+    setup = SendingSetup.from_settings(
+        EmailSettings(protocol=Protocol.HTTP, http_server='https://mail.example.test', reply_to='anna@shop.test')
+    )
+    zone_text = zone(
+        txt('shop.test', 'v=spf1 include:relay.example.test ~all'),
+        txt('relay.example.test', 'v=spf1 ip4:198.51.100.0/24 -all'),
+        DMARC_REJECT,
+    )
+    report = await report_for(zone_text, setup)
+    assert report.get('from-domain') is None and report.get('spf-provider') is None
+    dmarc = found(report, 'dmarc')
+    assert dmarc.status is UNKNOWN
+    assert 'HTTP email service' in dmarc.action and 'paste its headers' in dmarc.action
+    assert 'blocking DNS' not in found(report, 'sender-rules').action
