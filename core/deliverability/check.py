@@ -91,9 +91,9 @@ class DomainFacts:
     server_addresses: tuple[str, ...] | Unknown = ()
     spf_addresses: tuple[str, ...] | Unknown = ()  # what the record's top-level a and mx stand for
     dkim_selectors: tuple[str, ...] = ()
-    dkim_keys: list[dkim_keys.DkimKey] = field(default_factory=list)
+    dkim_found: list[dkim_keys.DkimKey] = field(default_factory=list)
     dkim_unavailable: list[str] = field(default_factory=list)
-    dmarc: tuple[dmarc.DmarcPolicy | None, int] | Unknown = (None, 0)
+    dmarc_found: tuple[dmarc.DmarcPolicy | None, int] | Unknown = (None, 0)
     reverse: dict[str, tuple[str, ...] | Unknown] = field(default_factory=dict)  # server address -> PTR names
     forward: dict[str, tuple[str, ...] | Unknown] = field(default_factory=dict)  # PTR name -> its addresses
 
@@ -118,8 +118,8 @@ async def gather_facts(setup: SendingSetup, resolver: DnsResolver) -> DomainFact
         dkim_keys.lookup_all(resolver, domain, facts.dkim_selectors),
         _server_addresses(setup, resolver),
     )
-    facts.dmarc, facts.server_addresses = dmarc_found, server
-    facts.dkim_keys, facts.dkim_unavailable = keys, unavailable
+    facts.dmarc_found, facts.server_addresses = dmarc_found, server
+    facts.dkim_found, facts.dkim_unavailable = keys, unavailable
     facts.spf_records = txt if isinstance(txt, Unknown) else spf.spf_records(txt)
     records = facts.spf_records
     jobs: list[Awaitable[None]] = []

@@ -62,7 +62,7 @@ async def analyse_headers(text: str, expected_domain: str, resolver: DnsResolver
         )
     from_domain = _from_domain(message.get('From', ''))
     findings: list[Finding] = []
-    if from_domain and expected_domain and from_domain != expected_domain.lower():
+    if from_domain and expected_domain and not aligned(from_domain, expected_domain):
         findings.append(
             Finding(
                 'headers-from',

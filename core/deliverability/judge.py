@@ -375,7 +375,7 @@ def _dkim(facts: DomainFacts) -> Finding:
     profile = SENDER_PROFILES.get(provider.key) if provider else None
     selectors = ', '.join(facts.dkim_selectors)
     details = {'Names looked up': ', '.join(f'{s}._domainkey.{domain}' for s in facts.dkim_selectors)}
-    usable = [key for key in facts.dkim_keys if key.usable]
+    usable = [key for key in facts.dkim_found if key.usable]
     if usable:
         key = usable[0]
         size = f'{key.algorithm.upper()} {key.bits} bits' if key.bits else key.algorithm
@@ -389,8 +389,8 @@ def _dkim(facts: DomainFacts) -> Finding:
             details,
         )
     setup_hint = f' ({profile.dkim_setup})' if profile and profile.dkim_setup else ''
-    if facts.dkim_keys:
-        key = facts.dkim_keys[0]
+    if facts.dkim_found:
+        key = facts.dkim_found[0]
         if key.revoked:
             problem = f'the DKIM key under "{key.selector}" has been withdrawn (its p= value is empty)'
         elif key.problem:
@@ -445,12 +445,12 @@ def _dkim(facts: DomainFacts) -> Finding:
 
 
 def _policy(facts: DomainFacts) -> DmarcPolicy | None:
-    found = facts.dmarc
+    found = facts.dmarc_found
     return None if isinstance(found, Unknown) else found[0]
 
 
 def _dmarc(facts: DomainFacts, alignment: Alignment) -> Finding:
-    domain, found = facts.domain, facts.dmarc
+    domain, found = facts.domain, facts.dmarc_found
     if isinstance(found, Unknown):
         return Finding('dmarc', 'DMARC', UNKNOWN, f'Could not check DMARC: {found.reason}.', DMARC_MEANING, AGAIN)
     policy, count = found
@@ -555,7 +555,7 @@ def _alignment(facts: DomainFacts) -> Alignment:
         return Alignment(True, True)  # a free-mail provider's own address, sent through that provider
     if _rewrites_from(facts):
         return Alignment(False, False)
-    dkim: bool | None = any(key.usable for key in facts.dkim_keys)
+    dkim: bool | None = any(key.usable for key in facts.dkim_found)
     if not dkim and facts.dkim_unavailable:
         dkim = None
     return Alignment(_spf_passes(facts), dkim)
