@@ -295,3 +295,12 @@ async def test_an_http_service_is_judged_by_what_the_dns_shows_and_the_rest_left
     assert dmarc.status is UNKNOWN
     assert 'HTTP email service' in dmarc.action and 'paste its headers' in dmarc.action
     assert 'blocking DNS' not in found(report, 'sender-rules').action
+
+
+async def test_spf_syntax_mistakes_are_named() -> None:
+    report = await report_for(good_zone('v=spf1 ip4:300.1.2.3 include include:_spf.google.com mx=x ~all'))
+    spf = found(report, 'spf')
+    assert spf.status is PROBLEM
+    assert '"300.1.2.3" is not an IP address or network' in spf.message
+    assert 'include needs a value' in spf.message
+    assert 'mx is written mx:…, not mx=…' in spf.message
