@@ -151,6 +151,8 @@ async def _server_addresses(setup: SendingSetup, resolver: DnsResolver) -> tuple
         result = await _known(resolver.addresses(host))
         if isinstance(result, Unknown):
             return result
+        if not result:
+            return Unknown(f'{host} has no address in the DNS')
         found = result
     return tuple(address for address in found if is_public(address))[:2]
 

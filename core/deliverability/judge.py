@@ -59,7 +59,9 @@ def judge(facts: DomainFacts) -> tuple[Finding, ...]:
             ),
         )
     alignment = _alignment(facts)
-    findings = [*_from_domain(facts), *_spf(facts), _dkim(facts), _dmarc(facts, alignment)]
+    findings = _from_domain(facts)
+    if facts.setup.from_provider is None:  # a free-mail provider's own DNS is not the user's to change
+        findings += [*_spf(facts), _dkim(facts), _dmarc(facts, alignment)]
     if facts.setup.own_server:
         findings.append(_reverse_dns(facts))
     findings.append(_sender_rules(facts, alignment, findings))
@@ -680,11 +682,13 @@ def _sender_rules(facts: DomainFacts, alignment: Alignment, findings: list[Findi
         if reverse and reverse.status is UNKNOWN
         else reverse is None or reverse.status is not PROBLEM,
     }
-    dmarc = next(f for f in findings if f.check == 'dmarc')
+    dmarc = next((f for f in findings if f.check == 'dmarc'), None)
     bulk = {
         'SPF passes for your domain': alignment.spf,
         'DKIM passes for your domain': alignment.dkim,
-        'DMARC published (p=none is enough)': None if dmarc.status is UNKNOWN else dmarc.status is GOOD,
+        'DMARC published (p=none is enough)': None
+        if dmarc is None or dmarc.status is UNKNOWN
+        else dmarc.status is GOOD,
     }
     details = {
         **{f'All senders: {rule}': _mark(ok) for rule, ok in everyone.items()},
