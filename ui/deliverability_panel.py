@@ -42,7 +42,7 @@ def finding_card(finding: Finding) -> None:
             if finding.action:
                 with ui.row().classes('gap-1 no-wrap items-baseline'):
                     ui.label('What to do:').classes('text-xs font-medium whitespace-nowrap')
-                    ui.label(finding.action).classes('text-xs break-all')
+                    ui.label(finding.action).classes('text-xs break-words')
             if finding.details:
                 with (
                     ui.expansion('Details').props('dense').classes('text-xs w-full'),

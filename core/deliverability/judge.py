@@ -415,7 +415,8 @@ def _dkim(facts: DomainFacts) -> Finding:
             'dkim',
             'DKIM',
             UNKNOWN,
-            f'Could not check DKIM: the DNS did not answer for {", ".join(facts.dkim_unavailable)}.',
+            f'Could not check DKIM: the DNS did not answer when asked for the keys of {domain} (names looked up: '
+            f'{", ".join(facts.dkim_unavailable)}).',
             DKIM_MEANING,
             AGAIN,
             details,
