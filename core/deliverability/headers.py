@@ -174,9 +174,18 @@ async def _signatures(raw: bytes, headers: list[str], from_domain: str, resolver
 async def _verify(raw: bytes, index: int, from_domain: str, body_pasted: bool, resolver: DnsResolver) -> Finding:
     """One signature, checked with dkimpy; the key comes from our resolver, handed to dkimpy as its dnsfunc."""
     title = 'DKIM signature'
-    verifier = dkim.DKIM(raw, minkey=dkim_keys.MIN_RSA_BITS)
     try:
+        verifier = dkim.DKIM(raw, minkey=dkim_keys.MIN_RSA_BITS)
         prepared = verifier.verify_headerprep(index)
+    except dkim.MessageFormatError as error:
+        return Finding(
+            'headers-signature',
+            title,
+            UNKNOWN,
+            f'The signature cannot be checked: the paste is not an email as it was received ({error}).',
+            'A line was changed or cut while copying.',
+            HOW_TO_PASTE,
+        )
     except dkim.DKIMException as error:
         return Finding('headers-signature', title, PROBLEM, f'A DKIM-Signature line cannot be read: {error}.')
     if not prepared:

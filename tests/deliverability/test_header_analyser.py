@@ -154,3 +154,12 @@ async def test_headers_without_authentication_results_say_so() -> None:
     pasted = 'From: anna@shop.test\nTo: customer@example.net\nSubject: hi\n'
     analysis = await analyse(pasted)
     assert statuses(analysis) == {'headers-results': WARN, 'headers-signature': WARN}
+
+
+async def test_a_paste_with_a_broken_line_cannot_have_its_signature_checked() -> None:
+    key = rsa_key()
+    broken = signed(eml('pass.eml'), key).replace(b'MIME-Version: 1.0', b'this line lost its name')
+    analysis = await analyse(broken, key_zone(key))
+    signature = the_signature(analysis)
+    assert signature.status is UNKNOWN
+    assert 'not an email as it was received' in signature.message
