@@ -14,6 +14,9 @@ class FindingStatus(StrEnum):
     UNKNOWN = 'unknown'  # the DNS did not answer: could not check, which never means "missing"
 
 
+TRY_AGAIN = 'Run the check again in a minute. If it keeps happening, this network may be blocking DNS lookups.'
+"""What to do when the DNS did not answer."""
+
 STATUS_LABELS: dict[FindingStatus, str] = {
     FindingStatus.PROBLEM: 'Problems',
     FindingStatus.WARN: 'Worth fixing',

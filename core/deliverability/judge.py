@@ -7,21 +7,14 @@ from dataclasses import dataclass
 from core.deliverability import spf
 from core.deliverability.check import DomainFacts, Unknown
 from core.deliverability.dkim_keys import MIN_RSA_BITS
-from core.deliverability.dmarc import DmarcPolicy
-from core.deliverability.findings import Finding, FindingStatus
+from core.deliverability.findings import TRY_AGAIN, Finding, FindingStatus
+from core.deliverability.sender_findings import from_domain_findings, rewrites_from, verb
 from core.deliverability.senders import SENDER_PROFILES
+from core.deliverability.spf_findings import spf_allows_sender, spf_findings
 from core.settings import Protocol
 
 GOOD, WARN, PROBLEM, UNKNOWN = FindingStatus.GOOD, FindingStatus.WARN, FindingStatus.PROBLEM, FindingStatus.UNKNOWN
-CONSUMER_KEYS = frozenset({'gmail', 'yahoo', 'outlook', 'aol', 'gmx', 'icloud'})
-GOOGLE_KEYS = frozenset({'gmail', 'google-workspace'})
-MICROSOFT_KEYS = frozenset({'microsoft365', 'outlook'})
-AGAIN = 'Run the check again in a minute. If it keeps happening, this network may be blocking DNS lookups.'
 PASTE = 'Send a test email and paste its headers below to see what the receiver decided.'
-SPF_MEANING = (
-    'SPF is the list of servers allowed to send email for your domain. Receivers such as Gmail, Yahoo and Outlook.com '
-    'check it on every email; an email from a server not on the list is more likely to land in spam.'
-)
 DKIM_MEANING = (
     'DKIM is a signature on each email that receivers check against a public key in your DNS. Without a key for your '
     'domain, your mail service signs with its own domain instead, and your domain cannot vouch for the email itself.'
@@ -59,314 +52,13 @@ def judge(facts: DomainFacts) -> tuple[Finding, ...]:
             ),
         )
     alignment = _alignment(facts)
-    findings = _from_domain(facts)
+    findings = from_domain_findings(facts)
     if facts.setup.from_provider is None:  # a free-mail provider's own DNS is not the user's to change
-        findings += [*_spf(facts), _dkim(facts), _dmarc(facts, alignment)]
+        findings += [*spf_findings(facts), _dkim(facts), _dmarc(facts, alignment)]
     if facts.setup.own_server:
         findings.append(_reverse_dns(facts))
     findings.append(_sender_rules(facts, alignment, findings))
     return tuple(findings)
-
-
-# --- From domain vs server and account --------------------------------------------------------------------------
-
-
-def _from_domain(facts: DomainFacts) -> list[Finding]:
-    setup, domain = facts.setup, facts.domain
-    provider, from_provider = setup.provider, setup.from_provider
-    title = 'From address and mail service'
-
-    def said(status: FindingStatus, message: str, meaning: str, action: str = '') -> list[Finding]:
-        return [Finding('from-domain', title, status, message, meaning, action)]
-
-    policy = _policy(facts)
-    enforced = policy is not None and policy.applies_to(domain) in ('quarantine', 'reject')
-    consequence = (
-        f'{domain} itself tells receivers to {_verb(policy.applies_to(domain))} such emails (DMARC '
-        f'p={policy.applies_to(domain)}).'
-        if enforced and policy
-        else 'Receivers are likely to put them in spam.'
-    )
-    if from_provider is not None:
-        sending_key = provider.key if provider else ''
-        if sending_key == from_provider.key or {sending_key, from_provider.key} <= GOOGLE_KEYS:
-            return said(
-                GOOD,
-                f'You send as {setup.from_address} through {from_provider.name}’s own server.',
-                f'{from_provider.name} signs these emails and vouches for them. For invoices, an address at your '
-                'own domain looks more trustworthy to customers and stays yours if you change provider.',
-            )
-        through = setup.smtp_host or setup.http_server or 'another service'
-        return said(
-            PROBLEM if enforced else WARN,
-            f'Your From address is at {domain} ({from_provider.name}), but the emails go out through {through}.',
-            f'Receivers ask {domain} whether {through} may send its email, and it may not. {consequence}',
-            f'Send through {from_provider.name}’s own server ({from_provider.host}) with this address, or use an '
-            f'address at your own domain with {through}.',
-        )
-    if provider is None:
-        if not setup.own_server:
-            return []  # an HTTP service: which servers it sends from is not known here
-        return said(
-            GOOD,
-            f'You send as {setup.from_address} through your own server {setup.smtp_host}.',
-            'Your server hands the emails to the receivers itself, so SPF must list it and its reverse DNS must '
-            'be right: both are checked below.',
-        )
-    account = setup.account.strip().lower()
-    account_is_address = '@' in account
-    sender = setup.from_address.strip().lower()
-    if provider.key in GOOGLE_KEYS and (not account_is_address or account.endswith(('@gmail.com', '@googlemail.com'))):
-        return said(
-            PROBLEM if enforced else WARN,
-            f'You sign in to Gmail as {setup.account} but send as {setup.from_address}.',
-            'Gmail replaces the From address with your Gmail address unless this address is added under Gmail '
-            f'Settings → Accounts → "Send mail as". Even then Gmail signs the email for gmail.com, not {domain}, '
-            f'so SPF and DKIM cannot pass for {domain}. {consequence}',
-            f'Use an account at {domain} (Google Workspace or your domain’s own mail service) to send as '
-            f'{setup.from_address}, or send as your Gmail address.',
-        )
-    if provider.key in CONSUMER_KEYS:
-        return said(
-            PROBLEM if enforced else WARN,
-            f'Your address at {domain} is sent through a personal {provider.name} account.',
-            f'{provider.name} signs and sends the email as its own, so SPF and DKIM cannot pass for {domain}. '
-            f'{consequence}',
-            f'Send through the mail service that hosts {domain} (its SMTP server), with an account at {domain}.',
-        )
-    if account_is_address and account != sender:
-        if provider.key in MICROSOFT_KEYS:
-            return said(
-                WARN,
-                f'You sign in as {setup.account} but send as {setup.from_address}.',
-                f'Microsoft sends as {setup.from_address} only if the mailbox {setup.account} has "Send As" '
-                'permission for it; otherwise it refuses the email (SendAsDenied, 5.7.60).',
-                f'Ask your administrator to give {setup.account} "Send As" permission for {setup.from_address} '
-                '(Exchange admin center → Recipients → Mailboxes → Delegation), or sign in as that address.',
-            )
-        return said(
-            WARN,
-            f'You sign in as {setup.account} but send as {setup.from_address}.',
-            f'{provider.name} sends as another address only if it is set up as an alias of your account; '
-            'otherwise it replaces the From address or refuses the email.',
-            f'Add {setup.from_address} as an alias ("Send mail as") of {setup.account} at {provider.name}, or '
-            'sign in as that address.',
-        )
-    return said(
-        GOOD,
-        f'You send as {setup.from_address} through {provider.name} with the same account.',
-        'The From address belongs to the account you sign in with, so it is sent unchanged.',
-    )
-
-
-# --- SPF --------------------------------------------------------------------------------------------------------
-
-
-def _spf(facts: DomainFacts) -> list[Finding]:
-    domain, records = facts.domain, facts.spf_records
-    if isinstance(records, Unknown):
-        return [Finding('spf', 'SPF', UNKNOWN, f'Could not check SPF: {records.reason}.', SPF_MEANING, AGAIN)]
-    suggestion = _spf_suggestion(facts)
-    if not records:
-        return [
-            Finding(
-                'spf',
-                'SPF',
-                PROBLEM,
-                f'{domain} publishes no SPF record.',
-                SPF_MEANING,
-                f'Add a TXT record at {domain} with the value: {suggestion}',
-            )
-        ]
-    if len(records) > 1:
-        return [
-            Finding(
-                'spf',
-                'SPF',
-                PROBLEM,
-                f'{domain} publishes {len(records)} SPF records; there must be exactly one.',
-                'Receivers treat more than one SPF record as an error and ignore them all, as if there were none.',
-                'Merge them into one TXT record that starts with v=spf1 and lists every service you send with.',
-                {f'Record {n}': text for n, text in enumerate(records, start=1)},
-            )
-        ]
-    record = spf.parse(records[0])
-    tree = facts.spf_tree or spf.SpfTree()
-    details = {'Record': record.text}
-    if record.errors or tree.problems:
-        return [
-            Finding(
-                'spf',
-                'SPF',
-                PROBLEM,
-                f'The SPF record of {domain} has mistakes: {"; ".join([*record.errors, *tree.problems])}.',
-                'Receivers ignore an SPF record with a mistake in it (a "permerror"), as if there were none.',
-                f'Correct the TXT record at {domain}. A record that works for your settings: {suggestion}',
-                details,
-            )
-        ]
-    findings = [Finding('spf', 'SPF', GOOD, f'{domain} publishes one valid SPF record.', SPF_MEANING, '', details)]
-    findings.append(_spf_lookups(domain, tree))
-    findings.append(_spf_all(domain, record))
-    authorised = _spf_authorises(facts)
-    if authorised is not None:
-        findings.append(authorised)
-    return findings
-
-
-def _spf_lookups(domain: str, tree: spf.SpfTree) -> Finding:
-    title = 'SPF lookups'
-    details = {'Includes followed': ', '.join(sorted(tree.includes)) or 'none'}
-    if tree.lookups > spf.LOOKUP_LIMIT:
-        return Finding(
-            'spf-lookups',
-            title,
-            PROBLEM,
-            f'The SPF record of {domain} needs {tree.lookups} DNS lookups; the limit is {spf.LOOKUP_LIMIT}.',
-            'Receivers stop after 10 lookups and treat the whole record as broken, so SPF fails for every email.',
-            'Remove the include: of services you no longer send with, or replace an include with the ip4:/ip6: '
-            'addresses it stands for.',
-            details,
-        )
-    if not tree.complete:
-        return Finding(
-            'spf-lookups',
-            title,
-            UNKNOWN,
-            f'Could not count the SPF lookups: the DNS did not answer for {", ".join(tree.unavailable)}.',
-            'Receivers stop after 10 lookups and treat the whole record as broken.',
-            AGAIN,
-            details,
-        )
-    return Finding(
-        'spf-lookups',
-        title,
-        GOOD,
-        f'The SPF record needs {tree.lookups} of at most {spf.LOOKUP_LIMIT} DNS lookups.',
-        'Receivers stop after 10 lookups; this record stays within the limit.',
-        '',
-        details,
-    )
-
-
-def _spf_all(domain: str, record: spf.SpfRecord) -> Finding:
-    title = 'SPF for other servers'
-    qualifier = record.all_qualifier
-    if qualifier == '+':
-        return Finding(
-            'spf-all',
-            title,
-            PROBLEM,
-            f'The SPF record of {domain} ends with +all: it allows every server in the world to send as {domain}.',
-            'Anyone can then send email in your name that passes SPF, and receivers learn to distrust your domain.',
-            'Change +all at the end of the record to ~all (or -all once you are sure the list is complete).',
-        )
-    if qualifier is None and record.redirect:
-        return Finding(
-            'spf-all',
-            title,
-            GOOD,
-            f'The SPF record of {domain} hands over to {record.redirect} for everything else.',
-            'The record it redirects to decides about other servers.',
-        )
-    if qualifier in ('?', None):
-        said = 'ends with ?all' if qualifier else 'does not end with an "all" rule'
-        return Finding(
-            'spf-all',
-            title,
-            WARN,
-            f'The SPF record of {domain} {said}: it says nothing about other servers.',
-            'Receivers then treat email from any other server as neither allowed nor forbidden, which gives your '
-            'domain little protection against people sending in your name.',
-            'End the record with ~all (or -all once you are sure the list is complete).',
-        )
-    return Finding(
-        'spf-all',
-        title,
-        GOOD,
-        f'The SPF record ends with {qualifier}all: other servers are {"refused" if qualifier == "-" else "suspect"}.',
-        'Email in your name from servers not on the list fails SPF.',
-    )
-
-
-def _spf_authorises(facts: DomainFacts) -> Finding | None:
-    """Does the record name the servers these settings send through?"""
-    setup, domain, tree = facts.setup, facts.domain, facts.spf_tree or spf.SpfTree()
-    provider = setup.provider
-    title = 'SPF allows your mail service'
-    profile = SENDER_PROFILES.get(provider.key) if provider else None
-    if provider is not None and profile is not None:
-        if setup.from_provider is not None or (setup.provider and _rewrites_from(facts)):
-            return None  # the From domain finding already says why SPF cannot pass for this domain
-        named = sorted(tree.includes & set(profile.spf_includes))
-        if named:
-            return Finding(
-                'spf-provider',
-                title,
-                GOOD,
-                f'The SPF record allows {provider.name}’s servers (include:{named[0]}).',
-                f'Emails you send through {provider.name} pass SPF for {domain}.',
-            )
-        if not tree.complete:
-            return Finding(
-                'spf-provider',
-                title,
-                UNKNOWN,
-                f'Could not tell whether SPF allows {provider.name}: the DNS did not answer for '
-                f'{", ".join(tree.unavailable)}.',
-                SPF_MEANING,
-                AGAIN,
-            )
-        return Finding(
-            'spf-provider',
-            title,
-            PROBLEM,
-            f'The SPF record of {domain} does not allow {provider.name}’s servers.',
-            f'Emails you send through {provider.name} fail SPF for {domain}.',
-            f'Add include:{profile.spf_includes[0]} to the SPF record, before its "all" at the end.',
-            {'Looked for': ', '.join(f'include:{name}' for name in profile.spf_includes)},
-        )
-    if not setup.own_server:
-        return None
-    server, extra = facts.server_addresses, facts.spf_addresses
-    if isinstance(server, Unknown) or isinstance(extra, Unknown):
-        reason = server.reason if isinstance(server, Unknown) else extra.reason if isinstance(extra, Unknown) else ''
-        return Finding(
-            'spf-provider', title, UNKNOWN, f'Could not tell whether SPF allows your server: {reason}.', SPF_MEANING
-        )
-    if not server:
-        return None
-    allowed = [a for a in server if tree.authorises(a) or a in extra]
-    if allowed:
-        return Finding(
-            'spf-provider',
-            title,
-            GOOD,
-            f'The SPF record allows your server {setup.smtp_host} ({", ".join(allowed)}).',
-            f'Emails your server sends pass SPF for {domain}.',
-        )
-    return Finding(
-        'spf-provider',
-        title,
-        PROBLEM if tree.complete else UNKNOWN,
-        f'The SPF record of {domain} does not list your server {setup.smtp_host} ({", ".join(server)}).',
-        f'Emails your server sends fail SPF for {domain}. (Mailroom assumes the server sends from the address it '
-        'answers on.)',
-        f'Add ip4:{server[0]} (or ip6: for an IPv6 address) to the SPF record, before its "all" at the end.'
-        if tree.complete
-        else AGAIN,
-    )
-
-
-def _spf_suggestion(facts: DomainFacts) -> str:
-    provider = facts.setup.provider
-    profile = SENDER_PROFILES.get(provider.key) if provider else None
-    if profile is not None:
-        return f'v=spf1 include:{profile.spf_includes[0]} ~all'
-    server = facts.server_addresses
-    if facts.setup.own_server and isinstance(server, tuple) and server:
-        return f'v=spf1 {"ip6" if ":" in server[0] else "ip4"}:{server[0]} ~all'
-    return 'v=spf1 include:<your mail service’s SPF name> ~all (your mail service’s help pages give the exact value)'
 
 
 # --- DKIM -------------------------------------------------------------------------------------------------------
@@ -418,7 +110,7 @@ def _dkim(facts: DomainFacts) -> Finding:
             f'Could not check DKIM: the DNS did not answer when asked for the keys of {domain} (names looked up: '
             f'{", ".join(facts.dkim_unavailable)}).',
             DKIM_MEANING,
-            AGAIN,
+            TRY_AGAIN,
             details,
         )
     if profile is not None and facts.setup.from_provider is None:
@@ -447,15 +139,10 @@ def _dkim(facts: DomainFacts) -> Finding:
 # --- DMARC ------------------------------------------------------------------------------------------------------
 
 
-def _policy(facts: DomainFacts) -> DmarcPolicy | None:
-    found = facts.dmarc_found
-    return None if isinstance(found, Unknown) else found[0]
-
-
 def _dmarc(facts: DomainFacts, alignment: Alignment) -> Finding:
     domain, found = facts.domain, facts.dmarc_found
     if isinstance(found, Unknown):
-        return Finding('dmarc', 'DMARC', UNKNOWN, f'Could not check DMARC: {found.reason}.', DMARC_MEANING, AGAIN)
+        return Finding('dmarc', 'DMARC', UNKNOWN, f'Could not check DMARC: {found.reason}.', DMARC_MEANING, TRY_AGAIN)
     policy, count = found
     if policy is None:
         return Finding(
@@ -487,7 +174,7 @@ def _dmarc(facts: DomainFacts, alignment: Alignment) -> Finding:
                 'dmarc',
                 'DMARC',
                 PROBLEM,
-                f'Your own domain tells receivers to {_verb(applied)} these emails (DMARC p={applied}), and neither '
+                f'Your own domain tells receivers to {verb(applied)} these emails (DMARC p={applied}), and neither '
                 f'SPF nor DKIM can pass for {domain} with these settings.',
                 DMARC_MEANING,
                 'Fix SPF or DKIM above first. Until then, you can set p=none in the DMARC record so that your emails '
@@ -540,23 +227,13 @@ def _unknown_action(facts: DomainFacts) -> str:
         return f'Which servers an HTTP email service sends from is not known here. {PASTE}'
     if facts.setup.own_server and facts.server_addresses == ():
         return f'Your server’s public address cannot be seen from here. {PASTE}'
-    return AGAIN
-
-
-def _verb(policy: str) -> str:
-    return 'reject' if policy == 'reject' else 'put in spam' if policy == 'quarantine' else 'accept'
-
-
-def _rewrites_from(facts: DomainFacts) -> bool:
-    """Sent through another party's account (free-mail or Gmail rewriting): SPF and DKIM are for their domain."""
-    finding = _from_domain(facts)
-    return bool(finding) and finding[0].status is not GOOD
+    return TRY_AGAIN
 
 
 def _alignment(facts: DomainFacts) -> Alignment:
-    if facts.setup.from_provider is not None and not _rewrites_from(facts):
+    if facts.setup.from_provider is not None and not rewrites_from(facts):
         return Alignment(True, True)  # a free-mail provider's own address, sent through that provider
-    if _rewrites_from(facts):
+    if rewrites_from(facts):
         return Alignment(False, False)
     dkim: bool | None = any(key.usable for key in facts.dkim_found)
     if not dkim and facts.dkim_unavailable:
@@ -573,7 +250,7 @@ def _spf_passes(facts: DomainFacts) -> bool | None:
     record, tree = spf.parse(records[0]), facts.spf_tree or spf.SpfTree()
     if record.errors or tree.problems or tree.lookups > spf.LOOKUP_LIMIT:
         return False
-    finding = _spf_authorises(facts)
+    finding = spf_allows_sender(facts)
     if finding is None:
         return None  # an HTTP service, or a server whose public address cannot be seen from here
     return None if finding.status is UNKNOWN else finding.status is GOOD
@@ -591,7 +268,7 @@ def _reverse_dns(facts: DomainFacts) -> Finding:
     )
 
     def unknown(found: Unknown) -> Finding:
-        return Finding('reverse-dns', title, UNKNOWN, f'Could not check: {found.reason}.', meaning, AGAIN)
+        return Finding('reverse-dns', title, UNKNOWN, f'Could not check: {found.reason}.', meaning, TRY_AGAIN)
 
     if isinstance(server, Unknown):
         return unknown(server)
@@ -667,7 +344,7 @@ def _reverse_dns(facts: DomainFacts) -> Finding:
 def _sender_rules(facts: DomainFacts, alignment: Alignment, findings: list[Finding]) -> Finding:
     title = 'Gmail, Yahoo and Outlook.com sender rules'
     setup = facts.setup
-    if setup.from_provider is not None and not _rewrites_from(facts):
+    if setup.from_provider is not None and not rewrites_from(facts):
         return Finding(
             'sender-rules',
             title,
