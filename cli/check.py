@@ -53,6 +53,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--timeout', type=float, metavar='SECONDS', help='time limit per step (default: per step)')
     parser.add_argument('--json', action='store_true', help='one JSON object per event per line, then the verdict')
     parser.add_argument('-v', '--verbose', action='store_true', help='show each step’s details and the transcript')
+    parser.add_argument(
+        '--deliverability',
+        action='store_true',
+        help='then check whether emails from your address land in the inbox (SPF, DKIM, DMARC, reverse DNS)',
+    )
 
 
 def run(
@@ -65,6 +70,15 @@ def run(
     `stored` holds no secrets; `with_saved_secrets` adds the saved ones only where they belong to the connection
     being tested, so a flag that points elsewhere never carries the saved password along.
     """
+    resolver = None
+    if args.deliverability:
+        from cli.deliverability import TestDnsRefused, resolver_from_environment
+
+        try:
+            resolver = resolver_from_environment()
+        except TestDnsRefused as error:
+            sys.stderr.write(f'mailroom check: {error}\n')
+            return EXIT_INVALID
     settings = settings_from_args(args, stored)
     try:
         settings = with_saved_secrets(settings)
@@ -85,9 +99,14 @@ def run(
     if not args.json:
         out.write(_headline(settings, send=not args.no_send, to=args.to))
         out.flush()
-    verdict = asyncio.run(_run(settings, args, timeouts, out))
+    steps: list[StepEvent] = []
+    verdict = asyncio.run(_run(settings, args, timeouts, out, steps))
     if verdict.cause is Cause.INVALID_INPUT:
         return EXIT_INVALID
+    if resolver is not None:
+        from cli.deliverability import report_deliverability
+
+        report_deliverability(settings, steps, resolver, as_json=args.json, out=out)
     return EXIT_PASS if verdict.passed else EXIT_FAIL
 
 
@@ -134,7 +153,9 @@ def _prompt_secret(label: str) -> str:
         return ''
 
 
-async def _run(settings: EmailSettings, args: argparse.Namespace, timeouts: Timeouts, out: TextIO) -> Verdict:
+async def _run(
+    settings: EmailSettings, args: argparse.Namespace, timeouts: Timeouts, out: TextIO, steps: list[StepEvent]
+) -> Verdict:
     from core.diagnostics.runner import run_checks  # loaded only when a check runs, so the app starts faster
 
     cancel = asyncio.Event()  # Ctrl-C ends the test with its cancelled verdict, rendered like any other
@@ -153,6 +174,7 @@ async def _run(settings: EmailSettings, args: argparse.Namespace, timeouts: Time
             out.flush()
             if isinstance(item, Verdict):
                 return item
+            steps.append(item)
     raise RuntimeError('the settings test ended without a verdict')
 
 

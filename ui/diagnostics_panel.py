@@ -25,6 +25,7 @@ TRANSCRIPT_FILE = 'mailroom-email-test.txt'
 
 
 ApplyChange = Callable[[SettingsChange], None]
+OnPassed = Callable[[list[StepEvent]], None]
 
 
 def diagnostics_panel(
@@ -32,11 +33,13 @@ def diagnostics_panel(
     business_name: Callable[[], str],
     apply_change: ApplyChange,
     learnt: Callable[[EmailSettings, StepEvent], None] | None = None,
+    on_passed: OnPassed | None = None,
 ) -> None:
     """Build the section inside the current container; one panel per browser tab. `apply_change` puts a fix the
     test offers (such as SSL/TLS for a port that speaks TLS first) into the form; `learnt` sees every finished
-    step with the settings tested (the server's size limit is kept for the batch preflight)."""
-    DiagnosticsPanel(read_settings, business_name, apply_change, learnt).build()
+    step with the settings tested (the server's size limit is kept for the batch preflight); `on_passed` hears of a
+    passing test, with its steps."""
+    DiagnosticsPanel(read_settings, business_name, apply_change, learnt, on_passed).build()
 
 
 class StepRow:
@@ -96,11 +99,13 @@ class DiagnosticsPanel:
         business_name: Callable[[], str],
         apply_change: ApplyChange,
         learnt: Callable[[EmailSettings, StepEvent], None] | None = None,
+        on_passed: OnPassed | None = None,
     ) -> None:
         self.read_settings = read_settings
         self.business_name = business_name
         self.apply_change = apply_change
         self.learnt = learnt
+        self.on_passed = on_passed
         self.task: asyncio.Task[None] | None = None
         self.stop = asyncio.Event()
         self.rows: dict[int, StepRow] = {}
@@ -173,11 +178,16 @@ class DiagnosticsPanel:
             from core.diagnostics.runner import run_checks  # the network machinery loads on first use
 
             stream = run_checks(settings, send=send, to=to, business_name=self.business_name(), cancel=stop)
+            steps: list[StepEvent] = []
             async with contextlib.aclosing(stream) as events:
                 async for item in events:
                     self.render(item)
-                    if self.learnt is not None and isinstance(item, StepEvent) and item.status is not Status.RUNNING:
-                        self.learnt(settings, item)
+                    if isinstance(item, StepEvent):
+                        steps.append(item)
+                        if self.learnt is not None and item.status is not Status.RUNNING:
+                            self.learnt(settings, item)
+                    elif item.passed and self.on_passed is not None:
+                        self.on_passed(steps)
         finally:
             self.test_button.enable()
             self.cancel_button.set_visibility(False)

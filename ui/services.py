@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from core.batch import Batches
+from core.dns import DnsResolver
 from core.email_log import EmailRecord
 from core.outbox import Outbox
 from core.pacing import SendingLimits
@@ -25,6 +26,7 @@ class Services:
     outbox: Outbox
     reminders: ReminderScheduler
     batches: Batches
+    dns: DnsResolver = field(default_factory=DnsResolver)  # tests put one on a loopback DNS server here
 
 
 def build_services(

@@ -25,6 +25,7 @@ from core.settings import (
     suggest_host_fix,
     url_warning,
 )
+from ui.deliverability_panel import deliverability_panel
 from ui.diagnostics_panel import diagnostics_panel
 from ui.layout import frame
 from ui.notices import PageNotifier
@@ -65,6 +66,7 @@ class SettingsEditor:
         self.outbox = services.outbox
         self.business = services.folder.business
         self.remember_size = partial(remember_size, services.folder.server_facts)
+        self.dns = services.dns
         self.form = SettingsForm.from_settings(self.repository.load_public())
         self.revision = self.repository.revision()  # what this page started from, to see another window's save
         self.inputs: dict[str, ui.input] = {}
@@ -94,7 +96,16 @@ class SettingsEditor:
                 self.provider_help = ui.column().classes('w-full')
                 with ui.card().classes('w-full').props('flat bordered'):
                     ui.label('Test email settings').classes('text-h6')
-                    diagnostics_panel(self.settings_for_test, self.business_name, self.apply_change, self.remember_size)
+                    diagnostics_panel(
+                        self.settings_for_test,
+                        self.business_name,
+                        self.apply_change,
+                        self.remember_size,
+                        lambda steps: delivery.after_test(steps),
+                    )
+                with ui.card().classes('w-full').props('flat bordered').mark('deliverability'):
+                    ui.label('Deliverability').classes('text-h6')
+                    delivery = deliverability_panel(self.form.to_settings, self.dns)
         self.built = True
         self.refresh()
 

@@ -1,0 +1,69 @@
+"""One finding of the deliverability check: its status, what was found, what it means and what to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class FindingStatus(StrEnum):
+    GOOD = 'good'
+    WARN = 'warn'
+    PROBLEM = 'problem'
+    UNKNOWN = 'unknown'  # the DNS did not answer: could not check, which never means "missing"
+
+
+TRY_AGAIN = 'Run the check again in a minute. If it keeps happening, this network may be blocking DNS lookups.'
+"""What to do when the DNS did not answer."""
+
+STATUS_LABELS: dict[FindingStatus, str] = {
+    FindingStatus.PROBLEM: 'Problems',
+    FindingStatus.WARN: 'Worth fixing',
+    FindingStatus.UNKNOWN: 'Could not check',
+    FindingStatus.GOOD: 'Good',
+}
+"""The groups in the order people should read them: what to fix first comes first."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """`message` says what was found; `meaning` why it matters to a non-expert; `action` what to do ('' when good)."""
+
+    check: str  # stable key for scripts: from-domain, spf, dkim, dmarc, reverse-dns, sender-rules, headers-…
+    title: str
+    status: FindingStatus
+    message: str
+    meaning: str = ''
+    action: str = ''
+    details: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            'check': self.check,
+            'title': self.title,
+            'status': self.status.value,
+            'message': self.message,
+            'meaning': self.meaning,
+            'action': self.action,
+            'details': dict(self.details),
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """The findings for one From domain, in the order they were checked."""
+
+    domain: str
+    findings: tuple[Finding, ...]
+
+    def grouped(self) -> list[tuple[FindingStatus, tuple[Finding, ...]]]:
+        """Non-empty groups, problems first."""
+        groups = [(status, tuple(f for f in self.findings if f.status is status)) for status in STATUS_LABELS]
+        return [(status, found) for status, found in groups if found]
+
+    def get(self, check: str) -> Finding | None:
+        return next((finding for finding in self.findings if finding.check == check), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {'deliverability': {'domain': self.domain, 'findings': [f.to_json() for f in self.findings]}}
