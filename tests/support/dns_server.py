@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dnslib import QTYPE, RCODE, RR, DNSRecord
-from dnslib.server import BaseResolver, DNSHandler, DNSServer
+from dnslib.server import BaseResolver, DNSHandler, DNSLogger, DNSServer
 
 from core.dns import DnsResolver
 
@@ -60,8 +60,9 @@ def serve_zone(zone: str, *, servfail: tuple[str, ...] = ()) -> Iterator[DnsEndp
     over UDP and TCP on one free loopback port."""
     port = _free_port()
     resolver = ZoneResolver(zone, servfail)
-    udp = DNSServer(resolver, address='127.0.0.1', port=port)
-    tcp = DNSServer(resolver, address='127.0.0.1', port=port, tcp=True)
+    quiet = DNSLogger(log='-request,-reply,-truncated,-error')  # a test's captured output holds only what it prints
+    udp = DNSServer(resolver, address='127.0.0.1', port=port, logger=quiet)
+    tcp = DNSServer(resolver, address='127.0.0.1', port=port, tcp=True, logger=quiet)
     threads = [
         threading.Thread(target=server.server.serve_forever, kwargs={'poll_interval': 0.02}, daemon=True)
         for server in (udp, tcp)
