@@ -53,12 +53,21 @@ class Cause(StrEnum):
     INTERNAL_ERROR = 'internal-error'
     SAVED_SECRET_UNREADABLE = 'saved-secret-unreadable'
     SAVED_SECRET_OTHER_CONNECTION = 'saved-secret-other-connection'
+    OAUTH_SIGN_IN_AGAIN = 'oauth-sign-in-again'
+    OAUTH_CONSENT_REQUIRED = 'oauth-consent-required'
+    OAUTH_ADMIN_CONSENT_REQUIRED = 'oauth-admin-consent-required'
+    OAUTH_CLIENT_INVALID = 'oauth-client-invalid'
+    OAUTH_SCOPE_MISSING = 'oauth-scope-missing'
+    OAUTH_PROVIDER_FAILED = 'oauth-provider-failed'
+    OAUTH_TOKEN_REFUSED = 'oauth-token-refused'
+    OAUTH_WRONG_ACCOUNT = 'oauth-wrong-account'
 
 
 class Step(StrEnum):
     """The steps of sending, as the settings test shows them and a failure names where it happened."""
 
     INPUT = 'input'
+    TOKEN = 'token'
     DNS = 'dns'
     CONNECT = 'connect'
     GREETING = 'greeting'
@@ -227,10 +236,12 @@ _EXPLANATIONS: dict[Cause, Explanation] = {
     ),
     Cause.SMTP_AUTH_DISABLED: _E(
         'Sending from email programs (SMTP AUTH) is switched off for this mailbox or organisation.',
-        'Microsoft 365 lets administrators turn SMTP AUTH off; Microsoft turns it off by default for existing '
-        'organisations from the end of December 2026.',
-        'Ask your Microsoft 365 administrator to enable “Authenticated SMTP” for this mailbox, or use the HTTP '
-        'protocol instead.',
+        'Microsoft 365 lets administrators turn SMTP AUTH off, and then no sign-in works over SMTP, not even with '
+        'Sign in with Microsoft; Microsoft turns it off by default for existing organisations from the end of '
+        'December 2026.',
+        'Ask your Microsoft 365 administrator to enable “Authenticated SMTP” for this mailbox (in PowerShell: '
+        'Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false), or use the HTTP protocol '
+        'instead.',
     ),
     Cause.BASIC_AUTH_DISABLED: _E(
         'The provider no longer accepts a username and password from email programs.',
@@ -337,6 +348,57 @@ _EXPLANATIONS: dict[Cause, Explanation] = {
         'It was saved for another connection (server, port, connection security, certificate check or username), '
         'and Mailroom never sends a password to a connection it was not given for.',
         'Enter the password (or access token) again on the Email settings page, press Update, then Retry.',
+    ),
+    Cause.OAUTH_SIGN_IN_AGAIN: _E(
+        'Your sign-in with the provider has ended, so Mailroom cannot get a token to send with.',
+        'The provider no longer accepts the saved sign-in: it was revoked (password changed, access removed, signed '
+        'out) or expired (Microsoft after 90 days unused; Google after 7 days while your app is in “Testing”).',
+        'Open Email settings, press Sign in again, then Update. Emails waiting in the outbox go as soon as you have.',
+    ),
+    Cause.OAUTH_CONSENT_REQUIRED: _E(
+        'The provider did not give Mailroom permission to send mail for this account.',
+        'Consent was declined, or the app registration has not been granted the permission to send mail (SMTP.Send '
+        'for Microsoft, https://mail.google.com/ for Google).',
+        'Press Sign in again and accept the permission on the provider’s page; if it is not offered, add the scope to '
+        'your app registration as the provider card shows.',
+    ),
+    Cause.OAUTH_ADMIN_CONSENT_REQUIRED: _E(
+        'Your organisation’s administrator must approve the app before you can sign in.',
+        'Many Microsoft 365 organisations let only administrators allow an app to send mail for its users (“Need '
+        'admin approval”).',
+        'Ask your administrator to grant admin consent to your app registration (Enterprise applications → your app '
+        '→ Permissions → Grant admin consent), then press Sign in again.',
+    ),
+    Cause.OAUTH_CLIENT_INVALID: _E(
+        'The provider does not accept the app registration’s client ID or client secret.',
+        'The client ID is mistyped, the client secret is wrong or expired, or the registration does not allow this '
+        'kind of sign-in (for Microsoft: “Allow public client flows” for the code on another device).',
+        'Copy the client ID (and client secret) again from your app registration into Email settings, then press '
+        'Sign in.',
+    ),
+    Cause.OAUTH_SCOPE_MISSING: _E(
+        'The sign-in did not include the permission to send mail.',
+        'The provider granted fewer permissions than asked: the app registration lacks the mail scope, or it was not '
+        'accepted on the consent page.',
+        'Add the scope shown on the provider card to your app registration, then press Sign in again and accept it.',
+    ),
+    Cause.OAUTH_PROVIDER_FAILED: _E(
+        'The provider’s sign-in service could not be reached or did not answer properly.',
+        'This computer is offline, a firewall or proxy blocks the provider, or the provider has a passing fault.',
+        'Check that this computer is online and test again in a few minutes; waiting emails are retried on their own.',
+    ),
+    Cause.OAUTH_TOKEN_REFUSED: _E(
+        'The mail server refused the sign-in token.',
+        'The token was not made for sending mail from this mailbox: a missing scope, another account, or a token the '
+        'provider has withdrawn.',
+        'Check that the Username is the account you signed in with (or a mailbox it may send as), then press Sign in '
+        'again.',
+    ),
+    Cause.OAUTH_WRONG_ACCOUNT: _E(
+        'The mail server refused the sign-in: you signed in with another account than the Username.',
+        'A token lets only the account it was made for send mail (or mailboxes that account may send as).',
+        'Press Sign in again and choose the account in the Username field (for Microsoft 365: the mailbox that sends, '
+        'not an administrator account), or give that account “send as” rights for the mailbox.',
     ),
 }
 
@@ -452,6 +514,50 @@ def _provider_advice(host: str) -> str:
     notes = getattr(provider, 'notes', '') or ''
     notes = ' '.join(notes) if isinstance(notes, list | tuple) else str(notes)
     return ' '.join(part for part in (f'For {provider.name}:', steps, notes) if part.strip(' :')).strip()
+
+
+_OAUTH_ERRORS: tuple[tuple[re.Pattern[str], Cause], ...] = (
+    (
+        re.compile(r'AADSTS90094|AADSTS90095|AADSTS900941|admin[ _-]?(consent|approval)', re.I),
+        Cause.OAUTH_ADMIN_CONSENT_REQUIRED,
+    ),
+    (
+        re.compile(r'AADSTS65001|consent_required|interaction_required|access_denied', re.I),
+        Cause.OAUTH_CONSENT_REQUIRED,
+    ),
+    (
+        re.compile(r'AADSTS700016|AADSTS7000215|AADSTS7000218|AADSTS7000222|invalid_client|unauthorized_client', re.I),
+        Cause.OAUTH_CLIENT_INVALID,
+    ),
+    (re.compile(r'invalid_grant|expired_token|AADSTS70008|AADSTS700082|AADSTS50173', re.I), Cause.OAUTH_SIGN_IN_AGAIN),
+    (re.compile(r'invalid_scope|AADSTS70011', re.I), Cause.OAUTH_SCOPE_MISSING),
+)
+
+
+def classify_oauth_error(error: str, description: str = '') -> Cause:
+    """A provider's OAuth error answer (RFC 6749 5.2, with Microsoft's AADSTS codes in the description)."""
+    text = f'{error} {description}'
+    return next((cause for pattern, cause in _OAUTH_ERRORS if pattern.search(text)), Cause.OAUTH_PROVIDER_FAILED)
+
+
+_XOAUTH2_REPLIES: tuple[tuple[re.Pattern[str], Cause], ...] = (
+    (
+        re.compile(r'SmtpClientAuthentication is disabled|SMTP ?AUTH is disabled|5\.7\.139', re.I),
+        Cause.SMTP_AUTH_DISABLED,
+    ),
+    (re.compile(r'too many|rate limit|try again later', re.I), Cause.AUTH_RATE_LIMITED),
+)
+
+
+def classify_xoauth2_refusal(code: int, text: str, *, other_account: bool) -> Cause:
+    """A refused XOAUTH2 sign-in: with a token, 5.7.139 means SMTP AUTH is off for the mailbox (not basic auth), and
+    a plain refusal means the token does not fit the mailbox, named as the wrong account when the token says so."""
+    if code in (421, 454):
+        return Cause.AUTH_RATE_LIMITED
+    found = next((cause for pattern, cause in _XOAUTH2_REPLIES if pattern.search(f'{code} {text}')), None)
+    if found is not None:
+        return found
+    return Cause.OAUTH_WRONG_ACCOUNT if other_account else Cause.OAUTH_TOKEN_REFUSED
 
 
 # (reply codes or None for any, pattern in the reply text or None for any, steps or None for any, signed in or not
@@ -612,6 +718,15 @@ SMTP_ONLY_CAUSES = frozenset(
         Cause.SMTPUTF8_UNAVAILABLE,
         Cause.MESSAGE_TOO_LARGE,
         Cause.DATA_REJECTED,
+        # The sign-in with a provider (XOAUTH2) is for SMTP only.
+        Cause.OAUTH_SIGN_IN_AGAIN,
+        Cause.OAUTH_CONSENT_REQUIRED,
+        Cause.OAUTH_ADMIN_CONSENT_REQUIRED,
+        Cause.OAUTH_CLIENT_INVALID,
+        Cause.OAUTH_SCOPE_MISSING,
+        Cause.OAUTH_PROVIDER_FAILED,
+        Cause.OAUTH_TOKEN_REFUSED,
+        Cause.OAUTH_WRONG_ACCOUNT,
     }
 )
 _ABOUT_ONE_MESSAGE = frozenset(
@@ -652,6 +767,7 @@ _TRANSIENT_CAUSES = frozenset(
         Cause.SERVER_DISCONNECTED,
         Cause.TIMEOUT,
         Cause.HTTP_FAILED,
+        Cause.OAUTH_PROVIDER_FAILED,
     }
 )
 

@@ -39,10 +39,26 @@ PORT_CHOICES: dict[int, str] = {
     25: 'Old server-to-server port; often blocked by networks and providers.',
 }
 
-SECRET_FIELDS: tuple[str, ...] = ('password', 'http_token')
+SECRET_FIELDS: tuple[str, ...] = ('password', 'http_token', 'oauth_client_secret', 'oauth_refresh_token')
 """The secrets: encrypted at rest, never sent to the browser, never logged, and each bound to its connection."""
 
-SECRET_LABELS: dict[str, str] = {'password': 'password', 'http_token': 'access token'}
+SECRET_LABELS: dict[str, str] = {
+    'password': 'password',
+    'http_token': 'access token',
+    'oauth_client_secret': 'client secret',
+    'oauth_refresh_token': 'sign-in',
+}
+
+
+class AuthMethod(StrEnum):
+    """How Mailroom signs in to the SMTP server: the password, or a token from the provider's sign-in (XOAUTH2)."""
+
+    PASSWORD = 'password'
+    OAUTH = 'oauth'
+
+
+OAUTH_FIELDS: tuple[str, ...] = ('oauth_authorize_url', 'oauth_token_url', 'oauth_device_url', 'oauth_scope')
+"""The endpoints and scope of an "Other OAuth provider"; Microsoft and Google have theirs built in (core.oauth)."""
 
 
 class SavedSecret(StrEnum):
@@ -61,7 +77,13 @@ class SecretUnavailable(Exception):
         self.name = name
         self.state = state
         label = SECRET_LABELS[name]
-        if state is SavedSecret.UNREADABLE:
+        if name == 'oauth_refresh_token':
+            text = (
+                'The saved sign-in can no longer be read'
+                if state is SavedSecret.UNREADABLE
+                else f'The saved sign-in was made for another connection or account than {target}'
+            ) + ': press Sign in again on the Email settings page, then Update.'
+        elif state is SavedSecret.UNREADABLE:
             text = f'The saved {label} can no longer be read: enter it again on the Email settings page.'
         else:
             text = (
@@ -72,7 +94,19 @@ class SecretUnavailable(Exception):
 
 
 LOOPBACK_HOSTS = frozenset({'localhost', '127.0.0.1', '::1', '[::1]'})
-TRIMMED_FIELDS: tuple[str, ...] = ('http_server', 'host', 'username', 'email', 'bcc', 'reply_to')
+TRIMMED_FIELDS: tuple[str, ...] = (
+    'http_server',
+    'host',
+    'username',
+    'email',
+    'bcc',
+    'reply_to',
+    'oauth_client_id',
+    'oauth_authorize_url',
+    'oauth_token_url',
+    'oauth_device_url',
+    'oauth_scope',
+)
 """Text fields whose surrounding spaces are typing noise; the secrets are kept exactly as typed."""
 
 
@@ -95,11 +129,26 @@ class EmailSettings:
     reply_to: str = ''
     skip_tls_verify: bool = False
     allow_plaintext: bool = False
+    auth: AuthMethod = AuthMethod.PASSWORD
+    oauth_provider: str = 'microsoft'
+    oauth_client_id: str = ''
+    oauth_client_secret: str = field(default='', repr=False)
+    oauth_refresh_token: str = field(default='', repr=False)
+    oauth_account: str = ''
+    oauth_authorize_url: str = ''
+    oauth_token_url: str = ''
+    oauth_device_url: str = ''
+    oauth_scope: str = ''
 
     def __post_init__(self) -> None:
         """Normalised once here, so no reader of a settings value has to strip it again."""
         for name in TRIMMED_FIELDS:
             object.__setattr__(self, name, getattr(self, name).strip())
+
+    @property
+    def uses_oauth(self) -> bool:
+        """Signed in through the provider (XOAUTH2) rather than with a password; only for SMTP."""
+        return self.protocol is Protocol.SMTP and self.auth is AuthMethod.OAUTH
 
     @property
     def needs_email_field(self) -> bool:
@@ -142,6 +191,8 @@ class EmailSettings:
             values['protocol'] = Protocol(values['protocol'])
         if 'security' in values:
             values['security'] = Security(values['security'])
+        if 'auth' in values:
+            values['auth'] = AuthMethod(values['auth'])
         if 'port' in values:
             values['port'] = int(values['port'])
         return cls(**values)
@@ -153,7 +204,14 @@ def secret_owner(settings: EmailSettings, name: str) -> dict[str, Any]:
         parts = urlsplit(settings.http_server)
         server = parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower()).geturl()
         return {'http_server': server, 'skip_tls_verify': settings.skip_tls_verify}
-    return {
+    app = {
+        'provider': settings.oauth_provider,
+        'client_id': settings.oauth_client_id,
+        'token_url': settings.oauth_token_url,
+    }
+    if name == 'oauth_client_secret':  # the app registration's, whichever account signs in with it
+        return app
+    connection = {
         'host': settings.host.rstrip('.').lower(),
         'port': settings.port,
         'security': settings.effective_security.value,
@@ -161,6 +219,21 @@ def secret_owner(settings: EmailSettings, name: str) -> dict[str, Any]:
         'allow_plaintext': settings.allow_plaintext,
         'username': settings.username,
     }
+    if name == 'oauth_refresh_token':  # and the app and scope it was granted to
+        return {**connection, **app, 'scope': settings.oauth_scope}
+    return connection
+
+
+def secrets_of(settings: EmailSettings) -> tuple[str, ...]:
+    """Every secret these settings carry: what must never show in a transcript, the email log or a page."""
+    return tuple(secret for name in SECRET_FIELDS if (secret := getattr(settings, name)))
+
+
+def secret_in_use(settings: EmailSettings) -> str:
+    """The one secret these settings sign in with."""
+    if settings.protocol is Protocol.HTTP:
+        return 'http_token'
+    return 'oauth_refresh_token' if settings.uses_oauth else 'password'
 
 
 def secret_target(settings: EmailSettings, name: str) -> str:
@@ -276,7 +349,9 @@ def url_warning(text: str) -> str | None:
 
 
 def validate(settings: EmailSettings, *, has_stored_password: bool = False) -> dict[str, str]:
-    """Field name -> what is wrong, in words for a non-expert. Empty means the settings can be saved."""
+    """Field name -> what is wrong, in words for a non-expert. Empty means the settings can be saved.
+
+    `has_stored_password`: the secret these settings sign in with (password or sign-in) is saved for them."""
     errors: dict[str, str] = {}
     if settings.protocol is Protocol.HTTP:
         if problem := url_error(settings.http_server):
@@ -297,7 +372,9 @@ def validate(settings: EmailSettings, *, has_stored_password: bool = False) -> d
                 errors['email'] = 'Your username is not an email address: enter the address you send from.'
             elif problem := addresses.problem(settings.email, name_allowed=False):
                 errors['email'] = problem
-        if not settings.password and not has_stored_password:
+        if settings.uses_oauth:
+            errors |= oauth_errors(settings, signed_in=bool(settings.oauth_refresh_token) or has_stored_password)
+        elif not settings.password and not has_stored_password:
             errors['password'] = 'Enter the password (for Gmail, Yahoo and iCloud: an app password).'
         if settings.effective_security is Security.NONE and not settings.allow_plaintext:
             errors['security'] = (
@@ -314,6 +391,35 @@ def validate(settings: EmailSettings, *, has_stored_password: bool = False) -> d
         elif problem := addresses.problem(settings.bcc, name_allowed=False):
             errors['bcc'] = problem
     return errors
+
+
+def oauth_errors(settings: EmailSettings, *, signed_in: bool) -> dict[str, str]:
+    """What the sign-in with a provider still needs: the app's client ID, an Other provider's endpoints, a sign-in."""
+    errors: dict[str, str] = {}
+    if not settings.oauth_client_id:
+        errors['oauth_client_id'] = (
+            'Enter the client ID of your app registration (the provider card on the right says how to get one).'
+        )
+    if settings.oauth_provider == 'other':
+        for name in ('oauth_authorize_url', 'oauth_token_url', 'oauth_device_url'):
+            url = getattr(settings, name)
+            if not url and name == 'oauth_device_url':
+                continue
+            if problem := url_error(url) or oauth_url_problem(url):
+                errors[name] = problem
+        if not settings.oauth_scope:
+            errors['oauth_scope'] = 'Enter the scope your provider gives for sending mail over SMTP.'
+    if not signed_in and not errors:
+        errors['oauth_account'] = 'Press Sign in to connect your account, then Update.'
+    return errors
+
+
+def oauth_url_problem(url: str) -> str | None:
+    """The provider's endpoints carry the sign-in: encrypted, except on this computer."""
+    parts = urlsplit(url)
+    if parts.scheme != 'https' and not is_loopback_host(parts.hostname or ''):
+        return 'Use the https:// address your provider gives: the sign-in must not cross the network unencrypted.'
+    return None
 
 
 def address_warnings(settings: EmailSettings) -> dict[str, str]:

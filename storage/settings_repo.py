@@ -13,16 +13,15 @@ from tinydb.table import Document
 from core.settings import (
     SECRET_FIELDS,
     EmailSettings,
-    Protocol,
     SavedSecret,
     SecretUnavailable,
+    secret_in_use,
     secret_owner,
     secret_target,
 )
 from storage.secrets import SecretBox, SecretKeyError
 
 _DOCUMENT_ID = 1
-_USED_BY: dict[Protocol, str] = {Protocol.SMTP: 'password', Protocol.HTTP: 'http_token'}
 
 
 def _encrypted_key(name: str) -> str:
@@ -64,12 +63,13 @@ class SettingsRepository:
         """Whether a blank secret field may keep the saved secret for these settings (the secret stays here)."""
         return self._lookup(settings, name)[0]
 
-    def with_saved_secrets(self, settings: EmailSettings) -> EmailSettings:
+    def with_saved_secrets(self, settings: EmailSettings, *, require: bool = True) -> EmailSettings:
         """The only code that hands out a saved secret: each blank secret field is filled in with the saved one,
         and only when it was saved for exactly this connection (server, port, security, certificate check,
         plaintext permission and username; for HTTP the server address).
 
-        Raises SecretUnavailable when the secret this protocol uses is blank and the saved one may not be used.
+        Raises SecretUnavailable when the secret these settings sign in with is blank and the saved one may not be
+        used, unless `require` is False (signing in again, which makes that secret anew).
         """
         changes: dict[str, Any] = {}
         for name in SECRET_FIELDS:
@@ -78,7 +78,7 @@ class SettingsRepository:
             state, secret = self._lookup(settings, name)
             if state is SavedSecret.FITS:
                 changes[name] = secret
-            elif state is not SavedSecret.NOT_SAVED and name == _USED_BY[settings.protocol]:
+            elif require and state is not SavedSecret.NOT_SAVED and name == secret_in_use(settings):
                 raise SecretUnavailable(name, state, secret_target(settings, name))
         return replace(settings, **changes)
 
@@ -92,6 +92,27 @@ class SettingsRepository:
                 secret = secret if state is SavedSecret.FITS else ''
             record[_encrypted_key(name)] = self._seal(settings, name, secret) if secret else ''
         self._table.upsert(Document(record, doc_id=_DOCUMENT_ID))
+
+    def save_rotated_sign_in(self, settings: EmailSettings, refresh_token: str) -> bool:
+        """The provider replaced the refresh token (Microsoft does on every use): keep the new one at once, sealed for
+        the same connection, but only while the saved sign-in is still the one `settings` carried."""
+        stored = self._stored()
+        name = 'oauth_refresh_token'
+        state, saved = self._lookup(settings, name)
+        if stored is None or state is not SavedSecret.FITS or saved != settings.oauth_refresh_token:
+            return False
+        stored[_encrypted_key(name)] = self._seal(settings, name, refresh_token)
+        self._table.upsert(Document(stored, doc_id=_DOCUMENT_ID))
+        return True
+
+    def forget_sign_in(self) -> None:
+        """Sign out: the saved refresh token and the account shown go; everything else stays as saved."""
+        stored = self._stored()
+        if stored is None:
+            return
+        stored[_encrypted_key('oauth_refresh_token')] = ''
+        stored['oauth_account'] = ''
+        self._table.upsert(Document(stored, doc_id=_DOCUMENT_ID))
 
     def _seal(self, settings: EmailSettings, name: str, secret: str) -> str:
         """The secret and its connection in one encrypted token, so neither can be changed without the other."""
