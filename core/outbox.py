@@ -57,6 +57,18 @@ class Stage(StrEnum):
     FAILED = 'failed'
 
 
+# The sign-in with the provider needs the person (sign in again, consent, fix the app registration): the outbox pauses,
+# spending no tries, until settings are saved again.
+PAUSING_CAUSES = frozenset(
+    {
+        Cause.OAUTH_SIGN_IN_AGAIN,
+        Cause.OAUTH_CONSENT_REQUIRED,
+        Cause.OAUTH_ADMIN_CONSENT_REQUIRED,
+        Cause.OAUTH_CLIENT_INVALID,
+        Cause.OAUTH_SCOPE_MISSING,
+    }
+)
+
 ProgressCallback = Callable[[Stage], None]
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
@@ -273,6 +285,8 @@ class Outbox:
                         self.pacer.recovered()
                         continue
                     ended = record.failure
+                    if ended and ended.cause in PAUSING_CAUSES:  # the sign-in, not this message: all wait for it
+                        return done + [self._paused(r, ended, progress) for r in pending]
                     if ended and ended.cause in SESSION_CAUSES:  # the server, not this message: the rest alike
                         return done + [self._failed(self._started(r), ended, progress) for r in pending]
                     break
@@ -347,6 +361,8 @@ class Outbox:
             raise
         except TransportError as error:
             failure = classify_failure(error, Step.DATA)
+            if failure.cause in PAUSING_CAUSES:
+                return self._paused(record, failure, progress), False
             if not error.recipients or error.cause in SESSION_CAUSES:  # about the sender or account, not them
                 return self._failed(record, failure, progress), False
             # The server refused every recipient of this try, each with its own reply: the session is fine.
@@ -456,6 +472,24 @@ class Outbox:
         progress(Stage.QUEUED)
         return record
 
+    def _paused(self, record: EmailRecord, failure: Failure, progress: ProgressCallback) -> EmailRecord:
+        """Waiting for the person to sign in again: queued, with the cause shown, no try used up, not due."""
+        record = replace(
+            record,
+            tries=record.tries - 1 if record.status is EmailStatus.SENDING else record.tries,
+            status=EmailStatus.QUEUED,
+            next_try_at=None,
+            updated_at=self._clock(),
+            failure=replace(failure, transient=True),
+        )
+        self.log.update(record)
+        progress(Stage.QUEUED)
+        return record
+
+    def paused_for_sign_in(self) -> bool:
+        """Whether emails wait for the person to sign in again (the settings and emails pages say so)."""
+        return any(_paused(r) for r in self.log.all() if r.status is EmailStatus.QUEUED)
+
     def retry(self, record_id: str) -> EmailRecord:
         """The user's Retry on a failed or partly sent email: a fresh series of tries, due now, to those not reached."""
         record = self.log.get(record_id)
@@ -491,7 +525,9 @@ class Outbox:
     def settings_saved(self) -> None:
         """Emails waiting for a password that could not be read go as soon as new settings are saved."""
         for record in self.log.all():
-            if record.status is EmailStatus.QUEUED and record.cause == Cause.SAVED_SECRET_UNREADABLE.value:
+            if record.status is EmailStatus.QUEUED and _paused(record):
+                self.log.update(replace(record, next_try_at=self._clock(), failure=None))
+            elif record.status is EmailStatus.QUEUED and record.cause == Cause.SAVED_SECRET_UNREADABLE.value:
                 self.log.update(replace(record, next_try_at=self._clock()))
         self._wake.set()
 
@@ -511,7 +547,7 @@ class Outbox:
         queued = [
             r
             for r in self.log.all()
-            if r.status is EmailStatus.QUEUED and r.id not in self._in_flight and not self.held(r)
+            if r.status is EmailStatus.QUEUED and r.id not in self._in_flight and not self._waits(r)
         ]
         return sorted((r for r in queued if r.next_try_at is None or r.next_try_at <= now), key=lambda r: r.created_at)
 
@@ -519,10 +555,14 @@ class Outbox:
         """Seconds until the next queued email is due (0 if one is due now) and the pacer lets it go; None when
         nothing waits (emails of a paused batch wait for Resume, which wakes the loop)."""
         now = self._clock()
-        times = [r.next_try_at or now for r in self.log.all() if r.status is EmailStatus.QUEUED and not self.held(r)]
+        times = [r.next_try_at or now for r in self.log.all() if r.status is EmailStatus.QUEUED and not self._waits(r)]
         if not times:
             return None
         return max(0.0, (min(times) - now).total_seconds(), (self.pacer.next_slot(now) - now).total_seconds())
+
+    def _waits(self, record: EmailRecord) -> bool:
+        """Held back by the person: its batch is paused, or the sign-in must be made again."""
+        return self.held(record) or _paused(record)
 
     async def run_forever(self, *, idle_seconds: float = 60.0) -> None:
         """The background loop: send what is due, then sleep until the next due time or until something is queued.
@@ -558,6 +598,10 @@ def _recipient_count(record: EmailRecord, settings: EmailSettings) -> int:
     """What the provider counts against its daily limit: every To, Cc and Bcc address, and the settings' copy."""
     draft = record.draft
     return len(draft.to) + len(draft.cc) + len(draft.bcc) + (1 if settings.bcc_address else 0)
+
+
+def _paused(record: EmailRecord) -> bool:
+    return record.cause in PAUSING_CAUSES
 
 
 def _ignore(_: Stage) -> None:

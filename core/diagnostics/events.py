@@ -11,6 +11,7 @@ from core.diagnostics.transcript import TranscriptLine, render_transcript
 
 STEP_TITLES: dict[Step, str] = {
     Step.INPUT: 'Settings',
+    Step.TOKEN: 'Sign-in token',
     Step.DNS: 'Server name lookup',
     Step.CONNECT: 'Connection',
     Step.GREETING: 'Server greeting',

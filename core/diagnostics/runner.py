@@ -21,8 +21,18 @@ from core.message import (
     message_from_settings,
     validate_message,
 )
+from core.oauth.tokens import TokenCache
 from core.providers import inbound_mx_advice, is_well_known_host
-from core.settings import SECURITY_LABELS, EmailSettings, Protocol, Security, address_warnings, url_warning, validate
+from core.settings import (
+    SECURITY_LABELS,
+    EmailSettings,
+    Protocol,
+    Security,
+    address_warnings,
+    secrets_of,
+    url_warning,
+    validate,
+)
 
 FIELD_LABELS = {
     'http_server': 'HTTP server',
@@ -46,15 +56,19 @@ async def run_checks(
     business_name: str = 'Mailroom',
     timeouts: Timeouts | None = None,
     cancel: asyncio.Event | None = None,
+    tokens: TokenCache | None = None,
 ) -> AsyncGenerator[StepEvent | Verdict, None]:
     """Run the test and yield each event as it happens, then one Verdict.
 
     Setting `cancel` stops the test at once and it ends, like every other ending, with a Verdict (cause `cancelled`);
-    closing the iterator stops it too, with nobody left to tell. Use it as
+    closing the iterator stops it too, with nobody left to tell. `tokens` holds the access tokens of a sign-in with a
+    provider (the outbox's, so a token the test refreshed serves the next send). Use it as
     `async with contextlib.aclosing(run_checks(...)) as events: async for event in events: ...`.
     """
     queue: asyncio.Queue[StepEvent | Verdict] = asyncio.Queue()
-    task = asyncio.create_task(_produce(queue.put_nowait, settings, send, to, business_name, timeouts or Timeouts()))
+    task = asyncio.create_task(
+        _produce(queue.put_nowait, settings, send, to, business_name, timeouts or Timeouts(), tokens or TokenCache())
+    )
     # Created after the task, so the task has reached its first await (and ends with a verdict) before this can fire.
     stop = asyncio.ensure_future((cancel or asyncio.Event()).wait())
     stop.add_done_callback(lambda waited: None if waited.cancelled() else task.cancel())
@@ -78,10 +92,10 @@ async def _produce(
     to: str | None,
     business_name: str,
     timeouts: Timeouts,
+    tokens: TokenCache,
 ) -> None:
     host = settings.http_server if settings.protocol is Protocol.HTTP else settings.host
-    secrets = tuple(secret for secret in (settings.password, settings.http_token) if secret)
-    transcript = Transcript(secrets=secrets, username=settings.username)
+    transcript = Transcript(secrets=secrets_of(settings), username=settings.username)
     probe = Probe(emit, transcript, timeouts, host=host, http=settings.protocol is Protocol.HTTP)
     recipient = (to or '').strip() or settings.sender_address
     transcript.info(f'Mailroom settings test, {datetime.now().astimezone():%Y-%m-%d %H:%M:%S %Z}')
@@ -96,7 +110,7 @@ async def _produce(
                 else 'The HTTP email service is reachable. Nothing was sent.'
             )
         else:
-            await SmtpCheck(probe, settings, message, recipient).run(send=send)
+            await SmtpCheck(probe, settings, message, recipient, tokens).run(send=send)
             success = (
                 f'Your email settings work: {settings.host} accepted the test email for {recipient}.'
                 if send
@@ -160,6 +174,7 @@ def _describe_settings(scope: StepScope, settings: EmailSettings, recipient: str
                 'Port': str(settings.port),
                 'Security': SECURITY_LABELS[settings.effective_security],
                 'Username': settings.username,
+                'Sign-in method': 'a token from the provider (XOAUTH2)' if settings.uses_oauth else 'the password',
             }
         )
     scope.details['Sender'] = settings.sender_address

@@ -24,6 +24,9 @@ from core.diagnostics.tls_check import describe_tls, handshake_failure
 from core.diagnostics.transcript import REDACTED, Transcript
 from core.ehlo import ehlo_name, local_fqdn
 from core.message import BuiltMessage, MessageError, OutgoingMessage, build_mime
+from core.oauth.claims import token_claims
+from core.oauth.providers import PROVIDER_LABELS, oauth_provider
+from core.oauth.tokens import TokenCache
 from core.settings import EmailSettings, Security
 from core.transport.base import TransportError
 from core.transport.smtp import SmtpSession, SmtpTransport, choose_mechanism, find_queue_id
@@ -147,13 +150,20 @@ class _Wire:
 class SmtpCheck:
     """One SMTP session of the settings test; the transport calls back at each step (see `SmtpObserver`)."""
 
-    def __init__(self, probe: Probe, settings: EmailSettings, message: OutgoingMessage, recipient: str) -> None:
+    def __init__(
+        self,
+        probe: Probe,
+        settings: EmailSettings,
+        message: OutgoingMessage,
+        recipient: str,
+        tokens: TokenCache | None = None,
+    ) -> None:
         self.probe = probe
         self.settings = settings
         self.outgoing = message
         self.message: BuiltMessage | None = None  # built while the connection opens
         self.recipient = recipient
-        self.transport = SmtpTransport(settings)
+        self.transport = SmtpTransport(settings, tokens=tokens)
         self.host = self.transport.hostname
         self.port = settings.port
         self.security = settings.effective_security
@@ -259,6 +269,8 @@ class SmtpCheck:
             title = 'Starting SSL/TLS (encrypted from the first byte)'
         elif step is Step.TLS:
             title = 'Switching on encryption (STARTTLS)'
+        elif step is Step.TOKEN:
+            title = f'Getting a sign-in token from {oauth_provider(self.settings).name}'
         else:
             title = _STARTING.get(step, STEP_TITLES[step])
         scope = self.scope = self.probe.begin(step, title)
@@ -269,10 +281,16 @@ class SmtpCheck:
             )
         elif step is Step.GREETING and self.security is not Security.SSL and self.port not in _GREETING_DELAY_PORTS:
             self._silence = asyncio.create_task(self._probe_after_silence(asyncio.current_task()))
+        elif step is Step.TOKEN:
+            provider = oauth_provider(self.settings)
+            scope.details['Provider'] = PROVIDER_LABELS.get(provider.key, provider.name)
+            scope.details['Token address'] = provider.token_url
         elif step is Step.AUTH:
             offered = self.capabilities.auth_mechanisms
             scope.details['Offered'] = ' '.join(offered) or 'nothing'
-            if mechanism := choose_mechanism(offered, encrypted=self._encrypted()):
+            if self.settings.uses_oauth:
+                scope.details['Method used'] = 'XOAUTH2'
+            elif mechanism := choose_mechanism(offered, encrypted=self._encrypted()):
                 scope.details['Method used'] = mechanism
             scope.details['Username'] = self.settings.username
         elif step is Step.MAIL and self.message is not None:
@@ -337,8 +355,34 @@ class SmtpCheck:
             offered = ', '.join(k for k in ('STARTTLS', 'AUTH', 'SIZE') if self.capabilities.has(k)) or 'nothing'
             scope.ok(f'{self.capabilities.server_name or "The server"} offers {offered}.')
 
+    def _token_done(self, scope: StepScope) -> None:
+        """The token's facts: refreshed or kept, time left, scopes, audience, and whose it is."""
+        fresh = self.session.token if self.session else None
+        if fresh is None:
+            return
+        token = fresh.token
+        self.t.hide(token.access_token)
+        self.t.info(f'Access token {"refreshed now" if fresh.refreshed else "kept from earlier, still valid"}.')
+        claims = token_claims(token.access_token)
+        scope.details['Access token'] = 'refreshed now' if fresh.refreshed else 'still valid (kept from earlier)'
+        scope.details['Expires in'] = f'{token.expires_in(time.time()) // 60} min'
+        scope.details['Scopes granted'] = token.scope or str(claims.get('scp', '')) or 'not stated'
+        if audience := claims.get('aud'):
+            scope.details['Audience'] = str(audience)
+        scope.details['Account'] = token.account or 'not stated by the provider'
+        user = self.settings.username
+        if token.account and token.account.lower() != user.lower():
+            scope.warn(
+                f'The token is for {token.account}, the Username is {user}: this works only if {token.account} may '
+                f'send as {user} (a shared mailbox); otherwise sign in as {user}.'
+            )
+        else:
+            scope.ok(f'Signed in as {token.account or user}; the token is valid.')
+
     def _auth_done(self, scope: StepScope) -> None:
-        if not self._encrypted():
+        if self.settings.uses_oauth:
+            scope.ok(f'Signed in as {self.settings.username} with the token.')
+        elif not self._encrypted():
             scope.warn('Signed in, but your password crossed the network unencrypted.')
         else:
             scope.ok(f'Signed in as {self.settings.username}.')

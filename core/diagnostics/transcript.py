@@ -44,7 +44,13 @@ class Transcript:
     def __init__(self, secrets: tuple[str, ...] = (), *, username: str = '') -> None:
         self._lines: list[TranscriptLine] = []
         self._drained = 0
+        self._secrets, self._username = secrets, username
         self.redact = redactor(secrets, username)  # also for server replies shown outside the transcript
+
+    def hide(self, secret: str) -> None:
+        """A secret learnt during the test (the access token from the provider) is hidden from then on too."""
+        self._secrets = (*self._secrets, secret)
+        self.redact = redactor(self._secrets, self._username)
 
     def add(self, mark: Mark, text: str) -> None:
         text = self.redact(text)

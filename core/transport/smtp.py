@@ -8,6 +8,8 @@ observer pays nothing for it.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import re
 import socket
 import ssl
@@ -24,15 +26,18 @@ from aiosmtplib import (
     SMTPResponse,
     SMTPResponseException,
 )
+from aiosmtplib.auth import auth_xoauth2_encode
 from aiosmtplib.protocol import SMTPProtocol
 from aiosmtplib.typing import Default
 
-from core.causes import Cause, Step, classify_smtp_error, failed_step, smtp_reply
+from core.causes import Cause, Step, classify_smtp_error, classify_xoauth2_refusal, failed_step, smtp_reply
 from core.delivery import Delivery, RecipientOutcome, refusal
 from core.diagnostics.transcript import redactor
 from core.ehlo import ehlo_name, local_fqdn
 from core.message import BuiltMessage, MessageError, OutgoingMessage, build_mime, human_size
-from core.settings import EmailSettings, Security
+from core.oauth.tokens import FreshToken, TokenCache
+from core.oauth.values import OAuthFailure
+from core.settings import EmailSettings, Security, secrets_of
 from core.transport.base import Receipt, SessionTransport, TransportError, input_error
 from core.transport.tls import smtp_context
 
@@ -99,7 +104,7 @@ def smtp_error(
     recipients: tuple[RecipientOutcome, ...] = ()
     if isinstance(exc, SMTPRecipientsRefused):
         recipients = tuple(refusal(r.recipient, r.code, f'{r.code} {r.message}') for r in exc.recipients)
-    redact = redactor((settings.password,), settings.username)
+    redact = redactor(secrets_of(settings), settings.username)
     return TransportError(
         failed_step(cause, step),
         cause,
@@ -141,6 +146,39 @@ def choose_mechanism(offered: Iterable[str], *, encrypted: bool) -> str | None:
     names = {name.upper() for name in offered}
     order = ('PLAIN', 'LOGIN', 'CRAM-MD5') if encrypted else ('CRAM-MD5', 'PLAIN', 'LOGIN')
     return next((name for name in order if name in names), None)
+
+
+async def sign_in_xoauth2(smtp: SMTP, username: str, access_token: str, *, token_account: str = '') -> SMTPResponse:
+    """One XOAUTH2 attempt with the access token, never a password. A refusal comes as a 334 challenge first (Google
+    puts a base64 JSON error in it): it is answered with an empty line as RFC 7628 asks, and kept in the reply."""
+    if 'XOAUTH2' not in {name.upper() for name in smtp.server_auth_methods}:
+        raise TransportError(
+            'auth',
+            Cause.AUTH_UNAVAILABLE,
+            transient=False,
+            detail='The server does not offer XOAUTH2, the sign-in method for a token; this server needs a password.',
+        )
+    response = await smtp.execute_command(b'AUTH', b'XOAUTH2', auth_xoauth2_encode(username, access_token))
+    challenge = ''
+    if response.code == 334:
+        challenge = decode_challenge(response.message)
+        response = await smtp.execute_command(b'')
+    if response.code == 235:
+        return response
+    said = f'{response.message} (challenge: {challenge})' if challenge else response.message
+    text = redactor((access_token,), username)(said)  # a server may echo what it was sent
+    other = bool(token_account) and token_account.lower() != username.lower()
+    cause = classify_xoauth2_refusal(response.code, text, other_account=other)
+    detail = f'The token belongs to {token_account}, the Username is {username}.' if other else ''
+    raise TransportError('auth', cause, reply_code=response.code, reply_text=text, detail=detail)
+
+
+def decode_challenge(message: str) -> str:
+    """The server's XOAUTH2 challenge as text (Google: `{"status":"400","schemes":"Bearer","scope":"…"}`)."""
+    try:
+        return base64.b64decode(message.strip(), validate=True).decode('utf-8', 'replace')
+    except (binascii.Error, ValueError):
+        return message.strip()
 
 
 def recipient_limit_reached(response: SMTPResponse) -> bool:
@@ -246,6 +284,7 @@ class SmtpSession:
         self._sock = sock  # connected by the settings test; used for the first connection only
         self.client: SmtpClient | None = None
         self.signed_in = False
+        self.token: FreshToken | None = None  # the sign-in's access token, once the token step got it
         self._delivered = 0  # messages sent over the current connection
 
     async def send(self, message: OutgoingMessage) -> Receipt:
@@ -395,7 +434,14 @@ class SmtpSession:
                     smtp.observer.replied(Step.TLS, reply)
                 with smtp.running(Step.EHLO):
                     await smtp.ehlo()
-            if settings.username and settings.password:
+            if settings.uses_oauth:
+                with smtp.running(Step.TOKEN):
+                    self.token = fresh = await self._transport.access_token()
+                with smtp.running(Step.AUTH):
+                    token = fresh.token
+                    await sign_in_xoauth2(smtp, settings.username, token.access_token, token_account=token.account)
+                self.signed_in = True
+            elif settings.username and settings.password:
                 with smtp.running(Step.AUTH):
                     await self._sign_in(smtp, settings, encrypted=context is not None)
         except _NETWORK_ERRORS as exc:
@@ -483,10 +529,19 @@ def _check_smtputf8(smtp: SMTP, built: BuiltMessage) -> None:
 class SmtpTransport(SessionTransport):
     """Security from the settings' effective mode; certificates verified unless the user chose otherwise."""
 
-    def __init__(self, settings: EmailSettings, *, timeout: float = 30.0) -> None:
+    def __init__(self, settings: EmailSettings, *, timeout: float = 30.0, tokens: TokenCache | None = None) -> None:
         self.settings = settings
         self.timeout = timeout
         self.hostname = settings.host.strip('[]')  # an IPv6 address may be typed in brackets
+        self.tokens = tokens if tokens is not None else TokenCache()
+
+    async def access_token(self) -> FreshToken:
+        """The sign-in's access token, refreshed first when it is about to expire; a refusal names its cause."""
+        try:
+            return await self.tokens.access_token(self.settings)
+        except OAuthFailure as failure:
+            transient = failure.cause is Cause.OAUTH_PROVIDER_FAILED
+            raise TransportError('token', failure.cause, transient=transient, detail=failure.detail) from None
 
     def tls_context(self) -> ssl.SSLContext:
         return smtp_context(not self.settings.skip_tls_verify)

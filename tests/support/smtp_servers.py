@@ -178,6 +178,31 @@ class _Handler:
         return '250 2.0.0 Ok: queued as TEST123'
 
 
+XOAUTH2_ERROR = '{"status":"401","schemes":"Bearer","scope":"https://mail.google.com/"}'
+
+
+@dataclass
+class _OAuthHandler(_Handler):
+    """Offers XOAUTH2 (aiosmtpd advertises every `auth_*` method of the handler) and checks the token with a callback,
+    answering a bad one as Gmail does: a 334 challenge holding a base64 JSON error, then 535 after the empty line."""
+
+    check_token: Callable[[str, str], bool] | None = None
+    refusal: str = '535 5.7.8 Username and Password not accepted'
+
+    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:
+        blob = args[1] if len(args) > 1 else ''
+        text = base64.b64decode(blob + '=' * (-len(blob) % 4)).decode('utf-8', 'replace')
+        fields = dict(part.split('=', 1) for part in text.split('\x01') if '=' in part)
+        user, token = fields.get('user', ''), fields.get('auth', '').removeprefix('Bearer ')
+        ok = self.check_token is not None and self.check_token(user, token)
+        encrypted = isinstance(server, _RecordingSMTP) and server.encrypted
+        self.recorder.auth_attempts.append(AuthAttempt('XOAUTH2', user, token, encrypted, ok))
+        if ok:
+            return AuthResult(success=True, auth_data=LoginPassword(user.encode(), b''))
+        await server.challenge_auth(base64.b64encode(XOAUTH2_ERROR.encode()), encode_to_b64=False)
+        return AuthResult(success=False, handled=False, message=self.refusal)
+
+
 def _authenticator(
     recorder: Recorder, accounts: dict[str, str], failure_reply: str | None
 ) -> Callable[[SMTP, Session, Envelope, str, Any], AuthResult]:
@@ -218,13 +243,16 @@ class SmtpServerOptions:
     rcpt_limit: int | None = None  # recipients per transaction; the next ones get 452 (RFC 5321 4.5.3.1.10)
     session_rcpt_limit: int | None = None  # recipients per connection, for servers that count that way
     smtputf8: bool = False  # offer SMTPUTF8 (international letters before the @)
+    check_token: Callable[[str, str], bool] | None = None  # offer XOAUTH2, accepting (user, token) when this says so
+    xoauth2_refusal: str = '535 5.7.8 Username and Password not accepted'
 
 
 def _protocol_factory(options: SmtpServerOptions, recorder: Recorder) -> Callable[[], SMTP]:
     if options.tls != 'none' and options.cert is None:
         raise ValueError('a TLS server needs a certificate')
     tls_context = options.cert.server_context() if options.cert and options.tls == 'starttls' else None
-    handler = _Handler(
+    handler_class = _OAuthHandler if options.check_token is not None else _Handler
+    handler = handler_class(
         recorder,
         options.mail_reply,
         options.rcpt_reply,
@@ -235,6 +263,8 @@ def _protocol_factory(options: SmtpServerOptions, recorder: Recorder) -> Callabl
         rcpt_limit=options.rcpt_limit,
         session_rcpt_limit=options.session_rcpt_limit,
     )
+    if isinstance(handler, _OAuthHandler):
+        handler.check_token, handler.refusal = options.check_token, options.xoauth2_refusal
     auth: dict[str, Any] = {}
     if options.accounts is not None:
         auth = {
