@@ -12,6 +12,7 @@ from ui import (
     contacts_page,
     documents_page,
     emails_page,
+    oauth_callback,
     reminders_page,
     settings_page,
     templates_page,
@@ -54,6 +55,7 @@ def register_pages(services: Services) -> None:
         ui.navigate.to('/documents' if services.folder.settings.is_saved() else '/settings')
 
     settings_page.register(services)
+    oauth_callback.register(services.signins)
     templates_page.register(services)
     emails_page.register(services)
     reminders_page.register(services)

@@ -175,3 +175,15 @@ def document_history(services: Services, document_id: str) -> None:
             for record in records[:10]:
                 email_row(record)
         ui.link('All emails of this document', f'/emails?document={document_id}')
+
+
+def sign_in_again_notice(*, link: bool) -> None:
+    """Emails wait because the sign-in with the provider has ended: said where a person looks (settings, emails)."""
+    with ui.row().classes('w-full items-center gap-2 bg-orange-1 p-2 rounded').mark('sign-in-again'):
+        ui.icon('warning', color='orange-9')
+        ui.label(
+            'Sending is paused: your sign-in with the provider has ended. Sign in again on the Email settings page, '
+            'then press Update; waiting emails then go on their own.'
+        ).classes('text-sm')
+        if link:
+            ui.link('Open Email settings', '/settings').classes('text-sm').mark('sign-in-again-link')

@@ -12,6 +12,7 @@ from core import addresses
 from core.causes import Explanation
 from core.diagnostics.events import SettingsChange, Status, StepEvent, Verdict
 from core.diagnostics.transcript import TranscriptLine, render_transcript
+from core.oauth.tokens import TokenCache
 from core.settings import EmailSettings
 
 MODES = {'send': 'Send test email', 'check': 'Check without sending'}
@@ -34,12 +35,13 @@ def diagnostics_panel(
     apply_change: ApplyChange,
     learnt: Callable[[EmailSettings, StepEvent], None] | None = None,
     on_passed: OnPassed | None = None,
+    tokens: TokenCache | None = None,
 ) -> None:
     """Build the section inside the current container; one panel per browser tab. `apply_change` puts a fix the
     test offers (such as SSL/TLS for a port that speaks TLS first) into the form; `learnt` sees every finished
     step with the settings tested (the server's size limit is kept for the batch preflight); `on_passed` hears of a
-    passing test, with its steps."""
-    DiagnosticsPanel(read_settings, business_name, apply_change, learnt, on_passed).build()
+    passing test, with its steps; `tokens` are the app's sign-in tokens, shared with the outbox."""
+    DiagnosticsPanel(read_settings, business_name, apply_change, learnt, on_passed, tokens).build()
 
 
 class StepRow:
@@ -100,8 +102,10 @@ class DiagnosticsPanel:
         apply_change: ApplyChange,
         learnt: Callable[[EmailSettings, StepEvent], None] | None = None,
         on_passed: OnPassed | None = None,
+        tokens: TokenCache | None = None,
     ) -> None:
         self.read_settings = read_settings
+        self.tokens = tokens
         self.business_name = business_name
         self.apply_change = apply_change
         self.learnt = learnt
@@ -177,7 +181,9 @@ class DiagnosticsPanel:
         try:
             from core.diagnostics.runner import run_checks  # the network machinery loads on first use
 
-            stream = run_checks(settings, send=send, to=to, business_name=self.business_name(), cancel=stop)
+            stream = run_checks(
+                settings, send=send, to=to, business_name=self.business_name(), cancel=stop, tokens=self.tokens
+            )
             steps: list[StepEvent] = []
             async with contextlib.aclosing(stream) as events:
                 async for item in events:

@@ -8,7 +8,7 @@ from nicegui import ui
 from nicegui.events import ValueChangeEventArguments
 
 from core.email_log import EmailRecord, EmailStatus, filter_records
-from ui.components import STATUS_STYLE, email_row
+from ui.components import STATUS_STYLE, email_row, sign_in_again_notice
 from ui.layout import frame
 from ui.notices import PageNotifier
 from ui.services import Services
@@ -37,6 +37,8 @@ class EmailLogView:
         self.notify = PageNotifier()  # Retry refreshes its own row away before it answers
 
     def build(self) -> None:
+        if self.services.outbox.paused_for_sign_in():
+            sign_in_again_notice(link=True)
         with ui.row().classes('w-full items-center gap-4'):
             options = {'': 'All'} | {s.value: STATUS_STYLE[s][2] for s in EmailStatus}
             status = self.status.value if self.status else ''

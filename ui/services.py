@@ -10,6 +10,8 @@ from typing import Any
 from core.batch import Batches
 from core.dns import DnsResolver
 from core.email_log import EmailRecord
+from core.oauth.signins import SignIns
+from core.oauth.tokens import TokenCache
 from core.outbox import Outbox
 from core.pacing import SendingLimits
 from core.providers import sending_limits_for
@@ -27,17 +29,21 @@ class Services:
     reminders: ReminderScheduler
     batches: Batches
     dns: DnsResolver = field(default_factory=DnsResolver)  # tests put one on a loopback DNS server here
+    tokens: TokenCache = field(default_factory=TokenCache)  # access tokens of a sign-in, shared by test and outbox
+    signins: SignIns = field(default_factory=SignIns)  # sign-ins waiting for the browser to come back
 
 
 def build_services(
-    folder: DataFolder, transport: Callable[[EmailSettings], Transport] = transport_for, *, paced: bool = True
+    folder: DataFolder, transport: Callable[[EmailSettings], Transport] | None = None, *, paced: bool = True
 ) -> Services:
     """One outbox per data folder: it sends with the saved settings, within the sending limits, and marks documents
-    sent on acceptance; the batches hold back the emails of a paused batch; the reminders queue into the outbox."""
+    sent on acceptance; the batches hold back the emails of a paused batch; the reminders queue into the outbox. One
+    token cache for a sign-in with a provider, which saves every rotated refresh token at once."""
+    tokens = TokenCache(folder.settings.save_rotated_sign_in)
     outbox = Outbox(
         folder.email_log,
         folder.settings.load,
-        transport,
+        transport or partial(transport_for, tokens=tokens),
         on_sent=partial(mark_sent, folder),
         limits=partial(sending_limits, folder) if paced else lambda: None,
     )
@@ -46,6 +52,7 @@ def build_services(
         outbox=outbox,
         reminders=reminder_scheduler(folder, outbox),
         batches=Batches(folder.batches, outbox),
+        tokens=tokens,
     )
 
 

@@ -6,7 +6,7 @@ from dataclasses import asdict, fields
 
 from nicegui import binding
 
-from core.settings import SECRET_FIELDS, EmailSettings, Protocol, Security, validate
+from core.settings import SECRET_FIELDS, AuthMethod, EmailSettings, Protocol, Security, validate
 
 
 @binding.bindable_dataclass
@@ -28,6 +28,16 @@ class SettingsForm:
     reply_to: str = ''
     skip_tls_verify: bool = False
     allow_plaintext: bool = False
+    auth: str = AuthMethod.PASSWORD.value
+    oauth_provider: str = 'microsoft'
+    oauth_client_id: str = ''
+    oauth_client_secret: str = ''
+    oauth_refresh_token: str = ''  # set by Sign in and kept here, on the server: no input is bound to it
+    oauth_account: str = ''
+    oauth_authorize_url: str = ''
+    oauth_token_url: str = ''
+    oauth_device_url: str = ''
+    oauth_scope: str = ''
 
     @classmethod
     def from_settings(cls, settings: EmailSettings | None) -> SettingsForm:

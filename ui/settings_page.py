@@ -6,8 +6,10 @@ from collections.abc import Callable
 from functools import partial
 
 from nicegui import ui
+from starlette.requests import Request
 
 from core.diagnostics.events import SettingsChange
+from core.oauth.signins import CALLBACK_PATH
 from core.providers import Provider, detect_provider, is_well_known_host
 from core.settings import (
     PORT_CHOICES,
@@ -15,6 +17,7 @@ from core.settings import (
     SECRET_FIELDS,
     SECRET_LABELS,
     SECURITY_LABELS,
+    AuthMethod,
     EmailSettings,
     Protocol,
     SavedSecret,
@@ -22,9 +25,11 @@ from core.settings import (
     Security,
     address_warnings,
     port_explanation,
+    secret_in_use,
     suggest_host_fix,
     url_warning,
 )
+from ui.components import sign_in_again_notice
 from ui.deliverability_panel import deliverability_panel
 from ui.diagnostics_panel import diagnostics_panel
 from ui.layout import frame
@@ -32,6 +37,7 @@ from ui.notices import PageNotifier
 from ui.sending_limits_card import remember_size, sending_limits_card
 from ui.services import Services
 from ui.settings_form import SettingsForm
+from ui.sign_in_panel import SignInPanel, registration_card
 
 PASSWORD_SAVED_PLACEHOLDER = 'Saved — leave blank to keep'
 ADDRESS_FIELDS = ('username', 'email', 'reply_to_http', 'reply_to', 'bcc')
@@ -52,16 +58,21 @@ PLAINTEXT_WARNING = (
 
 def register(services: Services) -> None:
     @ui.page('/settings')
-    def settings_page() -> None:
+    def settings_page(request: Request) -> None:
         with frame('Email settings'):
-            SettingsEditor(services).build()
+            SettingsEditor(services, redirect_uri(request)).build()
             sending_limits_card(services)
+
+
+def redirect_uri(request: Request) -> str:
+    """Where the provider sends the browser back: this Mailroom on 127.0.0.1 (providers allow any loopback port)."""
+    return f'http://127.0.0.1:{request.url.port or 80}{CALLBACK_PATH}'
 
 
 class SettingsEditor:
     """One editor per browser tab; its form is the single source of truth for every input on the page."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, redirect_uri: str = f'http://127.0.0.1:8080{CALLBACK_PATH}') -> None:
         self.repository = services.folder.settings
         self.outbox = services.outbox
         self.business = services.folder.business
@@ -71,17 +82,23 @@ class SettingsEditor:
         self.revision = self.repository.revision()  # what this page started from, to see another window's save
         self.inputs: dict[str, ui.input] = {}
         self.unreadable_notes: dict[str, ui.label] = {}
-        self.labels: dict[str, str] = {'security': 'Connection security'}
+        self.labels: dict[str, str] = {'security': 'Connection security', 'oauth_account': 'Sign-in'}
         self.address_notes: dict[str, ui.label] = {}
         self.built = False
         self.confirming_plaintext = False
         self.notify = PageNotifier()  # a refresh can replace the provider card whose button asked for a toast
+        self.redirect_uri = redirect_uri
+        self.sign_in = SignInPanel(
+            self.form, self.repository, services.tokens, services.signins, redirect_uri, self.refresh, self.saved_here
+        )
 
     def build(self) -> None:
         with ui.row().classes('w-full items-center'):
             ui.label('Connect Mailroom to your outgoing mail service.').classes('text-grey-8')
             ui.space()
             self.unsaved = ui.badge('Unsaved changes', color='orange').props('outline')
+        if self.outbox.paused_for_sign_in():
+            sign_in_again_notice(link=False)
         with ui.row().classes('w-full items-start gap-6 no-wrap max-lg:flex-wrap'):
             with ui.card().classes('w-full max-w-xl').props('flat bordered'):
                 self._protocol_section()
@@ -102,6 +119,7 @@ class SettingsEditor:
                         self.apply_change,
                         self.remember_size,
                         lambda steps: delivery.after_test(steps),
+                        self.sign_in.tokens,
                     )
                 with ui.card().classes('w-full').props('flat bordered').mark('deliverability'):
                     ui.label('Deliverability').classes('text-h6')
@@ -160,11 +178,22 @@ class SettingsEditor:
                     'text-grey-7 text-sm'
                 )
                 self._text_input('email', 'Email address', placeholder='you@example.com')
-            password = self._text_input('password', 'Password', password=True)
-            self._unreadable_note('password')
-            ui.checkbox(
-                'Show password', on_change=lambda e: password.props(f'type={"text" if e.value else "password"}')
-            )
+            ui.label('Authentication').classes('text-subtitle2 text-grey-8 mt-2')
+            ui.toggle(
+                {AuthMethod.PASSWORD.value: 'Password', AuthMethod.OAUTH.value: 'Sign in with Microsoft, Google …'},
+                on_change=self.on_auth_change,
+            ).bind_value(self.form, 'auth').props('no-caps unelevated toggle-color=primary').mark('auth')
+            with (
+                ui.column()
+                .classes('w-full gap-1')
+                .bind_visibility_from(self.form, 'auth', value=AuthMethod.PASSWORD.value)
+            ):
+                password = self._text_input('password', 'Password', password=True)
+                self._unreadable_note('password')
+                ui.checkbox(
+                    'Show password', on_change=lambda e: password.props(f'type={"text" if e.value else "password"}')
+                )
+            self.sign_in.build(self._text_input, self._unreadable_note)
 
     def _options_section(self) -> None:
         ui.label('Additional options').classes('text-subtitle2 text-grey-8 mt-2')
@@ -225,7 +254,7 @@ class SettingsEditor:
 
     def errors(self) -> dict[str, str]:
         settings = self.form.to_settings()
-        saved = self.repository.saved_secret(settings, 'password')
+        saved = self.repository.saved_secret(settings, secret_in_use(settings))
         return self.form.errors(has_stored_password=saved is SavedSecret.FITS)
 
     def field_error_for(self, name: str, _value: object = None) -> str | None:
@@ -250,12 +279,13 @@ class SettingsEditor:
         self._refresh_address_notes()
         self._refresh_provider_help()
         self._refresh_secret_placeholders()
+        self.sign_in.refresh()
 
     def _refresh_secret_placeholders(self) -> None:
         """ "Saved" only while the saved secret belongs to the very connection on the form; change any part and
         the field asks for it again."""
         settings = self.form.to_settings()
-        for name in SECRET_FIELDS:
+        for name in (name for name in SECRET_FIELDS if name in self.unreadable_notes):
             saved = self.repository.saved_secret(settings, name)
             placeholder = PASSWORD_SAVED_PLACEHOLDER if saved is SavedSecret.FITS else ''
             self.inputs[name].props(f'placeholder="{placeholder}"')
@@ -283,10 +313,21 @@ class SettingsEditor:
         if settings.protocol is Protocol.SMTP:
             provider = detect_provider(host=settings.host, email=settings.sender_address)
         self.provider_help.clear()
-        self.provider_help.set_visibility(provider is not None)
-        if provider is not None:
-            with self.provider_help:
-                provider_card(provider, on_use=lambda: self.use_provider(provider))
+        self.provider_help.set_visibility(provider is not None or settings.uses_oauth)
+        with self.provider_help:
+            if settings.uses_oauth:
+                registration_card(settings.oauth_provider, self.redirect_uri)
+            if provider is not None:
+                provider_card(provider, on_use=lambda: self.use_provider(provider), password=not settings.uses_oauth)
+
+    def on_auth_change(self) -> None:
+        if self.form.auth == AuthMethod.OAUTH.value and not self.form.oauth_client_id:
+            self.sign_in.preselect()
+        self.refresh()
+
+    def saved_here(self) -> None:
+        """This page changed the saved settings itself (Sign out): no other window did."""
+        self.revision = self.repository.revision()
 
     def choose_port(self, port: int) -> None:
         self.form.port = str(port)
@@ -308,7 +349,8 @@ class SettingsEditor:
         self.form.port = str(provider.port)
         self.form.security = Security.AUTO.value
         self.refresh()
-        self.notify(f'{provider.name} settings filled in. Now enter your password.', type='info')
+        then = 'sign in' if self.form.auth == AuthMethod.OAUTH.value else 'enter your password'
+        self.notify(f'{provider.name} settings filled in. Now {then}.', type='info')
 
     def apply_change(self, change: SettingsChange) -> None:
         """A fix offered by the settings test, e.g. Connection security SSL/TLS for a port that speaks TLS first."""
@@ -352,6 +394,8 @@ class SettingsEditor:
         errors = self.errors()
         for field in self.inputs.values():
             field.validate()
+        if 'oauth_account' in errors:  # no field to mark in red: the sign-in itself is missing
+            ui.notify(errors['oauth_account'], type='negative')
         return not errors
 
     def describe(self, errors: dict[str, str]) -> str:
@@ -370,6 +414,9 @@ class SettingsEditor:
         if self.repository.revision() != self.revision:
             self.ask_overwrite()
             return
+        settings = self.form.to_settings()
+        if settings.oauth_refresh_token:  # a test may have refreshed the new sign-in meanwhile (and rotated it)
+            self.form.oauth_refresh_token = self.sign_in.tokens.latest_refresh_token(settings)
         self.repository.save(self.form.to_settings())
         self.revision = self.repository.revision()
         self.outbox.settings_saved()
@@ -411,18 +458,19 @@ def _text_or_blank(value: str | None) -> str:
     return value or ''
 
 
-def provider_card(provider: Provider, *, on_use: Callable[[], None]) -> None:
+def provider_card(provider: Provider, *, on_use: Callable[[], None], password: bool = True) -> None:
+    """The provider's settings; its password steps and notes only when signing in with a password."""
     with ui.card().classes('w-full bg-blue-1').props('flat bordered').mark('provider-card'):
         ui.label(f'{provider.name} detected').classes('text-h6')
         security = SECURITY_LABELS[provider.security]
         ui.label(f'Server {provider.host}, port {provider.port}, {security}.').classes('text-sm')
         ui.label(provider.username_hint).classes('text-sm text-grey-8')
         ui.button('Use these settings', icon='auto_fix_high', on_click=on_use).props('unelevated dense no-caps')
-        if provider.steps:
+        if provider.steps and password:
             with ui.column().classes('gap-0'):
                 for number, step in enumerate(provider.steps, start=1):
                     ui.label(f'{number}. {step}').classes('text-sm')
-        for note in provider.notes:
+        for note in provider.notes if password else ():
             with ui.row().classes('items-start no-wrap gap-1'):
                 ui.icon('info', color='orange-9', size='xs').classes('mt-1')
                 ui.label(note).classes('text-sm')
