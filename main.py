@@ -1,4 +1,5 @@
-"""Mailroom: start the web app (default), test the saved settings (`check`) or run the HTTP relay (`relay`)."""
+"""Mailroom: start the web app (default), test the saved settings (`check`), sign in with a provider by a code
+(`signin`) or run the HTTP relay (`relay`)."""
 
 from __future__ import annotations
 
@@ -53,17 +54,24 @@ def build_parser() -> argparse.ArgumentParser:
     from cli import check as check_cli
 
     check = commands.add_parser('check', help='test the saved email settings from the terminal')
-    check.add_argument(
-        '--data-dir',
-        type=Path,
-        default=argparse.SUPPRESS,
-        help="the data folder whose saved settings are tested (default: the app's)",
-    )
+    _data_dir_after_command(check, 'whose saved settings are tested')
     check_cli.add_arguments(check)
+    from cli import signin as signin_cli
+
+    signin = commands.add_parser('signin', help='sign in with Microsoft by a code, for the saved email settings')
+    _data_dir_after_command(signin, 'whose settings get the sign-in')
+    signin_cli.add_arguments(signin)
     from cli import relay as relay_cli
 
     relay_cli.add_arguments(commands.add_parser('relay', help='run the HTTP email relay service'))
     return parser
+
+
+def _data_dir_after_command(parser: argparse.ArgumentParser, which: str) -> None:
+    """`--data-dir` also after the command's name; left out, the one before it (or the default) holds."""
+    parser.add_argument(
+        '--data-dir', type=Path, default=argparse.SUPPRESS, help=f"the data folder {which} (default: the app's)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,7 +95,17 @@ def main(argv: list[str] | None = None) -> int:
         from cli import check as check_cli
 
         try:
-            return check_cli.run(args, folder.settings.load_public(), folder.settings.with_saved_secrets)
+            settings = folder.settings
+            return check_cli.run(
+                args, settings.load_public(), settings.with_saved_secrets, settings.save_rotated_sign_in
+            )
+        finally:
+            folder.close()
+    if args.command == 'signin':
+        from cli import signin as signin_cli
+
+        try:
+            return signin_cli.run(folder.settings)
         finally:
             folder.close()
     return run_app(args, folder)

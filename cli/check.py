@@ -64,11 +64,13 @@ def run(
     args: argparse.Namespace,
     stored: EmailSettings | None,
     with_saved_secrets: Callable[[EmailSettings], EmailSettings] = lambda settings: settings,
+    save_rotated: Callable[[EmailSettings, str], object] | None = None,
 ) -> int:
     """Exit 0 when the test passes, 1 when it fails, 2 when the settings are invalid.
 
     `stored` holds no secrets; `with_saved_secrets` adds the saved ones only where they belong to the connection
-    being tested, so a flag that points elsewhere never carries the saved password along.
+    being tested, so a flag that points elsewhere never carries the saved password along. `save_rotated` keeps a
+    refresh token the provider rotated while the test refreshed the sign-in.
     """
     resolver = None
     if args.deliverability:
@@ -83,6 +85,9 @@ def run(
     try:
         settings = with_saved_secrets(settings)
     except SecretUnavailable as error:
+        if error.name == 'oauth_refresh_token':  # a sign-in cannot be typed: it is made with the provider
+            sys.stderr.write(f'mailroom check: {error} In a terminal: python main.py signin\n')
+            return EXIT_INVALID
         if not sys.stdin.isatty():
             sys.stderr.write(
                 f'mailroom check: {error} No terminal to ask on: set {PASSWORD_ENV} (for a password) '
@@ -92,7 +97,7 @@ def run(
         sys.stderr.write(f'{error}\n')
         secret: dict[str, Any] = {error.name: _prompt_secret(SECRET_LABELS[error.name])}
         settings = replace(settings, **secret)
-    if settings.protocol is Protocol.SMTP and not settings.password:
+    if settings.protocol is Protocol.SMTP and not settings.uses_oauth and not settings.password:
         settings = replace(settings, password=_prompt_secret('password'))
     timeouts = Timeouts.uniform(args.timeout) if args.timeout else Timeouts()
     out = sys.stdout
@@ -100,7 +105,7 @@ def run(
         out.write(_headline(settings, send=not args.no_send, to=args.to))
         out.flush()
     steps: list[StepEvent] = []
-    verdict = asyncio.run(_run(settings, args, timeouts, out, steps))
+    verdict = asyncio.run(_run(settings, args, timeouts, out, steps, save_rotated))
     if verdict.cause is Cause.INVALID_INPUT:
         return EXIT_INVALID
     if resolver is not None:
@@ -154,15 +159,22 @@ def _prompt_secret(label: str) -> str:
 
 
 async def _run(
-    settings: EmailSettings, args: argparse.Namespace, timeouts: Timeouts, out: TextIO, steps: list[StepEvent]
+    settings: EmailSettings,
+    args: argparse.Namespace,
+    timeouts: Timeouts,
+    out: TextIO,
+    steps: list[StepEvent],
+    save_rotated: Callable[[EmailSettings, str], object] | None,
 ) -> Verdict:
     from core.diagnostics.runner import run_checks  # loaded only when a check runs, so the app starts faster
+    from core.oauth.tokens import TokenCache
 
     cancel = asyncio.Event()  # Ctrl-C ends the test with its cancelled verdict, rendered like any other
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C stops Python as usual
         loop.add_signal_handler(signal.SIGINT, cancel.set)
-    stream = run_checks(settings, send=not args.no_send, to=args.to, timeouts=timeouts, cancel=cancel)
+    tokens = TokenCache(save_rotated)
+    stream = run_checks(settings, send=not args.no_send, to=args.to, timeouts=timeouts, cancel=cancel, tokens=tokens)
     async with contextlib.aclosing(stream) as events:
         async for item in events:
             if args.json:
