@@ -5,6 +5,8 @@
    Two bare baselines: aiosmtplib's defaults (a fresh TLS context, so a fresh load of the trust store, per
    connection: what a script does) and one TLS context reused for every session (what the check does: it loads the
    trust store once per process). The second is the strict comparison: both sides then do the same TLS work.
+   With a sign-in (Sign in with Microsoft/Google): the full check with a cached access token (token step + XOAUTH2)
+   against a bare aiosmtplib `auth_xoauth2` session with one reused TLS context. Aim: <= 1.15x.
 2. In Chromium (when installed): the delay from the SMTP server answering RCPT to the Recipient step's line
    appearing on the page of a running `python main.py`. Aim: < 100 ms on loopback.
 
@@ -38,18 +40,21 @@ from core.diagnostics.events import Verdict  # noqa: E402
 from core.diagnostics.probe import Timeouts  # noqa: E402
 from core.diagnostics.runner import compose_test_email, run_checks  # noqa: E402
 from core.message import build_mime  # noqa: E402
-from core.settings import EmailSettings, Security  # noqa: E402
+from core.oauth.tokens import TokenCache  # noqa: E402
+from core.oauth.values import TokenSet  # noqa: E402
+from core.settings import AuthMethod, EmailSettings, Security  # noqa: E402
 from tests.support.certs import TestPKI  # noqa: E402
 from tests.support.smtp_servers import Recorder, ServerInfo, threaded_smtp_server  # noqa: E402
 
 USER = 'owner@example.com'
 PASSWORD = 'bench-password-123'
+ACCESS_TOKEN = 'bench-access-token-123'
 
 
-async def full_check(settings: EmailSettings) -> tuple[float, float]:
+async def full_check(settings: EmailSettings, tokens: TokenCache | None = None) -> tuple[float, float]:
     """Wall-clock and CPU seconds of one run_checks to its verdict."""
     began, cpu = time.perf_counter(), time.process_time()
-    async with contextlib.aclosing(run_checks(settings, timeouts=Timeouts())) as events:
+    async with contextlib.aclosing(run_checks(settings, timeouts=Timeouts(), tokens=tokens)) as events:
         async for item in events:
             if isinstance(item, Verdict) and not item.passed:
                 raise RuntimeError(f'the check failed: {item.message}')
@@ -57,18 +62,36 @@ async def full_check(settings: EmailSettings) -> tuple[float, float]:
 
 
 async def bare_session(
-    server: ServerInfo, message: EmailMessage, tls_context: ssl.SSLContext | None = None
+    server: ServerInfo, message: EmailMessage, tls_context: ssl.SSLContext | None = None, *, xoauth2: bool = False
 ) -> tuple[float, float]:
-    """What a script would write; without `tls_context`, aiosmtplib makes a fresh default one per connection."""
+    """What a script would write; without `tls_context`, aiosmtplib makes a fresh default one per connection. With
+    `xoauth2`, a script that already holds an access token signs in with aiosmtplib's own XOAUTH2."""
     began, cpu = time.perf_counter(), time.process_time()
     client = aiosmtplib.SMTP(
         hostname=server.host, port=server.port, start_tls=True, timeout=10, tls_context=tls_context
     )
     await client.connect()
-    await client.login(USER, PASSWORD)
+    await (client.auth_xoauth2(USER, ACCESS_TOKEN) if xoauth2 else client.login(USER, PASSWORD))
     await client.send_message(message)
     await client.quit()
     return time.perf_counter() - began, time.process_time() - cpu
+
+
+def signed_in(server: ServerInfo) -> tuple[EmailSettings, TokenCache]:
+    """Settings that sign in with Microsoft, with an access token in the cache (no provider is asked)."""
+    settings = EmailSettings(
+        host=server.host,
+        port=server.port,
+        security=Security.STARTTLS,
+        username=USER,
+        auth=AuthMethod.OAUTH,
+        oauth_client_id='bench-client',
+        oauth_refresh_token='bench-refresh-token',
+    )
+    tokens = TokenCache()
+    token = TokenSet(ACCESS_TOKEN, int(time.time()) + 3600, 'bench-refresh-token', account=USER)
+    tokens.remember(settings, token)
+    return settings, tokens
 
 
 # The server runs in its own process, as a real one would: it must not compete with the client for the GIL.
@@ -81,7 +104,10 @@ from tests.support.smtp_servers import smtp_server
 
 async def main():
     cert = CertPair(Path(sys.argv[2]), Path(sys.argv[3]))
-    async with smtp_server(tls='starttls', cert=cert, accounts={sys.argv[4]: sys.argv[5]}) as server:
+    token = sys.argv[6]
+    async with smtp_server(
+        tls='starttls', cert=cert, accounts={sys.argv[4]: sys.argv[5]}, check_token=lambda user, t: t == token
+    ) as server:
         print(server.port, flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
 
@@ -93,7 +119,17 @@ asyncio.run(main())
 def server_process(pki: TestPKI) -> Iterator[ServerInfo]:
     cert = pki.good()
     process = subprocess.Popen(
-        [sys.executable, '-c', _SERVER, str(ROOT), str(cert.cert_path), str(cert.key_path), USER, PASSWORD],
+        [
+            sys.executable,
+            '-c',
+            _SERVER,
+            str(ROOT),
+            str(cert.cert_path),
+            str(cert.key_path),
+            USER,
+            PASSWORD,
+            ACCESS_TOKEN,
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -165,6 +201,22 @@ async def _compare(server: ServerInfo, rounds: int, network: str) -> None:
         'bare aiosmtplib, its defaults (fresh TLS context)': lambda: bare_session(server, message),
         'bare aiosmtplib, one reused TLS context': lambda: bare_session(server, message, reused),
     }
+    await _race(contenders, rounds, network, ('aiosmtplib defaults', 'reused TLS context (strict)'))
+    oauth, tokens = signed_in(server)
+    xoauth2: dict[str, Callable[[], Awaitable[tuple[float, float]]]] = {
+        'full check with a sign-in (cached token, XOAUTH2)': lambda: full_check(oauth, tokens),
+        'bare aiosmtplib XOAUTH2, one reused TLS context': lambda: bare_session(server, message, reused, xoauth2=True),
+    }
+    await _race(xoauth2, rounds, network, ('XOAUTH2, reused TLS context (strict)',))
+
+
+async def _race(
+    contenders: dict[str, Callable[[], Awaitable[tuple[float, float]]]],
+    rounds: int,
+    network: str,
+    labels: tuple[str, ...],
+) -> None:
+    """The first contender against each of the others, in a fresh shuffled order every round."""
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name in contenders}
     order = list(contenders)
     shuffle = random.Random(3).shuffle
@@ -183,7 +235,7 @@ async def _compare(server: ServerInfo, rounds: int, network: str) -> None:
             f'{cpu[name]:.2f} ms CPU'
         )
     check, *bares = contenders
-    for bare, label in zip(bares, ('aiosmtplib defaults', 'reused TLS context (strict)'), strict=True):
+    for bare, label in zip(bares, labels, strict=True):
         print(
             f'[{network}] ratio check / bare, {label}: {wall[check][1] / wall[bare][1]:.2f}x wall (aim <= 1.15x), '
             f'{cpu[check] / cpu[bare]:.2f}x CPU'
