@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from nicegui import ui
 from nicegui.testing import User
 
-from core.causes import Cause
+from core.causes import Cause, Failure, Step
 from core.email_log import EmailRecord, EmailStatus
 from core.settings import SavedSecret
 from tests.email.conftest import make_draft
@@ -79,8 +79,7 @@ async def test_a_paused_outbox_asks_to_sign_in_again_on_settings_and_emails(
         created_at=datetime(2026, 12, 1, tzinfo=UTC),
         draft=make_draft(),
         status=EmailStatus.QUEUED,
-        cause=Cause.OAUTH_SIGN_IN_AGAIN.value,
-        step='token',
+        failure=Failure(Step.TOKEN, Cause.OAUTH_SIGN_IN_AGAIN, 'invalid_grant', True),
     )
     services.outbox.log.add(paused, ())
     await app_user.open('/settings')

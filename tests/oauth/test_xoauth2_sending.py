@@ -105,9 +105,9 @@ async def test_a_refused_token_shows_the_decoded_challenge_and_never_falls_back_
         await transport_for(settings, tokens=tokens, timeout=5).send(invoice_message())
 
     assert (failed.value.step, failed.value.cause) == (Step.AUTH, Cause.OAUTH_TOKEN_REFUSED)
-    assert '"scope":"https://mail.google.com/"' in failed.value.reply_text
+    assert '"scope":"https://mail.google.com/"' in failed.value.server_reply
     assert [a.mechanism for a in mail_server.recorder.auth_attempts] == ['XOAUTH2']
-    assert token.access_token not in failed.value.reply_text
+    assert token.access_token not in failed.value.server_reply
 
 
 async def test_a_token_for_another_account_is_named_as_the_wrong_account(
