@@ -229,7 +229,7 @@ class SignInPanel:
 def registration_card(key: str, redirect_uri: str) -> None:
     """The provider card's steps for registering your own app: the redirect URI to paste and the exact scopes."""
     steps = registration(key, redirect_uri)
-    name = PROVIDER_LABELS.get(key, key)
+    name = PROVIDER_LABELS[key] if key in ('microsoft', 'google') else 'your provider'
     with ui.card().classes('w-full bg-blue-1').props('flat bordered').mark('oauth-card'):
         ui.label(f'Sign in with {name}: register your app').classes('text-h6')
         ui.label(
