@@ -1,0 +1,110 @@
+"""The domain's own settings file (Thunderbird's autoconfig), fetched over HTTPS only.
+
+A file fetched over plain HTTP could be forged by anyone on the network path to steer the password to their server,
+so plain HTTP is never asked and a redirect to it is not followed. The file is size-capped before it is parsed,
+redirects are followed one by one up to a bound, and the certificate is checked with Mailroom's TLS context.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from core.discovery.config_xml import ConfigError, parse_client_config
+from core.discovery.local import proposal_from_config
+from core.discovery.model import Source
+from core.discovery.proposals import Answer, SourceUnavailable
+
+if TYPE_CHECKING:
+    import httpx
+
+MAX_BYTES = 100_000
+MAX_REDIRECTS = 3
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+class _Refused(Exception):
+    """This URL gave no usable file; the message says why, in plain words."""
+
+    def __init__(self, message: str, *, unavailable: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.unavailable = unavailable
+
+
+def autoconfig_urls(address: str, domain: str) -> tuple[tuple[str, dict[str, str]], ...]:
+    return (
+        (f'https://autoconfig.{domain}/mail/config-v1.1.xml', {'emailaddress': address}),
+        (f'https://{domain}/.well-known/autoconfig/mail/config-v1.1.xml', {}),
+    )
+
+
+async def ask_autoconfig(address: str, domain: str, client: httpx.AsyncClient) -> Answer:
+    """The first of the two places that holds a usable file wins; "could not check" only if neither could be asked."""
+    reasons: list[str] = []
+    unavailable = 0
+    urls = autoconfig_urls(address, domain)
+    for url, params in urls:
+        try:
+            final_url, data = await fetch(client, url, params)
+            config = parse_client_config(data)
+        except _Refused as refused:
+            reasons.append(refused.message)
+            unavailable += refused.unavailable
+            continue
+        except ConfigError as error:
+            reasons.append(f'{url}: {error}; ignored.')
+            continue
+        if not config.servers:
+            reasons.append(f'{final_url} names no encrypted outgoing server.')
+            continue
+        detail = f'the settings file at {final_url}'
+        return Answer(proposal_from_config(config, address, Source.AUTOCONFIG, detail), f'Found {final_url}.')
+    if unavailable == len(urls):
+        raise SourceUnavailable(' '.join(reasons))
+    return Answer(None, ' '.join(reasons))
+
+
+async def fetch(client: httpx.AsyncClient, url: str, params: dict[str, str]) -> tuple[str, bytes]:
+    """GET with redirects followed by hand (HTTPS only, at most MAX_REDIRECTS), the body cut off at MAX_BYTES."""
+    import httpx
+
+    current = httpx.URL(url, params=params)
+    for _ in range(MAX_REDIRECTS + 1):
+        shown = str(current.copy_with(query=None))
+        try:
+            async with client.stream('GET', current) as response:
+                if response.status_code in _REDIRECTS and 'location' in response.headers:
+                    target = current.join(response.headers['location'])
+                    if target.scheme != 'https':
+                        raise _Refused(f'{shown} redirects to an unencrypted address; not followed.')
+                    current = target
+                    continue
+                if response.status_code != 200:
+                    raise _Refused(f'{shown}: none there (HTTP {response.status_code}).')
+                return shown, await _read_capped(response, shown)
+        except httpx.TimeoutException:
+            raise _Refused(f'{shown} did not answer in time.', unavailable=True) from None
+        except httpx.ConnectError as error:
+            raise _Refused(f'{shown}: no server could be reached ({_reason(error)}).') from None
+        except httpx.HTTPError as error:
+            raise _Refused(f'{shown}: the answer broke off ({type(error).__name__}).', unavailable=True) from None
+    raise _Refused(f'{url} redirects more than {MAX_REDIRECTS} times; not followed.')
+
+
+async def _read_capped(response: httpx.Response, shown: str) -> bytes:
+    declared = response.headers.get('content-length', '')
+    if declared.isdigit() and int(declared) > MAX_BYTES:
+        raise _Refused(f'{shown} is larger than {MAX_BYTES // 1000} KB; ignored.')
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > MAX_BYTES:
+            raise _Refused(f'{shown} is larger than {MAX_BYTES // 1000} KB; ignored.')
+    return bytes(body)
+
+
+def _reason(error: Exception) -> str:
+    text = str(error)
+    if 'CERTIFICATE_VERIFY_FAILED' in text:
+        return 'its certificate is not valid'
+    return text[:120] or type(error).__name__

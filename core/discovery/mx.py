@@ -1,0 +1,65 @@
+"""The domain's mail servers (MX) say who hosts its mail: Microsoft 365, Google Workspace, or an ISP in the ISPDB.
+
+The MX host's own name tells Microsoft 365 (`*.mail.protection.outlook.com`) from Outlook.com
+(`*.olc.protection.outlook.com`), so the provider cards are asked with the host first; then the ISPDB with the MX
+host's parent names down to its registrable domain (publicsuffixlist, offline data), as Thunderbird does.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from publicsuffixlist import PublicSuffixList
+
+from core.discovery import ispdb
+from core.discovery.local import proposal_from_config
+from core.discovery.model import Source
+from core.discovery.network import Network
+from core.discovery.proposals import Answer, SourceUnavailable, from_provider
+from core.dns import DnsUnavailable
+from core.providers import detect_provider
+
+
+@functools.cache
+def _suffixes() -> PublicSuffixList:
+    """The bundled Public Suffix List, parsed once (about 0.1 s)."""
+    return PublicSuffixList()
+
+
+def registrable_domain(host: str) -> str:
+    return _suffixes().privatesuffix(host) or host
+
+
+def parent_names(host: str) -> tuple[str, ...]:
+    """mx1.eu.mail.example.co.uk → eu.mail.example.co.uk, mail.example.co.uk, example.co.uk."""
+    registrable = registrable_domain(host)
+    labels = host.split('.')
+    names = ['.'.join(labels[i:]) for i in range(1, len(labels))]
+    return tuple(name for name in names if name == registrable or name.endswith(f'.{registrable}'))
+
+
+async def ask_mx(address: str, domain: str, network: Network) -> Answer:
+    try:
+        records = await network.dns().mx(domain)
+    except DnsUnavailable as error:
+        raise SourceUnavailable(f'The DNS did not answer for the MX records of {domain} ({error.reason}).') from None
+    if not records:
+        return Answer(None, f'{domain} has no MX record.')
+    mx = records[0].host
+    if mx == '.':
+        return Answer(None, f'{domain} says it receives no mail at all (null MX).')
+    provider = detect_provider(host=mx, email=address)
+    if provider is not None:
+        detail = f'your domain’s mail server {mx} belongs to {provider.name}'
+        return Answer(from_provider(provider, address, Source.MX, detail), f'{mx} is {provider.name}.')
+    owner = registrable_domain(mx)
+    if owner == domain:
+        return Answer(None, f'{mx} is in {domain} itself, so it names no provider.')
+    for name in parent_names(mx):
+        found = ispdb.lookup(name)
+        if found is not None:
+            file_name, config = found
+            detail = f'your domain’s mail server {mx} belongs to {name} ({file_name} in Thunderbird’s database)'
+            message = f'{mx} is {config.display_name}.'
+            return Answer(proposal_from_config(config, address, Source.MX, detail), message)
+    return Answer(None, f'{mx} belongs to {owner}, which is not a provider Mailroom or Thunderbird knows.')

@@ -1,0 +1,107 @@
+"""Trying a server without credentials, with the settings test's own SMTP steps: connect, TLS, greeting, EHLO.
+
+No password is sent and nothing is mailed: a server counts as usable when it is reached, its certificate is valid for
+its name, and after encryption it offers a sign-in (AUTH). The address comes from the injected DNS resolver, the
+port from the Network's mapping, so tests reach servers on loopback ports under the names they stand in for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+
+from core.causes import Cause
+from core.diagnostics.probe import Probe, RunStopped, Timeouts
+from core.diagnostics.smtp_checks import SmtpCheck
+from core.diagnostics.transcript import Transcript
+from core.discovery.model import ServerSettings, Source
+from core.discovery.network import Network
+from core.discovery.proposals import Answer, SourceUnavailable, from_server
+from core.dns import DnsUnavailable
+from core.settings import SECURITY_LABELS, EmailSettings, Security
+
+PROBE_TIMEOUTS = Timeouts(dns=4.0, connect=6.0, greeting=8.0, tls=6.0, command=6.0, data=6.0, total=12.0)
+CANDIDATE_PORTS: tuple[tuple[int, Security], ...] = (
+    (465, Security.SSL),
+    (587, Security.STARTTLS),
+    (25, Security.STARTTLS),
+)
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    host: str
+    port: int
+    security: Security
+    usable: bool
+    message: str
+    dns_failed: bool = False
+    cause: Cause | None = None
+
+
+def candidates(domain: str) -> tuple[tuple[str, int, Security], ...]:
+    """smtp.<d>, mail.<d>, <d>; on each, SSL/TLS on 465 before STARTTLS on 587 and 25. Never plain text."""
+    return tuple(
+        (host, port, security)
+        for host in (f'smtp.{domain}', f'mail.{domain}', domain)
+        for port, security in CANDIDATE_PORTS
+    )
+
+
+async def probe_server(host: str, port: int, security: Security, network: Network, address: str) -> ProbeResult:
+    """One bounded attempt; every ending is a ProbeResult."""
+    where = f'{host} port {port} ({SECURITY_LABELS[security]})'
+    try:
+        found = await asyncio.wait_for(network.dns().addresses(host), PROBE_TIMEOUTS.dns)
+    except (DnsUnavailable, TimeoutError):
+        return ProbeResult(host, port, security, False, f'{host}: the DNS did not answer.', dns_failed=True)
+    if not found:
+        return ProbeResult(host, port, security, False, f'{host} does not exist.')
+    settings = EmailSettings(host=host, port=network.ports.get(port, port), security=security)
+    probe = Probe(lambda _event: None, Transcript(secrets=(), username=''), PROBE_TIMEOUTS, host=host)
+    check = SmtpCheck(probe, settings, b'', address)
+    try:
+        await check.connect(list(found))
+        if security is Security.SSL:
+            await check.implicit_tls()
+        await check.greeting()
+        await check.ehlo()
+        if security is Security.STARTTLS:
+            await check.starttls()
+            await check.ehlo(again=True)
+        with contextlib.suppress(RunStopped):
+            await check.quit()
+    except RunStopped:
+        failure = probe.failure
+        message = failure.message if failure is not None else 'failed'
+        cause = failure.failure.cause if failure is not None and failure.failure is not None else None
+        return ProbeResult(host, port, security, False, f'{where}: {message}', cause=cause)
+    finally:
+        if not check.smtp.attached and check.sock is not None:
+            check.sock.close()
+        check.smtp.close()
+    if not check.capabilities.auth_mechanisms:
+        return ProbeResult(
+            host,
+            port,
+            security,
+            False,
+            f'{where} answers but offers no sign-in: it receives mail, it does not send it.',
+        )
+    return ProbeResult(host, port, security, True, f'{where} answered, its certificate is valid and it offers sign-in.')
+
+
+async def ask_probing(address: str, domain: str, network: Network) -> Answer:
+    """All candidates at once, each bounded; the first usable one in the order of `candidates` wins."""
+    tried = candidates(domain)
+    results = await asyncio.gather(*(probe_server(h, p, s, network, address) for h, p, s in tried))
+    for result in results:
+        if result.usable:
+            server = ServerSettings(result.host, result.port, result.security)
+            detail = f'{result.host} answered on port {result.port} with {SECURITY_LABELS[result.security]}'
+            return Answer(from_server(server, address, Source.PROBE, detail), result.message)
+    if all(r.dns_failed for r in results):
+        raise SourceUnavailable(f'The DNS did not answer for smtp.{domain}, mail.{domain} or {domain}.')
+    hosts = dict.fromkeys(r.host for r in results if not r.dns_failed)
+    return Answer(None, f'No usable server at {", ".join(hosts)}.')
