@@ -1,5 +1,5 @@
 """Mailroom: start the web app (default), test the saved settings (`check`), sign in with a provider by a code
-(`signin`) or run the HTTP relay (`relay`)."""
+(`signin`), find settings for an address (`discover`) or run the HTTP relay (`relay`)."""
 
 from __future__ import annotations
 
@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     signin = commands.add_parser('signin', help='sign in with Microsoft by a code, for the saved email settings')
     _data_dir_after_command(signin, 'whose settings get the sign-in')
     signin_cli.add_arguments(signin)
+    from cli import discover as discover_cli
+
+    discover_cli.add_arguments(commands.add_parser('discover', help='find the email settings for an address'))
     from cli import relay as relay_cli
 
     relay_cli.add_arguments(commands.add_parser('relay', help='run the HTTP email relay service'))
@@ -80,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         from cli import relay as relay_cli
 
         return relay_cli.run(args)
+    if args.command == 'discover':
+        from cli import discover as discover_cli
+
+        return discover_cli.run(args)
     from storage.folder import DataFolder, FolderInUseError
     from storage.secrets import DataFileError
 

@@ -71,7 +71,9 @@ async def discover(
         tasks: dict[asyncio.Task[Answer], Source] = {}
         for source in Source:
             if source not in askers:
-                event = outcomes[source] = SourceEvent(source, SourceStatus.SKIPPED, 'Not asked: no network wanted.')
+                event = outcomes[source] = SourceEvent(
+                    source, SourceStatus.SKIPPED, 'Not asked: only the bundled data was wanted.'
+                )
                 yield event
                 continue
             yield SourceEvent(source, SourceStatus.ASKING, ASKING_MESSAGES[source])

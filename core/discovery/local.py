@@ -13,7 +13,7 @@ def ask_provider_cards(address: str, domain: str) -> Answer:
     provider = detect_provider(email=address)
     if provider is None:
         return Answer(None, f'{domain} is not one of the providers Mailroom knows.')
-    detail = f"Mailroom's settings for {provider.name}"
+    detail = f'Mailroom’s settings for {provider.name}'
     return Answer(from_provider(provider, address, Source.PROVIDER, detail), f'{domain} is {provider.name}.')
 
 
@@ -22,7 +22,7 @@ def ask_bundled_ispdb(address: str, domain: str) -> Answer:
     if found is None:
         return Answer(None, f'{domain} is not in it.')
     file_name, config = found
-    detail = f"Thunderbird's provider database, {file_name}"
+    detail = f'Thunderbird’s provider database, {file_name}'
     return Answer(proposal_from_config(config, address, Source.ISPDB, detail), f'{domain} is {config.display_name}.')
 
 

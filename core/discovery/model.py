@@ -24,14 +24,13 @@ class Source(StrEnum):
 
 
 SOURCE_TITLES: dict[Source, str] = {
-    Source.PROVIDER: "Mailroom's provider list",
-    Source.ISPDB: "Thunderbird's provider database (bundled)",
-    Source.AUTOCONFIG: "Your domain's own settings file",
-    Source.MX: "Your domain's mail servers (MX)",
+    Source.PROVIDER: 'Mailroom’s provider list',
+    Source.ISPDB: 'Thunderbird’s provider database (bundled)',
+    Source.AUTOCONFIG: 'Your domain’s own settings file',
+    Source.MX: 'Your domain’s mail servers (MX)',
     Source.SRV: 'Found in DNS (SRV records)',
     Source.PROBE: 'Trying the usual server names',
 }
-NETWORK_SOURCES = frozenset({Source.AUTOCONFIG, Source.MX, Source.SRV, Source.PROBE})
 
 
 class SourceStatus(StrEnum):

@@ -48,7 +48,7 @@ def from_provider(provider: Provider, address: str, source: Source, detail: str)
         sign_in=sign_in,
         source=source,
         source_detail=detail,
-        sources=_sources(detail, username=detail, sign_in=f"Mailroom's notes on {provider.name}"),
+        sources=_sources(detail, username=detail, sign_in=f'Mailroom’s notes on {provider.name}'),
         provider_key=provider.key,
         provider_name=provider.name,
         oauth_provider=OAUTH_BY_PROVIDER.get(provider.key, ''),

@@ -75,6 +75,10 @@ class TestPKI:
         )
         return self._write(f'expiring-{days}', leaf)
 
+    def named(self, *names: str) -> CertPair:
+        """Valid for the given host names only (a server that stands in for smtp.<domain> on 127.0.0.1)."""
+        return self._write(f'named-{names[0]}', self.ca.issue_cert(*names, common_name=names[0]))
+
     def wrong_host(self) -> CertPair:
         return self._write('wrong-host', self.ca.issue_cert('mail.example.org', common_name='mail.example.org'))
 
