@@ -36,12 +36,14 @@ def diagnostics_panel(
     learnt: Callable[[EmailSettings, StepEvent], None] | None = None,
     on_passed: OnPassed | None = None,
     tokens: TokenCache | None = None,
-) -> None:
+) -> DiagnosticsPanel:
     """Build the section inside the current container; one panel per browser tab. `apply_change` puts a fix the
     test offers (such as SSL/TLS for a port that speaks TLS first) into the form; `learnt` sees every finished
     step with the settings tested (the server's size limit is kept for the batch preflight); `on_passed` hears of a
     passing test, with its steps; `tokens` are the app's sign-in tokens, shared with the outbox."""
-    DiagnosticsPanel(read_settings, business_name, apply_change, learnt, on_passed, tokens).build()
+    panel = DiagnosticsPanel(read_settings, business_name, apply_change, learnt, on_passed, tokens)
+    panel.build()
+    return panel
 
 
 class StepRow:

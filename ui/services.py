@@ -8,6 +8,7 @@ from functools import partial
 from typing import Any
 
 from core.batch import Batches
+from core.discovery.network import Network
 from core.dns import DnsResolver
 from core.email_log import EmailRecord
 from core.oauth.signins import SignIns
@@ -31,6 +32,7 @@ class Services:
     dns: DnsResolver = field(default_factory=DnsResolver)  # tests put one on a loopback DNS server here
     tokens: TokenCache = field(default_factory=TokenCache)  # access tokens of a sign-in, shared by test and outbox
     signins: SignIns = field(default_factory=SignIns)  # sign-ins waiting for the browser to come back
+    discovery: Network = field(default_factory=Network)  # DNS, HTTP and SMTP ports for Find my settings
 
 
 def build_services(

@@ -9,6 +9,7 @@ from nicegui import ui
 from starlette.requests import Request
 
 from core.diagnostics.events import SettingsChange
+from core.discovery.model import Proposal, UsernameForm
 from core.oauth.signins import CALLBACK_PATH
 from core.providers import Provider, detect_provider, is_well_known_host
 from core.settings import (
@@ -32,6 +33,7 @@ from core.settings import (
 from ui.components import sign_in_again_notice
 from ui.deliverability_panel import deliverability_panel
 from ui.diagnostics_panel import diagnostics_panel
+from ui.discovery_panel import FindSettings
 from ui.layout import frame
 from ui.notices import PageNotifier
 from ui.sending_limits_card import remember_size, sending_limits_card
@@ -91,6 +93,12 @@ class SettingsEditor:
         self.sign_in = SignInPanel(
             self.form, self.repository, services.tokens, services.signins, redirect_uri, self.refresh, self.saved_here
         )
+        self.finder = FindSettings(
+            services.discovery,
+            lambda: self.form.to_settings().sender_address,
+            self.use_found,
+            lambda: self.tester.start(),
+        )
 
     def build(self) -> None:
         with ui.row().classes('w-full items-center'):
@@ -113,7 +121,7 @@ class SettingsEditor:
                 self.provider_help = ui.column().classes('w-full')
                 with ui.card().classes('w-full').props('flat bordered'):
                     ui.label('Test email settings').classes('text-h6')
-                    diagnostics_panel(
+                    self.tester = diagnostics_panel(
                         self.settings_for_test,
                         self.business_name,
                         self.apply_change,
@@ -172,12 +180,15 @@ class SettingsEditor:
                         'outline dense no-caps'
                     ).classes('px-2').tooltip(explanation).mark(f'port-{port}')
             self.port_help = ui.label().classes('text-grey-7 text-sm')
-            self._text_input('username', 'Username', placeholder='you@example.com')
+            with ui.row().classes('w-full items-start gap-2 no-wrap'):
+                self._text_input('username', 'Username', placeholder='you@example.com', classes='grow')
+                self.finder.button()
             with ui.column().classes('w-full gap-0') as self.email_box:
                 ui.label('Your username is not an email address: enter the address you send from.').classes(
                     'text-grey-7 text-sm'
                 )
                 self._text_input('email', 'Email address', placeholder='you@example.com')
+            self.finder.panel()
             ui.label('Authentication').classes('text-subtitle2 text-grey-8 mt-2')
             ui.toggle(
                 {AuthMethod.PASSWORD.value: 'Password', AuthMethod.OAUTH.value: 'Sign in with Microsoft, Google …'},
@@ -351,6 +362,26 @@ class SettingsEditor:
         self.refresh()
         then = 'sign in' if self.form.auth == AuthMethod.OAUTH.value else 'enter your password'
         self.notify(f'{provider.name} settings filled in. Now {then}.', type='info')
+
+    def use_found(self, proposal: Proposal) -> None:
+        """Fill the form from Find my settings; like every edit it is saved only by Update."""
+        address = self.form.to_settings().sender_address
+        self.form.protocol = 'smtp'
+        self.form.host = proposal.host
+        self.form.port = str(proposal.port)
+        by_port = EmailSettings(port=proposal.port).effective_security
+        self.form.security = Security.AUTO.value if by_port is proposal.security else proposal.security.value
+        if proposal.username_form is not UsernameForm.FULL_ADDRESS:
+            self.form.email = address  # the username is not the address: the page asks for it apart
+        if proposal.username:
+            self.form.username = proposal.username
+        self.refresh()
+        missing = '' if proposal.username else ' Ask your provider for your username and enter it.'
+        self.notify(
+            f'Settings filled in from {proposal.source_detail}.{missing} Enter your password, test, then '
+            'Update to save.',
+            type='info',
+        )
 
     def apply_change(self, change: SettingsChange) -> None:
         """A fix offered by the settings test, e.g. Connection security SSL/TLS for a port that speaks TLS first."""
