@@ -30,12 +30,6 @@ STATUS_ICONS: dict[SourceStatus, tuple[str, str]] = {
     SourceStatus.UNAVAILABLE: ('help', 'orange-9'),
     SourceStatus.SKIPPED: ('block', 'grey-5'),
 }
-STATUS_WORDS = {
-    SourceStatus.FOUND: 'found',
-    SourceStatus.NOTHING: 'nothing',
-    SourceStatus.UNAVAILABLE: 'could not check',
-    SourceStatus.SKIPPED: 'not asked',
-}
 
 
 class FindSettings:
@@ -59,8 +53,7 @@ class FindSettings:
     def button(self) -> None:
         self.find_button = (
             ui.button('Find my settings', icon='travel_explore', on_click=self.start)
-            .props('outline no-caps')
-            .classes('mt-1 whitespace-nowrap')
+            .props('outline no-caps no-wrap')
             .mark('find-settings')
             .tooltip('Looks up the server, port and security for the email address you typed')
         )
@@ -85,7 +78,7 @@ class FindSettings:
                 ).classes('text-sm text-negative').mark('find-settings-notice')
             return
         with self.box:
-            ui.label(f'Finding the settings for {address} …').classes('text-subtitle2')
+            self.heading = ui.label(f'Finding the settings for {address} …').classes('text-subtitle2')
             self.sources = ui.column().classes('w-full gap-0').mark('find-settings-sources')
             self.result = ui.column().classes('w-full')
         self.find_button.disable()
@@ -112,19 +105,20 @@ class FindSettings:
         row = self.rows.get(event.source)
         if row is None:
             with self.sources:
-                row = self.rows[event.source] = ui.row().classes('w-full items-center gap-2 no-wrap text-sm')
+                row = self.rows[event.source] = ui.row().classes('w-full items-start gap-2 no-wrap text-sm')
         row.clear()
         with row:
             if event.status is SourceStatus.ASKING:
-                ui.spinner(size='xs').classes('shrink-0')
+                ui.spinner(size='xs').classes('shrink-0 mt-1')
             else:
                 icon, color = STATUS_ICONS[event.status]
-                ui.icon(icon, color=color, size='xs').classes('shrink-0').mark(f'source-{event.status.value}')
-            ui.label(SOURCE_TITLES[event.source]).classes('font-medium whitespace-nowrap')
-            status = 'asking' if event.status is SourceStatus.ASKING else STATUS_WORDS[event.status]
-            ui.label(f'{status}: {event.message}').classes('text-grey-7 ellipsis').tooltip(event.message)
+                ui.icon(icon, color=color, size='xs').classes('shrink-0 mt-1').mark(f'source-{event.status.value}')
+            with ui.column().classes('gap-0 min-w-0'):
+                ui.label(SOURCE_TITLES[event.source]).classes('font-medium')
+                ui.label(event.message).classes('text-grey-7 text-xs break-words')
 
     def _show_result(self, discovery: Discovery) -> None:
+        self.heading.set_text(f'Where Mailroom looked for the settings of {discovery.address}:')
         self.result.clear()
         proposal = discovery.proposal
         with self.result:

@@ -180,8 +180,8 @@ class SettingsEditor:
                         'outline dense no-caps'
                     ).classes('px-2').tooltip(explanation).mark(f'port-{port}')
             self.port_help = ui.label().classes('text-grey-7 text-sm')
-            with ui.row().classes('w-full items-start gap-2 no-wrap'):
-                self._text_input('username', 'Username', placeholder='you@example.com', classes='grow')
+            username = self._text_input('username', 'Username', placeholder='you@example.com')
+            with username.add_slot('after'):
                 self.finder.button()
             with ui.column().classes('w-full gap-0') as self.email_box:
                 ui.label('Your username is not an email address: enter the address you send from.').classes(
@@ -378,8 +378,8 @@ class SettingsEditor:
         self.refresh()
         missing = '' if proposal.username else ' Ask your provider for your username and enter it.'
         self.notify(
-            f'Settings filled in from {proposal.source_detail}.{missing} Enter your password, test, then '
-            'Update to save.',
+            f'Filled in: {proposal.describe()} (source: {proposal.source_detail}).{missing} Enter your password, '
+            'test, then Update to save.',
             type='info',
         )
 

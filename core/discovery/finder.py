@@ -142,7 +142,7 @@ def _conclude(
     silent = [o for o in outcomes if o.status is SourceStatus.UNAVAILABLE]
     ask = 'Ask your email provider for its SMTP server, port and connection security (often on its help pages).'
     if silent:
-        names = ', '.join(SOURCE_TITLES[o.source].lower() for o in silent)
+        names = '; '.join(SOURCE_TITLES[o.source] for o in silent)
         message = (
             f'No settings found for {domain}, but not everything could be checked ({names}): the DNS or the network '
             f'did not answer. Check your internet connection and try again. {ask}'
