@@ -7,9 +7,10 @@ redirects are followed one by one up to a bound, and the certificate is checked 
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
-from core.discovery.config_xml import ConfigError, parse_client_config
+from core.discovery.config_xml import ClientConfig, ConfigError, parse_client_config
 from core.discovery.local import proposal_from_config
 from core.discovery.model import Source
 from core.discovery.proposals import Answer, SourceUnavailable
@@ -39,29 +40,34 @@ def autoconfig_urls(address: str, domain: str) -> tuple[tuple[str, dict[str, str
 
 
 async def ask_autoconfig(address: str, domain: str, client: httpx.AsyncClient) -> Answer:
-    """The first of the two places that holds a usable file wins; "could not check" only if neither could be asked."""
-    reasons: list[str] = []
-    unavailable = 0
+    """Both places asked at once; the first in order that holds a usable file wins. "Could not check" only when
+    neither could be asked."""
     urls = autoconfig_urls(address, domain)
-    for url, params in urls:
-        try:
-            final_url, data = await fetch(client, url, params)
-            config = parse_client_config(data)
-        except _Refused as refused:
-            reasons.append(refused.message)
-            unavailable += refused.unavailable
-            continue
-        except ConfigError as error:
-            reasons.append(f'{url}: {error}; ignored.')
-            continue
-        if not config.servers:
-            reasons.append(f'{final_url} names no encrypted outgoing server.')
-            continue
-        detail = f'the settings file at {final_url}'
-        return Answer(proposal_from_config(config, address, Source.AUTOCONFIG, detail), f'Found {final_url}.')
-    if unavailable == len(urls):
-        raise SourceUnavailable(' '.join(reasons))
-    return Answer(None, ' '.join(reasons))
+    outcomes = await asyncio.gather(*(_usable_file(client, url, params) for url, params in urls))
+    for outcome in outcomes:
+        if isinstance(outcome, tuple):
+            final_url, config = outcome
+            detail = f'the settings file at {final_url}'
+            return Answer(proposal_from_config(config, address, Source.AUTOCONFIG, detail), f'Found {final_url}.')
+    reasons = ' '.join(refused.message for refused in outcomes if isinstance(refused, _Refused))
+    if all(isinstance(refused, _Refused) and refused.unavailable for refused in outcomes):
+        raise SourceUnavailable(reasons)
+    return Answer(None, reasons)
+
+
+async def _usable_file(
+    client: httpx.AsyncClient, url: str, params: dict[str, str]
+) -> tuple[str, ClientConfig] | _Refused:
+    try:
+        final_url, data = await fetch(client, url, params)
+        config = parse_client_config(data)
+    except _Refused as refused:
+        return refused
+    except ConfigError as error:
+        return _Refused(f'{url}: {error}; ignored.')
+    if not config.servers:
+        return _Refused(f'{final_url} names no encrypted outgoing server.')
+    return final_url, config
 
 
 async def fetch(client: httpx.AsyncClient, url: str, params: dict[str, str]) -> tuple[str, bytes]:
