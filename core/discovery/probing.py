@@ -22,6 +22,7 @@ from core.dns import DnsUnavailable
 from core.settings import SECURITY_LABELS, EmailSettings, Security
 
 PROBE_TIMEOUTS = Timeouts(dns=4.0, connect=6.0, greeting=8.0, tls=6.0, command=6.0, data=6.0, total=12.0)
+Lookup = asyncio.Future[tuple[str, ...]]
 CANDIDATE_PORTS: tuple[tuple[int, Security], ...] = (
     (465, Security.SSL),
     (587, Security.STARTTLS),
@@ -49,11 +50,14 @@ def candidates(domain: str) -> tuple[tuple[str, int, Security], ...]:
     )
 
 
-async def probe_server(host: str, port: int, security: Security, network: Network, address: str) -> ProbeResult:
-    """One bounded attempt; every ending is a ProbeResult."""
+async def probe_server(
+    host: str, port: int, security: Security, network: Network, address: str, looked_up: Lookup | None = None
+) -> ProbeResult:
+    """One bounded attempt; every ending is a ProbeResult. `looked_up` shares one address lookup between the ports
+    tried on the same host."""
     where = f'{host} port {port} ({SECURITY_LABELS[security]})'
     try:
-        found = await asyncio.wait_for(network.dns().addresses(host), PROBE_TIMEOUTS.dns)
+        found = await (asyncio.shield(looked_up) if looked_up else look_up(host, network))
     except (DnsUnavailable, TimeoutError):
         return ProbeResult(host, port, security, False, f'{host}: the DNS did not answer.', dns_failed=True)
     if not found:
@@ -92,10 +96,19 @@ async def probe_server(host: str, port: int, security: Security, network: Networ
     return ProbeResult(host, port, security, True, f'{where} answered, its certificate is valid and it offers sign-in.')
 
 
+def look_up(host: str, network: Network) -> Lookup:
+    return asyncio.ensure_future(asyncio.wait_for(network.dns().addresses(host), PROBE_TIMEOUTS.dns))
+
+
 async def ask_probing(address: str, domain: str, network: Network) -> Answer:
     """All candidates at once, each bounded; the first usable one in the order of `candidates` wins."""
     tried = candidates(domain)
-    results = await asyncio.gather(*(probe_server(h, p, s, network, address) for h, p, s in tried))
+    lookups = {host: look_up(host, network) for host in dict.fromkeys(host for host, _, _ in tried)}
+    try:
+        results = await asyncio.gather(*(probe_server(h, p, s, network, address, lookups[h]) for h, p, s in tried))
+    finally:
+        for lookup in lookups.values():
+            lookup.cancel()
     for result in results:
         if result.usable:
             server = ServerSettings(result.host, result.port, result.security)
