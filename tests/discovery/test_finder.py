@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
 import httpx
 
@@ -16,7 +17,7 @@ from core.settings import Security
 from tests.discovery.support import VALID_CONFIG, network, web
 from tests.support.certs import TestPKI
 from tests.support.dns_server import serve_zone, silent_dns
-from tests.support.smtp_servers import smtp_server
+from tests.support.smtp_servers import ServerInfo, smtp_server
 
 ACCOUNTS = {'office@shop.test': 'secret'}
 
@@ -34,6 +35,14 @@ async def run(address: str, net: Network | None, *, use_network: bool = True) ->
 def flush_left(zone: str) -> str:
     """Zone-file lines start at the left margin: an indented line would mean "the same name as the line before"."""
     return '\n'.join(line.strip() for line in zone.splitlines())
+
+
+async def discover_beside(zone: str, usual_port: int, **server: Any) -> tuple[Discovery, ServerInfo]:
+    """office@shop.test looked up on `zone`, with an aiosmtpd server standing in on `usual_port` (465, 587 or 25)."""
+    async with smtp_server(**server) as info:
+        with serve_zone(flush_left(zone)) as dns:
+            _, found = await run('office@shop.test', network(dns, ports={usual_port: info.port}))
+    return found, info
 
 
 def outcome(discovery: Discovery, source: Source) -> SourceEvent:
@@ -88,10 +97,9 @@ async def test_srv_submissions_is_proposed_once_its_target_shows_a_certificate_f
     _submissions._tcp.shop.test. 300 IN SRV 0 1 465 post.shop.test.
     post.shop.test.              300 IN A   127.0.0.1
     """
-    cert = trusted.named('post.shop.test')
-    async with smtp_server(tls='implicit', cert=cert, accounts=ACCOUNTS) as server:
-        with serve_zone(flush_left(zone)) as dns:
-            _, found = await run('office@shop.test', network(dns, ports={465: server.port}))
+    found, server = await discover_beside(
+        zone, 465, tls='implicit', cert=trusted.named('post.shop.test'), accounts=ACCOUNTS
+    )
     proposal = found.proposal
     assert proposal is not None
     assert (proposal.source, proposal.host, proposal.port) == (Source.SRV, 'post.shop.test', 465)
@@ -105,9 +113,7 @@ async def test_srv_whose_target_shows_a_certificate_for_another_name_is_not_prop
     _submissions._tcp.shop.test. 300 IN SRV 0 1 465 post.shop.test.
     post.shop.test.              300 IN A   127.0.0.1
     """
-    async with smtp_server(tls='implicit', cert=trusted.named('elsewhere.test'), accounts=ACCOUNTS) as server:
-        with serve_zone(flush_left(zone)) as dns:
-            _, found = await run('office@shop.test', network(dns, ports={465: server.port}))
+    found, _ = await discover_beside(zone, 465, tls='implicit', cert=trusted.named('elsewhere.test'), accounts=ACCOUNTS)
     srv = outcome(found, Source.SRV)
     assert srv.status is SourceStatus.NOTHING
     assert 'post.shop.test' in srv.message and 'certificate' in srv.message
@@ -134,10 +140,7 @@ async def test_srv_submission_with_starttls_when_submissions_is_not_offered(trus
     _submission._tcp.shop.test.  300 IN SRV 0 1 587 post.shop.test.
     post.shop.test.              300 IN A   127.0.0.1
     """
-    cert = trusted.named('post.shop.test')
-    async with smtp_server(tls='starttls', cert=cert, accounts=ACCOUNTS) as server:
-        with serve_zone(flush_left(zone)) as dns:
-            _, found = await run('office@shop.test', network(dns, ports={587: server.port}))
+    found, _ = await discover_beside(zone, 587, tls='starttls', cert=trusted.named('post.shop.test'), accounts=ACCOUNTS)
     assert found.proposal is not None
     assert (found.proposal.source, found.proposal.port) == (Source.SRV, 587)
     assert found.proposal.security is Security.STARTTLS
@@ -182,9 +185,7 @@ async def test_probing_finds_smtp_of_the_domain_on_465_before_587(trusted: TestP
 
 async def test_probing_skips_a_server_that_offers_no_sign_in(trusted: TestPKI) -> None:
     zone = 'mail.shop.test. 300 IN A 127.0.0.1'
-    async with smtp_server(tls='starttls', cert=trusted.named('mail.shop.test')) as receiving_only:
-        with serve_zone(flush_left(zone)) as dns:
-            _, found = await run('office@shop.test', network(dns, ports={25: receiving_only.port}))
+    found, _ = await discover_beside(zone, 25, tls='starttls', cert=trusted.named('mail.shop.test'))
     assert found.proposal is None
     assert outcome(found, Source.PROBE).status is SourceStatus.NOTHING
 
