@@ -8,10 +8,13 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 
-from core.discovery.autoconfig import MAX_BYTES, MAX_REDIRECTS, ask_autoconfig
+from core.discovery.autoconfig import MAX_BYTES, MAX_REDIRECTS, ask_autoconfig, fetch
 from core.discovery.model import Source
+from core.discovery.network import Network
 from core.discovery.proposals import Answer, SourceUnavailable
+from tests.diagnostics.http_server import http_server
 from tests.discovery.support import VALID_CONFIG, XML_BOMB, Routes, web
+from tests.support.certs import TestPKI
 
 FIRST = 'https://autoconfig.shop.test/mail/config-v1.1.xml'
 WELL_KNOWN = 'https://shop.test/.well-known/autoconfig/mail/config-v1.1.xml'
@@ -117,3 +120,14 @@ async def test_timeouts_at_both_places_are_could_not_check() -> None:
 
     with pytest.raises(SourceUnavailable):
         await ask({FIRST: silent, WELL_KNOWN: silent})
+
+
+async def test_the_file_is_fetched_with_the_trust_store_of_the_computer_as_for_sending(trusted: TestPKI) -> None:
+    """A CA this computer trusts (SSL_CERT_FILE here) is trusted for the settings file too, as for SMTP and HTTPS."""
+    context = trusted.good().server_context()
+    async with (
+        http_server(body=VALID_CONFIG.decode(), ssl_context=context) as (server, _),
+        Network().http_client() as client,
+    ):
+        _, data = await fetch(client, f'https://localhost:{server.port}/mail/config-v1.1.xml', {})
+    assert data == VALID_CONFIG
