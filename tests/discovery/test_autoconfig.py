@@ -131,3 +131,14 @@ async def test_the_file_is_fetched_with_the_trust_store_of_the_computer_as_for_s
     ):
         _, data = await fetch(client, f'https://localhost:{server.port}/mail/config-v1.1.xml', {})
     assert data == VALID_CONFIG
+
+
+async def test_a_settings_file_from_a_server_with_an_untrusted_certificate_is_not_used(trusted: TestPKI) -> None:
+    context = trusted.unknown_ca().server_context()
+    async with (
+        http_server(body=VALID_CONFIG.decode(), ssl_context=context) as (server, _),
+        Network().http_client() as client,
+    ):
+        answer = await ask_autoconfig('office@shop.test', f'localhost:{server.port}', client)
+    assert answer.proposal is None
+    assert 'its certificate is not valid' in answer.message
