@@ -217,6 +217,23 @@ class SmtpCheck:
             if sock is not None:
                 sock.close()  # connected, but never handed over
 
+    async def introduce(self, addresses: list[str]) -> None:
+        """Connect, encrypt and EHLO, then QUIT: with no password in the settings nothing is signed in or sent. Find
+        my settings tries servers this way; a failing step raises RunStopped, as in `run`."""
+        sock: socket.socket | None = await self.connect(addresses)
+        try:
+            async with self.transport.session(self, sock=sock) as session:
+                self.session, sock = session, None  # the session owns the socket now
+                try:
+                    await self._open(session)
+                except (TransportError, StepFailure) as error:
+                    await self._stop(error)
+        finally:
+            if self._silence is not None:
+                self._silence.cancel()
+            if sock is not None:
+                sock.close()
+
     async def connect(self, addresses: list[str]) -> socket.socket:
         async with self.probe.step(Step.CONNECT, f'Connecting to port {self.port}') as scope:
             sock, self.address = await open_socket(self.probe, scope, addresses, self.port)

@@ -8,11 +8,10 @@ port from the Network's mapping, so tests reach servers on loopback ports under 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass
 
-from core.causes import Cause
 from core.diagnostics.probe import Probe, RunStopped, Timeouts
+from core.diagnostics.runner import compose_test_email
 from core.diagnostics.smtp_checks import SmtpCheck
 from core.diagnostics.transcript import Transcript
 from core.discovery.model import ServerSettings, Source
@@ -38,7 +37,6 @@ class ProbeResult:
     usable: bool
     message: str
     dns_failed: bool = False
-    cause: Cause | None = None
 
 
 def candidates(domain: str) -> tuple[tuple[str, int, Security], ...]:
@@ -62,29 +60,16 @@ async def probe_server(
         return ProbeResult(host, port, security, False, f'{host}: the DNS did not answer.', dns_failed=True)
     if not found:
         return ProbeResult(host, port, security, False, f'{host} does not exist.')
-    settings = EmailSettings(host=host, port=network.ports.get(port, port), security=security)
+    settings = EmailSettings(host=host, port=network.ports.get(port, port), security=security, username=address)
+    unsent = compose_test_email(settings, address, 'Mailroom')  # introduce() stops before MAIL: nothing is sent
     probe = Probe(lambda _event: None, Transcript(secrets=(), username=''), PROBE_TIMEOUTS, host=host)
-    check = SmtpCheck(probe, settings, b'', address)
+    check = SmtpCheck(probe, settings, unsent, address)
     try:
-        await check.connect(list(found))
-        if security is Security.SSL:
-            await check.implicit_tls()
-        await check.greeting()
-        await check.ehlo()
-        if security is Security.STARTTLS:
-            await check.starttls()
-            await check.ehlo(again=True)
-        with contextlib.suppress(RunStopped):
-            await check.quit()
+        await check.introduce(list(found))
     except RunStopped:
         failure = probe.failure
-        message = failure.message if failure is not None else 'failed'
-        cause = failure.failure.cause if failure is not None and failure.failure is not None else None
-        return ProbeResult(host, port, security, False, f'{where}: {message}', cause=cause)
-    finally:
-        if not check.smtp.attached and check.sock is not None:
-            check.sock.close()
-        check.smtp.close()
+        message_text = failure.message if failure is not None else 'failed'
+        return ProbeResult(host, port, security, False, f'{where}: {message_text}')
     if not check.capabilities.auth_mechanisms:
         return ProbeResult(
             host,
