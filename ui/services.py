@@ -34,6 +34,10 @@ class Services:
     signins: SignIns = field(default_factory=SignIns)  # sign-ins waiting for the browser to come back
     discovery: Network = field(default_factory=Network)  # DNS, HTTP and SMTP ports for Find my settings
 
+    def __post_init__(self) -> None:
+        if self.discovery.resolver is None:  # one resolver for Find my settings and deliverability
+            self.discovery.resolver = self.dns
+
 
 def build_services(
     folder: DataFolder, transport: Callable[[EmailSettings], Transport] | None = None, *, paced: bool = True
