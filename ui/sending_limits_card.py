@@ -34,7 +34,7 @@ def sending_limits_card(services: Services) -> None:
     def card() -> None:
         limits = sending_limits(folder)
         own = folder.sending_limits.load() is not None
-        with ui.card().classes('w-full max-w-xl').props('flat bordered').mark('sending-limits'):
+        with ui.card().classes('w-full').props('flat bordered').mark('sending-limits'):
             ui.label('Sending limits').classes('text-h6')
             ui.label(
                 f'Mailroom sends at most {limits.describe()} ({limits.source}), spread out, so that your provider '

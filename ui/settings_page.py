@@ -63,7 +63,6 @@ def register(services: Services) -> None:
     def settings_page(request: Request) -> None:
         with frame('Email settings'):
             SettingsEditor(services, redirect_uri(request)).build()
-            sending_limits_card(services)
 
 
 def redirect_uri(request: Request) -> str:
@@ -80,6 +79,7 @@ class SettingsEditor:
         self.business = services.folder.business
         self.remember_size = partial(remember_size, services.folder.server_facts)
         self.dns = services.dns
+        self.limits_card = partial(sending_limits_card, services)
         self.form = SettingsForm.from_settings(self.repository.load_public())
         self.revision = self.repository.revision()  # what this page started from, to see another window's save
         self.inputs: dict[str, ui.input] = {}
@@ -132,6 +132,7 @@ class SettingsEditor:
                 with ui.card().classes('w-full').props('flat bordered').mark('deliverability'):
                     ui.label('Deliverability').classes('text-h6')
                     delivery = deliverability_panel(self.form.to_settings, self.dns)
+                self.limits_card()  # how fast batches go: beside the test, not under the form's Update
         self.built = True
         self.refresh()
 
