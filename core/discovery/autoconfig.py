@@ -113,4 +113,8 @@ def _reason(error: Exception) -> str:
     text = str(error)
     if 'CERTIFICATE_VERIFY_FAILED' in text:
         return 'its certificate is not valid'
+    if 'Name or service not known' in text or 'nodename nor servname' in text or 'getaddrinfo failed' in text:
+        return 'no such server name'
+    if 'Connection refused' in text:
+        return 'the connection was refused'
     return text[:120] or type(error).__name__

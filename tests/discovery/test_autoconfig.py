@@ -114,6 +114,16 @@ async def test_a_file_with_only_a_plain_text_server_proposes_nothing() -> None:
     assert 'no encrypted outgoing server' in answer.message
 
 
+async def test_a_server_name_that_does_not_exist_is_said_in_plain_words() -> None:
+    def unknown(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError('[Errno -2] Name or service not known', request=request)
+
+    answer, _ = await ask({FIRST: unknown, WELL_KNOWN: unknown})
+    assert answer.proposal is None
+    assert 'no such server name' in answer.message
+    assert 'Errno' not in answer.message
+
+
 async def test_timeouts_at_both_places_are_could_not_check() -> None:
     def silent(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout('slow', request=request)
