@@ -29,23 +29,6 @@ ApplyChange = Callable[[SettingsChange], None]
 OnPassed = Callable[[list[StepEvent]], None]
 
 
-def diagnostics_panel(
-    read_settings: Callable[[], EmailSettings | None],
-    business_name: Callable[[], str],
-    apply_change: ApplyChange,
-    learnt: Callable[[EmailSettings, StepEvent], None] | None = None,
-    on_passed: OnPassed | None = None,
-    tokens: TokenCache | None = None,
-) -> DiagnosticsPanel:
-    """Build the section inside the current container; one panel per browser tab. `apply_change` puts a fix the
-    test offers (such as SSL/TLS for a port that speaks TLS first) into the form; `learnt` sees every finished
-    step with the settings tested (the server's size limit is kept for the batch preflight); `on_passed` hears of a
-    passing test, with its steps; `tokens` are the app's sign-in tokens, shared with the outbox."""
-    panel = DiagnosticsPanel(read_settings, business_name, apply_change, learnt, on_passed, tokens)
-    panel.build()
-    return panel
-
-
 class StepRow:
     """One line of the live step list: spinner while running, then the outcome; click it to see its details."""
 
@@ -97,6 +80,13 @@ class StepRow:
 
 
 class DiagnosticsPanel:
+    """The test section, built by `build()` inside the current container; one panel per browser tab.
+
+    `apply_change` puts a fix the test offers (such as SSL/TLS for a port that speaks TLS first) into the form;
+    `learnt` sees every finished step with the settings tested (the server's size limit is kept for the batch
+    preflight); `on_passed` hears of a passing test, with its steps; `tokens` are the app's sign-in tokens, shared
+    with the outbox."""
+
     def __init__(
         self,
         read_settings: Callable[[], EmailSettings | None],

@@ -32,7 +32,7 @@ from core.settings import (
 )
 from ui.components import sign_in_again_notice
 from ui.deliverability_panel import deliverability_panel
-from ui.diagnostics_panel import diagnostics_panel
+from ui.diagnostics_panel import DiagnosticsPanel
 from ui.discovery_panel import FindSettings
 from ui.layout import frame
 from ui.notices import PageNotifier
@@ -121,7 +121,7 @@ class SettingsEditor:
                 self.provider_help = ui.column().classes('w-full')
                 with ui.card().classes('w-full').props('flat bordered'):
                     ui.label('Test email settings').classes('text-h6')
-                    self.tester = diagnostics_panel(
+                    self.tester = DiagnosticsPanel(
                         self.settings_for_test,
                         self.business_name,
                         self.apply_change,
@@ -129,6 +129,7 @@ class SettingsEditor:
                         lambda steps: delivery.after_test(steps),
                         self.sign_in.tokens,
                     )
+                    self.tester.build()
                 with ui.card().classes('w-full').props('flat bordered').mark('deliverability'):
                     ui.label('Deliverability').classes('text-h6')
                     delivery = deliverability_panel(self.form.to_settings, self.dns)
