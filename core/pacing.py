@@ -14,8 +14,10 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from core.causes import Failure
+if TYPE_CHECKING:  # only named in a signature; providers import this module, and causes asks providers for advice
+    from core.causes import Failure
 
 MINUTE = timedelta(minutes=1)
 DAY = timedelta(days=1)
