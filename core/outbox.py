@@ -35,7 +35,8 @@ from core.documents.model import BusinessProfile, Contact, Document
 from core.documents.statement import Statement
 from core.email_log import Draft, EmailLogStore, EmailRecord, EmailStatus
 from core.message import Attachment, MessageError, OutgoingMessage, message_from_settings, validate_message
-from core.pacing import Pacer, SendingLimits, is_rate_limited
+from core.pacing import Pacer, is_rate_limited
+from core.providers import SendingLimits
 from core.settings import EmailSettings, SavedSecret, SecretUnavailable
 from core.templates import EmailTemplate, context_for, render_email
 from core.transport.base import Receipt, Sender, Transport, TransportError

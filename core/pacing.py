@@ -12,34 +12,17 @@ import math
 import re
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only named in a signature; providers import this module, and causes asks providers for advice
     from core.causes import Failure
+from core.providers import SendingLimits
 
 MINUTE = timedelta(minutes=1)
 DAY = timedelta(days=1)
 FIRST_COOL_DOWN = timedelta(minutes=1)
 LONGEST_COOL_DOWN = timedelta(minutes=30)
-
-
-@dataclass(frozen=True)
-class SendingLimits:
-    """A sending account's limits; None means the provider sets none we know of."""
-
-    per_minute: int | None
-    per_day: int | None  # recipients (To, Cc and Bcc each count), in any 24 hours
-    source: str = ''  # whose numbers these are, as the page names them
-
-    def describe(self) -> str:
-        parts = []
-        if self.per_minute:
-            parts.append(f'{self.per_minute:,} emails a minute')
-        if self.per_day:
-            parts.append(f'{self.per_day:,} recipients a day')
-        return ' and '.join(parts) or 'no limit'
 
 
 # A temporary reply about rate, volume or too many messages (Gmail's "421 4.7.0 Try again later" is one).

@@ -11,8 +11,24 @@ import re
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
-from core.pacing import SendingLimits
 from core.settings import SECURITY_LABELS, Security, suggest_host_fix
+
+
+@dataclass(frozen=True)
+class SendingLimits:
+    """A sending account's limits; None means the provider sets none we know of."""
+
+    per_minute: int | None
+    per_day: int | None  # recipients (To, Cc and Bcc each count), in any 24 hours
+    source: str = ''  # whose numbers these are, as the page names them
+
+    def describe(self) -> str:
+        parts = []
+        if self.per_minute:
+            parts.append(f'{self.per_minute:,} emails a minute')
+        if self.per_day:
+            parts.append(f'{self.per_day:,} recipients a day')
+        return ' and '.join(parts) or 'no limit'
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tinydb import TinyDB
 from tinydb.table import Document
 
-from core.pacing import SendingLimits
+from core.providers import SendingLimits
 
 _DOCUMENT_ID = 1
 SOURCE = 'your own numbers'

@@ -9,7 +9,7 @@ from core.batch import announced_size
 from core.causes import Step
 from core.diagnostics.events import Status, StepEvent
 from core.diagnostics.transcript import Mark
-from core.pacing import SendingLimits
+from core.providers import SendingLimits
 from core.settings import EmailSettings
 from storage.server_facts_repo import ServerFactsRepository
 from ui.services import Services, sending_limits

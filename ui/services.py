@@ -14,8 +14,7 @@ from core.email_log import EmailRecord
 from core.oauth.signins import SignIns
 from core.oauth.tokens import TokenCache
 from core.outbox import Outbox
-from core.pacing import SendingLimits
-from core.providers import sending_limits_for
+from core.providers import SendingLimits, sending_limits_for
 from core.reminders.scheduler import ReminderScheduler, Sources
 from core.settings import EmailSettings
 from core.transport import transport_for

@@ -11,7 +11,7 @@ from core.batch import BatchState
 from core.documents.model import ContactKind, DocumentType
 from core.email_log import EmailStatus
 from core.outbox import Outbox
-from core.pacing import SendingLimits
+from core.providers import SendingLimits
 from core.settings import Security
 from core.transport.memory import MemoryTransport
 from storage.documents_repo import seed_sample_data

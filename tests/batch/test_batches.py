@@ -23,7 +23,7 @@ from core.causes import Cause
 from core.email_log import EmailRecord, EmailStatus, MemoryEmailLog
 from core.message import Attachment
 from core.outbox import Outbox
-from core.pacing import SendingLimits
+from core.providers import SendingLimits
 from core.sample_data import sample_business, sample_contacts, sample_documents
 from core.settings import SavedSecret, SecretUnavailable
 from core.templates import default_template

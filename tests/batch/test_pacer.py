@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from core.causes import Cause, Failure, Step
-from core.pacing import DAY, MINUTE, Pacer, SendingLimits, earliest_finish, is_rate_limited
-from core.providers import DEFAULT_SENDING_LIMITS, SENDING_LIMITS, sending_limits_for
+from core.pacing import DAY, MINUTE, Pacer, earliest_finish, is_rate_limited
+from core.providers import DEFAULT_SENDING_LIMITS, SENDING_LIMITS, SendingLimits, sending_limits_for
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 M365 = SENDING_LIMITS['microsoft365']

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from core.documents.model import Contact, ContactKind, Document, DocumentType
 from core.email_log import EmailStatus
-from core.pacing import SendingLimits
+from core.providers import SendingLimits
 from core.sample_data import sample_business, sample_documents
 from core.settings import EmailSettings, Security
 from storage.folder import DataFolder
