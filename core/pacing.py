@@ -13,10 +13,8 @@ import re
 from collections import deque
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # only named in a signature; providers import this module, and causes asks providers for advice
-    from core.causes import Failure
+from core.causes import Failure
 from core.providers import SendingLimits
 
 MINUTE = timedelta(minutes=1)
