@@ -78,6 +78,9 @@ def _data_dir_after_command(parser: argparse.ArgumentParser, which: str) -> None
 
 
 def main(argv: list[str] | None = None) -> int:
+    from core.i18n import language_from_environment, set_language
+
+    set_language(language_from_environment())  # the terminal's language; each web request sets its own
     args = build_parser().parse_args(argv)
     if args.command == 'relay':
         from cli import relay as relay_cli
@@ -136,11 +139,13 @@ def run_app(args: argparse.Namespace, folder: DataFolder) -> int:
         )
     from nicegui import app, ui
 
+    from core.i18n import load_catalogues
     from storage.documents_repo import seed_sample_data
     from ui.app import build_app
     from ui.services import build_services
 
     seed_sample_data(folder, empty=args.empty)
+    load_catalogues()
     services = build_services(folder)
     build_app(services, served_host=args.host, require_login=require_login)
     app.on_shutdown(folder.close)

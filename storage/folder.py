@@ -13,6 +13,7 @@ from storage.atomic import AtomicJSONStorage
 from storage.batches_repo import BatchesRepository
 from storage.documents_repo import BusinessRepository, ContactsRepository, DocumentsRepository
 from storage.email_log_repo import EmailLogRepository
+from storage.preferences_repo import PreferencesRepository
 from storage.reminders_repo import RemindersRepository
 from storage.secrets import DataFileError, SecretBox
 from storage.sending_limits_repo import SendingLimitsRepository
@@ -56,6 +57,7 @@ class DataFolder:
         self.batches = BatchesRepository(self.db)
         self.sending_limits = SendingLimitsRepository(self.db)
         self.server_facts = ServerFactsRepository(self.db)
+        self.preferences = PreferencesRepository(self.db)
 
     def close(self) -> None:
         self.db.close()

@@ -12,12 +12,14 @@ from ui import (
     contacts_page,
     documents_page,
     emails_page,
+    language,
     oauth_callback,
     reminders_page,
     settings_page,
     templates_page,
 )
 from ui.host_guard import HostGuard, allowed_host_names, origin_allowed
+from ui.language import LanguageMiddleware, page
 from ui.login import LoginGate, LoginThrottle
 from ui.services import Services
 
@@ -29,6 +31,7 @@ def build_app(
     allowed = allowed_host_names(served_host)
     if require_login:
         app.add_middleware(LoginGate, verify=services.folder.web_password.verify, throttle=throttle)
+    app.add_middleware(LanguageMiddleware, chosen=services.folder.preferences.language)
     app.add_middleware(HostGuard, allowed=allowed)  # added last, so it runs first
     # socket.io's own check (it would echo any Origin back with credentials): the guard's rule, as a second wall.
     core.sio.eio.cors_allowed_origins = partial(_socket_origin_allowed, allowed=allowed)
@@ -49,11 +52,12 @@ async def status() -> dict[str, str]:
 
 
 def register_pages(services: Services) -> None:
-    @ui.page('/')
+    @page('/')
     def home() -> None:
         """Straight to the settings until email works; then to the documents it is for."""
         ui.navigate.to('/documents' if services.folder.settings.is_saved() else '/settings')
 
+    language.register(choose=services.folder.preferences.choose_language)
     settings_page.register(services)
     oauth_callback.register(services.signins)
     templates_page.register(services)

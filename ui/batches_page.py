@@ -7,6 +7,7 @@ from nicegui import ui
 from core.batch import Batch, BatchProgress, BatchState
 from core.email_log import EmailRecord, EmailStatus
 from ui.components import STATUS_STYLE, email_row, local_time
+from ui.language import page
 from ui.layout import frame
 from ui.services import Services
 
@@ -22,12 +23,12 @@ STATE_LABELS = {BatchState.RUNNING: 'Sending', BatchState.PAUSED: 'Paused', Batc
 
 
 def register(services: Services) -> None:
-    @ui.page('/batches')
+    @page('/batches')
     def batches_page() -> None:
         with frame('Batches'):
             batch_list(services)
 
-    @ui.page('/batches/{batch_id}')
+    @page('/batches/{batch_id}')
     def batch_page(batch_id: str) -> None:
         with frame('Batch'):
             batch = services.batches.get(batch_id)

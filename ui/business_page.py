@@ -9,6 +9,7 @@ from nicegui import events, ui
 
 from core import addresses
 from core.documents import PAPER_LABELS, BusinessProfile, Paper, validate_business
+from ui.language import page
 from ui.layout import frame
 from ui.services import Services
 
@@ -18,7 +19,7 @@ TEXT_FIELDS = ('name', 'address', 'tax_number', 'email', 'phone', 'currency', 'p
 
 
 def register(services: Services) -> None:
-    @ui.page('/business')
+    @page('/business')
     def business_page() -> None:
         with frame('Business'):
             BusinessEditor(services).build()

@@ -12,6 +12,7 @@ from core import addresses
 from core.documents import Contact, ContactKind, format_money, new_id, validate_contact
 from ui.components import confirm_delete, pdf_response
 from ui.document_actions import action_buttons
+from ui.language import page
 from ui.layout import frame
 from ui.services import Services
 from ui.statement_batch import choose_statements
@@ -42,18 +43,18 @@ def register(services: Services) -> None:
 
     app.add_api_route('/contacts/{contact_id}/statement.pdf', statement_pdf, methods=['GET'])
 
-    @ui.page('/contacts')
+    @page('/contacts')
     def contacts_page() -> None:
         with frame('Contacts'):
             contact_list(services)
 
-    @ui.page('/contacts/new/{kind}')
+    @page('/contacts/new/{kind}')
     def new_contact_page(kind: str) -> None:
         with frame('New contact'):
             contact_kind = ContactKind.SUPPLIER if kind == ContactKind.SUPPLIER.value else ContactKind.CUSTOMER
             ContactEditor(services, Contact(new_id(), contact_kind, ''), is_new=True).build()
 
-    @ui.page('/contacts/{contact_id}')
+    @page('/contacts/{contact_id}')
     def contact_page(contact_id: str) -> None:
         with frame('Contact'):
             contact = folder.contacts.get(contact_id)
@@ -62,7 +63,7 @@ def register(services: Services) -> None:
                 return
             contact_view(services, contact)
 
-    @ui.page('/contacts/{contact_id}/edit')
+    @page('/contacts/{contact_id}/edit')
     def edit_contact_page(contact_id: str) -> None:
         with frame('Edit contact'):
             contact = folder.contacts.get(contact_id)
@@ -71,7 +72,7 @@ def register(services: Services) -> None:
                 return
             ContactEditor(services, contact, is_new=False).build()
 
-    @ui.page('/contacts/{contact_id}/statement')
+    @page('/contacts/{contact_id}/statement')
     def statement_page(contact_id: str, start: str = '', end: str = '') -> None:
         with frame('Customer statement'):
             customer = folder.contacts.get(contact_id)

@@ -13,6 +13,7 @@ from ui.components import pdf_response
 from ui.document_editor import DocumentEditor
 from ui.document_list import DocumentList
 from ui.document_view import DocumentView
+from ui.language import page
 from ui.layout import frame
 from ui.services import Services
 
@@ -32,12 +33,12 @@ def register(services: Services) -> None:
 
     app.add_api_route('/documents/{document_id}/pdf', document_pdf, methods=['GET'])
 
-    @ui.page('/documents')
+    @page('/documents')
     def documents_page() -> None:
         with frame('Documents'):
             DocumentList(services).build()
 
-    @ui.page('/documents/new/{kind}')
+    @page('/documents/new/{kind}')
     def new_document_page(kind: str) -> None:
         with frame('New document'):
             try:
@@ -52,7 +53,7 @@ def register(services: Services) -> None:
             )
             DocumentEditor(services, document, is_new=True).build()
 
-    @ui.page('/documents/{document_id}')
+    @page('/documents/{document_id}')
     def document_page(document_id: str) -> None:
         with frame('Document'):
             document = folder.documents.get(document_id)
@@ -61,7 +62,7 @@ def register(services: Services) -> None:
                 return
             DocumentView(services, document).build()
 
-    @ui.page('/documents/{document_id}/edit')
+    @page('/documents/{document_id}/edit')
     def edit_document_page(document_id: str) -> None:
         with frame('Edit document'):
             document = folder.documents.get(document_id)

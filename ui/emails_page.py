@@ -9,6 +9,7 @@ from nicegui.events import ValueChangeEventArguments
 
 from core.email_log import EmailRecord, EmailStatus, filter_records
 from ui.components import STATUS_STYLE, email_row, sign_in_again_notice
+from ui.language import page
 from ui.layout import frame
 from ui.notices import PageNotifier
 from ui.services import Services
@@ -19,7 +20,7 @@ MAX_ROWS = 200
 def register(services: Services) -> None:
     """The log page of every email sent or waiting."""
 
-    @ui.page('/emails')
+    @page('/emails')
     def emails_page(document: str = '', status: str = '') -> None:
         with frame('Emails'):
             EmailLogView(services, document_id=document, status=status).build()

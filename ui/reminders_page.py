@@ -19,6 +19,7 @@ from core.reminders.stages import (
 )
 from core.templates import PLACEHOLDERS
 from ui.components import local_time, status_badge
+from ui.language import page
 from ui.layout import frame
 from ui.notices import PageNotifier
 from ui.services import Services
@@ -34,7 +35,7 @@ UPCOMING = (Outlook.DUE, Outlook.SCHEDULED, Outlook.NO_ADDRESS, Outlook.NOT_EMAI
 
 
 def register(services: Services) -> None:
-    @ui.page('/reminders')
+    @page('/reminders')
     def reminders_page() -> None:
         with frame('Reminders'):
             RemindersView(services).build()

@@ -34,6 +34,7 @@ from ui.components import sign_in_again_notice
 from ui.deliverability_panel import deliverability_panel
 from ui.diagnostics_panel import DiagnosticsPanel
 from ui.discovery_panel import FindSettings
+from ui.language import page
 from ui.layout import frame
 from ui.notices import PageNotifier
 from ui.sending_limits_card import remember_size, sending_limits_card
@@ -59,7 +60,7 @@ PLAINTEXT_WARNING = (
 
 
 def register(services: Services) -> None:
-    @ui.page('/settings')
+    @page('/settings')
     def settings_page(request: Request) -> None:
         with frame('Email settings'):
             SettingsEditor(services, redirect_uri(request)).build()

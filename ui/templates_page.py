@@ -18,6 +18,7 @@ from core.templates import (
     template_problems,
     type_label,
 )
+from ui.language import page
 from ui.layout import frame
 from ui.notices import PageNotifier
 from ui.services import Services
@@ -33,7 +34,7 @@ LEAVE_GUARD = (
 
 
 def register(services: Services) -> None:
-    @ui.page('/templates')
+    @page('/templates')
     def templates_page() -> None:
         with frame('Email templates'):
             ui.add_css(PREVIEW_CSS)

@@ -1,0 +1,78 @@
+"""Which language a person gets: the browser's Accept-Language, or the one chosen in the header; a terminal's LANG."""
+
+from __future__ import annotations
+
+import pytest
+from nicegui.testing import User
+
+from core.i18n import current_language, language_from_environment, negotiate, supported
+from ui.services import Services
+
+
+@pytest.mark.parametrize(
+    ('header', 'language'),
+    [
+        ('is-IS,is;q=0.9,en;q=0.8', 'is'),
+        ('en-GB,en;q=0.9,is;q=0.8', 'en'),
+        ('de-DE,de;q=0.9,is;q=0.5', 'is'),
+        ('de-DE,fr;q=0.9', 'en'),
+        ('en;q=0.2,is;q=0.7', 'is'),
+        ('is;q=0', 'en'),
+        ('', 'en'),
+        ('garbage;;q=x', 'en'),
+    ],
+)
+def test_the_browsers_first_choice_that_mailroom_speaks_wins(header: str, language: str) -> None:
+    assert negotiate(header) == language
+
+
+@pytest.mark.parametrize(
+    ('environ', 'language'),
+    [
+        ({'LANG': 'is_IS.UTF-8'}, 'is'),
+        ({'LANG': 'en_US.UTF-8'}, 'en'),
+        ({'LANGUAGE': 'de:is', 'LANG': 'en_US.UTF-8'}, 'is'),
+        ({'LC_ALL': 'C', 'LANG': 'is_IS.UTF-8'}, 'en'),
+        ({'LC_MESSAGES': 'is_IS', 'LANG': 'en_GB'}, 'is'),
+        ({}, 'en'),
+    ],
+)
+def test_a_terminal_speaks_the_language_of_its_environment(environ: dict[str, str], language: str) -> None:
+    assert language_from_environment(environ) == language
+
+
+def test_an_unknown_language_means_english() -> None:
+    assert (supported('is-IS'), supported('IS'), supported('de'), supported(None)) == ('is', 'is', 'en', 'en')
+    assert current_language() == 'en'
+
+
+async def test_a_browser_asking_for_icelandic_gets_icelandic_pages_and_html_lang(app_user: User) -> None:
+    app_user.http_client.headers['Accept-Language'] = 'is-IS,is;q=0.9,en;q=0.5'
+    response = await app_user.http_client.get('/settings')
+    assert '<html lang="is"' in response.text
+    await app_user.open('/settings')
+    await app_user.should_see('Tölvupóststillingar')
+    await app_user.should_see('Skjöl')
+
+
+async def test_an_english_browser_gets_english(app_user: User) -> None:
+    app_user.http_client.headers['Accept-Language'] = 'en-GB,en;q=0.9'
+    response = await app_user.http_client.get('/settings')
+    assert '<html lang="en-GB"' in response.text
+    await app_user.open('/settings')
+    await app_user.should_see('Documents')
+    await app_user.should_not_see('Skjöl')
+
+
+async def test_the_language_chosen_in_the_header_is_kept_and_beats_the_browser(
+    app_user: User, services: Services
+) -> None:
+    app_user.http_client.headers['Accept-Language'] = 'en-GB,en;q=0.9'
+    answer = await app_user.http_client.get('/language/is', params={'next': '/documents'}, follow_redirects=False)
+    assert (answer.status_code, answer.headers['location']) == (303, '/documents')
+    assert services.folder.preferences.language() == 'is'
+    await app_user.open('/contacts')
+    await app_user.should_see('Tengiliðir')
+    answer = await app_user.http_client.get('/language/en', params={'next': '//evil.example'}, follow_redirects=False)
+    assert answer.headers['location'] == '/'
+    assert services.folder.preferences.language() == 'en'
