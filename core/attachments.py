@@ -8,6 +8,7 @@ from __future__ import annotations
 import mimetypes
 from collections.abc import Sequence
 
+from core.i18n import _, ngettext
 from core.message import Attachment, MessageError, check_header_text, human_size
 
 # Most providers refuse messages over 20 to 35 MB, and attachments grow by a third on the way: one file stays below.
@@ -25,18 +26,25 @@ def added_file(filename: str, data: bytes, present: Sequence[Attachment] = ()) -
     """A file a person added, checked before it is listed; MessageError says what is wrong and what to do."""
     name = filename.strip()
     if not name:
-        raise MessageError('attachment', 'The file has no name: rename it on your computer, then add it again.')
+        raise MessageError('attachment', _('The file has no name: rename it on your computer, then add it again.'))
     check_header_text('attachment', name)
     if not data:
-        raise MessageError('attachment', f'{name} is empty (0 bytes): choose the file that has the content.')
+        raise MessageError(
+            'attachment', _('{name} is empty (0 bytes): choose the file that has the content.').format(name=name)
+        )
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise MessageError(
             'attachment',
-            f'{name} is {human_size(len(data))}, more than the {human_size(MAX_ATTACHMENT_BYTES)} one file may have: '
-            'mail servers refuse emails that large. Send a smaller file, or a link to it in the message.',
+            _(
+                '{name} is {size}, more than the {limit} one file may have: mail servers refuse emails that large. '
+                'Send a smaller file, or a link to it in the message.'
+            ).format(name=name, size=human_size(len(data)), limit=human_size(MAX_ATTACHMENT_BYTES)),
         )
     if name.casefold() in {a.filename.casefold() for a in present}:
-        raise MessageError('attachment', f'A file called {name} is already attached: remove it first to replace it.')
+        raise MessageError(
+            'attachment',
+            _('A file called {name} is already attached: remove it first to replace it.').format(name=name),
+        )
     return Attachment(name, content_type_for(name), data)
 
 
@@ -49,5 +57,8 @@ def size_summary(attachments: Sequence[Attachment]) -> str:
     count = len(attachments)
     size = total_bytes(attachments)
     sent = size * 4 // 3  # base64: what the server's SIZE limit is measured against
-    files = f'{count} attachment{"s" if count != 1 else ""}'
-    return f'{files}, {human_size(size)} in all (about {human_size(sent)} once encoded for sending).'
+    return ngettext(
+        '{count} attachment, {size} in all (about {sent} once encoded for sending).',
+        '{count} attachments, {size} in all (about {sent} once encoded for sending).',
+        count,
+    ).format(count=count, size=human_size(size), sent=human_size(sent))

@@ -21,6 +21,7 @@ from core import addresses
 from core.documents.model import BusinessProfile, Contact, Document
 from core.documents.statement import Statement
 from core.email_log import Draft, EmailRecord, EmailStatus
+from core.i18n import _
 from core.message import Attachment, human_size
 from core.outbox import Outbox, document_attachments, document_draft, document_key
 from core.settings import EmailSettings, SecretUnavailable
@@ -74,11 +75,17 @@ def prepare(
     label = document.title
     recipient = document.customer if isinstance(document, Statement) else contact
     if recipient is None:
-        return Prepared(document_key(document), label, None, (), ('Its contact was deleted: nobody to send to.',))
+        return Prepared(document_key(document), label, None, (), (_('Its contact was deleted: nobody to send to.'),))
     try:
         draft = document_draft(document, business, contact, template)
     except TemplateError as error:
-        return Prepared(document_key(document), label, None, (), (f'The email template has a problem: {error}',))
+        return Prepared(
+            document_key(document),
+            label,
+            None,
+            (),
+            (_('The email template has a problem: {error}').format(error=error),),
+        )
     problems = address_problems(draft, recipient.name)
     if problems or not render:
         return Prepared(draft.document_id, label, draft, (), problems)
@@ -87,10 +94,15 @@ def prepare(
 
 def address_problems(draft: Draft, name: str) -> tuple[str, ...]:
     if not draft.to:
-        return (f'{name} has no email address: add one on the Contacts page, or leave this document out.',)
+        return (
+            _('{name} has no email address: add one on the Contacts page, or leave this document out.').format(
+                name=name
+            ),
+        )
     wrong = [f'{a} ({why})' for a in (*draft.to, *draft.cc) if (why := addresses.problem(a))]
     if wrong:
-        return (f'The email address of {name} is not valid: {"; ".join(wrong)}. Correct it on the Contacts page.',)
+        problem = _('The email address of {name} is not valid: {problems}. Correct it on the Contacts page.')
+        return (problem.format(name=name, problems='; '.join(wrong)),)
     return ()
 
 
@@ -116,17 +128,19 @@ def size_problems(items: Sequence[Prepared], size_limit: int | None) -> tuple[li
     note = (
         ''
         if size_limit
-        else f'The server has not told its size limit yet, so {human_size(limit)} is assumed '
-        '(run Test email settings to learn the real one).'
+        else _(
+            'The server has not told its size limit yet, so {limit} is assumed (run Test email settings to learn the '
+            'real one).'
+        ).format(limit=human_size(limit))
     )
     checked = []
     for item in items:
         size = message_size(item)
         if item.ready and size > limit:
-            problem = (
-                f'The email would be about {human_size(size)}, more than the {human_size(limit)} the server takes: '
-                'send this one on its own with a smaller PDF, or through another server.'
-            )
+            problem = _(
+                'The email would be about {size}, more than the {limit} the server takes: send this one on its own '
+                'with a smaller PDF, or through another server.'
+            ).format(size=human_size(size), limit=human_size(limit))
             item = replace(item, problems=(*item.problems, problem))
         checked.append(item)
     return checked, note
@@ -135,11 +149,13 @@ def size_problems(items: Sequence[Prepared], size_limit: int | None) -> tuple[li
 def settings_problem(is_saved: bool, load: Callable[[], EmailSettings | None]) -> str | None:
     """A problem that stops the whole batch: no saved settings, or a saved password/token that cannot be used."""
     if not is_saved:
-        return 'Email settings are not saved, so nothing can be sent: fill them in and press Update on Email settings.'
+        return _(
+            'Email settings are not saved, so nothing can be sent: fill them in and press Update on Email settings.'
+        )
     try:
         load()
     except SecretUnavailable as error:
-        return f'Nothing can be sent: {error}'
+        return _('Nothing can be sent: {error}').format(error=error)
     return None
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from core.i18n import N_, _
+
 
 class Cause(StrEnum):
     """Documented in docs/cause-codes.md; scripts rely on these values, so never rename one."""
@@ -121,7 +123,8 @@ class Failure:
 
 @dataclass(frozen=True)
 class Explanation:
-    """What happened, why, and what to do, in words for someone who is not a mail administrator."""
+    """What happened, why, and what to do, in words for someone who is not a mail administrator. The tables below
+    hold the English texts; `explain` words them in the current language when they are shown."""
 
     what: str
     why: str
@@ -134,348 +137,436 @@ class Explanation:
 _E = Explanation
 _EXPLANATIONS: dict[Cause, Explanation] = {
     Cause.INVALID_INPUT: _E(
-        'The settings are incomplete or contradict each other.',
-        'The test cannot start until every field makes sense.',
-        'Correct the field named here, then try again.',
+        N_('The settings are incomplete or contradict each other.'),
+        N_('The test cannot start until every field makes sense.'),
+        N_('Correct the field named here, then try again.'),
     ),
     Cause.DNS_NOT_FOUND: _E(
-        'The server name does not exist.',
-        'No computer on the internet answers to this name; it is usually a typing mistake.',
-        'Check the spelling of the server name against your provider’s help page (for example smtp.gmail.com).',
+        N_('The server name does not exist.'),
+        N_('No computer on the internet answers to this name; it is usually a typing mistake.'),
+        N_('Check the spelling of the server name against your provider’s help page (for example smtp.gmail.com).'),
     ),
     Cause.DNS_FAILED: _E(
-        'The server name could not be looked up.',
-        'The name service (DNS) of this computer or network did not answer in time.',
-        'Check that this computer is online, then test again in a minute.',
+        N_('The server name could not be looked up.'),
+        N_('The name service (DNS) of this computer or network did not answer in time.'),
+        N_('Check that this computer is online, then test again in a minute.'),
     ),
     Cause.CONNECTION_REFUSED: _E(
-        'The server refused the connection on this port.',
-        'Nothing is listening on this port at that address, so the port number is probably wrong.',
-        'Check the port with your provider: usually 465 (SSL/TLS) or 587 (STARTTLS).',
+        N_('The server refused the connection on this port.'),
+        N_('Nothing is listening on this port at that address, so the port number is probably wrong.'),
+        N_('Check the port with your provider: usually 465 (SSL/TLS) or 587 (STARTTLS).'),
     ),
     Cause.CONNECTION_TIMEOUT: _E(
-        'The server did not answer the connection attempt.',
-        'Something between you and the server is silently dropping the connection: a firewall, an antivirus, '
-        'or your network or provider blocking this port (port 25 is often blocked).',
-        'Try port 587 or 465; if that fails too, check your firewall or antivirus, or try another network.',
+        N_('The server did not answer the connection attempt.'),
+        N_(
+            'Something between you and the server is silently dropping the connection: a firewall, an antivirus, '
+            'or your network or provider blocking this port (port 25 is often blocked).'
+        ),
+        N_('Try port 587 or 465; if that fails too, check your firewall or antivirus, or try another network.'),
     ),
     Cause.NETWORK_UNREACHABLE: _E(
-        'This computer has no route to the server.',
-        'The network is down, or the address family (IPv6 or IPv4) is not available here.',
-        'Check that this computer is online; if it is, ask whoever runs your network.',
+        N_('This computer has no route to the server.'),
+        N_('The network is down, or the address family (IPv6 or IPv4) is not available here.'),
+        N_('Check that this computer is online; if it is, ask whoever runs your network.'),
     ),
     Cause.NO_GREETING: _E(
-        'The connection opened but the server never said hello.',
-        'A mail server greets first; silence usually means the port expects another kind of connection, or a '
-        'firewall or antivirus is holding the connection.',
-        'Check the port and the security setting, and any antivirus that scans email.',
+        N_('The connection opened but the server never said hello.'),
+        N_(
+            'A mail server greets first; silence usually means the port expects another kind of connection, or a '
+            'firewall or antivirus is holding the connection.'
+        ),
+        N_('Check the port and the security setting, and any antivirus that scans email.'),
     ),
     Cause.GREETING_REJECTED: _E(
-        'The server answered but refused to talk to you.',
-        'It may be overloaded, or it does not accept connections from your network or address.',
-        'Wait a few minutes and test again; if it persists, give your provider the server reply shown below.',
+        N_('The server answered but refused to talk to you.'),
+        N_('It may be overloaded, or it does not accept connections from your network or address.'),
+        N_('Wait a few minutes and test again; if it persists, give your provider the server reply shown below.'),
     ),
     Cause.TLS_MODE_MISMATCH: _E(
-        'The security setting does not match what this port expects.',
-        'One side started encryption (SSL/TLS) while the other waited for plain text (STARTTLS), or the other '
-        'way round.',
-        'Use SSL/TLS with port 465 and STARTTLS with port 587, or choose “Auto (by port)”.',
+        N_('The security setting does not match what this port expects.'),
+        N_(
+            'One side started encryption (SSL/TLS) while the other waited for plain text (STARTTLS), or the other '
+            'way round.'
+        ),
+        N_('Use SSL/TLS with port 465 and STARTTLS with port 587, or choose “Auto (by port)”.'),
     ),
     Cause.STARTTLS_UNAVAILABLE: _E(
-        'The server did not offer encryption (STARTTLS), so Mailroom stopped before sending your password.',
-        'Sending the password unencrypted would let anyone on the network read it; a missing STARTTLS can also '
-        'be a sign that someone is tampering with the connection.',
-        'Use port 465 with SSL/TLS, or ask your provider which port offers encryption.',
+        N_('The server did not offer encryption (STARTTLS), so Mailroom stopped before sending your password.'),
+        N_(
+            'Sending the password unencrypted would let anyone on the network read it; a missing STARTTLS can also '
+            'be a sign that someone is tampering with the connection.'
+        ),
+        N_('Use port 465 with SSL/TLS, or ask your provider which port offers encryption.'),
     ),
     Cause.TLS_HANDSHAKE_FAILED: _E(
-        'The encrypted connection could not be set up.',
-        'The server and this computer could not agree on encryption, or the connection was cut during the setup.',
-        'Check the port and the security setting; if they are right, give your provider the details shown below.',
+        N_('The encrypted connection could not be set up.'),
+        N_('The server and this computer could not agree on encryption, or the connection was cut during the setup.'),
+        N_('Check the port and the security setting; if they are right, give your provider the details shown below.'),
     ),
     Cause.CERT_SELF_SIGNED: _E(
-        'The server’s certificate is self-signed.',
-        'Nobody vouches for it, so this computer cannot tell the real server from an impostor.',
-        'With a well-known provider, do not continue: check the server name. With your own server, install a '
-        'proper certificate, or tick “Do not verify TLS certificate”.',
+        N_('The server’s certificate is self-signed.'),
+        N_('Nobody vouches for it, so this computer cannot tell the real server from an impostor.'),
+        N_(
+            'With a well-known provider, do not continue: check the server name. With your own server, install a '
+            'proper certificate, or tick “Do not verify TLS certificate”.'
+        ),
     ),
     Cause.CERT_UNTRUSTED: _E(
-        'The server’s certificate was issued by an authority this computer does not trust.',
-        'Its issuer is not in this computer’s list of trusted authorities (for example a company’s own authority).',
-        'Install your company’s certificate authority on this computer, or check that the server name is right.',
+        N_('The server’s certificate was issued by an authority this computer does not trust.'),
+        N_('Its issuer is not in this computer’s list of trusted authorities (for example a company’s own authority).'),
+        N_('Install your company’s certificate authority on this computer, or check that the server name is right.'),
     ),
     Cause.CERT_EXPIRED: _E(
-        'The server’s certificate has expired (or is not valid yet).',
-        'A certificate is valid only between two dates; outside them the connection cannot be trusted.',
-        'Tell your provider or server administrator; also check that this computer’s date and time are right.',
+        N_('The server’s certificate has expired (or is not valid yet).'),
+        N_('A certificate is valid only between two dates; outside them the connection cannot be trusted.'),
+        N_('Tell your provider or server administrator; also check that this computer’s date and time are right.'),
     ),
     Cause.CERT_HOSTNAME_MISMATCH: _E(
-        'The server’s certificate belongs to another name.',
-        'The certificate does not list the server name you entered, so it may not be the server you meant.',
-        'Enter the server name exactly as your provider writes it (one of the names shown in the certificate).',
+        N_('The server’s certificate belongs to another name.'),
+        N_('The certificate does not list the server name you entered, so it may not be the server you meant.'),
+        N_('Enter the server name exactly as your provider writes it (one of the names shown in the certificate).'),
     ),
     Cause.EHLO_REJECTED: _E(
-        'The server refused the introduction (EHLO).',
-        'It did not accept the name this computer gave, or it does not speak modern SMTP.',
-        'Give your provider the server reply shown below.',
+        N_('The server refused the introduction (EHLO).'),
+        N_('It did not accept the name this computer gave, or it does not speak modern SMTP.'),
+        N_('Give your provider the server reply shown below.'),
     ),
     Cause.AUTH_UNAVAILABLE: _E(
-        'The server does not offer a sign-in method Mailroom can use.',
-        'It lists no AUTH mechanism (or only ones Mailroom does not support) on this port.',
-        'Check the port and security setting (many servers offer sign-in only after encryption starts), or ask '
-        'your provider for the submission port.',
+        N_('The server does not offer a sign-in method Mailroom can use.'),
+        N_('It lists no AUTH mechanism (or only ones Mailroom does not support) on this port.'),
+        N_(
+            'Check the port and security setting (many servers offer sign-in only after encryption starts), or ask '
+            'your provider for the submission port.'
+        ),
     ),
     Cause.AUTH_REJECTED: _E(
-        'The server rejected the username or password.',
-        'The username, password or both are wrong, or the account does not allow signing in from email programs.',
-        'Check the username (often your full email address) and the password; some providers need an app password.',
+        N_('The server rejected the username or password.'),
+        N_('The username, password or both are wrong, or the account does not allow signing in from email programs.'),
+        N_('Check the username (often your full email address) and the password; some providers need an app password.'),
     ),
     Cause.APP_PASSWORD_REQUIRED: _E(
-        'The provider wants an app password, not your normal password.',
-        'For safety, your provider does not let email programs use the password you sign in to its website with.',
-        'Create an app password in your account’s security settings and paste it into the Password field.',
+        N_('The provider wants an app password, not your normal password.'),
+        N_('For safety, your provider does not let email programs use the password you sign in to its website with.'),
+        N_('Create an app password in your account’s security settings and paste it into the Password field.'),
     ),
     Cause.SMTP_AUTH_DISABLED: _E(
-        'Sending from email programs (SMTP AUTH) is switched off for this mailbox or organisation.',
-        'Microsoft 365 lets administrators turn SMTP AUTH off, and then no sign-in works over SMTP, not even with '
-        'Sign in with Microsoft; Microsoft turns it off by default for existing organisations from the end of '
-        'December 2026.',
-        'Ask your Microsoft 365 administrator to enable “Authenticated SMTP” for this mailbox (in PowerShell: '
-        'Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false), or use the HTTP protocol '
-        'instead.',
+        N_('Sending from email programs (SMTP AUTH) is switched off for this mailbox or organisation.'),
+        N_(
+            'Microsoft 365 lets administrators turn SMTP AUTH off, and then no sign-in works over SMTP, not even with '
+            'Sign in with Microsoft; Microsoft turns it off by default for existing organisations from the end of '
+            'December 2026.'
+        ),
+        N_(
+            'Ask your Microsoft 365 administrator to enable “Authenticated SMTP” for this mailbox (in PowerShell: '
+            'Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false), or use the HTTP protocol '
+            'instead.'
+        ),
     ),
     Cause.BASIC_AUTH_DISABLED: _E(
-        'The provider no longer accepts a username and password from email programs.',
-        'Microsoft is replacing password sign-in (basic authentication) with OAuth; Outlook.com personal accounts '
-        'and many Microsoft 365 organisations already require it.',
-        'Use the HTTP protocol, or another mail provider that allows app passwords, or ask your administrator.',
+        N_('The provider no longer accepts a username and password from email programs.'),
+        N_(
+            'Microsoft is replacing password sign-in (basic authentication) with OAuth; Outlook.com personal accounts '
+            'and many Microsoft 365 organisations already require it.'
+        ),
+        N_('Use the HTTP protocol, or another mail provider that allows app passwords, or ask your administrator.'),
     ),
     Cause.AUTH_RATE_LIMITED: _E(
-        'The server is refusing sign-ins for now because of too many attempts.',
-        'After several failed or rapid sign-ins, providers pause the account to protect it.',
-        'Wait at least 15 minutes before testing again; do not retry in a loop, it only extends the pause.',
+        N_('The server is refusing sign-ins for now because of too many attempts.'),
+        N_('After several failed or rapid sign-ins, providers pause the account to protect it.'),
+        N_('Wait at least 15 minutes before testing again; do not retry in a loop, it only extends the pause.'),
     ),
     Cause.AUTH_REQUIRES_TLS: _E(
-        'The server requires encryption before you sign in.',
-        'Your password would otherwise cross the network readable, so the server refuses.',
-        'Choose SSL/TLS (port 465) or STARTTLS (port 587) as the security setting.',
+        N_('The server requires encryption before you sign in.'),
+        N_('Your password would otherwise cross the network readable, so the server refuses.'),
+        N_('Choose SSL/TLS (port 465) or STARTTLS (port 587) as the security setting.'),
     ),
     Cause.SENDER_REJECTED: _E(
-        'The server refused the sender address.',
-        'A mail server sends only from addresses that belong to the account you sign in with (or that the account '
-        'may send as); whatever words it uses (“not owned by user”, “relaying disallowed”), this refusal is about the '
-        'sender.',
-        'Send from the address of the account you sign in with (the Username, or the Email address field when the '
-        'username is not an address), or ask your administrator for “send as” rights for this address.',
+        N_('The server refused the sender address.'),
+        N_(
+            'A mail server sends only from addresses that belong to the account you sign in with (or that the account '
+            'may send as); whatever words it uses (“not owned by user”, “relaying disallowed”), this refusal is about '
+            'the sender.'
+        ),
+        N_(
+            'Send from the address of the account you sign in with (the Username, or the Email address field when the '
+            'username is not an address), or ask your administrator for “send as” rights for this address.'
+        ),
     ),
     Cause.RECIPIENT_REJECTED: _E(
-        'The server refused the recipient address.',
-        'The address may be mistyped, or the mailbox does not exist (any more) or cannot take mail now.',
-        'Check the recipient address for typing mistakes; if it is right, ask the recipient for a current address.',
+        N_('The server refused the recipient address.'),
+        N_('The address may be mistyped, or the mailbox does not exist (any more) or cannot take mail now.'),
+        N_('Check the recipient address for typing mistakes; if it is right, ask the recipient for a current address.'),
     ),
     Cause.RELAY_DENIED: _E(
-        'The server will not pass mail from this account on to the recipient’s domain.',
-        'You are signed in, but this server delivers only to its own domains for your account, or the account is not '
-        'allowed to send to outside addresses (“Relay access denied”).',
-        'Ask your email administrator or provider to let this account send to outside addresses, or use the server '
-        'they name for sending. To test the other settings meanwhile, send the test to an address at your own domain.',
+        N_('The server will not pass mail from this account on to the recipient’s domain.'),
+        N_(
+            'You are signed in, but this server delivers only to its own domains for your account, or the account is '
+            'not allowed to send to outside addresses (“Relay access denied”).'
+        ),
+        N_(
+            'Ask your email administrator or provider to let this account send to outside addresses, or use the '
+            'server they name for sending. To test the other settings meanwhile, send the test to an address at your '
+            'own domain.'
+        ),
     ),
     Cause.SIGN_IN_REQUIRED: _E(
-        'The server passes mail on only for signed-in accounts, and Mailroom did not sign in.',
-        'Without a sign-in the server treats the connection as a stranger’s and takes mail only for its own '
-        'addresses (“Relay access denied”, “Authentication required”).',
-        'Enter the Username and Password of your email account, then try again.',
+        N_('The server passes mail on only for signed-in accounts, and Mailroom did not sign in.'),
+        N_(
+            'Without a sign-in the server treats the connection as a stranger’s and takes mail only for its own '
+            'addresses (“Relay access denied”, “Authentication required”).'
+        ),
+        N_('Enter the Username and Password of your email account, then try again.'),
     ),
     Cause.SMTPUTF8_UNAVAILABLE: _E(
-        'The mail server cannot take an address with letters beyond English before the @ (like jörg@example.de).',
-        'Such addresses need the SMTPUTF8 extension, and this server does not offer it; nothing was sent.',
-        'Use a plain-letter address for this person (for example joerg@example.de), or send through a mail service '
-        'that supports international addresses.',
+        N_('The mail server cannot take an address with letters beyond English before the @ (like jörg@example.de).'),
+        N_('Such addresses need the SMTPUTF8 extension, and this server does not offer it; nothing was sent.'),
+        N_(
+            'Use a plain-letter address for this person (for example joerg@example.de), or send through a mail service '
+            'that supports international addresses.'
+        ),
     ),
     Cause.MESSAGE_TOO_LARGE: _E(
-        'The message is larger than the server accepts.',
-        'Every mail server has a size limit per message (attachments count, and grow by a third when sent).',
-        'Send smaller attachments, or split them over several emails.',
+        N_('The message is larger than the server accepts.'),
+        N_('Every mail server has a size limit per message (attachments count, and grow by a third when sent).'),
+        N_('Send smaller attachments, or split them over several emails.'),
     ),
     Cause.DATA_REJECTED: _E(
-        'The server refused the message itself.',
-        'It may have looked like spam, or broken a policy of the provider.',
-        'Give your provider the server reply shown below.',
+        N_('The server refused the message itself.'),
+        N_('It may have looked like spam, or broken a policy of the provider.'),
+        N_('Give your provider the server reply shown below.'),
     ),
     Cause.SERVER_DISCONNECTED: _E(
-        'The server closed the connection unexpectedly.',
-        'It may have hit an internal error, or a firewall or antivirus cut the connection.',
-        'Test again; if it keeps happening, check your antivirus or give your provider the transcript.',
+        N_('The server closed the connection unexpectedly.'),
+        N_('It may have hit an internal error, or a firewall or antivirus cut the connection.'),
+        N_('Test again; if it keeps happening, check your antivirus or give your provider the transcript.'),
     ),
     Cause.TIMEOUT: _E(
-        'The server stopped answering.',
-        'It is too slow or overloaded, or the connection is being held somewhere on the way.',
-        'Test again in a few minutes; if it persists, try another port or network.',
+        N_('The server stopped answering.'),
+        N_('It is too slow or overloaded, or the connection is being held somewhere on the way.'),
+        N_('Test again in a few minutes; if it persists, try another port or network.'),
     ),
     Cause.OUTCOME_UNKNOWN: _E(
-        'The server stopped answering after it had received the whole message.',
-        'It may or may not have taken it: Mailroom cannot tell, so it did not send it again on its own.',
-        'Ask the recipient (or look in your Sent folder) whether it arrived; press Retry only if it did not, '
-        'or they may get it twice.',
+        N_('The server stopped answering after it had received the whole message.'),
+        N_('It may or may not have taken it: Mailroom cannot tell, so it did not send it again on its own.'),
+        N_(
+            'Ask the recipient (or look in your Sent folder) whether it arrived; press Retry only if it did not, '
+            'or they may get it twice.'
+        ),
     ),
     Cause.HTTP_FAILED: _E(
-        'The HTTP email service failed to handle the request.',
-        'The service had an internal problem or gave an answer Mailroom could not read.',
-        'Test again later; if it persists, check the HTTP server address.',
+        N_('The HTTP email service failed to handle the request.'),
+        N_('The service had an internal problem or gave an answer Mailroom could not read.'),
+        N_('Test again later; if it persists, check the HTTP server address.'),
     ),
     Cause.HTTP_REJECTED: _E(
-        'The HTTP email service refused the request.',
-        'The address may be wrong, or the service does not accept the fields Mailroom sent.',
-        'Check the HTTP server address (for example https://email.manager.io) and the reply-to address.',
+        N_('The HTTP email service refused the request.'),
+        N_('The address may be wrong, or the service does not accept the fields Mailroom sent.'),
+        N_('Check the HTTP server address (for example https://email.manager.io) and the reply-to address.'),
     ),
     Cause.CANCELLED: _E(
-        'The test was cancelled.',
-        'It was stopped before it finished.',
-        'Start the test again when you are ready.',
+        N_('The test was cancelled.'),
+        N_('It was stopped before it finished.'),
+        N_('Start the test again when you are ready.'),
     ),
     Cause.INTERNAL_ERROR: _E(
-        'Mailroom ran into a problem of its own while sending this email.',
-        'This is a fault in Mailroom, not in your email settings or at the mail server.',
-        'Press Retry; if it happens again, restart Mailroom and report the problem with its log.',
+        N_('Mailroom ran into a problem of its own while sending this email.'),
+        N_('This is a fault in Mailroom, not in your email settings or at the mail server.'),
+        N_('Press Retry; if it happens again, restart Mailroom and report the problem with its log.'),
     ),
     Cause.SAVED_SECRET_UNREADABLE: _E(
-        'The saved password can no longer be read.',
-        'The key that encrypts it (the file secret.key in the data folder, or MAILROOM_SECRET_KEY) is missing or '
-        'has changed, so nothing was sent; waiting emails stay in the queue.',
-        'Enter the password (or access token) again on the Email settings page and press Update.',
+        N_('The saved password can no longer be read.'),
+        N_(
+            'The key that encrypts it (the file secret.key in the data folder, or MAILROOM_SECRET_KEY) is missing or '
+            'has changed, so nothing was sent; waiting emails stay in the queue.'
+        ),
+        N_('Enter the password (or access token) again on the Email settings page and press Update.'),
     ),
     Cause.SAVED_SECRET_OTHER_CONNECTION: _E(
-        'The saved password was not used.',
-        'It was saved for another connection (server, port, connection security, certificate check or username), '
-        'and Mailroom never sends a password to a connection it was not given for.',
-        'Enter the password (or access token) again on the Email settings page, press Update, then Retry.',
+        N_('The saved password was not used.'),
+        N_(
+            'It was saved for another connection (server, port, connection security, certificate check or username), '
+            'and Mailroom never sends a password to a connection it was not given for.'
+        ),
+        N_('Enter the password (or access token) again on the Email settings page, press Update, then Retry.'),
     ),
     Cause.OAUTH_SIGN_IN_AGAIN: _E(
-        'Your sign-in with the provider has ended, so Mailroom cannot get a token to send with.',
-        'The provider no longer accepts the saved sign-in: it was revoked (password changed, access removed, signed '
-        'out) or expired (Microsoft after 90 days unused; Google after 7 days while your app is in “Testing”).',
-        'Open Email settings, press Sign in again, then Update. Emails waiting in the outbox go as soon as you have.',
+        N_('Your sign-in with the provider has ended, so Mailroom cannot get a token to send with.'),
+        N_(
+            'The provider no longer accepts the saved sign-in: it was revoked (password changed, access removed, '
+            'signed out) or expired (Microsoft after 90 days unused; Google after 7 days while your app is in '
+            '“Testing”).'
+        ),
+        N_(
+            'Open Email settings, press Sign in again, then Update. Emails waiting in the outbox go as soon as you '
+            'have.'
+        ),
     ),
     Cause.OAUTH_CONSENT_REQUIRED: _E(
-        'The provider did not give Mailroom permission to send mail for this account.',
-        'Consent was declined, or the app registration has not been granted the permission to send mail (SMTP.Send '
-        'for Microsoft, https://mail.google.com/ for Google).',
-        'Press Sign in again and accept the permission on the provider’s page; if it is not offered, add the scope to '
-        'your app registration as the provider card shows.',
+        N_('The provider did not give Mailroom permission to send mail for this account.'),
+        N_(
+            'Consent was declined, or the app registration has not been granted the permission to send mail (SMTP.Send '
+            'for Microsoft, https://mail.google.com/ for Google).'
+        ),
+        N_(
+            'Press Sign in again and accept the permission on the provider’s page; if it is not offered, add the '
+            'scope to your app registration as the provider card shows.'
+        ),
     ),
     Cause.OAUTH_ADMIN_CONSENT_REQUIRED: _E(
-        'Your organisation’s administrator must approve the app before you can sign in.',
-        'Many Microsoft 365 organisations let only administrators allow an app to send mail for its users (“Need '
-        'admin approval”).',
-        'Ask your administrator to grant admin consent to your app registration (Enterprise applications → your app '
-        '→ Permissions → Grant admin consent), then press Sign in again.',
+        N_('Your organisation’s administrator must approve the app before you can sign in.'),
+        N_(
+            'Many Microsoft 365 organisations let only administrators allow an app to send mail for its users (“Need '
+            'admin approval”).'
+        ),
+        N_(
+            'Ask your administrator to grant admin consent to your app registration (Enterprise applications → your '
+            'app → Permissions → Grant admin consent), then press Sign in again.'
+        ),
     ),
     Cause.OAUTH_CLIENT_INVALID: _E(
-        'The provider does not accept the app registration’s client ID or client secret.',
-        'The client ID is mistyped, the client secret is wrong or expired, or the registration does not allow this '
-        'kind of sign-in (for Microsoft: “Allow public client flows” for the code on another device).',
-        'Copy the client ID (and client secret) again from your app registration into Email settings, then press '
-        'Sign in.',
+        N_('The provider does not accept the app registration’s client ID or client secret.'),
+        N_(
+            'The client ID is mistyped, the client secret is wrong or expired, or the registration does not allow this '
+            'kind of sign-in (for Microsoft: “Allow public client flows” for the code on another device).'
+        ),
+        N_(
+            'Copy the client ID (and client secret) again from your app registration into Email settings, then press '
+            'Sign in.'
+        ),
     ),
     Cause.OAUTH_SCOPE_MISSING: _E(
-        'The sign-in did not include the permission to send mail.',
-        'The provider granted fewer permissions than asked: the app registration lacks the mail scope, or it was not '
-        'accepted on the consent page.',
-        'Add the scope shown on the provider card to your app registration, then press Sign in again and accept it.',
+        N_('The sign-in did not include the permission to send mail.'),
+        N_(
+            'The provider granted fewer permissions than asked: the app registration lacks the mail scope, or it was '
+            'not accepted on the consent page.'
+        ),
+        N_(
+            'Add the scope shown on the provider card to your app registration, then press Sign in again and accept it.'
+        ),
     ),
     Cause.OAUTH_PROVIDER_FAILED: _E(
-        'The provider’s sign-in service could not be reached or did not answer properly.',
-        'This computer is offline, a firewall or proxy blocks the provider, or the provider has a passing fault.',
-        'Check that this computer is online and test again in a few minutes; waiting emails are retried on their own.',
+        N_('The provider’s sign-in service could not be reached or did not answer properly.'),
+        N_('This computer is offline, a firewall or proxy blocks the provider, or the provider has a passing fault.'),
+        N_(
+            'Check that this computer is online and test again in a few minutes; waiting emails are retried on their '
+            'own.'
+        ),
     ),
     Cause.OAUTH_TOKEN_REFUSED: _E(
-        'The mail server refused the sign-in token.',
-        'The token was not made for sending mail from this mailbox: a missing scope, another account, or a token the '
-        'provider has withdrawn.',
-        'Check that the Username is the account you signed in with (or a mailbox it may send as), then press Sign in '
-        'again.',
+        N_('The mail server refused the sign-in token.'),
+        N_(
+            'The token was not made for sending mail from this mailbox: a missing scope, another account, or a token '
+            'the provider has withdrawn.'
+        ),
+        N_(
+            'Check that the Username is the account you signed in with (or a mailbox it may send as), then press Sign '
+            'in again.'
+        ),
     ),
     Cause.OAUTH_WRONG_ACCOUNT: _E(
-        'The mail server refused the sign-in: you signed in with another account than the Username.',
-        'A token lets only the account it was made for send mail (or mailboxes that account may send as).',
-        'Press Sign in again and choose the account in the Username field (for Microsoft 365: the mailbox that sends, '
-        'not an administrator account), or give that account “send as” rights for the mailbox.',
+        N_('The mail server refused the sign-in: you signed in with another account than the Username.'),
+        N_('A token lets only the account it was made for send mail (or mailboxes that account may send as).'),
+        N_(
+            'Press Sign in again and choose the account in the Username field (for Microsoft 365: the mailbox that '
+            'sends, not an administrator account), or give that account “send as” rights for the mailbox.'
+        ),
     ),
 }
 
 # The same cause, told where it happened: a step's own words come before the general ones.
 _STEP_EXPLANATIONS: dict[tuple[Cause, str], Explanation] = {
     (Cause.TLS_MODE_MISMATCH, 'greeting'): _E(
-        'This port starts encryption at once (SSL/TLS), but Mailroom waited for the server to say hello first '
-        '(STARTTLS).',
-        'A server on such a port says nothing until the encryption is set up, so its greeting never came. “Auto (by '
-        'port)” uses STARTTLS on every port except 465.',
-        'Set Connection security to SSL/TLS and keep the port.',
+        N_(
+            'This port starts encryption at once (SSL/TLS), but Mailroom waited for the server to say hello first '
+            '(STARTTLS).'
+        ),
+        N_(
+            'A server on such a port says nothing until the encryption is set up, so its greeting never came. “Auto '
+            '(by port)” uses STARTTLS on every port except 465.'
+        ),
+        N_('Set Connection security to SSL/TLS and keep the port.'),
     ),
     (Cause.TLS_MODE_MISMATCH, 'tls'): _E(
-        'This port starts in plain text, but Mailroom started encryption at once (SSL/TLS).',
-        'The server expects STARTTLS: it greets in plain text and switches to encryption when asked.',
-        'Set Connection security to STARTTLS (on ports 587 and 25 “Auto (by port)” does this), or use port 465 '
-        'with SSL/TLS.',
+        N_('This port starts in plain text, but Mailroom started encryption at once (SSL/TLS).'),
+        N_('The server expects STARTTLS: it greets in plain text and switches to encryption when asked.'),
+        N_(
+            'Set Connection security to STARTTLS (on ports 587 and 25 “Auto (by port)” does this), or use port 465 '
+            'with SSL/TLS.'
+        ),
     ),
 }
 
 # HTTP has no SMTP ports or security setting: these causes are told in the HTTP page's words.
 _HTTP_EXPLANATIONS: dict[Cause, Explanation] = {
     Cause.DNS_NOT_FOUND: _E(
-        'The server name in the HTTP server address does not exist.',
-        'No computer on the internet answers to this name; it is usually a typing mistake.',
-        'Check the spelling of the HTTP server address (for example https://email.manager.io).',
+        N_('The server name in the HTTP server address does not exist.'),
+        N_('No computer on the internet answers to this name; it is usually a typing mistake.'),
+        N_('Check the spelling of the HTTP server address (for example https://email.manager.io).'),
     ),
     Cause.CONNECTION_REFUSED: _E(
-        'The HTTP email service refused the connection.',
-        'Nothing is listening at that address and port, so the address or its port is probably wrong.',
-        'Check the HTTP server address, including any port after the name (without one, https:// uses port 443 '
-        'and http:// port 80).',
+        N_('The HTTP email service refused the connection.'),
+        N_('Nothing is listening at that address and port, so the address or its port is probably wrong.'),
+        N_(
+            'Check the HTTP server address, including any port after the name (without one, https:// uses port 443 '
+            'and http:// port 80).'
+        ),
     ),
     Cause.CONNECTION_TIMEOUT: _E(
-        'The HTTP email service did not answer the connection attempt.',
-        'Something between you and the service is silently dropping the connection (a firewall, an antivirus or a '
-        'proxy), or the address points at the wrong place.',
-        'Check the HTTP server address; if it is right, check your firewall or antivirus, or try another network.',
+        N_('The HTTP email service did not answer the connection attempt.'),
+        N_(
+            'Something between you and the service is silently dropping the connection (a firewall, an antivirus or a '
+            'proxy), or the address points at the wrong place.'
+        ),
+        N_('Check the HTTP server address; if it is right, check your firewall or antivirus, or try another network.'),
     ),
     Cause.TLS_MODE_MISMATCH: _E(
-        'The address starts with https://, but the service answered without encryption.',
-        'At this address and port the service speaks plain HTTP, or it is not a web service at all.',
-        'Use the HTTP server address exactly as the service gives it (https:// or http://, and the right port).',
+        N_('The address starts with https://, but the service answered without encryption.'),
+        N_('At this address and port the service speaks plain HTTP, or it is not a web service at all.'),
+        N_('Use the HTTP server address exactly as the service gives it (https:// or http://, and the right port).'),
     ),
     Cause.TLS_HANDSHAKE_FAILED: _E(
-        'The encrypted (HTTPS) connection could not be set up.',
-        'The service and this computer could not agree on encryption, or the connection was cut during the setup.',
-        'Check the HTTP server address (https:// and the port); if it is right, give whoever runs the service the '
-        'details shown below.',
+        N_('The encrypted (HTTPS) connection could not be set up.'),
+        N_('The service and this computer could not agree on encryption, or the connection was cut during the setup.'),
+        N_(
+            'Check the HTTP server address (https:// and the port); if it is right, give whoever runs the service the '
+            'details shown below.'
+        ),
     ),
     Cause.CERT_SELF_SIGNED: _E(
-        'The HTTP email service’s certificate is self-signed.',
-        'Nobody vouches for it, so this computer cannot tell the real service from an impostor.',
-        'With a public service, do not continue: check the HTTP server address. With your own service, give it a '
-        'certificate from a trusted authority (for example Let’s Encrypt).',
+        N_('The HTTP email service’s certificate is self-signed.'),
+        N_('Nobody vouches for it, so this computer cannot tell the real service from an impostor.'),
+        N_(
+            'With a public service, do not continue: check the HTTP server address. With your own service, give it a '
+            'certificate from a trusted authority (for example Let’s Encrypt).'
+        ),
     ),
     Cause.CERT_UNTRUSTED: _E(
-        'The HTTP email service’s certificate was issued by an authority this computer does not trust.',
-        'Its issuer is not in this computer’s list of trusted authorities (for example a company’s own authority).',
-        'Install your company’s certificate authority on this computer, or check that the HTTP server address is '
-        'right.',
+        N_('The HTTP email service’s certificate was issued by an authority this computer does not trust.'),
+        N_('Its issuer is not in this computer’s list of trusted authorities (for example a company’s own authority).'),
+        N_(
+            'Install your company’s certificate authority on this computer, or check that the HTTP server address is '
+            'right.'
+        ),
     ),
     Cause.CERT_HOSTNAME_MISMATCH: _E(
-        'The HTTP email service’s certificate belongs to another name.',
-        'The certificate does not list the name in the HTTP server address, so it may not be the service you meant.',
-        'Enter the HTTP server address with one of the names the certificate lists (shown with the TLS step).',
+        N_('The HTTP email service’s certificate belongs to another name.'),
+        N_(
+            'The certificate does not list the name in the HTTP server address, so it may not be the service you meant.'
+        ),
+        N_('Enter the HTTP server address with one of the names the certificate lists (shown with the TLS step).'),
     ),
     Cause.SERVER_DISCONNECTED: _E(
-        'The HTTP email service closed the connection unexpectedly.',
-        'It may have hit an internal error, or a proxy, firewall or antivirus cut the connection.',
-        'Test again; if it keeps happening, check your proxy or antivirus, or give whoever runs the service the '
-        'transcript.',
+        N_('The HTTP email service closed the connection unexpectedly.'),
+        N_('It may have hit an internal error, or a proxy, firewall or antivirus cut the connection.'),
+        N_(
+            'Test again; if it keeps happening, check your proxy or antivirus, or give whoever runs the service the '
+            'transcript.'
+        ),
     ),
     Cause.TIMEOUT: _E(
-        'The HTTP email service stopped answering.',
-        'It is too slow or overloaded, or the connection is being held somewhere on the way.',
-        'Test again in a few minutes; if it persists, check the HTTP server address or try another network.',
+        N_('The HTTP email service stopped answering.'),
+        N_('It is too slow or overloaded, or the connection is being held somewhere on the way.'),
+        N_('Test again in a few minutes; if it persists, check the HTTP server address or try another network.'),
     ),
 }
 
@@ -493,12 +584,12 @@ def explain(cause: Cause, *, reply: str = '', host: str = '', step: str = '', ht
         base = _HTTP_EXPLANATIONS.get(cause, base)
     else:
         base = _STEP_EXPLANATIONS.get((cause, step), base)
-    fix = base.fix
+    fix = _(base.fix)
     if cause in _PROVIDER_ADVICE and (advice := _provider_advice(host)):
         fix = f'{fix} {advice}'
     if reply:
-        fix = f'{fix} (Server reply: {reply.strip()})'
-    return Explanation(base.what, base.why, fix)
+        fix = f'{fix} ' + _('(Server reply: {reply})').format(reply=reply.strip())
+    return Explanation(_(base.what), _(base.why), fix)
 
 
 def _provider_advice(host: str) -> str:
@@ -510,10 +601,10 @@ def _provider_advice(host: str) -> str:
     provider = detect_provider(host=host) if host else None
     if provider is None:
         return ''
-    steps = ' '.join(f'{n}. {step}' for n, step in enumerate(getattr(provider, 'steps', ()) or (), start=1))
-    notes = getattr(provider, 'notes', '') or ''
-    notes = ' '.join(notes) if isinstance(notes, list | tuple) else str(notes)
-    return ' '.join(part for part in (f'For {provider.name}:', steps, notes) if part.strip(' :')).strip()
+    steps = ' '.join(f'{n}. {_(step)}' for n, step in enumerate(provider.steps, start=1))
+    notes = ' '.join(_(note) for note in provider.notes)
+    heading = _('For {provider}:').format(provider=provider.name)
+    return ' '.join(part for part in (heading, steps, notes) if part.strip(' :')).strip()
 
 
 _OAUTH_ERRORS: tuple[tuple[re.Pattern[str], Cause], ...] = (

@@ -34,6 +34,7 @@ from core.delivery import Delivery, RecipientOutcome, address_key, merge_outcome
 from core.documents.model import BusinessProfile, Contact, Document
 from core.documents.statement import Statement
 from core.email_log import Draft, EmailLogStore, EmailRecord, EmailStatus
+from core.i18n import _
 from core.message import Attachment, MessageError, OutgoingMessage, message_from_settings, validate_message
 from core.pacing import Pacer, is_rate_limited
 from core.providers import SendingLimits
@@ -109,7 +110,8 @@ def refusal_failure(refused: RecipientOutcome, classified: Failure | None = None
 
 def describe_receipt(receipt: Receipt) -> str:
     """The server's final words, plus any recipient it refused while accepting the others."""
-    refused = '; '.join(f'{address} refused: {reply}' for address, reply in receipt.refused.items())
+    said = _('{address} refused: {reply}')
+    refused = '; '.join(said.format(address=address, reply=reply) for address, reply in receipt.refused.items())
     return ' — '.join(part for part in (receipt.server_reply, refused) if part)
 
 
@@ -247,7 +249,8 @@ class Outbox:
             except SecretUnavailable as error:  # nothing is sent without its own secret
                 return done + [self._without_secret(r, error, progress) for r in pending]
             if settings is None:
-                missing = MessageError('settings', 'email settings are not saved yet; save them on the Settings page.')
+                unsaved = _('email settings are not saved yet; save them on the Settings page.')
+                missing = MessageError('settings', unsaved)
                 return done + [
                     self._failed(self._started(r), classify_failure(missing, Step.INPUT), progress) for r in pending
                 ]
@@ -605,7 +608,7 @@ def _paused(record: EmailRecord) -> bool:
     return record.cause in PAUSING_CAUSES
 
 
-def _ignore(_: Stage) -> None:
+def _ignore(_stage: Stage) -> None:
     """No one is watching this try (a background retry)."""
 
 

@@ -11,6 +11,9 @@ import re
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
+from babel.numbers import format_decimal
+
+from core.i18n import N_, _, babel_locale, ngettext
 from core.settings import SECURITY_LABELS, Security, suggest_host_fix
 
 
@@ -20,15 +23,24 @@ class SendingLimits:
 
     per_minute: int | None
     per_day: int | None  # recipients (To, Cc and Bcc each count), in any 24 hours
-    source: str = ''  # whose numbers these are, as the page names them
+    source: str = ''  # whose numbers these are, as the page names them (marked for translation, shown with _())
 
     def describe(self) -> str:
+        """The limits in the current language, with numbers as its locale writes them (2,000 or 2.000)."""
         parts = []
         if self.per_minute:
-            parts.append(f'{self.per_minute:,} emails a minute')
+            words = ngettext('{count} email a minute', '{count} emails a minute', self.per_minute)
+            parts.append(words.format(count=_number(self.per_minute)))
         if self.per_day:
-            parts.append(f'{self.per_day:,} recipients a day')
-        return ' and '.join(parts) or 'no limit'
+            words = ngettext('{count} recipient a day', '{count} recipients a day', self.per_day)
+            parts.append(words.format(count=_number(self.per_day)))
+        if len(parts) == 2:
+            return _('{first} and {second}').format(first=parts[0], second=parts[1])
+        return parts[0] if parts else _('no limit')
+
+
+def _number(count: int) -> str:
+    return format_decimal(count, locale=babel_locale())
 
 
 @dataclass(frozen=True)
@@ -56,20 +68,24 @@ ALL_PROVIDERS: tuple[Provider, ...] = (
         host='smtp.gmail.com',
         port=587,
         security=Security.STARTTLS,
-        username_hint='Your full Gmail address',
+        username_hint=N_('Your full Gmail address'),
         steps=(
-            'Turn on 2-step verification in your Google account settings.',
-            'Create an app password for Mailroom (Google account → Security → App passwords, '
-            'or https://myaccount.google.com/apppasswords).',
-            'Use this app password instead of your normal Gmail password: type the 16 letters without spaces.',
-            'Set the SMTP server to smtp.gmail.com and the port to 587 with STARTTLS.',
+            N_('Turn on 2-step verification in your Google account settings.'),
+            N_(
+                'Create an app password for Mailroom (Google account → Security → App passwords, '
+                'or https://myaccount.google.com/apppasswords).'
+            ),
+            N_('Use this app password instead of your normal Gmail password: type the 16 letters without spaces.'),
+            N_('Set the SMTP server to smtp.gmail.com and the port to 587 with STARTTLS.'),
         ),
         notes=(
-            'Google requires app passwords to protect your main account; your normal password is refused.',
-            'No "App passwords" page? 2-step verification is off, or the account uses only security keys '
-            '(Advanced Protection).',
-            'Changing your Google password cancels every app password: create a new one afterwards.',
-            'A personal Gmail account sends to roughly 500 recipients a day.',
+            N_('Google requires app passwords to protect your main account; your normal password is refused.'),
+            N_(
+                'No "App passwords" page? 2-step verification is off, or the account uses only security keys '
+                '(Advanced Protection).'
+            ),
+            N_('Changing your Google password cancels every app password: create a new one afterwards.'),
+            N_('A personal Gmail account sends to roughly 500 recipients a day.'),
         ),
         needs_app_password=True,
         help_url='https://support.google.com/accounts/answer/185833',
@@ -80,22 +96,28 @@ ALL_PROVIDERS: tuple[Provider, ...] = (
         host='smtp.gmail.com',
         port=587,
         security=Security.STARTTLS,
-        username_hint='Your full work email address',
+        username_hint=N_('Your full work email address'),
         steps=(
-            'Use your full work email address as the username.',
-            'Turn on 2-step verification, then create an app password for Mailroom '
-            '(Google account → Security → App passwords).',
-            'Use this app password instead of your normal password.',
-            'Set the SMTP server to smtp.gmail.com and the port to 587 with STARTTLS.',
-            'Administrators can instead set up the SMTP relay service (Admin console → Apps → Google Workspace → '
-            'Gmail → Routing → SMTP relay service) and use smtp-relay.gmail.com.',
+            N_('Use your full work email address as the username.'),
+            N_(
+                'Turn on 2-step verification, then create an app password for Mailroom '
+                '(Google account → Security → App passwords).'
+            ),
+            N_('Use this app password instead of your normal password.'),
+            N_('Set the SMTP server to smtp.gmail.com and the port to 587 with STARTTLS.'),
+            N_(
+                'Administrators can instead set up the SMTP relay service (Admin console → Apps → Google Workspace → '
+                'Gmail → Routing → SMTP relay service) and use smtp-relay.gmail.com.'
+            ),
         ),
         notes=(
-            'Google no longer accepts the normal password from programs like this one; an app password is needed.',
-            'No "App passwords" page? Your administrator has turned app passwords off for your organisation.',
-            'smtp-relay.gmail.com works only after an administrator has configured the SMTP relay service, '
-            "and only for your organisation's addresses.",
-            'A Google Workspace account sends to roughly 2,000 recipients a day.',
+            N_('Google no longer accepts the normal password from programs like this one; an app password is needed.'),
+            N_('No "App passwords" page? Your administrator has turned app passwords off for your organisation.'),
+            N_(
+                'smtp-relay.gmail.com works only after an administrator has configured the SMTP relay service, '
+                "and only for your organisation's addresses."
+            ),
+            N_('A Google Workspace account sends to roughly 2,000 recipients a day.'),
         ),
         needs_app_password=True,
         help_url='https://support.google.com/a/answer/176600',
@@ -106,16 +128,16 @@ ALL_PROVIDERS: tuple[Provider, ...] = (
         host='smtp.mail.yahoo.com',
         port=465,
         security=Security.SSL,
-        username_hint='Your full Yahoo email address',
+        username_hint=N_('Your full Yahoo email address'),
         steps=(
-            'Go to Yahoo Account Security (https://login.yahoo.com/account/security).',
-            "Click 'Generate app password' under 'Account security'.",
-            "Choose 'Other app' and enter Mailroom.",
-            "Click 'Generate' to create the password.",
-            'Copy the generated password and paste it into the Password field.',
-            'Use smtp.mail.yahoo.com as the SMTP server, with port 465 (SSL/TLS) or 587 (STARTTLS).',
+            N_('Go to Yahoo Account Security (https://login.yahoo.com/account/security).'),
+            N_("Click 'Generate app password' under 'Account security'."),
+            N_("Choose 'Other app' and enter Mailroom."),
+            N_("Click 'Generate' to create the password."),
+            N_('Copy the generated password and paste it into the Password field.'),
+            N_('Use smtp.mail.yahoo.com as the SMTP server, with port 465 (SSL/TLS) or 587 (STARTTLS).'),
         ),
-        notes=('Yahoo refuses your normal password from other programs: only an app password works.',),
+        notes=(N_('Yahoo refuses your normal password from other programs: only an app password works.'),),
         needs_app_password=True,
         help_url='https://login.yahoo.com/account/security',
     ),
@@ -125,18 +147,22 @@ ALL_PROVIDERS: tuple[Provider, ...] = (
         host='smtp-mail.outlook.com',
         port=587,
         security=Security.STARTTLS,
-        username_hint='Your full Outlook.com, Hotmail or Live address',
+        username_hint=N_('Your full Outlook.com, Hotmail or Live address'),
         steps=(
-            'Personal Outlook.com, Hotmail, Live and MSN accounts no longer accept a password from other programs: '
-            'Microsoft removed password sign-in (basic authentication) and allows only its own sign-in (OAuth).',
-            'An app password does not help: sending through smtp-mail.outlook.com with a password will be refused.',
-            "Send through another email service instead: your business domain's mail service, or a provider "
-            'that offers app passwords (for example Gmail, Yahoo, iCloud, Fastmail or Zoho).',
-            'Or choose the HTTP protocol and send through an email-sending service.',
+            N_(
+                'Personal Outlook.com, Hotmail, Live and MSN accounts no longer accept a password from other programs: '
+                'Microsoft removed password sign-in (basic authentication) and allows only its own sign-in (OAuth).'
+            ),
+            N_('An app password does not help: sending through smtp-mail.outlook.com with a password will be refused.'),
+            N_(
+                "Send through another email service instead: your business domain's mail service, or a provider "
+                'that offers app passwords (for example Gmail, Yahoo, iCloud, Fastmail or Zoho).'
+            ),
+            N_('Or choose the HTTP protocol and send through an email-sending service.'),
         ),
         notes=(
-            'Microsoft switched off password sign-in for personal accounts in other programs in September 2024.',
-            'The server and port are shown for reference only: sign-in with a password fails.',
+            N_('Microsoft switched off password sign-in for personal accounts in other programs in September 2024.'),
+            N_('The server and port are shown for reference only: sign-in with a password fails.'),
         ),
         needs_app_password=False,
         help_url='https://support.microsoft.com/en-us/office/pop-imap-and-smtp-settings-for-outlook-com-'
@@ -148,23 +174,29 @@ ALL_PROVIDERS: tuple[Provider, ...] = (
         host='smtp.office365.com',
         port=587,
         security=Security.STARTTLS,
-        username_hint='Your full work email address',
+        username_hint=N_('Your full work email address'),
         steps=(
-            'Use your full work email address as the username and your normal password.',
-            'Ask your administrator to turn on Authenticated SMTP for your mailbox '
-            '(Microsoft 365 admin center → Users → Active users → your name → Mail → Manage email apps).',
-            'The administrator must also allow SMTP AUTH for the organisation (Exchange admin center → Settings → '
-            'Mail flow) and allow basic authentication for it: Security defaults block it.',
-            'Set the SMTP server to smtp.office365.com and the port to 587 with STARTTLS.',
+            N_('Use your full work email address as the username and your normal password.'),
+            N_(
+                'Ask your administrator to turn on Authenticated SMTP for your mailbox '
+                '(Microsoft 365 admin center → Users → Active users → your name → Mail → Manage email apps).'
+            ),
+            N_(
+                'The administrator must also allow SMTP AUTH for the organisation (Exchange admin center → Settings → '
+                'Mail flow) and allow basic authentication for it: Security defaults block it.'
+            ),
+            N_('Set the SMTP server to smtp.office365.com and the port to 587 with STARTTLS.'),
         ),
         notes=(
-            'Microsoft turns basic SMTP authentication (signing in with a password, as here) off by default for '
-            'existing tenants at the end of December 2026. An administrator can still turn it back on for now; '
-            'tenants created after December 2026 start with it off, and Microsoft will announce the final removal '
-            'date in the second half of 2027.',
-            'For sending that keeps working after that, consider the HTTP protocol with an email-sending service.',
-            'If your account requires multi-factor sign-in, a password alone may be refused.',
-            'Exchange Online sends at most 30 messages a minute and 10,000 recipients a day per mailbox.',
+            N_(
+                'Microsoft turns basic SMTP authentication (signing in with a password, as here) off by default for '
+                'existing tenants at the end of December 2026. An administrator can still turn it back on for now; '
+                'tenants created after December 2026 start with it off, and Microsoft will announce the final removal '
+                'date in the second half of 2027.'
+            ),
+            N_('For sending that keeps working after that, consider the HTTP protocol with an email-sending service.'),
+            N_('If your account requires multi-factor sign-in, a password alone may be refused.'),
+            N_('Exchange Online sends at most 30 messages a minute and 10,000 recipients a day per mailbox.'),
         ),
         needs_app_password=False,
         help_url='https://learn.microsoft.com/en-us/exchange/clients-and-mobile-in-exchange-online/'
@@ -176,18 +208,22 @@ ALL_PROVIDERS: tuple[Provider, ...] = (
         host='smtp.mail.me.com',
         port=587,
         security=Security.STARTTLS,
-        username_hint='Your full iCloud Mail address (for example name@icloud.com)',
+        username_hint=N_('Your full iCloud Mail address (for example name@icloud.com)'),
         steps=(
-            'Make sure two-factor authentication is on for your Apple Account.',
-            'Sign in at https://account.apple.com → Sign-In and Security → App-Specific Passwords, '
-            'and generate one for Mailroom.',
-            'Use this app-specific password instead of your Apple Account password.',
-            'Set the SMTP server to smtp.mail.me.com and the port to 587 with STARTTLS.',
+            N_('Make sure two-factor authentication is on for your Apple Account.'),
+            N_(
+                'Sign in at https://account.apple.com → Sign-In and Security → App-Specific Passwords, '
+                'and generate one for Mailroom.'
+            ),
+            N_('Use this app-specific password instead of your Apple Account password.'),
+            N_('Set the SMTP server to smtp.mail.me.com and the port to 587 with STARTTLS.'),
         ),
         notes=(
-            'iCloud sends only from your iCloud addresses (icloud.com, me.com, mac.com) and custom domains '
-            'set up in iCloud+.',
-            'Changing your Apple Account password cancels every app-specific password.',
+            N_(
+                'iCloud sends only from your iCloud addresses (icloud.com, me.com, mac.com) and custom domains '
+                'set up in iCloud+.'
+            ),
+            N_('Changing your Apple Account password cancels every app-specific password.'),
         ),
         needs_app_password=True,
         help_url='https://support.apple.com/en-us/102525',
@@ -198,20 +234,26 @@ ALL_PROVIDERS: tuple[Provider, ...] = (
         host='smtp.zoho.com',
         port=465,
         security=Security.SSL,
-        username_hint='Your full Zoho email address',
+        username_hint=N_('Your full Zoho email address'),
         steps=(
-            'Use the server of the data centre your account lives in: sign in to Zoho Mail and look at where the '
-            'address ends (.com, .eu, .in, .com.au, .jp, .ca, .sa, .com.cn); the server ends the same way.',
-            'Personal addresses (@zohomail.com, @zoho.com) use smtp.zoho.…; addresses at your own domain use '
-            'smtppro.zoho.….',
-            'If two-factor authentication is on, create an app password (Zoho Accounts → Security → App Passwords) '
-            'and use it instead of your normal password.',
-            'Use port 465 with SSL/TLS (or 587 with STARTTLS).',
+            N_(
+                'Use the server of the data centre your account lives in: sign in to Zoho Mail and look at where the '
+                'address ends (.com, .eu, .in, .com.au, .jp, .ca, .sa, .com.cn); the server ends the same way.'
+            ),
+            N_(
+                'Personal addresses (@zohomail.com, @zoho.com) use smtp.zoho.…; addresses at your own domain use '
+                'smtppro.zoho.….'
+            ),
+            N_(
+                'If two-factor authentication is on, create an app password (Zoho Accounts → Security → App Passwords) '
+                'and use it instead of your normal password.'
+            ),
+            N_('Use port 465 with SSL/TLS (or 587 with STARTTLS).'),
         ),
         notes=(
-            'The server of another region refuses the sign-in as if the password were wrong.',
-            'The sender address must be your Zoho address or one of its aliases.',
-            "Zoho's free plan may not include access from other programs (IMAP, POP, SMTP): check your plan.",
+            N_('The server of another region refuses the sign-in as if the password were wrong.'),
+            N_('The sender address must be your Zoho address or one of its aliases.'),
+            N_("Zoho's free plan may not include access from other programs (IMAP, POP, SMTP): check your plan."),
         ),
         needs_app_password=False,
         help_url='https://www.zoho.com/mail/help/zoho-smtp.html',
@@ -222,13 +264,16 @@ ALL_PROVIDERS: tuple[Provider, ...] = (
         host='smtp.fastmail.com',
         port=465,
         security=Security.SSL,
-        username_hint='Your full Fastmail address',
+        username_hint=N_('Your full Fastmail address'),
         steps=(
-            'In Fastmail, open Settings → Privacy & Security and create a new app password that may send mail (SMTP).',
-            'Use this app password instead of your normal password.',
-            'Set the SMTP server to smtp.fastmail.com and the port to 465 with SSL/TLS.',
+            N_(
+                'In Fastmail, open Settings → Privacy & Security and create a new app password that may send mail '
+                '(SMTP).'
+            ),
+            N_('Use this app password instead of your normal password.'),
+            N_('Set the SMTP server to smtp.fastmail.com and the port to 465 with SSL/TLS.'),
         ),
-        notes=('Fastmail does not accept your normal password from other programs: only an app password works.',),
+        notes=(N_('Fastmail does not accept your normal password from other programs: only an app password works.'),),
         needs_app_password=True,
         help_url='https://www.fastmail.help/hc/en-us/articles/1500000278342',
     ),
@@ -238,16 +283,22 @@ ALL_PROVIDERS: tuple[Provider, ...] = (
         host='mail.gmx.com',
         port=587,
         security=Security.STARTTLS,
-        username_hint='Your full GMX email address',
+        username_hint=N_('Your full GMX email address'),
         steps=(
-            'In GMX webmail open Settings → POP3 & IMAP and enable access from other programs '
-            '(sending from programs stays blocked until you do).',
-            'Use your full GMX address and your GMX password (or an application-specific password if you turned on '
-            'two-factor authentication).',
-            'Set the SMTP server to mail.gmx.com (gmx.com, gmx.co.uk, gmx.us …) or mail.gmx.net (gmx.net, gmx.de, '
-            'gmx.at, gmx.ch), port 587 with STARTTLS.',
+            N_(
+                'In GMX webmail open Settings → POP3 & IMAP and enable access from other programs '
+                '(sending from programs stays blocked until you do).'
+            ),
+            N_(
+                'Use your full GMX address and your GMX password (or an application-specific password if you turned on '
+                'two-factor authentication).'
+            ),
+            N_(
+                'Set the SMTP server to mail.gmx.com (gmx.com, gmx.co.uk, gmx.us …) or mail.gmx.net (gmx.net, gmx.de, '
+                'gmx.at, gmx.ch), port 587 with STARTTLS.'
+            ),
         ),
-        notes=('GMX may refuse mail sent too quickly or to many recipients at once from a new account.',),
+        notes=(N_('GMX may refuse mail sent too quickly or to many recipients at once from a new account.'),),
         needs_app_password=False,
     ),
     Provider(
@@ -256,15 +307,15 @@ ALL_PROVIDERS: tuple[Provider, ...] = (
         host='smtp.aol.com',
         port=465,
         security=Security.SSL,
-        username_hint='Your full AOL email address',
+        username_hint=N_('Your full AOL email address'),
         steps=(
-            'Go to AOL Account Security (https://login.aol.com/account/security).',
-            "Click 'Generate app password'.",
-            'Enter Mailroom as the app name and click Generate.',
-            'Copy the generated password and paste it into the Password field.',
-            'Set the SMTP server to smtp.aol.com and the port to 465 with SSL/TLS.',
+            N_('Go to AOL Account Security (https://login.aol.com/account/security).'),
+            N_("Click 'Generate app password'."),
+            N_('Enter Mailroom as the app name and click Generate.'),
+            N_('Copy the generated password and paste it into the Password field.'),
+            N_('Set the SMTP server to smtp.aol.com and the port to 465 with SSL/TLS.'),
         ),
-        notes=('AOL refuses your normal password from other programs: only an app password works.',),
+        notes=(N_('AOL refuses your normal password from other programs: only an app password works.'),),
         needs_app_password=True,
         help_url='https://login.aol.com/account/security',
     ),
@@ -285,7 +336,7 @@ SENDING_LIMITS: MappingProxyType[str, SendingLimits] = MappingProxyType(
     }
 )
 # For a server we do not know: slow enough for a small hosting plan, and editable on the Email settings page.
-DEFAULT_SENDING_LIMITS = SendingLimits(per_minute=10, per_day=1_000, source='the default for other servers')
+DEFAULT_SENDING_LIMITS = SendingLimits(per_minute=10, per_day=1_000, source=N_('the default for other servers'))
 
 
 def sending_limits_for(host: str, email: str = '') -> SendingLimits:
@@ -517,10 +568,16 @@ def inbound_mx_advice(host: str) -> str | None:
     if rule is None or not rule.inbound:
         return None
     provider = _provider(rule.key, rule.host)
-    return (
-        f'{_normalize(host)} is the server that receives mail for {provider.name} addresses from other mail servers '
-        f'(an MX server). It does not let programs sign in and send, so sending through it fails or the mail is '
-        f'rejected. Use {provider.host}, port {provider.port} with {SECURITY_LABELS[provider.security]} instead.'
+    return _(
+        '{host} is the server that receives mail for {provider} addresses from other mail servers (an MX server). It '
+        'does not let programs sign in and send, so sending through it fails or the mail is rejected. Use '
+        '{submission_host}, port {port} with {security} instead.'
+    ).format(
+        host=_normalize(host),
+        provider=provider.name,
+        submission_host=provider.host,
+        port=provider.port,
+        security=_(SECURITY_LABELS[provider.security]),
     )
 
 

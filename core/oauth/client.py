@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from core.causes import Cause, classify_oauth_error
+from core.i18n import _
 from core.oauth.claims import account_of
 from core.oauth.providers import OAuthProvider
 from core.oauth.values import DeviceCode, OAuthApp, OAuthFailure, PendingSignIn, TokenSet
@@ -50,7 +51,7 @@ def begin_sign_in(app: OAuthApp, redirect_uri: str) -> PendingSignIn:
     verifier = secrets.token_urlsafe(64)
     state = secrets.token_urlsafe(32)
     client = _client(app, scope=app.provider.requested_scope, redirect_uri=redirect_uri)
-    url, _ = client.create_authorization_url(
+    url, _state = client.create_authorization_url(
         app.provider.authorize_url, state=state, code_verifier=verifier, **app.provider.authorize_params
     )
     return PendingSignIn(url=url, state=state, redirect_uri=redirect_uri, code_verifier=verifier)
@@ -78,7 +79,10 @@ async def refresh(app: OAuthApp, refresh_token: str) -> TokenSet:
 
 async def request_device_code(app: OAuthApp) -> DeviceCode:
     if not app.provider.device_url:
-        raise OAuthFailure(Cause.INVALID_INPUT, f'{app.provider.name} offers no sign-in with a code for mail.')
+        raise OAuthFailure(
+            Cause.INVALID_INPUT,
+            _('{provider} offers no sign-in with a code for mail.').format(provider=app.provider.name),
+        )
     async with _client(app) as client:
         data = {'client_id': app.client_id, 'scope': app.provider.requested_scope}
         response = await _call(client.request('POST', app.provider.device_url, data=data, withhold_token=True))
@@ -111,7 +115,7 @@ async def wait_for_device(
             except _Pending as pending:
                 interval += 5 if pending.slow_down else 0
             if time.monotonic() + interval > deadline:
-                raise OAuthFailure(Cause.OAUTH_SIGN_IN_AGAIN, 'The code expired before it was entered: start again.')
+                raise OAuthFailure(Cause.OAUTH_SIGN_IN_AGAIN, _('The code expired before it was entered: start again.'))
             await sleep(interval)
 
 
@@ -132,18 +136,16 @@ async def _call(request: Awaitable[Any], *, waiting: bool = False) -> Any:
     except httpx.HTTPError as error:
         raise OAuthFailure(Cause.OAUTH_PROVIDER_FAILED, f'{type(error).__name__}: {error}') from None
     except ValueError as error:  # an answer that is not JSON (a proxy's error page)
-        raise OAuthFailure(
-            Cause.OAUTH_PROVIDER_FAILED, f'The provider did not answer with a token ({error}).'
-        ) from None
+        said = _('The provider did not answer with a token ({error}).').format(error=error)
+        raise OAuthFailure(Cause.OAUTH_PROVIDER_FAILED, said) from None
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
     try:
         answer = response.json()
     except ValueError:
-        raise OAuthFailure(
-            Cause.OAUTH_PROVIDER_FAILED, f'The provider answered {response.status_code} without a token.'
-        ) from None
+        said = _('The provider answered {status} without a token.').format(status=response.status_code)
+        raise OAuthFailure(Cause.OAUTH_PROVIDER_FAILED, said) from None
     return answer if isinstance(answer, dict) else {}
 
 
@@ -154,13 +156,15 @@ def _said(answer: dict[str, Any]) -> str:
 def _token_set(answer: dict[str, Any], old_refresh_token: str, provider: OAuthProvider) -> TokenSet:
     access = str(answer.get('access_token') or '')
     if not access:
-        raise OAuthFailure(Cause.OAUTH_PROVIDER_FAILED, 'The provider answered without an access token.')
+        raise OAuthFailure(Cause.OAUTH_PROVIDER_FAILED, _('The provider answered without an access token.'))
     refresh_token = str(answer.get('refresh_token') or old_refresh_token)
     if not refresh_token:
         raise OAuthFailure(
             Cause.OAUTH_SCOPE_MISSING,
-            'The provider gave no refresh token, so Mailroom could send only for the next hour '
-            f'(the scope {provider.scope!r} includes what keeps a sign-in).',
+            _(
+                'The provider gave no refresh token, so Mailroom could send only for the next hour (the scope '
+                '{scope} includes what keeps a sign-in).'
+            ).format(scope=repr(provider.scope)),
         )
     expires_at = answer.get('expires_at')
     if not isinstance(expires_at, int | float):
@@ -173,5 +177,7 @@ def _token_set(answer: dict[str, Any], old_refresh_token: str, provider: OAuthPr
         account=account_of(str(answer.get('id_token') or ''), access),
     )
     if missing := token.missing_scopes(provider):
-        raise OAuthFailure(Cause.OAUTH_SCOPE_MISSING, f'Not granted: {" ".join(sorted(missing))}.')
+        raise OAuthFailure(
+            Cause.OAUTH_SCOPE_MISSING, _('Not granted: {scopes}.').format(scopes=' '.join(sorted(missing)))
+        )
     return token

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.i18n import N_, _
 from core.settings import EmailSettings
 
 ACCOUNT_SCOPES = 'openid email'
@@ -55,10 +56,11 @@ GOOGLE = OAuthProvider(
     authorize_params={'access_type': 'offline', 'prompt': 'consent'},
 )
 PROVIDER_LABELS: dict[str, str] = {
-    'microsoft': 'Microsoft (Outlook.com, Microsoft 365)',
-    'google': 'Google (Gmail, Google Workspace)',
-    'other': 'Other OAuth provider',
+    'microsoft': N_('Microsoft (Outlook.com, Microsoft 365)'),
+    'google': N_('Google (Gmail, Google Workspace)'),
+    'other': N_('Other OAuth provider'),
 }
+"""Marked for translation: shown with _()."""
 
 
 def oauth_provider(settings: EmailSettings) -> OAuthProvider:
@@ -69,7 +71,7 @@ def oauth_provider(settings: EmailSettings) -> OAuthProvider:
         return GOOGLE
     return OAuthProvider(
         key='other',
-        name='your provider',
+        name=_('your provider'),
         authorize_url=settings.oauth_authorize_url,
         token_url=settings.oauth_token_url,
         device_url=settings.oauth_device_url,
@@ -98,50 +100,74 @@ class Registration:
 
 
 def registration(key: str, redirect_uri: str) -> Registration:
-    """The provider card's steps; the redirect URI is the one this Mailroom listens on."""
+    """The provider card's steps in the current language; the redirect URI is the one this Mailroom listens on."""
     if key == MICROSOFT.key:
         return Registration(
             steps=(
-                'Open entra.microsoft.com → App registrations → New registration. Name it Mailroom. Supported '
-                'account types: your organisation only (Microsoft 365), or "any organizational directory and personal '
-                'Microsoft accounts" (Outlook.com).',
-                f'Redirect URI: choose "Public client/native (mobile & desktop)" and paste {redirect_uri}',
-                'API permissions → Add a permission → APIs my organization uses → Office 365 Exchange Online → '
-                'Delegated permissions → SMTP.Send. Mailroom asks for exactly: '
-                f'{MICROSOFT.scope} (and "{ACCOUNT_SCOPES}" to show which account signed in).',
-                'Authentication → Allow public client flows: Yes (needed only for "Sign in with a code").',
-                'Copy the Application (client) ID from Overview into Client ID here. No client secret is needed.',
+                _(
+                    'Open entra.microsoft.com → App registrations → New registration. Name it Mailroom. Supported '
+                    'account types: your organisation only (Microsoft 365), or "any organizational directory and '
+                    'personal Microsoft accounts" (Outlook.com).'
+                ),
+                _('Redirect URI: choose "Public client/native (mobile & desktop)" and paste {redirect_uri}').format(
+                    redirect_uri=redirect_uri
+                ),
+                _(
+                    'API permissions → Add a permission → APIs my organization uses → Office 365 Exchange Online → '
+                    'Delegated permissions → SMTP.Send. Mailroom asks for exactly: {scope} (and "{account_scopes}" to '
+                    'show which account signed in).'
+                ).format(scope=MICROSOFT.scope, account_scopes=ACCOUNT_SCOPES),
+                _('Authentication → Allow public client flows: Yes (needed only for "Sign in with a code").'),
+                _('Copy the Application (client) ID from Overview into Client ID here. No client secret is needed.'),
             ),
             notes=(
-                'Microsoft 365 only: sending over SMTP must be allowed for the mailbox, even with a sign-in. An '
-                'administrator runs, in Exchange Online PowerShell: '
-                'Set-CASMailbox -Identity you@yourcompany.com -SmtpClientAuthenticationDisabled $false',
-                'Many organisations let only an administrator approve a new app: if the sign-in says "Need admin '
-                'approval", ask them to grant admin consent to your app registration.',
+                _(
+                    'Microsoft 365 only: sending over SMTP must be allowed for the mailbox, even with a sign-in. An '
+                    'administrator runs, in Exchange Online PowerShell: {command}'
+                ).format(
+                    command='Set-CASMailbox -Identity you@yourcompany.com -SmtpClientAuthenticationDisabled $false'
+                ),
+                _(
+                    'Many organisations let only an administrator approve a new app: if the sign-in says "Need admin '
+                    'approval", ask them to grant admin consent to your app registration.'
+                ),
             ),
         )
     if key == GOOGLE.key:
         return Registration(
             steps=(
-                'Open console.cloud.google.com, create a project, then APIs & Services → OAuth consent screen. User '
-                'type: Internal for Google Workspace (recommended), External for a personal Gmail account.',
-                f'Data access (scopes) → Add: {GOOGLE.scope}',
-                'Clients (Credentials) → Create client → Application type "Desktop app". Google accepts any port on '
-                f'127.0.0.1 for a desktop app, so there is no redirect URI to paste (Mailroom uses {redirect_uri}).',
-                'Copy the Client ID and the Client secret into the fields here. For a desktop app the secret is not '
-                'really secret, but Mailroom stores it encrypted all the same.',
+                _(
+                    'Open console.cloud.google.com, create a project, then APIs & Services → OAuth consent screen. '
+                    'User type: Internal for Google Workspace (recommended), External for a personal Gmail account.'
+                ),
+                _('Data access (scopes) → Add: {scope}').format(scope=GOOGLE.scope),
+                _(
+                    'Clients (Credentials) → Create client → Application type "Desktop app". Google accepts any port '
+                    'on 127.0.0.1 for a desktop app, so there is no redirect URI to paste (Mailroom uses '
+                    '{redirect_uri}).'
+                ).format(redirect_uri=redirect_uri),
+                _(
+                    'Copy the Client ID and the Client secret into the fields here. For a desktop app the secret is '
+                    'not really secret, but Mailroom stores it encrypted all the same.'
+                ),
             ),
             notes=(
-                'While an External app is in "Testing", Google ends every sign-in after 7 days and sending stops: '
-                'press Publish app (or use Internal for Workspace) so the sign-in lasts.',
-                'For a personal Gmail account an app password (Authentication: Password) is the simpler way.',
+                _(
+                    'While an External app is in "Testing", Google ends every sign-in after 7 days and sending stops: '
+                    'press Publish app (or use Internal for Workspace) so the sign-in lasts.'
+                ),
+                _('For a personal Gmail account an app password (Authentication: Password) is the simpler way.'),
             ),
         )
     return Registration(
         steps=(
-            f'Register an app with your provider as a public (desktop) client with the redirect URI {redirect_uri}',
-            'Copy its client ID (and client secret, if it gives one), its authorisation and token addresses, and '
-            'the scope it documents for sending mail over SMTP into the fields here.',
+            _(
+                'Register an app with your provider as a public (desktop) client with the redirect URI {redirect_uri}'
+            ).format(redirect_uri=redirect_uri),
+            _(
+                'Copy its client ID (and client secret, if it gives one), its authorisation and token addresses, and '
+                'the scope it documents for sending mail over SMTP into the fields here.'
+            ),
         ),
-        notes=('Sign in with a code works only if your provider has a device authorisation address.',),
+        notes=(_('Sign in with a code works only if your provider has a device authorisation address.'),),
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 from core.causes import Cause, classify_oauth_error
+from core.i18n import _
 from core.oauth.values import OAuthApp, OAuthFailure, PendingSignIn, TokenSet
 
 CALLBACK_PATH = '/oauth/callback'
@@ -43,7 +44,7 @@ class SignIns:
         """The tokens once the browser is back. Raises OAuthFailure (refused, declined) or TimeoutError."""
         future = self._results.get(pending.state)
         if future is None:
-            raise OAuthFailure(Cause.OAUTH_SIGN_IN_AGAIN, 'This sign-in was cancelled: press Sign in again.')
+            raise OAuthFailure(Cause.OAUTH_SIGN_IN_AGAIN, _('This sign-in was cancelled: press Sign in again.'))
         try:
             return await asyncio.wait_for(asyncio.shield(future), timeout)
         finally:
@@ -63,8 +64,10 @@ class SignIns:
         if waiting is None:
             raise OAuthFailure(
                 Cause.OAUTH_SIGN_IN_AGAIN,
-                'This sign-in is not the one Mailroom is waiting for (it was cancelled, finished, or Mailroom '
-                'restarted): press Sign in again on the Email settings page.',
+                _(
+                    'This sign-in is not the one Mailroom is waiting for (it was cancelled, finished, or Mailroom '
+                    'restarted): press Sign in again on the Email settings page.'
+                ),
             )
         try:
             if error := (query.get('error') or [''])[0]:

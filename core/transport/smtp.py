@@ -34,6 +34,7 @@ from core.causes import Cause, Step, classify_smtp_error, classify_xoauth2_refus
 from core.delivery import Delivery, RecipientOutcome, refusal
 from core.diagnostics.transcript import redactor
 from core.ehlo import ehlo_name, local_fqdn
+from core.i18n import _
 from core.message import BuiltMessage, MessageError, OutgoingMessage, build_mime, human_size
 from core.oauth.tokens import FreshToken, TokenCache
 from core.oauth.values import OAuthFailure
@@ -131,8 +132,9 @@ def size_refusal(size: int, advertised: str) -> TransportError | None:
         'mail',
         Cause.MESSAGE_TOO_LARGE,
         transient=False,
-        detail=f'The message is {human_size(size)} ({size} bytes) but the server accepts at most '
-        f'{human_size(limit)} ({limit} bytes).',
+        detail=_(
+            'The message is {size} ({bytes} bytes) but the server accepts at most {limit} ({limit_bytes} bytes).'
+        ).format(size=human_size(size), bytes=size, limit=human_size(limit), limit_bytes=limit),
     )
 
 
@@ -156,7 +158,9 @@ async def sign_in_xoauth2(smtp: SMTP, username: str, access_token: str, *, token
             'auth',
             Cause.AUTH_UNAVAILABLE,
             transient=False,
-            detail='The server does not offer XOAUTH2, the sign-in method for a token; this server needs a password.',
+            detail=_(
+                'The server does not offer XOAUTH2, the sign-in method for a token; this server needs a password.'
+            ),
         )
     response = await smtp.execute_command(b'AUTH', b'XOAUTH2', auth_xoauth2_encode(username, access_token))
     challenge = ''
@@ -169,7 +173,8 @@ async def sign_in_xoauth2(smtp: SMTP, username: str, access_token: str, *, token
     text = redactor((access_token,), username)(said)  # a server may echo what it was sent
     other = bool(token_account) and token_account.lower() != username.lower()
     cause = classify_xoauth2_refusal(response.code, text, other_account=other)
-    detail = f'The token belongs to {token_account}, the Username is {username}.' if other else ''
+    detail = _('The token belongs to {account}, the Username is {username}.') if other else ''
+    detail = detail.format(account=token_account, username=username)
     raise TransportError('auth', cause, reply_code=response.code, reply_text=text, detail=detail)
 
 
@@ -261,7 +266,7 @@ class SmtpClient(SMTP):
             ssl_handshake_timeout=seconds if context is not None else None,
             **where,
         )
-        transport, _ = await asyncio.wait_for(connect, seconds)
+        transport, _protocol = await asyncio.wait_for(connect, seconds)
         self.protocol, self.transport = protocol, transport
         if step is Step.TLS:
             self.observer.done(step)
@@ -461,7 +466,7 @@ class SmtpSession:
                 'auth',
                 Cause.AUTH_REQUIRES_TLS,
                 transient=False,
-                detail='The password would cross the network unencrypted; choose SSL/TLS or STARTTLS.',
+                detail=_('The password would cross the network unencrypted; choose SSL/TLS or STARTTLS.'),
             )
         mechanism = choose_mechanism(smtp.server_auth_methods, encrypted=encrypted)
         if mechanism is None:
@@ -469,7 +474,7 @@ class SmtpSession:
                 'auth',
                 Cause.AUTH_UNAVAILABLE,
                 transient=False,
-                detail='The server offers no sign-in method Mailroom can use (PLAIN, LOGIN, CRAM-MD5).',
+                detail=_('The server offers no sign-in method Mailroom can use (PLAIN, LOGIN, CRAM-MD5).'),
             )
         method = {'PLAIN': smtp.auth_plain, 'LOGIN': smtp.auth_login, 'CRAM-MD5': smtp.auth_crammd5}[mechanism]
         await method(settings.username, settings.password)
@@ -507,8 +512,10 @@ def starttls_missing(port: int) -> TransportError:
         'tls',
         Cause.STARTTLS_UNAVAILABLE,
         transient=False,
-        detail=f'The server did not offer STARTTLS on port {port}. Mailroom stopped before signing in, so your '
-        'password was not sent (a missing STARTTLS can be a downgrade attack).',
+        detail=_(
+            'The server did not offer STARTTLS on port {port}. Mailroom stopped before signing in, so your password '
+            'was not sent (a missing STARTTLS can be a downgrade attack).'
+        ).format(port=port),
     )
 
 
