@@ -76,9 +76,8 @@ class HttpSession:
             taken = {address_key(a) for a in reply.accepted}
             for address in outcomes:
                 if address_key(address) not in taken:
-                    outcomes[address] = refusal(
-                        address, None, f'{status_line}: the service did not accept this address{upstream}'
-                    )
+                    refused = _('{status}: the service did not accept this address').format(status=status_line)
+                    outcomes[address] = refusal(address, None, f'{refused}{upstream}')
         if message.bcc and not (reply and reply.bcc_delivered):
             # The service did not confirm the blind copy (Manager's drops it): deliver it as its own message.
             copy = replace(message, to=message.bcc, cc=(), bcc=())

@@ -528,8 +528,9 @@ def _check_smtputf8(smtp: SMTP, built: BuiltMessage) -> None:
             'mail',
             Cause.SMTPUTF8_UNAVAILABLE,
             transient=False,
-            detail=f'{smtp.hostname} does not offer SMTPUTF8, which '
-            f'{", ".join(international) or "the Reply-To address"} needs.',
+            detail=_('{host} does not offer SMTPUTF8, which {addresses} needs.').format(
+                host=smtp.hostname, addresses=', '.join(international) or _('the Reply-To address')
+            ),
         )
 
 

@@ -40,3 +40,12 @@ async def test_a_password_over_plain_text_is_refused_in_icelandic() -> None:
             await SmtpTransport(settings_for(server, security=Security.NONE), timeout=TIMEOUT).send(message())
     assert caught.value.cause is Cause.AUTH_REQUIRES_TLS
     assert caught.value.detail == 'Lykilorðið færi ódulkóðað yfir netið; veldu SSL/TLS eða STARTTLS.'
+
+
+async def test_an_address_the_server_cannot_take_is_named_in_icelandic() -> None:
+    async with smtp_server() as server:
+        settings = settings_for(server, security=Security.NONE, allow_plaintext=True, username='', password='')
+        with using_language('is'), pytest.raises(TransportError) as caught:
+            await SmtpTransport(settings, timeout=TIMEOUT).send(message(to=('jörg@example.de',), cc=(), bcc=()))
+    assert caught.value.cause is Cause.SMTPUTF8_UNAVAILABLE
+    assert caught.value.detail == f'{server.host} býður ekki upp á SMTPUTF8, sem þarf fyrir jörg@example.de.'
