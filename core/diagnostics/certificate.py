@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
+from core.i18n import _, ngettext
+
 EXPIRY_WARNING_DAYS = 14
 
 
@@ -35,13 +37,14 @@ class CertificateInfo:
 
     def details(self) -> dict[str, str]:
         days = self.days_left()
+        until = ngettext('{date} UTC ({days} day left)', '{date} UTC ({days} days left)', days)
         return {
-            'Certificate subject': self.subject,
-            'Certificate names (SAN)': ', '.join(self.san) or '(none)',
-            'Issuer': self.issuer + (' (self-signed)' if self.self_signed else ''),
-            'Valid from': f'{self.not_before:%Y-%m-%d %H:%M} UTC',
-            'Valid until': f'{self.not_after:%Y-%m-%d %H:%M} UTC ({days} days left)',
-            'SHA-256 fingerprint': self.sha256,
+            _('Certificate subject'): self.subject,
+            _('Certificate names (SAN)'): ', '.join(self.san) or _('(none)'),
+            _('Issuer'): _('{issuer} (self-signed)').format(issuer=self.issuer) if self.self_signed else self.issuer,
+            _('Valid from'): f'{self.not_before:%Y-%m-%d %H:%M} UTC',
+            _('Valid until'): until.format(date=f'{self.not_after:%Y-%m-%d %H:%M}', days=days),
+            _('SHA-256 fingerprint'): self.sha256,
         }
 
 
@@ -95,7 +98,7 @@ def hostname_matches(info: CertificateInfo, host: str) -> bool:
 def _dns_match(pattern: str, host: str) -> bool:
     if not pattern.startswith('*.'):
         return pattern == host
-    head, _, rest = host.partition('.')
+    head, _dot, rest = host.partition('.')
     return bool(head) and rest == pattern[2:] and rest.count('.') >= 1
 
 
@@ -105,6 +108,6 @@ def tls_details(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> dict[str, s
         return {}
     cipher = ssl_object.cipher()
     return {
-        'TLS version': ssl_object.version() or '?',
-        'Cipher': f'{cipher[0]} ({cipher[2]} bits)' if cipher else '?',
+        _('TLS version'): ssl_object.version() or '?',
+        _('Cipher'): _('{cipher} ({bits} bits)').format(cipher=cipher[0], bits=cipher[2]) if cipher else '?',
     }

@@ -8,22 +8,28 @@ from typing import Any
 
 from core.causes import Cause, Explanation, Failure, Step
 from core.diagnostics.transcript import TranscriptLine, render_transcript
+from core.i18n import N_, _
 
 STEP_TITLES: dict[Step, str] = {
-    Step.INPUT: 'Settings',
-    Step.TOKEN: 'Sign-in token',
-    Step.DNS: 'Server name lookup',
-    Step.CONNECT: 'Connection',
-    Step.GREETING: 'Server greeting',
-    Step.EHLO: 'Introduction (EHLO)',
-    Step.TLS: 'Encryption (TLS)',
-    Step.AUTH: 'Sign-in',
-    Step.MAIL: 'Sender',
-    Step.RCPT: 'Recipient',
-    Step.DATA: 'Message',
-    Step.QUIT: 'Goodbye',
-    Step.HTTP: 'HTTP request',
+    Step.INPUT: N_('Settings'),
+    Step.TOKEN: N_('Sign-in token'),
+    Step.DNS: N_('Server name lookup'),
+    Step.CONNECT: N_('Connection'),
+    Step.GREETING: N_('Server greeting'),
+    Step.EHLO: N_('Introduction (EHLO)'),
+    Step.TLS: N_('Encryption (TLS)'),
+    Step.AUTH: N_('Sign-in'),
+    Step.MAIL: N_('Sender'),
+    Step.RCPT: N_('Recipient'),
+    Step.DATA: N_('Message'),
+    Step.QUIT: N_('Goodbye'),
+    Step.HTTP: N_('HTTP request'),
 }
+"""Each step's title in English; `step_title` gives it in the current language."""
+
+
+def step_title(step: Step) -> str:
+    return _(STEP_TITLES[step])
 
 
 class Status(StrEnum):
@@ -67,7 +73,7 @@ class StepEvent:
 
     @property
     def title(self) -> str:
-        return STEP_TITLES[self.step]
+        return step_title(self.step)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {

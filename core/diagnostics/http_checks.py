@@ -15,6 +15,7 @@ from core.diagnostics.probe import Probe, StepFailure, step_failure
 from core.diagnostics.tls_check import tls_handshake
 from core.diagnostics.transcript import Transcript
 from core.http_wire import wire_fields
+from core.i18n import _
 from core.message import OutgoingMessage
 from core.settings import EmailSettings
 from core.transport.base import TransportError
@@ -38,24 +39,24 @@ class HttpCheck:
 
     async def run(self, *, send: bool) -> None:
         addresses = await resolve(self.probe, self.host, self.port)
-        async with self.probe.step(Step.CONNECT, f'Connecting to port {self.port}') as scope:
-            _, writer, address = await open_connection(self.probe, scope, addresses, self.port)
-            scope.ok(f'Connected to {address} port {self.port}.')
+        async with self.probe.step(Step.CONNECT, _('Connecting to port {port}').format(port=self.port)) as scope:
+            _reader, writer, address = await open_connection(self.probe, scope, addresses, self.port)
+            scope.ok(_('Connected to {address} port {port}.').format(address=address, port=self.port))
         try:
             if self.https:
                 await self.tls(writer, address)
             else:
-                self.probe.skipped(Step.TLS, 'http:// address: the connection is not encrypted.')
+                self.probe.skipped(Step.TLS, _('http:// address: the connection is not encrypted.'))
         finally:
             writer.close()
         if send:
             await self.post()
         else:
-            self.probe.skipped(Step.HTTP, 'Nothing sent (check without sending).')
+            self.probe.skipped(Step.HTTP, _('Nothing sent (check without sending).'))
 
     async def tls(self, writer: asyncio.StreamWriter, address: str) -> None:
-        async with self.probe.step(Step.TLS, 'Starting HTTPS encryption') as scope:
-            scope.details['Mode'] = 'HTTPS'
+        async with self.probe.step(Step.TLS, _('Starting HTTPS encryption')) as scope:
+            scope.details[_('Mode')] = 'HTTPS'
             timeout = self.probe.budget(self.probe.timeouts.tls)
 
             async def handshake(context: ssl.SSLContext) -> ssl.SSLObject:
@@ -68,7 +69,7 @@ class HttpCheck:
             async def refetch() -> bytes | None:
                 context = smtp_context(verify=False)
                 async with asyncio.timeout(timeout):
-                    _, second = await asyncio.open_connection(
+                    _reader, second = await asyncio.open_connection(
                         address, self.port, ssl=context, server_hostname=self.host
                     )
                 try:
@@ -80,7 +81,7 @@ class HttpCheck:
             await tls_handshake(scope, host=self.host, verify=self.verify, handshake=handshake, refetch=refetch)
 
     async def post(self) -> None:
-        async with self.probe.step(Step.HTTP, 'Sending the test email over HTTP') as scope:
+        async with self.probe.step(Step.HTTP, _('Sending the test email over HTTP')) as scope:
             transport = HttpTransport(self.settings, timeout=self.probe.budget(self.probe.timeouts.data))
             watch = _Watch(self.probe.transcript, scope.details, self.message, encrypted=self.https)
             try:
@@ -88,18 +89,18 @@ class HttpCheck:
                     receipt = await session.send(self.message)
             except TransportError as error:
                 if error.reply_code is not None:
-                    message = f'The service answered {error.reply_code}.'
+                    message = _('The service answered {code}.').format(code=error.reply_code)
                 elif error.detail.endswith('.'):
                     message = error.detail
                 else:
-                    message = f'The request failed: {error.detail}.'
+                    message = _('The request failed: {reason}.').format(reason=error.detail)
                 raise StepFailure(replace(error.failure, reply=error.server_reply), message) from None
             if receipt.refused:
                 address, reply = next(iter(receipt.refused.items()))
-                message = f'The service did not accept {address}.'
+                message = _('The service did not accept {address}.').format(address=address)
                 raise step_failure(Step.HTTP, Cause.RECIPIENT_REJECTED, message, reply=reply)
             self.probe.sent = True
-            scope.ok(f'The service accepted the test email ({receipt.server_reply}).')
+            scope.ok(_('The service accepted the test email ({reply}).').format(reply=receipt.server_reply))
 
 
 class _Watch:
@@ -126,9 +127,9 @@ class _Watch:
         self.transcript.received(
             f'HTTP/{version} {response.status_code} {response.reason_phrase}', encrypted=self.encrypted
         )
-        self.details['Status'] = f'{response.status_code} {response.reason_phrase}'
+        self.details[_('Status')] = f'{response.status_code} {response.reason_phrase}'
         if body := ' '.join(response.text.split()):
             self.transcript.received(body[:BODY_SHOWN], encrypted=self.encrypted)
-            self.details['Response'] = body[:BODY_SHOWN]
+            self.details[_('Response')] = body[:BODY_SHOWN]
         if location := response.headers.get('location'):
-            self.details['Moved to'] = location
+            self.details[_('Moved to')] = location

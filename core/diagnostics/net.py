@@ -10,6 +10,7 @@ import time
 
 from core.causes import Cause, Step
 from core.diagnostics.probe import Probe, StepFailure, StepScope, step_failure
+from core.i18n import _, ngettext
 
 _NOT_FOUND = frozenset({socket.EAI_NONAME, getattr(socket, 'EAI_NODATA', socket.EAI_NONAME)})
 _FAMILIES = ((socket.AF_INET6, 'AAAA (IPv6)'), (socket.AF_INET, 'A (IPv4)'))
@@ -19,36 +20,46 @@ async def resolve(probe: Probe, host: str, port: int) -> list[str]:
     """The addresses to try, IPv6 and IPv4 interleaved; IP literals and localhost need no lookup."""
     if is_ip(host) or host.lower() == 'localhost':
         addresses = [host] if is_ip(host) else ['127.0.0.1', '::1']
-        probe.skipped(Step.DNS, f'{host} needs no lookup.', {'Addresses': ', '.join(addresses)})
+        probe.skipped(Step.DNS, _('{host} needs no lookup.').format(host=host), {_('Addresses'): ', '.join(addresses)})
         return addresses
-    async with probe.step(Step.DNS, f'Looking up {host}') as scope:
+    async with probe.step(Step.DNS, _('Looking up {host}').format(host=host)) as scope:
         began = time.perf_counter()
         loop = asyncio.get_running_loop()
         timeout = probe.budget(probe.timeouts.dns)
         lookups = [
             asyncio.wait_for(loop.getaddrinfo(host, port, family=f, type=socket.SOCK_STREAM), timeout)
-            for f, _ in _FAMILIES
+            for f, _label in _FAMILIES
         ]
         results = await asyncio.gather(*lookups, return_exceptions=True)
-        scope.details['Lookup time'] = f'{(time.perf_counter() - began) * 1000:.0f} ms'
+        scope.details[_('Lookup time')] = f'{(time.perf_counter() - began) * 1000:.0f} ms'
         found: list[list[str]] = []
         errors: list[BaseException] = []
-        for (_, label), result in zip(_FAMILIES, results, strict=True):
+        for (_family, label), result in zip(_FAMILIES, results, strict=True):
             if isinstance(result, BaseException):
                 errors.append(result)
-                scope.details[label] = 'none' if _not_found(result) else f'no answer ({_reason(result)})'
+                scope.details[label] = (
+                    _('none') if _not_found(result) else _('no answer ({reason})').format(reason=_reason(result))
+                )
                 found.append([])
                 continue
             addresses = list(dict.fromkeys(str(info[4][0]) for info in result))
-            scope.details[label] = ', '.join(addresses) or 'none'
+            scope.details[label] = ', '.join(addresses) or _('none')
             found.append(addresses)
         ordered = _interleave(found[0], found[1])
         if not ordered:
             if errors and all(_not_found(e) for e in errors):
-                raise step_failure(Step.DNS, Cause.DNS_NOT_FOUND, f'The name {host} does not exist.')
-            raise step_failure(Step.DNS, Cause.DNS_FAILED, f'The name service did not answer for {host}.')
-        probe.transcript.info(f'{host} resolves to {", ".join(ordered)}')
-        scope.ok(f'{host} has {len(ordered)} address{"es" if len(ordered) > 1 else ""}.')
+                raise step_failure(
+                    Step.DNS, Cause.DNS_NOT_FOUND, _('The name {host} does not exist.').format(host=host)
+                )
+            message = _('The name service did not answer for {host}.').format(host=host)
+            raise step_failure(Step.DNS, Cause.DNS_FAILED, message)
+        probe.transcript.info(_('{host} resolves to {addresses}').format(host=host, addresses=', '.join(ordered)))
+        count = len(ordered)
+        scope.ok(
+            ngettext('{host} has {count} address.', '{host} has {count} addresses.', count).format(
+                host=host, count=count
+            )
+        )
         return ordered
 
 
@@ -67,7 +78,7 @@ async def open_socket(probe: Probe, scope: StepScope, addresses: list[str], port
     loop = asyncio.get_running_loop()
     for address in addresses:
         began = time.perf_counter()
-        probe.transcript.info(f'Trying {address}:{port}...')
+        probe.transcript.info(_('Trying {address}:{port}...').format(address=address, port=port))
         sock = socket.socket(socket.AF_INET6 if ':' in address else socket.AF_INET, socket.SOCK_STREAM)
         sock.setblocking(False)
         try:
@@ -76,40 +87,47 @@ async def open_socket(probe: Probe, scope: StepScope, addresses: list[str], port
         except TimeoutError:
             sock.close()
             outcomes.append(Cause.CONNECTION_TIMEOUT)
-            _attempt(probe, scope, address, f'timed out after {_ms(began)}')
+            _attempt(probe, scope, address, _('timed out after {elapsed}').format(elapsed=_ms(began)))
             continue
         except ConnectionRefusedError:
             sock.close()
             outcomes.append(Cause.CONNECTION_REFUSED)
-            _attempt(probe, scope, address, f'refused ({_ms(began)})')
+            _attempt(probe, scope, address, _('refused ({elapsed})').format(elapsed=_ms(began)))
             continue
         except OSError as error:
             sock.close()
             outcomes.append(Cause.NETWORK_UNREACHABLE)
-            _attempt(
-                probe, scope, address, f'unreachable: {error.strerror or errno.errorcode.get(error.errno or 0, "")}'
-            )
+            reason = error.strerror or errno.errorcode.get(error.errno or 0, '')
+            _attempt(probe, scope, address, _('unreachable: {reason}').format(reason=reason))
             continue
         except BaseException:
             sock.close()
             raise
-        probe.transcript.info(f'Connected to {address}:{port} in {_ms(began)}')
-        scope.details[address] = f'connected in {_ms(began)}'
+        probe.transcript.info(
+            _('Connected to {address}:{port} in {elapsed}').format(address=address, port=port, elapsed=_ms(began))
+        )
+        scope.details[address] = _('connected in {elapsed}').format(elapsed=_ms(began))
         return sock, address
     raise _connect_failure(outcomes, port, http=probe.http)
 
 
 def _connect_failure(outcomes: list[Cause], port: int, *, http: bool = False) -> StepFailure:
     if Cause.CONNECTION_REFUSED in outcomes:
-        refused = f'Nothing accepts connections on port {port} there.'
+        refused = _('Nothing accepts connections on port {port} there.').format(port=port)
         return step_failure(Step.CONNECT, Cause.CONNECTION_REFUSED, refused)
     if Cause.CONNECTION_TIMEOUT in outcomes:
         if http:
-            hint = 'check the HTTP server address, or a firewall or proxy on the way'
+            silent = _(
+                'No answer on port {port} (filtered: check the HTTP server address, or a firewall or proxy on the way).'
+            )
+        elif port == 25:
+            silent = _(
+                'No answer on port {port} (filtered: your network or provider may block port 25 — try 587 or 465).'
+            )
         else:
-            hint = 'your network or provider may block port 25 — try 587 or 465' if port == 25 else 'try 587 or 465'
-        return step_failure(Step.CONNECT, Cause.CONNECTION_TIMEOUT, f'No answer on port {port} (filtered: {hint}).')
-    return step_failure(Step.CONNECT, Cause.NETWORK_UNREACHABLE, 'This computer has no route to the server.')
+            silent = _('No answer on port {port} (filtered: try 587 or 465).')
+        return step_failure(Step.CONNECT, Cause.CONNECTION_TIMEOUT, silent.format(port=port))
+    return step_failure(Step.CONNECT, Cause.NETWORK_UNREACHABLE, _('This computer has no route to the server.'))
 
 
 def _attempt(probe: Probe, scope: StepScope, address: str, outcome: str) -> None:
@@ -135,7 +153,7 @@ def _not_found(error: BaseException) -> bool:
 
 def _reason(error: BaseException) -> str:
     if isinstance(error, TimeoutError):
-        return 'timed out'
+        return _('timed out')
     return str(error.strerror) if isinstance(error, OSError) and error.strerror else type(error).__name__
 
 

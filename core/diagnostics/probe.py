@@ -11,8 +11,9 @@ from dataclasses import dataclass, field, replace
 from typing import NoReturn
 
 from core.causes import Cause, Failure, Step, classify_smtp_error, explain, is_transient
-from core.diagnostics.events import STEP_TITLES, SettingsChange, Status, StepEvent, Verdict
+from core.diagnostics.events import SettingsChange, Status, StepEvent, Verdict, step_title
 from core.diagnostics.transcript import Transcript
+from core.i18n import _
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,8 @@ class Probe:
         left = self.deadline - asyncio.get_running_loop().time()
         if left <= 0:
             step = self.running.step if self.running else Step.INPUT
-            raise step_failure(step, Cause.TIMEOUT, f'The whole test took longer than {self.timeouts.total:g} s.')
+            message = _('The whole test took longer than {seconds} s.').format(seconds=f'{self.timeouts.total:g}')
+            raise step_failure(step, Cause.TIMEOUT, message)
         return min(seconds, left)
 
     def skipped(self, step: Step, message: str, details: dict[str, str] | None = None) -> None:
@@ -150,7 +152,7 @@ class Probe:
         elapsed = _ms(scope.began)
         self.timings.append((scope.step, elapsed))
         if scope.status is Status.WARN:
-            self.warnings.append(f'{STEP_TITLES[scope.step]}: {scope.message}')
+            self.warnings.append(f'{step_title(scope.step)}: {scope.message}')
         event = StepEvent(
             scope.seq,
             scope.step,
@@ -199,8 +201,8 @@ class Probe:
         scope, self.running = self.running, None
         if scope is not None:
             self.timings.append((scope.step, _ms(scope.began)))
-            self.emit(StepEvent(scope.seq, scope.step, Status.SKIPPED, 'Cancelled.', _ms(scope.began)))
-        self.transcript.error('cancelled by the user')
+            self.emit(StepEvent(scope.seq, scope.step, Status.SKIPPED, _('Cancelled.'), _ms(scope.began)))
+        self.transcript.error(_('cancelled by the user'))
         explanation = explain(Cause.CANCELLED)
         failure = Failure(scope.step if scope else Step.INPUT, Cause.CANCELLED, '', False)
         self.emit(
@@ -209,10 +211,7 @@ class Probe:
 
     def _classified(self, step: Step, error: BaseException) -> StepFailure:
         """A low-level error the test met on its own connections (DNS, connect, the HTTP handshake)."""
-        if isinstance(error, TimeoutError):
-            message = f'No answer within the time limit ({STEP_TITLES[step].lower()}).'
-        else:
-            message = describe_error(error)
+        message = no_answer(step) if isinstance(error, TimeoutError) else describe_error(error)
         return step_failure(step, classify_smtp_error(error, step), message)
 
     def _emit_failure(self, event: StepEvent, failure: StepFailure) -> None:
@@ -253,7 +252,7 @@ class Probe:
         return replace(
             result,
             passed=False,
-            message=f'{failure.title} failed: {what}',
+            message=_('{step} failed: {what}').format(step=failure.title, what=what),
             failure=failure.failure,
             explanation=failure.explanation,
             change=failure.change,
@@ -264,14 +263,18 @@ def _ms(began: float) -> float:
     return (time.perf_counter() - began) * 1000
 
 
+def no_answer(step: Step) -> str:
+    return _('No answer within the time limit ({step}).').format(step=step_title(step).lower())
+
+
 def describe_error(error: BaseException) -> str:
     """A short, secret-free description of a low-level error."""
     if isinstance(error, ssl.SSLCertVerificationError):
-        return f'Certificate check failed: {error.verify_message}.'
+        return _('Certificate check failed: {reason}.').format(reason=error.verify_message)
     if isinstance(error, ssl.SSLError):
-        return f'Encryption failed: {error.reason or type(error).__name__}.'
+        return _('Encryption failed: {reason}.').format(reason=error.reason or type(error).__name__)
     if isinstance(error, ConnectionRefusedError):
-        return 'The connection was refused.'
+        return _('The connection was refused.')
     if isinstance(error, ConnectionError | EOFError | asyncio.IncompleteReadError):
-        return 'The server closed the connection.'
+        return _('The server closed the connection.')
     return f'{type(error).__name__}: {error.strerror or error}' if isinstance(error, OSError) else type(error).__name__

@@ -15,6 +15,7 @@ from core.diagnostics.http_checks import HttpCheck
 from core.diagnostics.probe import Probe, RunStopped, StepScope, Timeouts, step_failure
 from core.diagnostics.smtp_checks import SmtpCheck
 from core.diagnostics.transcript import Transcript
+from core.i18n import N_, _
 from core.message import (
     MessageError,
     OutgoingMessage,
@@ -35,16 +36,16 @@ from core.settings import (
 )
 
 FIELD_LABELS = {
-    'http_server': 'HTTP server',
-    'reply_to': 'Reply-to email',
-    'host': 'SMTP server',
-    'port': 'Port',
-    'username': 'Username',
-    'email': 'Email address',
-    'password': 'Password',
-    'security': 'Security',
-    'bcc': 'Copy (BCC) address',
-    'to': 'Send the test to',
+    'http_server': N_('HTTP server'),
+    'reply_to': N_('Reply-to email'),
+    'host': N_('SMTP server'),
+    'port': N_('Port'),
+    'username': N_('Username'),
+    'email': N_('Email address'),
+    'password': N_('Password'),
+    'security': N_('Security'),
+    'bcc': N_('Copy (BCC) address'),
+    'to': N_('Send the test to'),
 }
 
 
@@ -98,33 +99,38 @@ async def _produce(
     transcript = Transcript(secrets=secrets_of(settings), username=settings.username)
     probe = Probe(emit, transcript, timeouts, host=host, http=settings.protocol is Protocol.HTTP)
     recipient = (to or '').strip() or settings.sender_address
-    transcript.info(f'Mailroom settings test, {datetime.now().astimezone():%Y-%m-%d %H:%M:%S %Z}')
+    transcript.info(
+        _('Mailroom settings test, {time}').format(time=f'{datetime.now().astimezone():%Y-%m-%d %H:%M:%S %Z}')
+    )
     success = ''
     try:
         message = await _check_input(probe, settings, recipient, business_name)
         if settings.protocol is Protocol.HTTP:
             await HttpCheck(probe, settings, message).run(send=send)
             success = (
-                f'Your email settings work: the HTTP email service accepted the test email for {recipient}.'
+                _('Your email settings work: the HTTP email service accepted the test email for {recipient}.')
                 if send
-                else 'The HTTP email service is reachable. Nothing was sent.'
-            )
+                else _('The HTTP email service is reachable. Nothing was sent.')
+            ).format(recipient=recipient)
         else:
             await SmtpCheck(probe, settings, message, recipient, tokens).run(send=send)
             success = (
-                f'Your email settings work: {settings.host} accepted the test email for {recipient}.'
+                _('Your email settings work: {host} accepted the test email for {recipient}.')
                 if send
-                else f'Your email settings work: {settings.host} accepted the sign-in, the sender and the '
-                'recipient. Nothing was sent.'
-            )
+                else _(
+                    'Your email settings work: {host} accepted the sign-in, the sender and the recipient. Nothing '
+                    'was sent.'
+                )
+            ).format(host=settings.host, recipient=recipient)
     except RunStopped:
         pass
     except asyncio.CancelledError:
         probe.cancelled()
         raise
     except Exception as error:  # a defect must still end the run with a verdict, never hang the page
-        transcript.error(f'internal error: {type(error).__name__}')
-        emit(replace(probe.verdict(''), passed=False, message=f'Internal error ({type(error).__name__}).'))
+        name = type(error).__name__
+        transcript.error(_('internal error: {name}').format(name=name))
+        emit(replace(probe.verdict(''), passed=False, message=_('Internal error ({name}).').format(name=name)))
         return
     emit(probe.verdict(success))
 
@@ -133,11 +139,11 @@ async def _check_input(probe: Probe, settings: EmailSettings, recipient: str, bu
     """The settings and the test message, each checked before any network step: a refused field is the Input step's.
     (The SMTP check builds the MIME message while it connects, off the critical path.)
     """
-    async with probe.step(Step.INPUT, 'Checking the settings') as scope:
+    async with probe.step(Step.INPUT, _('Checking the settings')) as scope:
         errors = validate(settings)  # the same check as Update's, so the test refuses exactly what Update refuses
         if problem := addresses.problem(recipient):
             errors['to'] = problem
-        details = {FIELD_LABELS.get(k, k): v for k, v in errors.items()}
+        details = {_(FIELD_LABELS[k]) if k in FIELD_LABELS else k: v for k, v in errors.items()}
         problems = [f'{label}: {problem}' for label, problem in details.items()]
         message: OutgoingMessage | None = None
         if not errors:
@@ -145,41 +151,42 @@ async def _check_input(probe: Probe, settings: EmailSettings, recipient: str, bu
             try:
                 message = validate_message(test_email)
             except MessageError as error:  # its problem names the field already
-                details['Test message'] = error.problem
+                details[_('Test message')] = error.problem
                 problems.append(error.problem)
         if problems or message is None:
             scope.details.update(details)
-            message_text = problems[0] if problems else 'The test message could not be built.'
+            message_text = problems[0] if problems else _('The test message could not be built.')
             raise step_failure(Step.INPUT, Cause.INVALID_INPUT, message_text)
         _describe_settings(scope, settings, recipient)
         warnings = [*contradictions(settings), *address_warnings(settings).values()]
         if recipient.lower() != settings.sender_address.lower():
             warnings += addresses.warnings([addresses.parse(recipient)])
         if warnings:
-            scope.details['Warnings'] = ' '.join(warnings)
+            scope.details[_('Warnings')] = ' '.join(warnings)
             scope.warn(' '.join(warnings))
         else:
-            scope.ok('The settings are complete.')
+            scope.ok(_('The settings are complete.'))
         return message
 
 
 def _describe_settings(scope: StepScope, settings: EmailSettings, recipient: str) -> None:
     if settings.protocol is Protocol.HTTP:
-        scope.details.update({'Protocol': 'HTTP', 'HTTP server': settings.http_server})
+        scope.details.update({_('Protocol'): 'HTTP', _('HTTP server'): settings.http_server})
     else:
+        method = _('a token from the provider (XOAUTH2)') if settings.uses_oauth else _('the password')
         scope.details.update(
             {
-                'Protocol': 'SMTP',
-                'SMTP server': settings.host,
-                'Port': str(settings.port),
-                'Security': SECURITY_LABELS[settings.effective_security],
-                'Username': settings.username,
-                'Sign-in method': 'a token from the provider (XOAUTH2)' if settings.uses_oauth else 'the password',
+                _('Protocol'): 'SMTP',
+                _('SMTP server'): settings.host,
+                _('Port'): str(settings.port),
+                _('Security'): _(SECURITY_LABELS[settings.effective_security]),
+                _('Username'): settings.username,
+                _('Sign-in method'): method,
             }
         )
-    scope.details['Sender'] = settings.sender_address
-    scope.details['Test recipient'] = recipient
-    scope.details['Certificate verification'] = 'off' if settings.skip_tls_verify else 'on'
+    scope.details[_('Sender')] = settings.sender_address
+    scope.details[_('Test recipient')] = recipient
+    scope.details[_('Certificate verification')] = _('off') if settings.skip_tls_verify else _('on')
 
 
 def contradictions(settings: EmailSettings) -> list[str]:
@@ -189,15 +196,19 @@ def contradictions(settings: EmailSettings) -> list[str]:
     found: list[str] = []
     security, port = settings.effective_security, settings.port
     if port == 465 and security is Security.STARTTLS:
-        found.append('Port 465 expects SSL/TLS from the first byte, but STARTTLS is chosen.')
+        found.append(_('Port 465 expects SSL/TLS from the first byte, but STARTTLS is chosen.'))
     if port in (587, 25) and security is Security.SSL:
-        found.append(f'Port {port} normally starts in plain text and switches with STARTTLS, but SSL/TLS is chosen.')
+        found.append(
+            _('Port {port} normally starts in plain text and switches with STARTTLS, but SSL/TLS is chosen.').format(
+                port=port
+            )
+        )
     if security is Security.NONE and settings.password:
-        found.append('Security is None: your password will cross the network unencrypted.')
+        found.append(_('Security is None: your password will cross the network unencrypted.'))
     if advice := inbound_mx_advice(settings.host):
         found.append(advice)
     if settings.skip_tls_verify and is_well_known_host(settings.host):
-        found.append('“Do not verify TLS certificate” is ticked for a well-known provider: untick it.')
+        found.append(_('“Do not verify TLS certificate” is ticked for a well-known provider: untick it.'))
     return found
 
 
@@ -208,10 +219,9 @@ def compose_test_email(settings: EmailSettings, recipient: str, business_name: s
         replace(settings, bcc_enabled=False),
         business_name=business_name or 'Mailroom',
         to=[recipient],
-        subject=f'Test email from {business_name or "Mailroom"}',
-        text_body=(
-            f'This is a test email sent by Mailroom on {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} to check the '
-            f'email settings ({where}).\n\nIf you can read this, emails to your customers and suppliers will go out '
-            'the same way. No reply is needed.'
-        ),
+        subject=_('Test email from {business}').format(business=business_name or 'Mailroom'),
+        text_body=_(
+            'This is a test email sent by Mailroom on {time} to check the email settings ({where}).\n\nIf you can '
+            'read this, emails to your customers and suppliers will go out the same way. No reply is needed.'
+        ).format(time=f'{datetime.now().astimezone():%Y-%m-%d %H:%M %Z}', where=where),
     )

@@ -15,14 +15,16 @@ import time
 from dataclasses import dataclass
 
 from aiosmtplib import SMTP, SMTPResponse
+from babel.numbers import format_decimal
 
 from core.causes import Cause, Step
-from core.diagnostics.events import STEP_TITLES, SettingsChange
+from core.diagnostics.events import SettingsChange, step_title
 from core.diagnostics.net import is_ip, open_socket, resolve
-from core.diagnostics.probe import Probe, StepFailure, StepScope, describe_error, step_failure
+from core.diagnostics.probe import Probe, StepFailure, StepScope, describe_error, no_answer, step_failure
 from core.diagnostics.tls_check import describe_tls, handshake_failure
 from core.diagnostics.transcript import REDACTED, Transcript
 from core.ehlo import ehlo_name, local_fqdn
+from core.i18n import N_, _, babel_locale, ngettext
 from core.message import BuiltMessage, MessageError, OutgoingMessage, build_mime
 from core.oauth.claims import token_claims
 from core.oauth.providers import PROVIDER_LABELS, oauth_provider
@@ -35,22 +37,21 @@ from core.transport.tls import smtp_context
 # Ports where servers may hold their greeting back on purpose (Postfix's postscreen) and where a TLS handshake before
 # the greeting looks like a spam robot: there a silent port is probed only when the greeting wait is over.
 _GREETING_DELAY_PORTS = frozenset({25, 587})
-USE_SSL = SettingsChange('security', 'ssl', 'Switch to SSL/TLS')
 
 _STARTING = {
-    Step.GREETING: 'Waiting for the server to say hello',
-    Step.AUTH: 'Signing in',
-    Step.MAIL: 'Giving the sender address',
-    Step.RCPT: 'Giving the recipient address',
-    Step.DATA: 'Sending the test message',
-    Step.QUIT: 'Saying goodbye',
+    Step.GREETING: N_('Waiting for the server to say hello'),
+    Step.AUTH: N_('Signing in'),
+    Step.MAIL: N_('Giving the sender address'),
+    Step.RCPT: N_('Giving the recipient address'),
+    Step.DATA: N_('Sending the test message'),
+    Step.QUIT: N_('Saying goodbye'),
 }
 _REFUSED = {
-    Step.GREETING: 'The server greeted with a refusal',
-    Step.EHLO: 'The server refused EHLO',
-    Step.TLS: 'The server refused STARTTLS',
-    Step.AUTH: 'The server refused the sign-in',
-    Step.DATA: 'The server refused the message',
+    Step.GREETING: N_('The server greeted with a refusal ({code}).'),
+    Step.EHLO: N_('The server refused EHLO ({code}).'),
+    Step.TLS: N_('The server refused STARTTLS ({code}).'),
+    Step.AUTH: N_('The server refused the sign-in ({code}).'),
+    Step.DATA: N_('The server refused the message ({code}).'),
 }
 
 
@@ -64,7 +65,7 @@ class Capabilities:
         lines = reply.message.split('\n') if reply else []
         keywords: dict[str, str] = {}
         for line in lines[1:]:
-            word, _, params = line.strip().partition(' ')
+            word, _space, params = line.strip().partition(' ')
             keywords[word.upper()] = params.strip()
         return cls(lines[0].split(' ', 1)[0] if lines else '', keywords)
 
@@ -84,14 +85,13 @@ class Capabilities:
         size = self.size_limit
         auth = ' '.join(self.auth_mechanisms)
         if not auth:
-            auth = 'not offered' + (
-                ' yet (normal before encryption starts)' if not encrypted and starttls_expected else ''
-            )
+            auth = _('not offered yet (normal before encryption starts)')
+            auth = auth if not encrypted and starttls_expected else _('not offered')
         return {
-            'Server name': self.server_name,
-            'Size limit': f'{size / 1_048_576:.1f} MB' if size else 'not announced',
-            'STARTTLS': 'offered' if self.has('STARTTLS') else 'not offered',
-            'Sign-in methods (AUTH)': auth,
+            _('Server name'): self.server_name,
+            _('Size limit'): _megabytes(size) if size else _('not announced'),
+            'STARTTLS': _('offered') if self.has('STARTTLS') else _('not offered'),
+            _('Sign-in methods (AUTH)'): auth,
             '8BITMIME': _yes(self.has('8BITMIME')),
             'SMTPUTF8': _yes(self.has('SMTPUTF8')),
             'PIPELINING': _yes(self.has('PIPELINING')),
@@ -99,7 +99,15 @@ class Capabilities:
 
 
 def _yes(flag: bool) -> str:
-    return 'yes' if flag else 'no'
+    return _('yes') if flag else _('no')
+
+
+def _megabytes(size: int) -> str:
+    return f'{format_decimal(size / 1_048_576, "0.0", locale=babel_locale())} MB'
+
+
+def _bytes(size: int) -> str:
+    return ngettext('{bytes} byte', '{bytes} bytes', size).format(bytes=format_decimal(size, locale=babel_locale()))
 
 
 class _Wire:
@@ -140,7 +148,7 @@ class _Wire:
         return ' '.join(words[:2]) + (f' {REDACTED}' if len(words) > 2 else '')
 
     def _show_message(self, data: bytes, encrypted: bool) -> None:
-        head, _, _ = data.partition(b'\r\n\r\n')
+        head, _sep, _body = data.partition(b'\r\n\r\n')
         for header_line in head.decode('utf-8', 'replace').split('\r\n'):
             self.transcript.sent(header_line, encrypted=encrypted)
         self.transcript.sent(f'[message body: {len(data)} bytes in all]', encrypted=encrypted)
@@ -205,9 +213,9 @@ class SmtpCheck:
                     session.abort()  # stop at once: no QUIT
                     raise
                 if not send:
-                    self.probe.skipped(Step.DATA, 'Nothing sent: stopped after the recipient with RSET, as asked.')
+                    self.probe.skipped(Step.DATA, _('Nothing sent: stopped after the recipient with RSET, as asked.'))
             if self.scope is not None and self.scope.step is Step.QUIT:
-                self.scope.warn('The server did not answer QUIT; this does not affect sending.')
+                self.scope.warn(_('The server did not answer QUIT; this does not affect sending.'))
                 self.probe.end(self.scope)
         finally:
             warm.cancel()
@@ -235,9 +243,9 @@ class SmtpCheck:
                 sock.close()
 
     async def connect(self, addresses: list[str]) -> socket.socket:
-        async with self.probe.step(Step.CONNECT, f'Connecting to port {self.port}') as scope:
+        async with self.probe.step(Step.CONNECT, _('Connecting to port {port}').format(port=self.port)) as scope:
             sock, self.address = await open_socket(self.probe, scope, addresses, self.port)
-            scope.ok(f'Connected to {_show(self.address)} port {self.port}.')
+            scope.ok(_('Connected to {address} port {port}.').format(address=_show(self.address), port=self.port))
         return sock
 
     @staticmethod
@@ -281,43 +289,47 @@ class SmtpCheck:
         if step is Step.EHLO:
             self._ehlos += 1
             again = self._ehlos > 1
-            title = 'Introducing ourselves again over the encrypted connection' if again else 'Introducing ourselves'
+            title = (
+                _('Introducing ourselves again over the encrypted connection') if again else _('Introducing ourselves')
+            )
         elif step is Step.TLS and self.security is Security.SSL:
-            title = 'Starting SSL/TLS (encrypted from the first byte)'
+            title = _('Starting SSL/TLS (encrypted from the first byte)')
         elif step is Step.TLS:
-            title = 'Switching on encryption (STARTTLS)'
+            title = _('Switching on encryption (STARTTLS)')
         elif step is Step.TOKEN:
-            title = f'Getting a sign-in token from {oauth_provider(self.settings).name}'
+            title = _('Getting a sign-in token from {provider}').format(provider=oauth_provider(self.settings).name)
         else:
-            title = _STARTING.get(step, STEP_TITLES[step])
+            title = _(_STARTING[step]) if step in _STARTING else step_title(step)
         scope = self.scope = self.probe.begin(step, title)
         if step is Step.TLS:
             ssl_first = self.security is Security.SSL
-            scope.details['Mode'] = (
-                'SSL/TLS from the start (implicit TLS)' if ssl_first else 'STARTTLS (plain connection upgraded to TLS)'
+            scope.details[_('Mode')] = (
+                _('SSL/TLS from the start (implicit TLS)')
+                if ssl_first
+                else _('STARTTLS (plain connection upgraded to TLS)')
             )
         elif step is Step.GREETING and self.security is not Security.SSL and self.port not in _GREETING_DELAY_PORTS:
             self._silence = asyncio.create_task(self._probe_after_silence(asyncio.current_task()))
         elif step is Step.TOKEN:
             provider = oauth_provider(self.settings)
-            scope.details['Provider'] = PROVIDER_LABELS.get(provider.key, provider.name)
-            scope.details['Token address'] = provider.token_url
+            scope.details[_('Provider')] = _(PROVIDER_LABELS.get(provider.key, provider.name))
+            scope.details[_('Token address')] = provider.token_url
         elif step is Step.AUTH:
             offered = self.capabilities.auth_mechanisms
-            scope.details['Offered'] = ' '.join(offered) or 'nothing'
+            scope.details[_('Offered')] = ' '.join(offered) or _('nothing')
             if self.settings.uses_oauth:
-                scope.details['Method used'] = 'XOAUTH2'
+                scope.details[_('Method used')] = 'XOAUTH2'
             elif mechanism := choose_mechanism(offered, encrypted=self._encrypted()):
-                scope.details['Method used'] = mechanism
-            scope.details['Username'] = self.settings.username
+                scope.details[_('Method used')] = mechanism
+            scope.details[_('Username')] = self.settings.username
         elif step is Step.MAIL and self.message is not None:
             size, limit = len(self.message.as_bytes()), self.capabilities.size_limit
-            scope.details['Sender'] = self.outgoing.sender_address
-            scope.details['Test message size'] = f'{size:,} bytes'
+            scope.details[_('Sender')] = self.outgoing.sender_address
+            scope.details[_('Test message size')] = _bytes(size)
             if limit:
-                scope.details['Size limit'] = f'{limit:,} bytes ({limit / 1_048_576:.1f} MB)'
+                scope.details[_('Size limit')] = f'{_bytes(limit)} ({_megabytes(limit)})'
         elif step is Step.RCPT:
-            scope.details['Recipient'] = self.recipient
+            scope.details[_('Recipient')] = self.recipient
 
     def replied(self, step: Step, reply: SMTPResponse) -> None:
         scope = self.scope
@@ -325,14 +337,14 @@ class SmtpCheck:
             return
         one_line = f'{reply.code} {" ".join(reply.message.splitlines())}'.strip()
         if step is Step.GREETING:
-            scope.details['Banner'] = one_line
-            scope.details['Delay'] = f'{(time.perf_counter() - self._began) * 1000:.0f} ms'
+            scope.details[_('Banner')] = one_line
+            scope.details[_('Delay')] = f'{(time.perf_counter() - self._began) * 1000:.0f} ms'
         elif step is Step.DATA:
-            scope.details['Final reply'] = one_line
+            scope.details[_('Final reply')] = one_line
             if queue_id := find_queue_id(reply.message):
-                scope.details['Queue id'] = queue_id
+                scope.details[_('Queue id')] = queue_id
         elif step is Step.QUIT:
-            scope.details['Reply'] = one_line
+            scope.details[_('Reply')] = one_line
 
     def done(self, step: Step) -> None:
         scope = self.scope
@@ -342,35 +354,43 @@ class SmtpCheck:
         self.scope = None
         self.probe.end(scope)
         if step is Step.EHLO and self._ehlos == 1 and self.security is Security.NONE:
-            offered = ' The server offers STARTTLS: choose it.' if self.capabilities.has('STARTTLS') else ''
-            self.probe.skipped(Step.TLS, f'No encryption: you chose security None.{offered}')
+            self.probe.skipped(
+                Step.TLS,
+                _('No encryption: you chose security None. The server offers STARTTLS: choose it.')
+                if self.capabilities.has('STARTTLS')
+                else _('No encryption: you chose security None.'),
+            )
 
     # What each step shows when it is done.
 
     def _tls_done(self, scope: StepScope) -> None:
         ssl_object = self._client().get_transport_info('ssl_object')
         if ssl_object is None:
-            raise step_failure(Step.TLS, Cause.TLS_HANDSHAKE_FAILED, 'There is no TLS session after the handshake.')
+            raise step_failure(Step.TLS, Cause.TLS_HANDSHAKE_FAILED, _('There is no TLS session after the handshake.'))
         describe_tls(scope, ssl_object, host=self.host, verify=self.verify, began=self._began)
 
     def _greeting_done(self, scope: StepScope) -> None:
         if self._silence is not None:
             self._silence.cancel()
-        scope.ok(f'The server said hello: {scope.details.get("Banner", "")[:80]}')
+        scope.ok(_('The server said hello: {banner}').format(banner=scope.details.get(_('Banner'), '')[:80]))
 
     def _ehlo_done(self, scope: StepScope) -> None:
         client = self._client()
         before, self.capabilities = self.capabilities, Capabilities.parse(client.last_ehlo_response)
-        scope.details['EHLO name used'] = client.local_hostname or ''
+        scope.details[_('EHLO name used')] = client.local_hostname or ''
         scope.details.update(
             self.capabilities.details(encrypted=self._encrypted(), starttls_expected=self.security is Security.STARTTLS)
         )
         if self._ehlos > 1:
-            changes = scope.details['Changed after TLS'] = _changes(before, self.capabilities)
-            scope.ok(f'Again over the encrypted connection: {changes}.')
+            changes = scope.details[_('Changed after TLS')] = _changes(before, self.capabilities)
+            scope.ok(_('Again over the encrypted connection: {changes}.').format(changes=changes))
         else:
-            offered = ', '.join(k for k in ('STARTTLS', 'AUTH', 'SIZE') if self.capabilities.has(k)) or 'nothing'
-            scope.ok(f'{self.capabilities.server_name or "The server"} offers {offered}.')
+            offered = ', '.join(k for k in ('STARTTLS', 'AUTH', 'SIZE') if self.capabilities.has(k))
+            server = self.capabilities.server_name or _('The server')
+            if offered:
+                scope.ok(_('{server} offers {keywords}.').format(server=server, keywords=offered))
+            else:
+                scope.ok(_('{server} offers nothing.').format(server=server))
 
     def _token_done(self, scope: StepScope) -> None:
         """The token's facts: refreshed or kept, time left, scopes, audience, and whose it is."""
@@ -379,51 +399,59 @@ class SmtpCheck:
             return
         token = fresh.token
         self.t.hide(token.access_token)
-        self.t.info(f'Access token {"refreshed now" if fresh.refreshed else "kept from earlier, still valid"}.')
+        self.t.info(
+            _('Access token refreshed now.') if fresh.refreshed else _('Access token kept from earlier, still valid.')
+        )
         claims = token_claims(token.access_token)
-        scope.details['Access token'] = 'refreshed now' if fresh.refreshed else 'still valid (kept from earlier)'
-        scope.details['Expires in'] = f'{token.expires_in(time.time()) // 60} min'
-        scope.details['Scopes granted'] = token.scope or str(claims.get('scp', '')) or 'not stated'
+        scope.details[_('Access token')] = (
+            _('refreshed now') if fresh.refreshed else _('still valid (kept from earlier)')
+        )
+        scope.details[_('Expires in')] = _('{minutes} min').format(minutes=token.expires_in(time.time()) // 60)
+        scope.details[_('Scopes granted')] = token.scope or str(claims.get('scp', '')) or _('not stated')
         if audience := claims.get('aud'):
-            scope.details['Audience'] = str(audience)
-        scope.details['Account'] = token.account or 'not stated by the provider'
+            scope.details[_('Audience')] = str(audience)
+        scope.details[_('Account')] = token.account or _('not stated by the provider')
         user = self.settings.username
         if token.account and token.account.lower() != user.lower():
             scope.warn(
-                f'The token is for {token.account}, the Username is {user}: this works only if {token.account} may '
-                f'send as {user} (a shared mailbox); otherwise sign in as {user}.'
+                _(
+                    'The token is for {account}, the Username is {user}: this works only if {account} may send as '
+                    '{user} (a shared mailbox); otherwise sign in as {user}.'
+                ).format(account=token.account, user=user)
             )
         else:
-            scope.ok(f'Signed in as {token.account or user}; the token is valid.')
+            scope.ok(_('Signed in as {account}; the token is valid.').format(account=token.account or user))
 
     def _auth_done(self, scope: StepScope) -> None:
         if self.settings.uses_oauth:
-            scope.ok(f'Signed in as {self.settings.username} with the token.')
+            scope.ok(_('Signed in as {username} with the token.').format(username=self.settings.username))
         elif not self._encrypted():
-            scope.warn('Signed in, but your password crossed the network unencrypted.')
+            scope.warn(_('Signed in, but your password crossed the network unencrypted.'))
         else:
-            scope.ok(f'Signed in as {self.settings.username}.')
+            scope.ok(_('Signed in as {username}.').format(username=self.settings.username))
 
     def _mail_done(self, scope: StepScope) -> None:
-        scope.ok(f'Sender {self.outgoing.sender_address} accepted.')
+        scope.ok(_('Sender {address} accepted.').format(address=self.outgoing.sender_address))
 
     def _rcpt_done(self, scope: StepScope) -> None:
-        scope.ok(f'Recipient {self.recipient} accepted.')
+        scope.ok(_('Recipient {address} accepted.').format(address=self.recipient))
 
     def _data_done(self, scope: StepScope) -> None:
         self.probe.sent = True
-        queue_id = scope.details.get('Queue id', '')
-        scope.ok(f'The server accepted the test message{f" (queue id {queue_id})" if queue_id else ""}.')
+        if queue_id := scope.details.get(_('Queue id'), ''):
+            scope.ok(_('The server accepted the test message (queue id {queue_id}).').format(queue_id=queue_id))
+        else:
+            scope.ok(_('The server accepted the test message.'))
 
     def _quit_done(self, scope: StepScope) -> None:
-        scope.ok('Goodbye.')
+        scope.ok(_('Goodbye.'))
 
     # Failures, in the words of the step where they happened.
 
     async def _stop(self, error: TransportError | StepFailure) -> None:
         if self._silence is not None:
             self._silence.cancel()
-        scope = self.scope or self.probe.begin(error.failure.step, STEP_TITLES[error.failure.step])
+        scope = self.scope or self.probe.begin(error.failure.step, step_title(error.failure.step))
         self.scope = None
         if isinstance(error, TransportError):
             error = await self._step_failure(scope, error)
@@ -434,7 +462,7 @@ class SmtpCheck:
         failure, code, exc = error.failure, error.reply_code, error.__cause__
         if getattr(exc, 'code', None) == -1:  # aiosmtplib's mark for a line that is no SMTP reply at all
             said = str(getattr(exc, 'message', '')).removeprefix('Malformed SMTP response line: ')[:80].strip()
-            return StepFailure(failure, f'The server answered something that is not SMTP: {said}')
+            return StepFailure(failure, _('The server answered something that is not SMTP: {said}').format(said=said))
         probe_now = failure.cause is Cause.NO_GREETING and self.security is not Security.SSL and not self._probed
         if probe_now and await self._speaks_tls():
             return self._tls_first_failure()
@@ -443,12 +471,14 @@ class SmtpCheck:
         if scope.step is Step.RCPT and code is not None:
             return self._rcpt_failure(error)
         if code is not None:
-            refused = _REFUSED.get(scope.step, f'The server refused the sender {self.outgoing.sender_address}')
-            return StepFailure(failure, f'{refused} ({code}).')
+            if scope.step in _REFUSED:
+                return StepFailure(failure, _(_REFUSED[scope.step]).format(code=code))
+            refused = _('The server refused the sender {address} ({code}).')
+            return StepFailure(failure, refused.format(address=self.outgoing.sender_address, code=code))
         if exc is None:  # one of the transport's own checks, already in plain words
             return StepFailure(failure, error.detail)
         if isinstance(exc, TimeoutError) or failure.cause in (Cause.TIMEOUT, Cause.NO_GREETING):
-            return StepFailure(failure, f'No answer within the time limit ({STEP_TITLES[scope.step].lower()}).')
+            return StepFailure(failure, no_answer(scope.step))
         return StepFailure(failure, describe_error(exc))
 
     def _rcpt_failure(self, error: TransportError) -> StepFailure:
@@ -457,24 +487,31 @@ class SmtpCheck:
         if failure.step is Step.MAIL:
             return StepFailure(
                 failure,
-                f'The server refused the sender {self.settings.sender_address} once it was given a recipient ({code}).',
-                instead=f'Not reached: the server refused the sender, so it said nothing about {recipient} itself.',
+                _('The server refused the sender {address} once it was given a recipient ({code}).').format(
+                    address=self.settings.sender_address, code=code
+                ),
+                instead=_(
+                    'Not reached: the server refused the sender, so it said nothing about {recipient} itself.'
+                ).format(recipient=recipient),
             )
         domain = recipient.rpartition('@')[2].rstrip('>')
         messages = {
-            Cause.RELAY_DENIED: f'The server will not pass mail for {domain} on from this account ({code}).',
-            Cause.SIGN_IN_REQUIRED: f'The server passes mail for {domain} on only after a sign-in ({code}).',
+            Cause.RELAY_DENIED: N_('The server will not pass mail for {domain} on from this account ({code}).'),
+            Cause.SIGN_IN_REQUIRED: N_('The server passes mail for {domain} on only after a sign-in ({code}).'),
         }
-        refused = f'The server refused the recipient {recipient} ({code}).'
-        return StepFailure(failure, messages.get(failure.cause, refused))
+        refused = N_('The server refused the recipient {recipient} ({code}).')
+        message = _(messages.get(failure.cause, refused)).format(domain=domain, recipient=recipient, code=code)
+        return StepFailure(failure, message)
 
     def _tls_first_failure(self) -> StepFailure:
         return step_failure(
             Step.GREETING,
             Cause.TLS_MODE_MISMATCH,
-            f'No greeting, but port {self.port} answered a TLS handshake: it expects SSL/TLS from the start. Set '
-            'Connection security to SSL/TLS.',
-            change=USE_SSL,
+            _(
+                'No greeting, but port {port} answered a TLS handshake: it expects SSL/TLS from the start. Set '
+                'Connection security to SSL/TLS.'
+            ).format(port=self.port),
+            change=SettingsChange('security', 'ssl', _('Switch to SSL/TLS')),
         )
 
     async def _probe_after_silence(self, session_task: asyncio.Task[object] | None) -> None:
@@ -487,30 +524,30 @@ class SmtpCheck:
 
     async def _speaks_tls(self) -> bool:
         """A second connection that tries a TLS handshake: did the silent port expect SSL/TLS from the start?"""
-        self.t.info('No greeting: trying a TLS handshake on the same port.')
+        self.t.info(_('No greeting: trying a TLS handshake on the same port.'))
         try:
             timeout = self.probe.budget(self.probe.timeouts.tls_probe)
             async with asyncio.timeout(timeout):
-                _, writer = await asyncio.open_connection(
+                _reader, writer = await asyncio.open_connection(
                     self.address, self.port, ssl=smtp_context(verify=False), server_hostname=self._sni()
                 )
         except (OSError, TimeoutError, ssl.SSLError, StepFailure):
             self._probed = True
-            self.t.info('The TLS handshake failed too.')
+            self.t.info(_('The TLS handshake failed too.'))
             return False
         writer.close()
         self._probed = True
-        self.t.info('The port answered a TLS handshake.')
+        self.t.info(_('The port answered a TLS handshake.'))
         return True
 
     async def _refetch(self) -> bytes | None:
         """The certificate, fetched over a second connection without verification, to show what failed."""
-        self.t.info('Second connection without verification, only to show the certificate.')
+        self.t.info(_('Second connection without verification, only to show the certificate.'))
         context = smtp_context(verify=False)
         timeout = self.probe.budget(self.probe.timeouts.tls)
         async with asyncio.timeout(timeout):
             if self.security is Security.SSL:
-                _, writer = await asyncio.open_connection(
+                _reader, writer = await asyncio.open_connection(
                     self.address, self.port, ssl=context, server_hostname=self._sni()
                 )
             else:
@@ -531,7 +568,7 @@ class SmtpCheck:
 
     def _client(self) -> SMTP:
         if self.session is None or self.session.client is None:
-            raise step_failure(Step.CONNECT, Cause.SERVER_DISCONNECTED, 'The server closed the connection.')
+            raise step_failure(Step.CONNECT, Cause.SERVER_DISCONNECTED, _('The server closed the connection.'))
         return self.session.client
 
     def _encrypted(self) -> bool:
@@ -546,10 +583,11 @@ def _changes(before: Capabilities, after: Capabilities) -> str:
     added = [k for k in after.keywords if k not in before.keywords]
     removed = [k for k in before.keywords if k not in after.keywords]
     changed = [k for k in after.keywords if k in before.keywords and after.keywords[k] != before.keywords[k]]
-    parts = [f'now offered: {" ".join(added)}'] if added else []
-    parts += [f'no longer listed: {" ".join(removed)}'] if removed else []
-    parts += [f'changed: {", ".join(f"{k} {after.keywords[k]}" for k in changed)}'] if changed else []
-    return '; '.join(parts) or 'nothing'
+    parts = [_('now offered: {keywords}').format(keywords=' '.join(added))] if added else []
+    parts += [_('no longer listed: {keywords}').format(keywords=' '.join(removed))] if removed else []
+    listed = ', '.join(f'{k} {after.keywords[k]}' for k in changed)
+    parts += [_('changed: {keywords}').format(keywords=listed)] if changed else []
+    return '; '.join(parts) or _('nothing')
 
 
 def _show(address: str) -> str:

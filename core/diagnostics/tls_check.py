@@ -16,15 +16,16 @@ from core.causes import Cause, Step, classify_smtp_error
 from core.diagnostics.certificate import EXPIRY_WARNING_DAYS, CertificateInfo, hostname_matches, parse_certificate
 from core.diagnostics.certificate import tls_details as connection_details
 from core.diagnostics.probe import StepFailure, StepScope, step_failure
+from core.i18n import N_, _, ngettext
 from core.transport.tls import https_context
 
 Handshake = Callable[[ssl.SSLContext], Awaitable[ssl.SSLObject]]
 Refetch = Callable[[], Awaitable[bytes | None]]
 
 _CERT_MESSAGES = {
-    Cause.CERT_SELF_SIGNED: 'The certificate is self-signed: no trusted authority vouches for it.',
-    Cause.CERT_EXPIRED: 'The certificate has expired or is not valid yet.',
-    Cause.CERT_UNTRUSTED: 'The certificate was issued by an authority this computer does not trust.',
+    Cause.CERT_SELF_SIGNED: N_('The certificate is self-signed: no trusted authority vouches for it.'),
+    Cause.CERT_EXPIRED: N_('The certificate has expired or is not valid yet.'),
+    Cause.CERT_UNTRUSTED: N_('The certificate was issued by an authority this computer does not trust.'),
 }
 
 
@@ -56,28 +57,30 @@ async def handshake_failure(
     cause = cause or classify_smtp_error(error, 'tls')
     if isinstance(error, ssl.SSLCertVerificationError):
         hostname = cause is Cause.CERT_HOSTNAME_MISMATCH  # OpenSSL checks the name only once the authority passed
-        scope.details['Authority check (CA)'] = (
-            'passed: issued by an authority this computer trusts' if hostname else f'failed: {error.verify_message}'
+        scope.details[_('Authority check (CA)')] = (
+            _('passed: issued by an authority this computer trusts')
+            if hostname
+            else _('failed: {reason}').format(reason=error.verify_message)
         )
         info = await _show_unverified(scope, host, refetch)
         if hostname and info is not None:
             return step_failure(Step.TLS, cause, _mismatch_message(info, host))
-        return step_failure(Step.TLS, cause, _CERT_MESSAGES.get(cause, 'The certificate could not be verified.'))
+        return step_failure(Step.TLS, cause, _(_CERT_MESSAGES.get(cause, N_('The certificate could not be verified.'))))
     if isinstance(error, ssl.SSLError):
-        scope.details['TLS error'] = str(error.reason or error)
+        scope.details[_('TLS error')] = str(error.reason or error)
         return step_failure(Step.TLS, cause, _handshake_message(cause, http))
     return step_failure(
-        Step.TLS, Cause.TLS_HANDSHAKE_FAILED, 'The server closed the connection during the encryption handshake.'
+        Step.TLS, Cause.TLS_HANDSHAKE_FAILED, _('The server closed the connection during the encryption handshake.')
     )
 
 
 def describe_tls(scope: StepScope, ssl_object: ssl.SSLObject, *, host: str, verify: bool, began: float) -> None:
     """The TLS step's details after a handshake that passed: version, cipher, the certificate and both checks."""
     scope.details.update(connection_details(ssl_object))
-    scope.details['Handshake'] = f'{(time.perf_counter() - began) * 1000:.0f} ms'
+    scope.details[_('Handshake')] = f'{(time.perf_counter() - began) * 1000:.0f} ms'
     der = ssl_object.getpeercert(binary_form=True)
     if der is None:
-        raise step_failure(Step.TLS, Cause.TLS_HANDSHAKE_FAILED, 'The server sent no certificate.')
+        raise step_failure(Step.TLS, Cause.TLS_HANDSHAKE_FAILED, _('The server sent no certificate.'))
     check_certificate(scope, parse_certificate(der), host=host, verify=verify)
 
 
@@ -87,17 +90,23 @@ def check_certificate(scope: StepScope, info: CertificateInfo, *, host: str, ver
     scope.details.update(info.details())
     if not verify:
         name_ok = hostname_matches(info, host)
-        scope.details['Authority check (CA)'] = 'not done: “Do not verify TLS certificate” is ticked'
-        scope.details['Host name check'] = f'not done ({"would pass" if name_ok else "would fail"})'
-        scope.warn('Encrypted, but the certificate was not verified: anyone could pretend to be this server.')
+        scope.details[_('Authority check (CA)')] = _('not done: “Do not verify TLS certificate” is ticked')
+        scope.details[_('Host name check')] = _('not done (would pass)') if name_ok else _('not done (would fail)')
+        scope.warn(_('Encrypted, but the certificate was not verified: anyone could pretend to be this server.'))
         return
-    scope.details['Authority check (CA)'] = 'passed: issued by an authority this computer trusts'
-    scope.details['Host name check'] = f'passed: the certificate lists {host}'
+    scope.details[_('Authority check (CA)')] = _('passed: issued by an authority this computer trusts')
+    scope.details[_('Host name check')] = _('passed: the certificate lists {host}').format(host=host)
     days = info.days_left()
     if days < EXPIRY_WARNING_DAYS:
-        scope.warn(f'Encrypted and verified, but the certificate expires in {days} days: tell your provider.')
+        expiring = ngettext(
+            'Encrypted and verified, but the certificate expires in {days} day: tell your provider.',
+            'Encrypted and verified, but the certificate expires in {days} days: tell your provider.',
+            days,
+        )
+        scope.warn(expiring.format(days=days))
     else:
-        scope.ok(f'Encrypted ({scope.details.get("TLS version", "TLS")}) and the certificate is valid.')
+        version = scope.details.get(_('TLS version'), 'TLS')
+        scope.ok(_('Encrypted ({version}) and the certificate is valid.').format(version=version))
 
 
 async def _show_unverified(scope: StepScope, host: str, refetch: Refetch) -> CertificateInfo | None:
@@ -107,11 +116,13 @@ async def _show_unverified(scope: StepScope, host: str, refetch: Refetch) -> Cer
     except (OSError, ssl.SSLError, EOFError, TimeoutError, asyncio.IncompleteReadError, ValueError):
         der = None
     if der is None:
-        scope.details['Certificate'] = 'could not be fetched for display'
+        scope.details[_('Certificate')] = _('could not be fetched for display')
         return None
     info = parse_certificate(der)
     scope.details.update(info.details())
-    scope.details['Host name check'] = 'passed' if hostname_matches(info, host) else f'failed: {host} is not listed'
+    scope.details[_('Host name check')] = (
+        _('passed') if hostname_matches(info, host) else _('failed: {host} is not listed').format(host=host)
+    )
     return info
 
 
@@ -119,14 +130,17 @@ def _mismatch_message(info: CertificateInfo, host: str, shown: int = 6) -> str:
     """The names the certificate does hold, so that the user can pick the right one."""
     names = info.names
     if not names:
-        return f'The certificate holds no server name at all, so it cannot be for {host}.'
-    listed = ', '.join(names[:shown]) + (f' and {len(names) - shown} more' if len(names) > shown else '')
-    return f'The certificate is for {listed}, not for {host}.'
+        return _('The certificate holds no server name at all, so it cannot be for {host}.').format(host=host)
+    listed = ', '.join(names[:shown])
+    if len(names) > shown:
+        more = len(names) - shown
+        listed = ngettext('{names} and {count} more', '{names} and {count} more', more).format(names=listed, count=more)
+    return _('The certificate is for {names}, not for {host}.').format(names=listed, host=host)
 
 
 def _handshake_message(cause: Cause, http: bool) -> str:
     if cause is Cause.TLS_MODE_MISMATCH and http:
-        return 'The service answered without encryption: this address and port do not speak HTTPS.'
+        return _('The service answered without encryption: this address and port do not speak HTTPS.')
     if cause is Cause.TLS_MODE_MISMATCH:
-        return 'The server answered in plain text: this port does not expect SSL/TLS from the start.'
-    return 'The encrypted connection could not be set up.'
+        return _('The server answered in plain text: this port does not expect SSL/TLS from the start.')
+    return _('The encrypted connection could not be set up.')
