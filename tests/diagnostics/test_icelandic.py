@@ -100,9 +100,8 @@ async def test_the_test_email_is_written_in_the_language_of_the_test(trusted: Te
     (message,) = server.recorder.messages
     email = message_from_bytes(message.content, policy=policy.default)
     assert email['Subject'] == 'Prófunarpóstur frá Acme ehf.'
-    assert (
-        'Ef þú getur lesið þetta fara tölvupóstar til viðskiptavina þinna' in email.get_body(('plain',)).get_content()
-    )
+    body = email.get_body(('plain',))
+    assert body is not None and 'Ef þú getur lesið þetta fara tölvupóstar' in body.get_content()
 
 
 async def test_a_refused_sign_in_in_icelandic_fails_the_sign_in_step_in_icelandic(trusted: TestPKI) -> None:
