@@ -1,0 +1,37 @@
+"""The settings test from a page in Icelandic, in Chromium: the steps the test reports speak the page's language."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import USERNAME, Mailbox
+
+pytestmark = pytest.mark.browser
+TEST_BUTTON = re.compile('Test email settings|Prófa tölvupóststillingar')  # the button's own label is the page's
+
+
+@pytest.fixture
+def icelandic_page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={'width': 1280, 'height': 900}, locale='is-IS')  # Accept-Language: is-IS
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def test_a_settings_test_started_from_an_icelandic_page_reports_in_icelandic(
+    icelandic_page: Page, mailbox: Mailbox
+) -> None:
+    page = icelandic_page
+    page.goto(f'{mailbox.app.url}/settings')
+    page.get_by_role('button', name=TEST_BUTTON).click()
+
+    expect(page.get_by_text('Tölvupóststillingarnar virka')).to_be_visible()
+    for text in ('Kveðja þjóns', 'Dulkóðun (TLS)', 'Innskráning', f'Skráð inn sem {USERNAME}.'):
+        expect(page.get_by_text(text, exact=True).first).to_be_visible()
+    expect(page.get_by_role('button', name=TEST_BUTTON)).to_be_enabled()
+    assert len(mailbox.server.recorder.messages) == 1
