@@ -194,4 +194,4 @@ async def _reverse(facts: DomainFacts, resolver: DnsResolver, server: tuple[str,
 
 def server_name_from(events: Iterable[StepEvent]) -> str:
     """The name the SMTP server introduced itself with, as the settings test's EHLO step recorded it."""
-    return next((event.details['Server name'] for event in events if event.details.get('Server name')), '')
+    return next((event.detail('Server name') for event in events if event.detail('Server name')), '')

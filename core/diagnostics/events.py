@@ -75,6 +75,10 @@ class StepEvent:
     def title(self) -> str:
         return step_title(self.step)
 
+    def detail(self, label: str) -> str:
+        """One detail by its English label: the labels are worded in the language of the test, as they are shown."""
+        return self.details.get(_(label)) or self.details.get(label, '')
+
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             'step': self.step.value,

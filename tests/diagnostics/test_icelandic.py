@@ -13,6 +13,7 @@ import pytest
 
 from cli import check as check_cli
 from core.causes import Cause, Step
+from core.deliverability.check import server_name_from
 from core.diagnostics.events import Status
 from core.diagnostics.transcript import Mark
 from core.i18n import using_language
@@ -172,3 +173,12 @@ async def test_main_check_speaks_icelandic_when_lang_says_so(tmp_path: Path) -> 
     out = stdout.decode()
     assert f'Ekkert tekur við tengingum á gátt {port} þar.' in out and 'Tenging' in out
     assert 'connection-refused' in out  # the cause code stays a code
+
+
+async def test_the_server_name_is_found_in_a_test_worded_in_icelandic(trusted: TestPKI) -> None:
+    async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS) as server:
+        with using_language('is'):
+            result = await run(smtp_settings(server.port), send=False)
+            ehlo = next(e for e in result.finished() if e.step is Step.EHLO)
+            assert 'Nafn þjóns' in ehlo.details
+            assert server_name_from(result.events) == 'mx.test.invalid'  # for the deliverability check's rules
