@@ -19,7 +19,9 @@ from core.diagnostics.transcript import Mark
 from core.i18n import using_language
 from core.settings import Security
 from tests.diagnostics.conftest import ACCOUNTS, PASSWORD, USER, Run, run, smtp_settings
+from tests.diagnostics.http_server import http_server
 from tests.diagnostics.test_check_cli import parse, saved, start_check
+from tests.diagnostics.test_http_checks import http_settings
 from tests.support.certs import TestPKI
 from tests.support.smtp_servers import free_port, smtp_server, threaded_smtp_server
 
@@ -182,3 +184,21 @@ async def test_the_server_name_is_found_in_a_test_worded_in_icelandic(trusted: T
             ehlo = next(e for e in result.finished() if e.step is Step.EHLO)
             assert 'Nafn þjóns' in ehlo.details
             assert server_name_from(result.events) == 'mx.test.invalid'  # for the deliverability check's rules
+
+
+async def test_an_http_service_test_in_icelandic_says_its_steps_and_verdict_in_icelandic(trusted: TestPKI) -> None:
+    async with http_server(ssl_context=trusted.good().server_context()) as (server, recorder):
+        with using_language('is'):
+            result = await run(http_settings(f'https://localhost:{server.port}/'))
+            titles = [e.title for e in result.finished()]
+    assert result.verdict.passed and result.verdict.message == (
+        'Tölvupóststillingarnar virka: HTTP-póstþjónustan tók við prófunarpóstinum til office@example.com.'
+    )
+    assert titles[-1] == 'HTTP-beiðni'
+    running = {e.step: e.message for e in result.events if e.status is Status.RUNNING}
+    assert running[Step.TLS] == 'Hefjum HTTPS-dulkóðun' and running[Step.HTTP] == 'Sendum prófunarpóstinn um HTTP'
+    post = next(e for e in result.finished() if e.step is Step.HTTP)
+    assert post.message.startswith('Þjónustan tók við prófunarpóstinum (') and post.details['Staða'].startswith('200 ')
+    assert '~> POST' in result.transcript and '<~ HTTP/1.1 200' in result.transcript
+    (sent,) = recorder.posts
+    assert sent.fields['subject'] == 'Prófunarpóstur frá Mailroom'
