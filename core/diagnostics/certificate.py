@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import ipaddress
 import ssl
@@ -48,8 +49,12 @@ class CertificateInfo:
         }
 
 
+@functools.lru_cache(maxsize=16)
 def parse_certificate(der: bytes) -> CertificateInfo:
+    """Parsed once per certificate: a test run again against the same server (the usual case) skips the half
+    millisecond this takes. The value is immutable; what depends on today (days left) is worked out when asked."""
     cert = x509.load_der_x509_certificate(der)
+    subject, issuer = cert.subject, cert.issuer  # each access builds the Name afresh
     try:
         san_ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         names = [*san_ext.get_values_for_type(x509.DNSName)]
@@ -58,14 +63,14 @@ def parse_certificate(der: bytes) -> CertificateInfo:
         names = []
     digest = hashlib.sha256(der).hexdigest().upper()
     return CertificateInfo(
-        subject=_name(cert.subject),
-        issuer=_name(cert.issuer),
+        subject=_name(subject),
+        issuer=_name(issuer),
         san=tuple(names),
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
         sha256=':'.join(digest[i : i + 2] for i in range(0, len(digest), 2)),
-        self_signed=cert.issuer == cert.subject,
-        common_name=', '.join(str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)),
+        self_signed=issuer == subject,
+        common_name=', '.join(str(a.value) for a in subject.get_attributes_for_oid(NameOID.COMMON_NAME)),
     )
 
 

@@ -73,3 +73,38 @@ async def test_a_server_echoing_the_auth_plain_line_leaves_no_secret_in_the_tran
     text = result.transcript
     assert 'You sent: AUTH PLAIN [hidden]' in text and 'Password [hidden] is wrong' in text
     assert leaks(text) == [] and leaks(result.verdict.reply or '') == []
+
+
+def test_the_hiding_for_one_set_of_secrets_is_made_once_for_every_test_of_that_connection() -> None:
+    first, second = (Transcript(secrets=(PASSWORD,), username=USER) for _ in range(2))
+    assert first.redact is second.redact
+
+
+def test_a_two_kilobyte_access_token_is_hidden_without_compiling_a_pattern(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A JWT access token made a pattern of 40 kB: a tenth of a second to compile for each new token."""
+    token = 'eyJ0eXAiOiJKV1QifQ.' + 'eyJ1cG4iOiJvd25lckBleGFtcGxlLmNvbSJ9' * 55 + '.c2ln'
+
+    def compile_nothing(*args: object, **kwargs: object) -> None:
+        raise AssertionError('a pattern was compiled')
+
+    monkeypatch.setattr(re, 'compile', compile_nothing)
+    transcript = Transcript(secrets=(PASSWORD,), username=USER)
+    transcript.hide(token)
+    xoauth2 = b64(f'user={USER}\x01auth=Bearer {token}\x01\x01')
+    transcript.received(f'535 5.7.8 Refused {xoauth2} and {token}', encrypted=True)
+    assert transcript.lines[-1].text == '535 5.7.8 Refused [hidden] and [hidden]'
+
+
+@pytest.mark.parametrize(
+    ('text', 'shown'),
+    [
+        (f'{b64(PASSWORD).rstrip("=")}==.', '[hidden].'),  # base64 padding goes with it
+        (f'{b64(PASSWORD).rstrip("=")}===', '[hidden]='),  # at most two
+        (f'a {PASSWORD}{PASSWORD} b', 'a [hidden][hidden] b'),
+        (f'AUTH PLAIN {b64(f"{USER}{chr(0)}{USER}{chr(0)}{PASSWORD}")}', 'AUTH PLAIN [hidden]'),  # the longest form
+    ],
+)
+def test_each_form_is_hidden_where_it_starts_first_with_its_padding(text: str, shown: str) -> None:
+    transcript = Transcript(secrets=(PASSWORD,), username=USER)
+    transcript.received(text, encrypted=False)
+    assert transcript.lines[-1].text == shown
