@@ -17,6 +17,8 @@ from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from core.oauth.signins import CALLBACK_PATH
+
 LOGIN_PATH = '/login'
 OPEN_PATHS = frozenset({'/status'})
 SESSION_COOKIE = 'mailroom_session'
@@ -66,7 +68,12 @@ class LoginGate:
     """Pure ASGI middleware: without a valid session every request but /status gets the sign-in page or 401.
 
     The session is a cookie signed with a key made at start (so a restart signs everyone out), HttpOnly and
-    SameSite=Strict, valid for SESSION_SECONDS.
+    SameSite=Strict, valid for SESSION_SECONDS. The one other way in is the provider sending the browser back to
+    GET /oauth/callback: coming from the provider's site, the browser leaves the Strict cookie out. The sign-in's
+    one-time state authenticates that request instead: 32 random bytes that only a page behind this gate made, used
+    once, and the code it brings is worth nothing without the PKCE verifier held here. Without a matching state the
+    route changes nothing and tells nothing. (SameSite=Lax would let the cookie ride on every top-level navigation
+    from any other site to any page, to serve this one route.)
     """
 
     def __init__(self, app: ASGIApp, *, verify: Callable[[str], bool], throttle: LoginThrottle | None = None) -> None:
@@ -76,7 +83,7 @@ class LoginGate:
         self.signer = TimestampSigner(secrets.token_bytes(32))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope['type'] not in ('http', 'websocket') or scope['path'] in OPEN_PATHS:
+        if scope['type'] not in ('http', 'websocket') or scope['path'] in OPEN_PATHS or _provider_returning(scope):
             await self.app(scope, receive, send)
         elif scope['type'] == 'http' and scope['path'] == LOGIN_PATH:
             response = await self._login(scope, receive)
@@ -125,6 +132,10 @@ class LoginGate:
         token = self.signer.sign(secrets.token_urlsafe(16)).decode('ascii')
         response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_SECONDS, httponly=True, samesite='strict')
         return response
+
+
+def _provider_returning(scope: Scope) -> bool:
+    return scope['type'] == 'http' and scope['method'] == 'GET' and scope['path'] == CALLBACK_PATH
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -20,6 +20,7 @@ from tests.support.fake_oauth import fake_provider
 from tests.support.smtp_servers import threaded_smtp_server
 
 ACCOUNT = 'owner@nordurljos.example'
+WEB_PASSWORD = 'Lan-Password-7c1e'
 
 pytestmark = pytest.mark.browser
 
@@ -96,3 +97,48 @@ def test_sign_in_test_and_email_an_invoice_with_xoauth2(
         assert frames and not [s for s in secrets if s in shown]
         stored = b''.join(path.read_bytes() for path in data_dir.rglob('*') if path.is_file())
         assert not [s for s in secrets if s.encode() in stored]
+
+
+def test_behind_the_web_password_the_browser_back_from_the_provider_completes_the_sign_in(
+    page: Page, live_app_factory: Callable[..., LiveApp], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real provider is another site, so the browser comes back without the SameSite=Strict session cookie: the
+    fake one is reached as localhost, another site than Mailroom's 127.0.0.1, and Chromium leaves the cookie out."""
+    monkeypatch.setenv('MAILROOM_WEB_PASSWORD', WEB_PASSWORD)
+    with fake_provider(account=ACCOUNT) as provider:
+        data_dir = tmp_path / 'data'
+        folder = DataFolder(data_dir)
+        endpoints = provider.endpoints()
+        endpoints['oauth_authorize_url'] = endpoints['oauth_authorize_url'].replace('//127.0.0.1:', '//localhost:')
+        folder.settings.save(
+            EmailSettings.from_dict(
+                {
+                    'host': 'smtp.nordurljos.example',
+                    'port': 587,
+                    'security': Security.STARTTLS.value,
+                    'username': ACCOUNT,
+                    'auth': AuthMethod.OAUTH.value,
+                    **endpoints,
+                }
+            )
+        )
+        folder.close()
+        app = live_app_factory('--require-login', data_dir=data_dir)
+        page.goto(f'{app.url}/settings')
+        page.get_by_label('Web password').fill(WEB_PASSWORD)
+        page.get_by_role('button', name='Sign in').click()
+        expect(page).to_have_url(f'{app.url}/settings')
+        expect(page.get_by_text('Not signed in.')).to_be_visible()
+
+        with page.context.expect_page() as opened:
+            page.get_by_role('button', name='Sign in', exact=True).click()
+        consent = opened.value
+        expect(consent.get_by_text('Fake provider: allow Mailroom?')).to_be_visible()
+        assert consent.url.startswith('http://localhost:')
+        consent.get_by_role('button', name='Allow').click()
+        expect(consent.get_by_text(f'Mailroom is signed in as {ACCOUNT}.')).to_be_visible()
+        assert consent.url.startswith(f'{app.url}/oauth/callback?')
+        consent.close()
+
+        expect(page.get_by_text(f'Signed in as {ACCOUNT}: press Update to save the sign-in.')).to_be_visible()
+        assert provider.token_requests == ['authorization_code']

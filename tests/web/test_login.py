@@ -7,9 +7,14 @@ from pathlib import Path
 import httpx
 from nicegui import core
 
+from core.oauth.signins import CALLBACK_PATH
+from core.oauth.values import OAuthApp
 from storage.folder import DataFolder
+from tests.oauth.conftest import ACCOUNT, REDIRECT, browser_consents, oauth_settings
+from tests.support.fake_oauth import fake_provider
 from tests.web.conftest import WEB_PASSWORD, FakeClock, first_websocket_message
 from ui.login import SESSION_COOKIE
+from ui.services import Services
 
 POLLING = '/_nicegui_ws/socket.io/?EIO=4&transport=polling'
 NAVIGATION = {'accept': 'text/html,application/xhtml+xml', 'sec-fetch-mode': 'navigate'}
@@ -84,6 +89,30 @@ async def test_another_site_cannot_post_the_sign_in_form(lan_client: httpx.Async
         '/login', data={'password': WEB_PASSWORD}, headers={'origin': 'http://attacker.example'}
     )
     assert forged.status_code == 403 and SESSION_COOKIE not in lan_client.cookies
+
+
+async def test_the_provider_sending_the_browser_back_gets_in_by_the_sign_ins_state_alone(
+    lan_client: httpx.AsyncClient, services: Services
+) -> None:
+    with fake_provider(account=ACCOUNT) as provider:
+        await sign_in(lan_client, target='/settings')
+        pending = services.signins.begin(OAuthApp.of(oauth_settings(provider)), REDIRECT)  # as Sign in on the page
+        callback = await browser_consents(pending.url)
+        lan_client.cookies.clear()  # back from the provider's site, the browser leaves the SameSite=Strict cookie out
+        back = await lan_client.get(callback, headers=NAVIGATION)
+        assert back.status_code == 200 and f'Mailroom is signed in as {ACCOUNT}.' in back.text
+        assert (await services.signins.result(pending, timeout=5)).account == ACCOUNT
+        assert provider.token_requests == ['authorization_code']
+
+
+async def test_without_a_sign_in_waiting_for_it_the_return_route_opens_nothing(lan_client: httpx.AsyncClient) -> None:
+    forged = await lan_client.get(f'{CALLBACK_PATH}?code=made-up&state=made-up', headers=NAVIGATION)
+    assert forged.status_code == 400 and 'not the one Mailroom is waiting for' in forged.text
+    assert 'signed in as' not in forged.text
+    assert (await lan_client.post(CALLBACK_PATH)).status_code == 401
+    assert (await lan_client.get(f'{CALLBACK_PATH}/more', headers=NAVIGATION)).status_code == 303
+    socket = await first_websocket_message(core.app, CALLBACK_PATH, [(b'host', b'127.0.0.1:8080')])
+    assert socket == 'websocket.close'
 
 
 async def test_on_this_computer_only_no_sign_in_is_asked(local_client: httpx.AsyncClient) -> None:
