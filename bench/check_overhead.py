@@ -6,7 +6,11 @@
    connection: what a script does) and one TLS context reused for every session (what the check does: it loads the
    trust store once per process). The second is the strict comparison: both sides then do the same TLS work.
    With a sign-in (Sign in with Microsoft/Google): the full check with a cached access token (token step + XOAUTH2)
-   against a bare aiosmtplib `auth_xoauth2` session with one reused TLS context. Aim: <= 1.15x.
+   against a bare aiosmtplib `auth_xoauth2` session. Aim: <= 1.15x. Fair on both counts the run prints: the bare
+   session uses the check's own TLS context (core/transport/tls.py: the same object, so the same trust store,
+   TLS 1.2 at least, host name checked), and it sends the same test message, built per session with Mailroom's
+   builder as every send builds it (fresh Date and Message-ID) and handed to aiosmtplib as bytes, as sending does.
+   The same session with the message built once before the timing is shown too: the check cannot do that.
 2. In Chromium (when installed): the delay from the SMTP server answering RCPT to the Recipient step's line
    appearing on the page of a running `python main.py`. Aim: < 100 ms on loopback.
 
@@ -39,16 +43,20 @@ import aiosmtplib  # noqa: E402
 from core.diagnostics.events import Verdict  # noqa: E402
 from core.diagnostics.probe import Timeouts  # noqa: E402
 from core.diagnostics.runner import compose_test_email, run_checks  # noqa: E402
-from core.message import build_mime  # noqa: E402
+from core.message import OutgoingMessage, build_mime  # noqa: E402
 from core.oauth.tokens import TokenCache  # noqa: E402
 from core.oauth.values import TokenSet  # noqa: E402
 from core.settings import AuthMethod, EmailSettings, Security  # noqa: E402
+from core.transport.tls import smtp_context  # noqa: E402
 from tests.support.certs import TestPKI  # noqa: E402
+from tests.support.fake_oauth import jwt  # noqa: E402
 from tests.support.smtp_servers import Recorder, ServerInfo, threaded_smtp_server  # noqa: E402
 
 USER = 'owner@example.com'
 PASSWORD = 'bench-password-123'
-ACCESS_TOKEN = 'bench-access-token-123'
+# Shaped like Microsoft's: a JWT of about 2 kB (Google's are opaque and shorter). Its length matters: the check hides
+# every form of it in the transcript.
+ACCESS_TOKEN = jwt({'aud': 'https://outlook.office.com', 'upn': USER, 'scp': 'SMTP.Send', 'claims': 'x' * 1400})
 
 
 async def full_check(settings: EmailSettings, tokens: TokenCache | None = None) -> tuple[float, float]:
@@ -62,17 +70,26 @@ async def full_check(settings: EmailSettings, tokens: TokenCache | None = None) 
 
 
 async def bare_session(
-    server: ServerInfo, message: EmailMessage, tls_context: ssl.SSLContext | None = None, *, xoauth2: bool = False
+    server: ServerInfo,
+    message: EmailMessage | OutgoingMessage,
+    tls_context: ssl.SSLContext | None = None,
+    *,
+    xoauth2: bool = False,
 ) -> tuple[float, float]:
     """What a script would write; without `tls_context`, aiosmtplib makes a fresh default one per connection. With
-    `xoauth2`, a script that already holds an access token signs in with aiosmtplib's own XOAUTH2."""
+    `xoauth2`, a script that already holds an access token signs in with aiosmtplib's own XOAUTH2. An EmailMessage
+    built beforehand is flattened by aiosmtplib; an OutgoingMessage is built here, as sending builds it."""
     began, cpu = time.perf_counter(), time.process_time()
     client = aiosmtplib.SMTP(
         hostname=server.host, port=server.port, start_tls=True, timeout=10, tls_context=tls_context
     )
     await client.connect()
     await (client.auth_xoauth2(USER, ACCESS_TOKEN) if xoauth2 else client.login(USER, PASSWORD))
-    await client.send_message(message)
+    if isinstance(message, EmailMessage):
+        await client.send_message(message)
+    else:
+        built = build_mime(message)
+        await client.sendmail(built.envelope_from, built.envelope_recipients, built.data)
     await client.quit()
     return time.perf_counter() - began, time.process_time() - cpu
 
@@ -195,7 +212,7 @@ async def _compare(server: ServerInfo, rounds: int, network: str) -> None:
     )
     # The very message the check sends, built once: a script holds an EmailMessage, which aiosmtplib flattens per send.
     message = build_mime(compose_test_email(settings, USER, 'Mailroom')).mime
-    reused = ssl.create_default_context()  # verifies the chain and the host name, as the check does
+    reused = smtp_context(verify=True)  # the check's own context: same trust store, same policy, loaded once
     contenders: dict[str, Callable[[], Awaitable[tuple[float, float]]]] = {
         'full check (STARTTLS, AUTH, send)': lambda: full_check(settings),
         'bare aiosmtplib, its defaults (fresh TLS context)': lambda: bare_session(server, message),
@@ -203,11 +220,24 @@ async def _compare(server: ServerInfo, rounds: int, network: str) -> None:
     }
     await _race(contenders, rounds, network, ('aiosmtplib defaults', 'reused TLS context (strict)'))
     oauth, tokens = signed_in(server)
+    outgoing = compose_test_email(oauth, USER, 'Mailroom')
+    prebuilt = build_mime(outgoing).mime
     xoauth2: dict[str, Callable[[], Awaitable[tuple[float, float]]]] = {
         'full check with a sign-in (cached token, XOAUTH2)': lambda: full_check(oauth, tokens),
-        'bare aiosmtplib XOAUTH2, one reused TLS context': lambda: bare_session(server, message, reused, xoauth2=True),
+        'bare aiosmtplib XOAUTH2, same TLS context, message built per session': lambda: bare_session(
+            server, outgoing, reused, xoauth2=True
+        ),
+        'bare aiosmtplib XOAUTH2, same TLS context, message built before the timing': lambda: bare_session(
+            server, prebuilt, reused, xoauth2=True
+        ),
     }
-    await _race(xoauth2, rounds, network, ('XOAUTH2, reused TLS context (strict)',))
+    await _race(
+        xoauth2,
+        rounds,
+        network,
+        ('XOAUTH2, same context and message building (fair)', 'XOAUTH2, message built before the timing (no aim)'),
+        aims=(1.15, None),
+    )
 
 
 async def _race(
@@ -215,6 +245,7 @@ async def _race(
     rounds: int,
     network: str,
     labels: tuple[str, ...],
+    aims: tuple[float | None, ...] | None = None,
 ) -> None:
     """The first contender against each of the others, in a fresh shuffled order every round."""
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name in contenders}
@@ -235,9 +266,10 @@ async def _race(
             f'{cpu[name]:.2f} ms CPU'
         )
     check, *bares = contenders
-    for bare, label in zip(bares, labels, strict=True):
+    for bare, label, aim in zip(bares, labels, aims or (1.15,) * len(bares), strict=True):
+        goal = f' (aim <= {aim:g}x)' if aim else ''
         print(
-            f'[{network}] ratio check / bare, {label}: {wall[check][1] / wall[bare][1]:.2f}x wall (aim <= 1.15x), '
+            f'[{network}] ratio check / bare, {label}: {wall[check][1] / wall[bare][1]:.2f}x wall{goal}, '
             f'{cpu[check] / cpu[bare]:.2f}x CPU'
         )
 

@@ -9,10 +9,12 @@ from dataclasses import replace
 from core.causes import Cause, Step
 from core.diagnostics.probe import Timeouts
 from core.oauth.tokens import TokenCache
+from core.oauth.values import TokenSet
 from tests.diagnostics.conftest import run
 from tests.oauth.conftest import ACCOUNT, oauth_settings, sign_in, signed_in
-from tests.support.fake_oauth import FakeProvider
-from tests.support.smtp_servers import ServerInfo
+from tests.support.certs import TestPKI
+from tests.support.fake_oauth import FakeProvider, jwt
+from tests.support.smtp_servers import ServerInfo, smtp_server
 
 TIMEOUTS = Timeouts(dns=2, connect=2, greeting=2, tls=3, command=3, data=3, tls_probe=1, total=20)
 
@@ -75,3 +77,21 @@ async def test_a_refused_token_shows_the_servers_decoded_challenge(
     assert (result.verdict.step, result.verdict.cause) == (Step.AUTH, Cause.OAUTH_TOKEN_REFUSED)
     assert '"status":"401"' in result.verdict.reply and result.verdict.reply.startswith('535')
     assert first.access_token not in result.transcript
+
+
+async def test_a_microsoft_sized_access_token_signs_in_and_is_hidden_in_every_form(
+    provider: FakeProvider, pki: TestPKI
+) -> None:
+    token = jwt({'aud': 'https://outlook.office.com', 'upn': ACCOUNT, 'scp': 'SMTP.Send', 'more': 'x' * 1500})
+    async with smtp_server(
+        tls='starttls', cert=pki.good(), require_starttls=True, accounts={}, auth_required=True,
+        check_token=lambda user, given: given == token,
+    ) as server:  # fmt: skip
+        settings = replace(oauth_settings(provider, server), oauth_refresh_token='rt-kept')
+        tokens = TokenCache()
+        tokens.remember(settings, TokenSet(token, int(time.time()) + 3600, 'rt-kept', account=ACCOUNT))
+        result = await run(settings, timeouts=TIMEOUTS, tokens=tokens, to='anna@example.org')
+    assert result.verdict.passed, result.transcript
+    assert len(token) > 2000 and [a.success for a in server.recorder.auth_attempts] == [True]
+    shown = result.transcript + repr(result.events) + repr(result.verdict)
+    assert not [form for form in every_form(token) if form in shown]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import collections
 import contextlib
 import socket
 import ssl
@@ -83,10 +84,16 @@ class ServerInfo:
 
 
 class _RecordingSMTP(SMTP):
-    """aiosmtpd's SMTP that records plaintext bytes and treats an implicit-TLS connection as encrypted."""
+    """aiosmtpd's SMTP that records plaintext bytes and treats an implicit-TLS connection as encrypted.
+
+    It takes an AUTH line as long as RFC 4954 allows and real servers take (a Microsoft access token is a JWT of about
+    2 kB); other commands keep their 512 octets."""
+
+    line_length_limit = 12288
 
     def __init__(self, handler: Any, *, recorder: Recorder, implicit_tls: bool, **kwargs: Any) -> None:
         super().__init__(handler, **kwargs)
+        self.command_size_limits = collections.defaultdict(lambda: SMTP.command_size_limit, {'AUTH': 12288})
         self.recorder = recorder
         self.implicit_tls = implicit_tls
         if implicit_tls:
