@@ -11,13 +11,10 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import dns.asyncresolver
-import dns.exception
-import dns.name
-import dns.rdatatype
-import dns.resolver
-import dns.reversename
+if TYPE_CHECKING:  # dnspython loads with the first lookup: the app starts without it
+    import dns.asyncresolver
 
 DEFAULT_TIMEOUT = 4.0
 
@@ -64,6 +61,8 @@ class DnsResolver:
 
     def _get(self) -> dns.asyncresolver.Resolver:
         if self._resolver is None:
+            import dns.asyncresolver
+
             resolver = dns.asyncresolver.Resolver(configure=self._nameservers is None)
             if self._nameservers is not None:
                 resolver.nameservers = list(self._nameservers)
@@ -74,6 +73,9 @@ class DnsResolver:
         return self._resolver
 
     async def _answers(self, name: str, record_type: str) -> list[object]:
+        import dns.exception
+        import dns.resolver
+
         try:
             resolver = self._get()
             answer = await resolver.resolve(name, record_type, search=False)
@@ -127,11 +129,15 @@ class DnsResolver:
 
     async def ptr(self, address: str) -> tuple[str, ...]:
         """Reverse DNS names of an IP address."""
+        import dns.reversename
+
         reverse = dns.reversename.from_address(str(ipaddress.ip_address(address))).to_text()
         return tuple(_host(r.target) for r in await self._answers(reverse, 'PTR'))  # type: ignore[attr-defined]
 
 
 def _host(name: object) -> str:
     """A DNS name as people write it: lowercase, no trailing dot ("." stays "." — the null target)."""
+    import dns.name
+
     text = name.to_unicode(omit_final_dot=True) if isinstance(name, dns.name.Name) else str(name).rstrip('.')
     return text.lower() or '.'

@@ -1,4 +1,5 @@
-"""The app starts without the libraries only sending, templating or PDFs need: they load on first use."""
+"""The app starts without the libraries only sending, templating, PDFs, DNS lookups or the relay need: they load on
+first use."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFERRED = ('aiosmtplib', 'httpx', 'liquid', 'markdown_it', 'typst')
+DEFERRED = ('aiosmtplib', 'dns', 'httpx', 'limits', 'liquid', 'markdown_it', 'typst')
 
 
 def deferred_loaded(after: str = '') -> list[str]:
@@ -17,6 +18,7 @@ def deferred_loaded(after: str = '') -> list[str]:
         [
             'import json, sys',
             'import main, ui.app, ui.services',
+            'main.build_parser()',
             after,
             f'print(json.dumps(sorted(name for name in {DEFERRED!r} if name in sys.modules)))',
         ]

@@ -10,12 +10,11 @@ import hashlib
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from limits import RateLimitItem, RateLimitItemPerSecond
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
-from limits.errors import StorageError
+if TYPE_CHECKING:  # the `limits` library loads with the relay's first limiter, not with every import of the config
+    from limits import RateLimitItem
+    from limits.aio.storage import Storage
 
 MEMORY = 'memory'
 REDIS_SCHEMES = ('redis://', 'rediss://')
@@ -35,6 +34,8 @@ class Rule:
 
     @property
     def item(self) -> RateLimitItem:
+        from limits import RateLimitItemPerSecond
+
         seconds = math.ceil(self.burst / self.per_second) if self.per_second > 0 else 86_400
         return RateLimitItemPerSecond(max(1, self.burst), max(1, seconds), namespace=KEY_PREFIX)
 
@@ -43,9 +44,13 @@ class RateLimits:
     """`take(rule, kind, key)` is 0 when allowed, else the seconds until the next one is (the Retry-After value)."""
 
     def __init__(self, storage_url: str = MEMORY) -> None:
+        from limits.aio.strategies import MovingWindowRateLimiter
+
         self._limiter = MovingWindowRateLimiter(open_storage(storage_url))
 
     async def take(self, rule: Rule, kind: str, key: str) -> int:
+        from limits.errors import StorageError
+
         item = rule.item
         try:
             if await self._limiter.hit(item, kind, key):
@@ -58,6 +63,8 @@ class RateLimits:
 
 def open_storage(url: str) -> Storage:
     """Memory by default; `redis://host:port[/db]` (or `rediss://`) for a budget shared between relays."""
+    from limits.aio.storage import MemoryStorage, RedisStorage
+
     if url == MEMORY:
         return MemoryStorage(wrap_exceptions=True)
     import redis.asyncio
