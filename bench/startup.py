@@ -1,7 +1,8 @@
 """Startup time and resident memory of Mailroom against a minimal NiceGUI app, measured alternately in the same run.
 
-Time: from process start to the first HTTP 200 on /status. Memory: VmRSS right after that 200, and again after
-the first page load (Mailroom's /settings, the minimal app's /). Aim: within 1.5x of the minimal app on both.
+Time: from process start to the first page served, as a person opening the app waits for it: Mailroom's /settings
+asked for in Icelandic (Accept-Language: is), with both language catalogues loaded as main.py loads them at start-up;
+the minimal app's /. Memory: VmRSS right after that page. Aim: time within 1.3x of the minimal app, memory within 1.5x.
 Run: .venv/bin/python bench/startup.py [--rounds 5]
 """
 
@@ -25,7 +26,8 @@ from types import FrameType
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-AIM = 1.5
+TIME_AIM = 1.3
+MEMORY_AIM = 1.5
 POLL_INTERVAL = 0.02
 REQUEST_TIMEOUT = 2.0
 STOP_TIMEOUT = 10.0
@@ -54,16 +56,18 @@ ui.run(port=int(sys.argv[1]), show=False, reload=False)
 class Sample:
     seconds: float
     cpu_seconds: float
-    rss_ready_kib: int
     rss_page_kib: int
 
 
 @dataclass(frozen=True)
 class Subject:
-    """One app to start: how to launch it on a port, and which page counts as the first page load."""
+    """One app to start: how to launch it on a port, which page counts as the first page, in which language, and
+    what that page must say (so that the language is really the one measured)."""
 
     name: str
     page: str
+    language: str = 'en'
+    page_says: str = ''
 
     def prepare(self, python: str, port: int, workdir: Path) -> list[str]:
         """Write what the app needs into workdir; return the command that starts it."""
@@ -76,8 +80,8 @@ class Subject:
         return [python, main, '--no-browser', '--port', str(port), '--data-dir', str(data_dir), '--empty']
 
 
-MAILROOM = Subject('mailroom', '/settings')
-MINIMAL = Subject('minimal', '/')
+MAILROOM = Subject('mailroom', '/settings', language='is', page_says='<html lang="is">')
+MINIMAL = Subject('minimal', '/', page_says='Hello')
 
 
 def free_port() -> int:
@@ -137,22 +141,25 @@ def log_tail(workdir: Path) -> str:
     return '\n'.join(lines[-15:])
 
 
-def wait_for_status(process: subprocess.Popen[bytes], client: httpx.Client, url: str, deadline: float) -> None:
+def wait_for_page(
+    process: subprocess.Popen[bytes], client: httpx.Client, url: str, deadline: float, language: str
+) -> httpx.Response:
+    """The first 200 for the page, asked for again until the server is up."""
     while time.perf_counter() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f'exited with code {process.returncode} before answering')
         try:
-            if client.get(url).status_code == 200:
-                return
+            page = client.get(url, headers={'Accept-Language': language})
         except httpx.TransportError:
-            pass
+            page = None
+        if page is not None and page.status_code == 200:
+            return page
         time.sleep(POLL_INTERVAL)
     raise RuntimeError(f'no 200 from {url} in time')
 
 
 def measure(subject: Subject, python: str, timeout: float) -> Sample:
     port = free_port()
-    base = f'http://127.0.0.1:{port}'
     with tempfile.TemporaryDirectory(prefix=f'startup-{subject.name}-') as folder:
         workdir = Path(folder)
         command = subject.prepare(python, port, workdir)
@@ -160,17 +167,17 @@ def measure(subject: Subject, python: str, timeout: float) -> Sample:
             began = time.perf_counter()
             with started(command, workdir) as process:
                 try:
-                    wait_for_status(process, client, f'{base}/status', began + timeout)
+                    page = wait_for_page(
+                        process, client, f'http://127.0.0.1:{port}{subject.page}', began + timeout, subject.language
+                    )
                     seconds = time.perf_counter() - began
-                    rss_ready = rss_kib(process.pid)
                     cpu = cpu_seconds(process.pid)
-                    page = client.get(f'{base}{subject.page}', timeout=timeout)
-                    if page.status_code != 200:
-                        raise RuntimeError(f'{subject.page} answered {page.status_code}')
                     rss_page = rss_kib(process.pid)
+                    if subject.page_says not in page.text:
+                        raise RuntimeError(f'{subject.page} does not say {subject.page_says!r}')
                 except RuntimeError as error:
                     raise RuntimeError(f'{subject.name}: {error}\n{log_tail(workdir)}') from error
-    return Sample(seconds, cpu, rss_ready, rss_page)
+    return Sample(seconds, cpu, rss_page)
 
 
 def ratio_line(label: str, mailroom: float, minimal: float, unit: str) -> tuple[str, float]:
@@ -185,17 +192,22 @@ def report(results: dict[str, list[Sample]]) -> bool:
 
         return median('mailroom'), median('minimal')
 
-    time_text, time_ratio = ratio_line('start -> first 200', *medians('seconds', 1000), 'ms')
-    cpu_text, _ = ratio_line('CPU until first 200', *medians('cpu_seconds', 1000), 'ms')
-    ready_text, _ = ratio_line('RSS at first 200', *medians('rss_ready_kib', 1 / 1024), 'MiB')
+    time_text, time_ratio = ratio_line('start -> first page', *medians('seconds', 1000), 'ms')
+    cpu_text, _ = ratio_line('CPU until first page', *medians('cpu_seconds', 1000), 'ms')
     page_text, memory_ratio = ratio_line('RSS after first page', *medians('rss_page_kib', 1 / 1024), 'MiB')
     rounds = len(results['mailroom'])
-    print(f'medians of {rounds} rounds each (Mailroom page /settings, minimal page /)')
-    for text in (time_text, cpu_text, ready_text, page_text):
+    print(
+        f'medians of {rounds} rounds each (Mailroom: /settings in Icelandic, both catalogues loaded at start-up; '
+        'minimal NiceGUI app: /)'
+    )
+    for text in (time_text, cpu_text, page_text):
         print(text)
-    within = time_ratio <= AIM and memory_ratio <= AIM
+    within = time_ratio <= TIME_AIM and memory_ratio <= MEMORY_AIM
     verdict = 'within aim' if within else 'OVER aim'
-    print(f'verdict: time {time_ratio:.2f}x, memory {memory_ratio:.2f}x (aim <= {AIM}x on both) -> {verdict}')
+    print(
+        f'verdict: time {time_ratio:.2f}x (aim <= {TIME_AIM}x), memory {memory_ratio:.2f}x (aim <= {MEMORY_AIM}x) '
+        f'-> {verdict}'
+    )
     return within
 
 
@@ -236,8 +248,7 @@ def main() -> int:
             results[subject.name].append(sample)
             print(
                 f'round {round_number + 1} {subject.name:<8} {sample.seconds * 1000:7.0f} ms '
-                f'(CPU {sample.cpu_seconds * 1000:5.0f} ms)  '
-                f'RSS {sample.rss_ready_kib / 1024:6.1f} -> {sample.rss_page_kib / 1024:6.1f} MiB',
+                f'(CPU {sample.cpu_seconds * 1000:5.0f} ms)  RSS {sample.rss_page_kib / 1024:6.1f} MiB',
                 flush=True,
             )
     return 0 if report(results) else 1
