@@ -28,7 +28,7 @@ def register(services: Services) -> None:
         document = folder.documents.get(document_id)
         contact = folder.contacts.get(document.contact_id) if document else None
         if document is None or contact is None:
-            raise HTTPException(status_code=404, detail='No such document.')
+            raise HTTPException(status_code=404, detail=_('No such document.'))
         pdf = render(document, folder.business.load_or_default(), contact)
         return pdf_response(pdf, pdf_filename(document), download=download)
 
