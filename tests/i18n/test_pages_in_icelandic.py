@@ -116,13 +116,10 @@ async def test_the_email_log_shows_statuses_and_filters_in_icelandic(
 ) -> None:
     services.folder.settings.save(smtp_settings())
     transport.failures.append(TransportError('rcpt', Cause.RECIPIENT_REJECTED, reply_code=550, reply_text='No'))
-    failed = await memory_outbox.send(make_draft(subject='Invoice INV-0001', document_id='a'))
-    await memory_outbox.send(make_draft(subject='Quote Q-0001', document_id='b'))
+    failed = await memory_outbox.send(make_draft())
     await icelandic.open('/emails')
-    await icelandic.should_see('Leita að viðtakanda, efni eða skjali')
-    await icelandic.should_see('Mistókst')
-    await icelandic.should_see('Reyna aftur')
-    await icelandic.should_see('í skrefinu rcpt')
+    for text in ('Leita að viðtakanda, efni eða skjali', 'Mistókst', 'Reyna aftur', 'í skrefinu rcpt'):
+        await icelandic.should_see(text)
     await icelandic.should_see(f'Til {", ".join([*failed.draft.to, *(f"cc {a}" for a in failed.draft.cc)])}')
     await icelandic.should_see('Svar þjónsins: 550 No')
     with using_language('is'):
@@ -153,11 +150,14 @@ async def test_the_reminders_page_and_dont_remind_speak_icelandic(services: Serv
     services.folder.settings.save(smtp_settings())
     invoice = next(d for d in services.folder.documents.all() if d.type is DocumentType.SALES_INVOICE and d.unpaid)
     await icelandic.open('/reminders')
-    await icelandic.should_see('Slökkt er á áminningum: ekkert fer fyrr en þú kveikir á þeim hér fyrir neðan.')
-    await icelandic.should_see('Engin áminning hefur farið enn.')
-    await icelandic.should_see('Tímaáætlun')
-    await icelandic.should_see('Senda áminningar vegna gjaldfallinna reikninga')
-    await icelandic.should_see('Dagar eftir gjalddaga')
+    for text in (
+        'Slökkt er á áminningum: ekkert fer fyrr en þú kveikir á þeim hér fyrir neðan.',
+        'Engin áminning hefur farið enn.',
+        'Tímaáætlun',
+        'Senda áminningar vegna gjaldfallinna reikninga',
+        'Dagar eftir gjalddaga',
+    ):
+        await icelandic.should_see(text)
     icelandic.find(marker=f'pause-{invoice.reference}').click()
     await icelandic.should_see('Engar áminningar verða sendar vegna þessa reiknings.')
 
