@@ -88,7 +88,7 @@ def shown_date(day: date | None) -> str:
 def shown_title(document: Document | Statement) -> str:
     """A document's name on the page in the page's language; its PDF and email keep the contact's language."""
     if isinstance(document, Statement):
-        return _('Customer statement {reference}').format(reference=document.reference)
+        return _('Customer Statement {reference}').format(reference=document.reference)
     return f'{_(document.type.label)} {document.reference}'
 
 
