@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from babel.dates import format_date
-from nicegui import ui
 from nicegui.testing import User
 
 from core.causes import Cause
@@ -40,8 +39,7 @@ def icelandic_date(day: date) -> str:
 
 
 def table(user: User, marker: str) -> Any:
-    found: ui.table = next(iter(user.find(marker=marker).elements))
-    return found
+    return next(iter(user.find(marker=marker).elements))
 
 
 async def test_the_documents_list_names_its_columns_kinds_and_dates_in_icelandic(
