@@ -11,10 +11,11 @@ from nicegui import background_tasks, run, ui
 from core.batch import PREVIEW_COUNT, QUEUE_CHUNK, Prepared, prepare, settings_problem, size_problems
 from core.documents.model import Document
 from core.documents.statement import Statement
+from core.i18n import _, ngettext
 from core.message import human_size
 from core.outbox import document_key
 from core.templates import EmailTemplate, template_type, type_label
-from ui.components import local_time
+from ui.components import local_time, shown_title
 from ui.services import Services
 
 BODY_START = 160
@@ -45,14 +46,14 @@ class BatchDialog:
         self.dialog.on('hide', self.dialog.delete)
         with self.dialog, ui.card().classes('w-[1100px] max-w-full'):
             with ui.row().classes('w-full items-center'):
-                ui.label(f'Email {self.title}').classes('text-h6').mark('batch-title')
+                ui.label(_('Email {title}').format(title=self.title)).classes('text-h6').mark('batch-title')
                 ui.space()
                 ui.button(icon='close', on_click=self.dialog.close).props('flat round dense')
             if self.blocker:
                 with ui.row().classes('items-center gap-2 text-negative no-wrap'):
                     ui.icon('error')
                     ui.label(self.blocker).mark('batch-blocker')
-                ui.link('Open Email settings', '/settings')
+                ui.link(_('Open Email settings'), '/settings')
             self.template_fields()
             self.status = ui.label('').classes('text-caption').mark('batch-status')
             self.bar = ui.linear_progress(value=0, show_value=False).classes('w-full')
@@ -61,8 +62,8 @@ class BatchDialog:
                 self.preview = ui.column().classes('w-full gap-2').mark('batch-preview')
             self.estimate = ui.label('').classes('text-caption').mark('batch-estimate')
             with ui.row().classes('w-full justify-end gap-2'):
-                ui.button('Cancel', on_click=self.dialog.close).props('flat')
-                self.send_button = ui.button('Send', icon='send', on_click=self.send).mark('batch-send')
+                ui.button(_('Cancel'), on_click=self.dialog.close).props('flat')
+                self.send_button = ui.button(_('Send'), icon='send', on_click=self.send).mark('batch-send')
                 self.send_button.disable()
         self.dialog.open()
         background_tasks.create(self.prepare_all(), name='prepare batch')  # the click answers at once
@@ -71,18 +72,18 @@ class BatchDialog:
         """One subject and body per document type in the batch, as saved on the Email templates page."""
         self.subjects: dict[str, ui.input] = {}
         self.bodies: dict[str, ui.textarea] = {}
-        with ui.expansion('Email template per document type', icon='edit_note').classes('w-full'):
+        with ui.expansion(_('Email template per document type'), icon='edit_note').classes('w-full'):
             for kind, template in self.templates.items():
                 ui.label(type_label(kind)).classes('font-medium')
-                self.subjects[kind] = ui.input('Subject', value=template.subject).classes('w-full').props('dense')
+                self.subjects[kind] = ui.input(_('Subject'), value=template.subject).classes('w-full').props('dense')
                 self.subjects[kind].mark(f'batch-subject-{kind}')
                 self.bodies[kind] = (
-                    ui.textarea('Message', value=template.body).classes('w-full').props('dense autogrow')
+                    ui.textarea(_('Message'), value=template.body).classes('w-full').props('dense autogrow')
                 )
-            ui.label('Changes here apply to this batch only; the Email templates page keeps the saved ones.').classes(
-                'text-caption text-grey-7'
-            )
-            ui.button('Update preview', icon='refresh', on_click=self.apply_templates).props('outline dense').mark(
+            ui.label(
+                _('Changes here apply to this batch only; the Email templates page keeps the saved ones.')
+            ).classes('text-caption text-grey-7')
+            ui.button(_('Update preview'), icon='refresh', on_click=self.apply_templates).props('outline dense').mark(
                 'batch-update-preview'
             )
 
@@ -97,16 +98,17 @@ class BatchDialog:
         for number, document in enumerate(self.documents, start=1):
             if self.dialog.is_deleted:  # closed before everything was prepared
                 return
-            self.status.set_text(f'Preparing {number} of {total}: {document.title}…')
+            preparing = _('Preparing {number} of {count}: {title}…')
+            self.status.set_text(preparing.format(number=number, count=total, title=shown_title(document)))
             self.bar.set_value(number / max(1, total))
             contact = None if isinstance(document, Statement) else contacts.get(document.contact_id)
             template = self.templates[template_type(document)]
             extras = self.type_files[template_type(document)]
-            problem = 'The PDF could not be made.'
+            problem = _('The PDF could not be made.')
             try:
                 item = await run.io_bound(prepare, document, business, contact, template, extras)
             except Exception as error:  # the PDF engine's own words are what the user needs
-                item, problem = None, f'The PDF could not be made: {error}'
+                item, problem = None, _('The PDF could not be made: {problem}').format(problem=error)
             self.items.append(item or Prepared(document_key(document), document.title, None, (), (problem,)))
         self.items, self.size_note = size_problems(self.items, self.size_limit)
         self.prepared = True
@@ -116,7 +118,7 @@ class BatchDialog:
     def apply_templates(self) -> None:
         """The edited templates, applied to every prepared email (the PDFs stay as they are)."""
         if not self.prepared:
-            ui.notify('The documents are still being prepared: update the preview once they are all ready.')
+            ui.notify(_('The documents are still being prepared: update the preview once they are all ready.'))
             return
         self.templates = {
             kind: EmailTemplate(self.subjects[kind].value or '', self.bodies[kind].value or '')
@@ -140,11 +142,19 @@ class BatchDialog:
     def show_checks(self) -> None:
         ready = [i for i in self.items if i.ready]
         problems = [i for i in self.items if not i.ready]
-        self.status.set_text(f'{len(ready)} of {len(self.items)} ready to send.')
+        self.status.set_text(
+            ngettext('{number} of {count} ready to send.', '{number} of {count} ready to send.', len(ready)).format(
+                number=len(ready), count=len(self.items)
+            )
+        )
         self.checks.clear()
         with self.checks:
             if problems:
-                ui.label(f'{len(problems)} will not be sent:').classes('font-medium text-negative')
+                ui.label(
+                    ngettext('{count} will not be sent:', '{count} will not be sent:', len(problems)).format(
+                        count=len(problems)
+                    )
+                ).classes('font-medium text-negative')
                 for item in problems:
                     with ui.row().classes('items-start gap-2 no-wrap'):
                         ui.icon('error', color='negative', size='xs')
@@ -154,7 +164,7 @@ class BatchDialog:
             else:
                 with ui.row().classes('items-center gap-2'):
                     ui.icon('check_circle', color='positive', size='xs')
-                    ui.label('Every document has a valid address.').classes('text-caption')
+                    ui.label(_('Every document has a valid address.')).classes('text-caption')
             if self.size_note:
                 ui.label(self.size_note).classes('text-caption text-grey-7')
         self.preview.clear()
@@ -162,10 +172,17 @@ class BatchDialog:
             for item in ready[:PREVIEW_COUNT]:
                 preview_card(item)
             if len(ready) > PREVIEW_COUNT:
-                ui.label(f'… and {len(ready) - PREVIEW_COUNT} more, each with its own PDF.').classes('text-caption')
+                more = len(ready) - PREVIEW_COUNT
+                ui.label(
+                    ngettext(
+                        '… and {count} more, each with its own PDF.', '… and {count} more, each with its own PDF.', more
+                    ).format(count=more)
+                ).classes('text-caption')
         self.estimate.set_text(self.estimate_text(ready))
         can_send = bool(ready) and not self.blocker
-        self.send_button.set_text(f'Send {len(ready)} email{"s" if len(ready) != 1 else ""}')
+        self.send_button.set_text(
+            ngettext('Send {count} email', 'Send {count} emails', len(ready)).format(count=len(ready))
+        )
         self.send_button.set_enabled(can_send)
 
     def estimate_text(self, ready: list[Prepared]) -> str:
@@ -174,8 +191,14 @@ class BatchDialog:
         outbox = self.services.outbox
         limits = outbox.sending_limits()
         finish = outbox.finish_time([i.recipients for i in ready])
-        pace = f'Sending limits ({limits.source}): {limits.describe()}. ' if limits else ''
-        return f'{pace}The emails are spread out to stay within them; the last should go by {local_time(finish)}.'
+        if limits:
+            return _(
+                'Sending limits ({source}): {limits}. The emails are spread out to stay within them; the last should '
+                'go by {time}.'
+            ).format(source=limits.source, limits=limits.describe(), time=local_time(finish))
+        return _('The emails are spread out to stay within them; the last should go by {time}.').format(
+            time=local_time(finish)
+        )
 
     async def send(self) -> None:
         if self.sending or self.blocker:
@@ -188,7 +211,9 @@ class BatchDialog:
         ready = [i for i in self.items if i.ready]
         ids: list[str] = []
         for first in range(0, len(ready), QUEUE_CHUNK):
-            self.status.set_text(f'Queueing {first + 1} to {min(first + QUEUE_CHUNK, len(ready))} of {len(ready)}…')
+            last = min(first + QUEUE_CHUNK, len(ready))
+            queueing = _('Queueing {first} to {last} of {count}…')
+            self.status.set_text(queueing.format(first=first + 1, last=last, count=len(ready)))
             ids += batches.add(batch, ready[first : first + QUEUE_CHUNK])
             await asyncio.sleep(0)  # let the page breathe between the writes
         batches.launch(batch, ids)
@@ -204,7 +229,7 @@ def preview_card(item: Prepared) -> None:
     start = body[:BODY_START] + ('…' if len(body) > BODY_START else '')
     with ui.card().props('flat bordered').classes('w-full p-2 gap-0').mark('batch-preview-card'):
         recipients = ', '.join([*draft.to, *(f'cc {a}' for a in draft.cc)])
-        ui.label(f'To {recipients}').classes('text-caption text-grey-8')
+        ui.label(_('To {recipients}').format(recipients=recipients)).classes('text-caption text-grey-8')
         ui.label(draft.subject).classes('font-medium')
         ui.label(start).classes('text-caption')
         with ui.row().classes('gap-1'):
@@ -217,6 +242,6 @@ def preview_card(item: Prepared) -> None:
 async def email_many(services: Services, documents: Sequence[Document | Statement], title: str) -> None:
     """Open the batch dialog for these documents; its preflight says what stops any of them from going."""
     if not documents:
-        ui.notify('Choose at least one document first.', type='warning')
+        ui.notify(_('Choose at least one document first.'), type='warning')
         return
     await BatchDialog(services, documents, title).open()

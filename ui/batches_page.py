@@ -6,6 +6,7 @@ from nicegui import ui
 
 from core.batch import Batch, BatchProgress, BatchState
 from core.email_log import EmailRecord, EmailStatus
+from core.i18n import N_, _, ngettext
 from ui.components import STATUS_STYLE, email_row, local_time
 from ui.language import page
 from ui.layout import frame
@@ -19,22 +20,26 @@ COUNTED: tuple[EmailStatus, ...] = (
     EmailStatus.FAILED,
     EmailStatus.CANCELLED,
 )
-STATE_LABELS = {BatchState.RUNNING: 'Sending', BatchState.PAUSED: 'Paused', BatchState.CANCELLED: 'Cancelled'}
+STATE_LABELS = {
+    BatchState.RUNNING: N_('Sending'),
+    BatchState.PAUSED: N_('Paused'),
+    BatchState.CANCELLED: N_('Cancelled'),
+}
 
 
 def register(services: Services) -> None:
     @page('/batches')
     def batches_page() -> None:
-        with frame('Batches'):
+        with frame(_('Batches')):
             batch_list(services)
 
     @page('/batches/{batch_id}')
     def batch_page(batch_id: str) -> None:
-        with frame('Batch'):
+        with frame(_('Batch')):
             batch = services.batches.get(batch_id)
             if batch is None:
-                ui.label('This batch does not exist.')
-                ui.link('All batches', '/batches')
+                ui.label(_('This batch does not exist.'))
+                ui.link(_('All batches'), '/batches')
                 return
             BatchView(services, batch).build()
 
@@ -42,7 +47,9 @@ def register(services: Services) -> None:
 def batch_list(services: Services) -> None:
     batches = services.batches.latest()
     if not batches:
-        ui.label('No batches yet: choose documents on the Documents page, then Email selected.').classes('text-grey-7')
+        ui.label(_('No batches yet: choose documents on the Documents page, then Email selected.')).classes(
+            'text-grey-7'
+        )
         return
     with ui.list().props('bordered separator').classes('w-full rounded'):
         for batch in batches:
@@ -54,8 +61,8 @@ def batch_list(services: Services) -> None:
 
 
 def summary(progress: BatchProgress) -> str:
-    state = 'Done' if progress.finished else STATE_LABELS[progress.state]
-    counts = ', '.join(f'{progress.count(s)} {STATUS_STYLE[s][2].lower()}' for s in COUNTED if progress.count(s))
+    state = _('Done') if progress.finished else _(STATE_LABELS[progress.state])
+    counts = ', '.join(f'{progress.count(s)} {_(STATUS_STYLE[s][2]).lower()}' for s in COUNTED if progress.count(s))
     return f'{state}: {counts}' if counts else state
 
 
@@ -69,12 +76,12 @@ class BatchView:
 
     def build(self) -> None:
         ui.label(self.batch.title).classes('text-h6')
-        ui.label(f'Started {local_time(self.batch.created_at)}').classes('text-caption text-grey-7')
+        ui.label(_('Started {time}').format(time=local_time(self.batch.created_at))).classes('text-caption text-grey-7')
         self.head()
         if self.batch.left_out:
-            with ui.expansion(f'{len(self.batch.left_out)} left out before sending', icon='error_outline').classes(
-                'w-full'
-            ):
+            left_out = len(self.batch.left_out)
+            words = ngettext('{count} left out before sending', '{count} left out before sending', left_out)
+            with ui.expansion(words.format(count=left_out), icon='error_outline').classes('w-full'):
                 for line in self.batch.left_out:
                     ui.label(line).classes('text-caption').mark('batch-left-out')
         self.emails()
@@ -92,25 +99,27 @@ class BatchView:
         with ui.row().classes('items-center gap-2'):
             for status in COUNTED:
                 icon, color, label = STATUS_STYLE[status]
-                ui.chip(f'{label}: {progress.count(status)}', icon=icon, color=color, text_color='white').props(
+                ui.chip(f'{_(label)}: {progress.count(status)}', icon=icon, color=color, text_color='white').props(
                     'dense'
                 ).mark(f'batch-count-{status.value}')
         with ui.row().classes('items-center gap-2'):
-            state = 'Done' if progress.finished else STATE_LABELS[progress.state]
+            state = _('Done') if progress.finished else _(STATE_LABELS[progress.state])
             ui.label(state).classes('font-medium').mark('batch-state')
             if progress.finishes_at and not progress.finished:
-                ui.label(f'The last email should go by {local_time(progress.finishes_at)}.').classes('text-caption')
+                ui.label(
+                    _('The last email should go by {time}.').format(time=local_time(progress.finishes_at))
+                ).classes('text-caption')
             ui.space()
             if progress.finished:
                 return
             if progress.state is BatchState.RUNNING:
-                ui.button('Pause', icon='pause', on_click=self.pause).props('outline').mark('batch-pause')
+                ui.button(_('Pause'), icon='pause', on_click=self.pause).props('outline').mark('batch-pause')
             if progress.state is BatchState.PAUSED:
-                ui.button('Resume', icon='play_arrow', on_click=self.resume).props('unelevated').mark('batch-resume')
+                ui.button(_('Resume'), icon='play_arrow', on_click=self.resume).props('unelevated').mark('batch-resume')
             if progress.state is not BatchState.CANCELLED:
-                ui.button('Cancel the rest', icon='block', on_click=self.ask_cancel).props('flat color=negative').mark(
-                    'batch-cancel'
-                )
+                ui.button(_('Cancel the rest'), icon='block', on_click=self.ask_cancel).props(
+                    'flat color=negative'
+                ).mark('batch-cancel')
 
     @ui.refreshable_method
     def emails(self) -> None:
@@ -132,31 +141,33 @@ class BatchView:
 
     def pause(self) -> None:
         self.services.batches.pause(self.batch.id)
-        ui.notify('Paused: no further email of this batch goes until you press Resume.')
+        ui.notify(_('Paused: no further email of this batch goes until you press Resume.'))
         self.refresh_now()
 
     def resume(self) -> None:
         self.services.batches.resume(self.batch.id)
-        ui.notify('Resumed.')
+        ui.notify(_('Resumed.'))
         self.refresh_now()
 
     def ask_cancel(self) -> None:
         with ui.dialog() as dialog, ui.card():
-            ui.label('Cancel the emails of this batch that have not gone yet?').classes('font-medium')
+            ui.label(_('Cancel the emails of this batch that have not gone yet?')).classes('font-medium')
             ui.label(
-                'Emails already sent stay sent. The others are taken out of the queue and marked Cancelled; '
-                'Retry on any of them sends it after all.'
+                _(
+                    'Emails already sent stay sent. The others are taken out of the queue and marked Cancelled; '
+                    'Retry on any of them sends it after all.'
+                )
             ).classes('text-caption')
             with ui.row().classes('w-full justify-end'):
-                ui.button('Keep sending', on_click=dialog.close).props('flat')
+                ui.button(_('Keep sending'), on_click=dialog.close).props('flat')
 
                 def cancel() -> None:
                     dialog.close()
                     self.services.batches.cancel(self.batch.id)
-                    ui.notify('Cancelled: what was sent stays sent; the rest will not go.')
+                    ui.notify(_('Cancelled: what was sent stays sent; the rest will not go.'))
                     self.refresh_now()
 
-                ui.button('Cancel the rest', on_click=cancel).props('unelevated color=negative').mark(
+                ui.button(_('Cancel the rest'), on_click=cancel).props('unelevated color=negative').mark(
                     'batch-cancel-confirm'
                 )
         dialog.open()

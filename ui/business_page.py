@@ -9,19 +9,20 @@ from nicegui import events, ui
 
 from core import addresses
 from core.documents import PAPER_LABELS, BusinessProfile, Paper, validate_business
+from core.i18n import N_, _
 from ui.language import page
 from ui.layout import frame
 from ui.services import Services
 
 MAX_LOGO_BYTES = 512 * 1024
-FIELD_LABELS = {'name': 'Business name', 'email': 'Email', 'currency': 'Currency'}
+FIELD_LABELS = {'name': N_('Business name'), 'email': N_('Email'), 'currency': N_('Currency')}
 TEXT_FIELDS = ('name', 'address', 'tax_number', 'email', 'phone', 'currency', 'payment_details')
 
 
 def register(services: Services) -> None:
     @page('/business')
     def business_page() -> None:
-        with frame('Business'):
+        with frame(_('Business')):
             BusinessEditor(services).build()
 
 
@@ -34,53 +35,53 @@ class BusinessEditor:
         self.logo = profile.logo
 
     def build(self) -> None:
-        ui.label('Your business as it appears on every document.').classes('text-grey-8')
+        ui.label(_('Your business as it appears on every document.')).classes('text-grey-8')
         with ui.card().classes('w-full max-w-2xl').props('flat bordered'):
             self.inputs = [
-                ui.input('Business name', validation=lambda v: None if (v or '').strip() else 'Enter the name.')
+                ui.input(_('Business name'), validation=lambda v: None if (v or '').strip() else _('Enter the name.'))
                 .bind_value(self.values, 'name')
                 .classes('w-full')
                 .mark('name'),
-                ui.input('Email', validation=lambda v: addresses.problem(v) if (v or '').strip() else None)
+                ui.input(_('Email'), validation=lambda v: addresses.problem(v) if (v or '').strip() else None)
                 .bind_value(self.values, 'email')
                 .classes('w-full')
                 .mark('email'),
                 ui.input(
-                    'Currency',
+                    _('Currency'),
                     validation=lambda v: (
                         None
                         if len(v or '') == 3 and (v or '').isalpha() and (v or '').isupper()
-                        else 'Three capital letters, such as EUR.'
+                        else _('Three capital letters, such as EUR.')
                     ),
                 )
                 .bind_value(self.values, 'currency')
                 .classes('w-32')
                 .mark('currency'),
             ]
-            ui.textarea('Address').bind_value(self.values, 'address').classes('w-full').props('autogrow').mark(
+            ui.textarea(_('Address')).bind_value(self.values, 'address').classes('w-full').props('autogrow').mark(
                 'address'
             )
             with ui.row().classes('w-full gap-4'):
-                ui.input('Tax / registration number').bind_value(self.values, 'tax_number').classes('grow').mark(
+                ui.input(_('Tax / registration number')).bind_value(self.values, 'tax_number').classes('grow').mark(
                     'tax-number'
                 )
-                ui.input('Phone').bind_value(self.values, 'phone').classes('grow').mark('phone')
-            ui.textarea('Payment details (printed on invoices and statements)').bind_value(
+                ui.input(_('Phone')).bind_value(self.values, 'phone').classes('grow').mark('phone')
+            ui.textarea(_('Payment details (printed on invoices and statements)')).bind_value(
                 self.values, 'payment_details'
             ).classes('w-full').props('autogrow').mark('payment-details')
-            ui.select({p.value: PAPER_LABELS[p] for p in Paper}, label='Paper size').bind_value(
+            ui.select({p.value: _(PAPER_LABELS[p]) for p in Paper}, label=_('Paper size')).bind_value(
                 self.values, 'paper'
             ).classes('w-48').mark('paper')
-            ui.label('Logo (PNG, JPEG or SVG, up to 512 KB)').classes('text-grey-7 mt-2')
+            ui.label(_('Logo (PNG, JPEG or SVG, up to 512 KB)')).classes('text-grey-7 mt-2')
             with ui.row().classes('items-center gap-4'):
                 ui.upload(on_upload=self.on_upload, auto_upload=True, max_file_size=MAX_LOGO_BYTES).props(
                     'accept=".png,.jpg,.jpeg,.svg" flat bordered'
                 ).classes('w-72')
                 self.logo_state = ui.label().classes('text-grey-8')
-                self.remove_logo = ui.button('Remove logo', icon='delete', on_click=self.clear_logo).props('flat')
+                self.remove_logo = ui.button(_('Remove logo'), icon='delete', on_click=self.clear_logo).props('flat')
             self.show_logo_state()
             with ui.row().classes('w-full justify-end'):
-                ui.button('Save', icon='save', on_click=self.save).props('unelevated').mark('save')
+                ui.button(_('Save'), icon='save', on_click=self.save).props('unelevated').mark('save')
 
     async def on_upload(self, event: events.UploadEventArguments) -> None:
         self.logo = await event.file.read()
@@ -91,7 +92,8 @@ class BusinessEditor:
         self.show_logo_state()
 
     def show_logo_state(self) -> None:
-        self.logo_state.text = f'Logo set ({len(self.logo) // 1024 or 1} KB); save to keep it.' if self.logo else ''
+        size = len(self.logo) // 1024 or 1 if self.logo else 0
+        self.logo_state.text = _('Logo set ({size} KB); save to keep it.').format(size=size) if self.logo else ''
         self.remove_logo.set_visibility(self.logo is not None)
 
     def profile(self) -> BusinessProfile:
@@ -103,8 +105,9 @@ class BusinessEditor:
         profile = self.profile()
         errors = validate_business(profile)
         if not fields_ok or errors:
-            named = ' '.join(f'{FIELD_LABELS.get(k, k)}: {v}' for k, v in errors.items())
-            ui.notify(f'Not saved. {named}' if named else 'Please correct the highlighted fields.', type='negative')
+            named = ' '.join(f'{_(FIELD_LABELS[k]) if k in FIELD_LABELS else k}: {v}' for k, v in errors.items())
+            not_saved = _('Not saved. {problems}').format(problems=named)
+            ui.notify(not_saved if named else _('Please correct the highlighted fields.'), type='negative')
             return
         self.services.folder.business.save(profile)
-        ui.notify('Business profile saved.', type='positive')
+        ui.notify(_('Business profile saved.'), type='positive')

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from dataclasses import replace
 
+from babel.lists import format_list
 from nicegui import events, run, ui
 
 from core import addresses
@@ -12,18 +13,19 @@ from core.attachments import MAX_ATTACHMENT_BYTES, added_file, size_summary
 from core.documents.model import Contact, Document
 from core.documents.statement import Statement
 from core.email_log import Draft, EmailRecord, EmailStatus
+from core.i18n import N_, _, babel_locale
 from core.message import Attachment, MessageError, check_header_text, human_size
 from core.outbox import Stage, document_attachments, document_draft
 from core.templates import TemplateError, default_template, markdown_to_html, template_type
-from ui.components import failure_details, recipient_outcomes
+from ui.components import failure_details, recipient_outcomes, shown_title
 from ui.services import Services
 from ui.shown_text import LINE_LIMIT, length_problem, limit_length, on_click_with_shown_text
 
-BODY_LABEL = 'Message (Markdown: **bold**, *italic*, - list)'
+BODY_LABEL = N_('Message (Markdown: **bold**, *italic*, - list)')
 STAGE_LABELS: dict[Stage, str] = {
-    Stage.RENDERING: 'Rendering the PDF',
-    Stage.CONNECTING: 'Connecting to the mail server',
-    Stage.SENDING: 'Sending',
+    Stage.RENDERING: N_('Rendering the PDF'),
+    Stage.CONNECTING: N_('Connecting to the mail server'),
+    Stage.SENDING: N_('Sending'),
 }
 
 
@@ -47,7 +49,7 @@ def open_email_settings(_services: Services, _document: Document | Statement) ->
 
 def subject_error(text: str | None) -> str | None:
     if not (text or '').strip():
-        return 'Enter a subject.'
+        return _('Enter a subject.')
     try:
         check_header_text('subject', text or '')
     except MessageError as error:
@@ -76,7 +78,7 @@ class ComposeDialog:
         try:
             return document_draft(self.document, business, self.contact, self.services.folder.templates.load(kind)), ''
         except TemplateError as error:
-            note = f'Your template has a problem, so the default text is used. {error}'
+            note = _('Your template has a problem, so the default text is used. {problem}').format(problem=error)
             return document_draft(self.document, business, self.contact, default_template(kind)), note
 
     async def open(self) -> None:
@@ -87,22 +89,21 @@ class ComposeDialog:
         self.dialog.on('hide', self.closed)
         with self.dialog, ui.card().classes('w-[1200px] max-w-full'):
             with ui.row().classes('w-full items-center'):
-                ui.label(f'Email {self.document.title}').classes('text-h6')
+                ui.label(_('Email {title}').format(title=shown_title(self.document))).classes('text-h6')
                 ui.space()
                 ui.button(icon='close', on_click=self.dialog.close).props('flat round dense')
             with ui.row().classes('w-full gap-4 no-wrap max-md:flex-wrap items-stretch'):
                 with ui.column().classes('grow basis-1/2 gap-1'):
-                    self.to = self.address_input('To', ', '.join(proposed.to))
-                    self.cc = self.address_input('Cc', ', '.join(proposed.cc))
-                    self.bcc = self.address_input('Bcc', '')
+                    self.to = self.address_input('to', _('To'), ', '.join(proposed.to))
+                    self.cc = self.address_input('cc', _('Cc'), ', '.join(proposed.cc))
+                    self.bcc = self.address_input('bcc', _('Bcc'), '')
                     if settings and settings.bcc_address:
-                        ui.label(f'A copy also goes to {settings.bcc_address} (Email settings).').classes(
-                            'text-caption text-grey-7'
-                        )
-                    self.subject = ui.input('Subject', value=proposed.subject, validation=subject_error)
+                        copy = _('A copy also goes to {address} (Email settings).')
+                        ui.label(copy.format(address=settings.bcc_address)).classes('text-caption text-grey-7')
+                    self.subject = ui.input(_('Subject'), value=proposed.subject, validation=subject_error)
                     self.subject.mark('compose-subject')
                     limit_length(self.subject, LINE_LIMIT).classes('w-full').props('outlined dense')
-                    self.body = ui.textarea(BODY_LABEL, value=proposed.text_body, validation=length_problem)
+                    self.body = ui.textarea(_(BODY_LABEL), value=proposed.text_body, validation=length_problem)
                     limit_length(self.body).mark('compose-body')
                     self.body.classes('w-full').props('outlined autogrow input-style="min-height: 12rem"')
                     if template_note:
@@ -110,10 +111,10 @@ class ComposeDialog:
                     self.chip_row = ui.row().classes('items-center gap-2')
                     with self.chip_row:
                         ui.spinner(size='sm')
-                        ui.label('Rendering the PDF…').classes('text-caption')
+                        ui.label(_('Rendering the PDF…')).classes('text-caption')
                     self.attachment_list()
                     ui.upload(
-                        label='Add files',
+                        label=_('Add files'),
                         on_upload=self.add_file,
                         auto_upload=True,
                         multiple=True,
@@ -124,8 +125,8 @@ class ComposeDialog:
                     self.progress = ui.column().classes('w-full gap-1')
                     self.result = ui.column().classes('w-full gap-1')
                     with ui.row().classes('w-full justify-end gap-2'):
-                        ui.button('Cancel', on_click=self.dialog.close).props('flat')
-                        self.send_button = ui.button('Send', icon='send').mark('compose-send')
+                        ui.button(_('Cancel'), on_click=self.dialog.close).props('flat')
+                        self.send_button = ui.button(_('Send'), icon='send').mark('compose-send')
                         on_click_with_shown_text(
                             self.send_button,
                             [self.to, self.cc, self.bcc, self.subject, self.body],
@@ -143,15 +144,20 @@ class ComposeDialog:
         if self.sent:
             ui.navigate.reload()
 
-    def address_input(self, label: str, value: str) -> ui.input:
-        required = label == 'To'
+    def address_input(self, key: str, label: str, value: str) -> ui.input:
+        required = key == 'to'
         field = ui.input(
             label, value=value, validation=lambda text: addresses.list_problem(text or '', required=required)
         )
-        limit_length(field).classes('w-full').mark(f'compose-{label.lower()}')
-        field.props(f'outlined dense hint="{"S" if required else "Optional; s"}everal addresses: separate with , or ;"')
+        limit_length(field).classes('w-full').mark(f'compose-{key}')
+        hint = (
+            _('Several addresses: separate with , or ;')
+            if required
+            else _('Optional; several addresses: separate with , or ;')
+        )
+        field.props(f'outlined dense hint="{hint}"')
         note = ui.label(addresses.list_warning(value)).classes('text-caption text-orange-9')
-        note.mark(f'compose-{label.lower()}-note')
+        note.mark(f'compose-{key}-note')
         field.on_value_change(lambda e: note.set_text(addresses.list_warning(e.value or '')))
         return field
 
@@ -165,7 +171,7 @@ class ComposeDialog:
                     ui.label(f'{attachment.filename} · {human_size(len(attachment.data))}').classes('text-body2')
                     ui.button(icon='close', on_click=lambda a=attachment: self.remove_file(a)).props(
                         'flat round dense size=sm'
-                    ).tooltip('Remove from this email').mark(f'remove-{attachment.filename}')
+                    ).tooltip(_('Remove from this email')).mark(f'remove-{attachment.filename}')
             if self.attachment is not None:
                 ui.label(size_summary([self.attachment, *self.extras])).classes('text-caption text-grey-7').mark(
                     'compose-size'
@@ -179,14 +185,16 @@ class ComposeDialog:
         try:
             self.extras.append(added_file(event.file.name, data, present))
         except MessageError as error:
-            ui.notify(f'Not attached: {error.problem}', type='warning', multi_line=True)
+            ui.notify(_('Not attached: {problem}').format(problem=error.problem), type='warning', multi_line=True)
             return
         self.attachment_list.refresh()
 
     def too_large(self) -> None:
         ui.notify(
-            f'Not attached: a file is larger than {human_size(MAX_ATTACHMENT_BYTES)}, more than mail servers take in '
-            'one email. Send a smaller file, or a link to it in the message.',
+            _(
+                'Not attached: a file is larger than {size}, more than mail servers take in one email. Send a '
+                'smaller file, or a link to it in the message.'
+            ).format(size=human_size(MAX_ATTACHMENT_BYTES)),
             type='warning',
             multi_line=True,
         )
@@ -205,7 +213,7 @@ class ComposeDialog:
             self.chip_row.clear()
             with self.chip_row:
                 ui.icon('error', color='negative')
-                ui.label(f'The PDF could not be made: {error}').classes('text-negative')
+                ui.label(_('The PDF could not be made: {problem}').format(problem=error)).classes('text-negative')
             return
         if made is None:  # the app is shutting down
             return
@@ -220,9 +228,10 @@ class ComposeDialog:
                 color='grey-3',
             ).mark('attachment-chip')
         data_url = f'data:application/pdf;base64,{base64.b64encode(self.attachment.data).decode()}'
+        preview_title = _('PDF preview')
         with self.preview:
             ui.html(
-                f'<iframe title="PDF preview" src="{data_url}" style="width:100%;height:100%;min-height:480px;'
+                f'<iframe title="{preview_title}" src="{data_url}" style="width:100%;height:100%;min-height:480px;'
                 'border:1px solid #ddd;border-radius:4px"></iframe>',
                 sanitize=False,
             ).classes('w-full h-full').mark('compose-preview')
@@ -246,12 +255,13 @@ class ComposeDialog:
     async def send(self) -> None:
         if self.sending or self.attachment is None:
             return
-        if problem := length_problem(self.body.value, what='The message'):
-            self.refuse(f'Not sent: {problem}')
+        if problem := length_problem(self.body.value, what=_('The message')):
+            self.refuse(_('Not sent: {problem}').format(problem=problem))
             return
         wrong = [field.props['label'] for field in (self.to, self.cc, self.bcc, self.subject) if not field.validate()]
         if wrong:
-            ui.notify(f'Not sent: check {" and ".join(wrong)} (marked in red).', type='warning')
+            fields = format_list(wrong, locale=babel_locale())
+            ui.notify(_('Not sent: check {fields} (marked in red).').format(fields=fields), type='warning')
             return
         self.sending = True
         self.send_button.disable()
@@ -267,8 +277,10 @@ class ComposeDialog:
 
     def stale(self) -> None:
         self.refuse(
-            'Not sent: the text on your screen had not all reached Mailroom (the connection dropped part of it), '
-            'so nothing was sent. Check the message, then press Send again.'
+            _(
+                'Not sent: the text on your screen had not all reached Mailroom (the connection dropped part of it), '
+                'so nothing was sent. Check the message, then press Send again.'
+            )
         )
 
     def refuse(self, text: str) -> None:
@@ -292,7 +304,7 @@ class ComposeDialog:
                         ui.spinner(size='xs')
                     else:
                         ui.icon('check', color='positive', size='xs')
-                    ui.label(STAGE_LABELS[shown]).classes('text-caption')
+                    ui.label(_(STAGE_LABELS[shown])).classes('text-caption')
 
     def show_result(self, record: EmailRecord) -> None:
         self.progress.clear()
@@ -300,11 +312,12 @@ class ComposeDialog:
             if record.status is EmailStatus.SENT:
                 with ui.row().classes('items-center gap-2 text-positive'):
                     ui.icon('check_circle')
-                    ui.label(f'Sent to {", ".join(record.accepted)}.').classes('font-medium').mark('send-result')
+                    sent_to = _('Sent to {addresses}.').format(addresses=', '.join(record.accepted))
+                    ui.label(sent_to).classes('font-medium').mark('send-result')
                 ui.label(record.reply).classes('text-caption font-mono text-grey-8')
                 recipient_outcomes(record)  # a refused copy address
                 self.sent = True
-                self.send_button.set_text('Sent')
+                self.send_button.set_text(_('Sent'))
                 return
             queued = record.status is EmailStatus.QUEUED
             partly = record.status is EmailStatus.PARTLY_SENT
@@ -315,21 +328,27 @@ class ComposeDialog:
                 ui.label(result_headline(record)).classes('font-medium').mark('send-result')
             failure_details(record)
             with ui.row().classes('gap-3'):
-                ui.link('Open the email log', f'/emails?document={record.draft.document_id}')
+                ui.link(_('Open the email log'), f'/emails?document={record.draft.document_id}')
                 if record.cause != 'invalid-input' or record.step != 'input':
-                    ui.link('Check the email settings', '/settings')
+                    ui.link(_('Check the email settings'), '/settings')
             if record.accepted:  # sending again from here would reach them twice; Retry in the log does not
                 self.sent = True
-                self.send_button.set_text('Partly sent')
+                self.send_button.set_text(_('Partly sent'))
             elif not queued:
                 self.send_button.enable()
 
 
 def result_headline(record: EmailRecord) -> str:
     """What became of an email that did not reach every recipient."""
+    accepted = ', '.join(record.accepted)
+    if record.status is EmailStatus.QUEUED and record.accepted:
+        return _('Sent to {addresses}, but not to everyone yet: Mailroom will try again by itself.').format(
+            addresses=accepted
+        )
     if record.status is EmailStatus.QUEUED:
-        done = f'Sent to {", ".join(record.accepted)}, but not to everyone yet' if record.accepted else 'Not sent yet'
-        return f'{done}: Mailroom will try again by itself.'
+        return _('Not sent yet: Mailroom will try again by itself.')
     if record.status is EmailStatus.PARTLY_SENT:
-        return f'Partly sent: to {", ".join(record.accepted)} only. Retry in the email log sends to the others.'
-    return 'The email was not sent.'
+        return _('Partly sent: to {addresses} only. Retry in the email log sends to the others.').format(
+            addresses=accepted
+        )
+    return _('The email was not sent.')

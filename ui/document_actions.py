@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from nicegui import ui
 
 from core.documents import Document, Statement
+from core.i18n import N_, _
 from ui.compose_dialog import email_document, email_ready, open_email_settings
 from ui.services import Services
 
@@ -23,6 +24,7 @@ class DocumentAction:
     key: str
     """A short identifier, also the name of the table row event (letters and dashes)."""
     label: str
+    """English, marked with N_: each place that shows it translates it."""
     icon: str
     run: Callable[[Services, Document | Statement], Awaitable[None] | None]
 
@@ -31,8 +33,10 @@ def document_actions(services: Services) -> tuple[DocumentAction, ...]:
     """Every action, in the order the buttons appear. Email exists once email settings are saved; until then the
     same place offers the way to the settings."""
     if not email_ready(services):
-        return (DocumentAction('email-setup', 'Set up email to send this', 'forward_to_inbox', open_email_settings),)
-    return (DocumentAction('email', 'Email', 'email', email_document),)
+        return (
+            DocumentAction('email-setup', N_('Set up email to send this'), 'forward_to_inbox', open_email_settings),
+        )
+    return (DocumentAction('email', N_('Email'), 'email', email_document),)
 
 
 async def run_action(services: Services, key: str, document: Document | Statement) -> None:
@@ -47,7 +51,7 @@ def action_buttons(services: Services, document: Document | Statement) -> None:
     """One button per action, for a document's or a statement's own page (the table draws its own icons)."""
     for action in document_actions(services):
         ui.button(
-            action.label,
+            _(action.label),
             icon=action.icon,
             on_click=lambda action=action: run_action(services, action.key, document),
         ).props('unelevated').mark(f'action-{action.key}')

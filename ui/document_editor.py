@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from nicegui import ui
 
-from core.documents import Document, DocumentType, Line, format_money, new_id, validate_document
+from core.documents import ContactKind, Document, DocumentType, Line, format_money, new_id, validate_document
 from core.documents.defaults import DEFAULT_TAX_RATE, parse_date, second_date_problem
 from core.documents.money import ZERO, format_quantity, parse_decimal
 from core.documents.validation import (
@@ -19,7 +19,17 @@ from core.documents.validation import (
     tax_rate_error,
     unit_price_error,
 )
+from core.i18n import N_, _
+from ui.components import CONTACT_KIND_LABELS, shown_title
 from ui.services import Services
+
+HEADINGS: dict[DocumentType, tuple[str, str]] = {
+    DocumentType.SALES_QUOTE: (N_('New sales quote'), N_('Edit sales quote')),
+    DocumentType.SALES_INVOICE: (N_('New sales invoice'), N_('Edit sales invoice')),
+    DocumentType.CREDIT_NOTE: (N_('New credit note'), N_('Edit credit note')),
+    DocumentType.PURCHASE_ORDER: (N_('New purchase order'), N_('Edit purchase order')),
+}
+"""Each its own sentence: in Icelandic "new" takes the gender of the kind of document."""
 
 
 @dataclass
@@ -73,31 +83,33 @@ class DocumentEditor:
         document_type = self.original.type
         folder = self.services.folder
         kind = document_type.contact_kind
-        verb = 'New' if self.is_new else 'Edit'
-        ui.label(f'{verb} {document_type.label.lower()}').classes('text-h5')
+        ui.label(_(HEADINGS[document_type][0 if self.is_new else 1])).classes('text-h5')
         with ui.card().classes('w-full').props('flat bordered'):
             with ui.row().classes('w-full gap-4 items-start'):
                 taken = folder.documents.references(document_type, excluding_id=self.original.id)
                 self.inputs.append(
-                    ui.input('Reference', validation=lambda v: reference_error(v or '', taken))
+                    ui.input(_('Reference'), validation=lambda v: reference_error(v or '', taken))
                     .bind_value(self, 'reference')
                     .classes('w-48')
                     .mark('reference')
                 )
                 contacts = {c.id: c.name for c in folder.contacts.all(kind)}
+                choose_contact = (
+                    _('Choose the customer.') if kind is ContactKind.CUSTOMER else _('Choose the supplier.')
+                )
                 self.inputs.append(
                     ui.select(
                         contacts,
-                        label=kind.value.title(),
+                        label=_(CONTACT_KIND_LABELS[kind]),
                         with_input=True,
-                        validation=lambda v: None if v else f'Choose the {kind.value}.',
+                        validation=lambda v: None if v else choose_contact,
                     )
                     .bind_value(self, 'contact_id')
                     .classes('w-80')
                     .mark('contact')
                 )
                 self.inputs.append(
-                    ui.input('Issue date', validation=lambda v: None if parse_date(v) else 'Enter a date.')
+                    ui.input(_('Issue date'), validation=lambda v: None if parse_date(v) else _('Enter a date.'))
                     .props('type=date stack-label')
                     .bind_value(self, 'issue_date')
                     .classes('w-44')
@@ -105,7 +117,7 @@ class DocumentEditor:
                 )
                 if document_type.second_date_label:
                     self.inputs.append(
-                        ui.input(document_type.second_date_label, validation=self.second_date_error)
+                        ui.input(_(document_type.second_date_label), validation=self.second_date_error)
                         .props('type=date stack-label clearable')
                         .bind_value(self, 'second_date')
                         .classes('w-44')
@@ -113,32 +125,34 @@ class DocumentEditor:
                     )
             if document_type is DocumentType.SALES_INVOICE:
                 self.payment_inputs()
-            ui.label('Lines').classes('text-subtitle1 font-medium mt-2')
+            ui.label(_('Lines')).classes('text-subtitle1 font-medium mt-2')
             self.lines_view()
             with ui.row().classes('w-full items-start'):
-                ui.textarea('Notes (printed on the document)').bind_value(self, 'notes').classes('w-1/2').props(
+                ui.textarea(_('Notes (printed on the document)')).bind_value(self, 'notes').classes('w-1/2').props(
                     'autogrow'
                 ).mark('notes')
                 ui.space()
                 self.totals_view()
             with ui.row().classes('w-full justify-end gap-2'):
                 back = '/documents' if self.is_new else f'/documents/{self.original.id}'
-                ui.button('Cancel', on_click=lambda: ui.navigate.to(back)).props('flat')
-                ui.button('Save', icon='save', on_click=self.save).props('unelevated').mark('save')
+                ui.button(_('Cancel'), on_click=lambda: ui.navigate.to(back)).props('flat')
+                ui.button(_('Save'), icon='save', on_click=self.save).props('unelevated').mark('save')
 
     def payment_inputs(self) -> None:
         """Paid on and how much: reminders stop once nothing is left to pay."""
+        blank_means_full = _('Blank with a date: paid in full')
         with ui.row().classes('w-full gap-4 items-start'):
             self.inputs.append(
-                ui.input('Paid on', validation=self.paid_on_error)
+                ui.input(_('Paid on'), validation=self.paid_on_error)
                 .props('type=date stack-label clearable')
                 .bind_value(self, 'paid_on')
                 .classes('w-44')
                 .mark('paid-on')
             )
             self.inputs.append(
-                ui.input('Amount paid', validation=self.paid_amount_error)
-                .props('input-class=text-right hint="Blank with a date: paid in full"')
+                ui.input(_('Amount paid'), validation=self.paid_amount_error)
+                .props('input-class=text-right')
+                .props(f'hint="{blank_means_full}"')
                 .bind_value(self, 'paid_amount')
                 .classes('w-56')
                 .mark('paid-amount')
@@ -147,7 +161,7 @@ class DocumentEditor:
     def paid_on_error(self, value: str | None) -> str | None:
         paid_on = parse_date(value)
         if value and paid_on is None:
-            return 'Enter a date.'
+            return _('Enter a date.')
         return payment_problems(replace(self.draft(), paid_on=paid_on)).get('paid_on')
 
     def paid_amount_error(self, value: str | None) -> str | None:
@@ -173,7 +187,7 @@ class DocumentEditor:
             return None
         second = parse_date(value)
         if second is None:
-            return 'Enter a date.'
+            return _('Enter a date.')
         return second_date_problem(self.original.type, parse_date(self.issue_date), second)
 
     @ui.refreshable_method
@@ -183,7 +197,8 @@ class DocumentEditor:
                 with ui.row().classes('w-full gap-2 items-start no-wrap'):
                     self.inputs.append(
                         ui.input(
-                            'Description', validation=lambda v: None if (v or '').strip() else 'Describe this line.'
+                            _('Description'),
+                            validation=lambda v: None if (v or '').strip() else _('Describe this line.'),
                         )
                         .bind_value(line, 'description')
                         .classes('grow')
@@ -191,15 +206,17 @@ class DocumentEditor:
                     )
                     amount = ui.label(self.line_amount(line)).classes('w-28 text-right pt-5 tabular-nums')
                     checks: tuple[tuple[str, str, Callable[[str], str | None], str], ...] = (
-                        ('quantity', 'Qty', quantity_error, 'w-20'),
-                        ('unit_price', 'Unit price', unit_price_error, 'w-32'),
-                        ('tax_rate', 'Tax %', tax_rate_error, 'w-20'),
+                        ('quantity', _('Qty'), quantity_error, 'w-20'),
+                        ('unit_price', _('Unit price'), unit_price_error, 'w-32'),
+                        ('tax_rate', _('Tax %'), tax_rate_error, 'w-20'),
                     )
                     for name, label, check, width in checks:
                         self.inputs.append(
                             ui.input(label, validation=_field_check(check))
                             .bind_value(line, name)
-                            .on_value_change(lambda _, line=line, amount=amount: self.amounts_changed(line, amount))
+                            .on_value_change(
+                                lambda _event, line=line, amount=amount: self.amounts_changed(line, amount)
+                            )
                             .props('input-class=text-right')
                             .classes(width)
                             .mark(f'line-{index}-{name}')
@@ -207,8 +224,8 @@ class DocumentEditor:
                     amount.move(target_index=-1)
                     ui.button(icon='close', on_click=lambda line=line: self.remove_line(line)).props(
                         'flat round dense'
-                    ).classes('mt-3').tooltip('Remove line')
-            ui.button('Add line', icon='add', on_click=self.add_line).props('flat').mark('add-line')
+                    ).classes('mt-3').tooltip(_('Remove line'))
+            ui.button(_('Add line'), icon='add', on_click=self.add_line).props('flat').mark('add-line')
 
     def amounts_changed(self, line: LineState, amount: ui.label) -> None:
         amount.text = self.line_amount(line)
@@ -222,12 +239,12 @@ class DocumentEditor:
         currency = self.original.currency
         totals = self.draft().totals()
         with ui.grid(columns='auto auto').classes('gap-x-8 gap-y-1 text-right tabular-nums min-w-64'):
-            ui.label('Subtotal').classes('text-grey-7')
+            ui.label(_('Subtotal')).classes('text-grey-7')
             ui.label(format_money(totals.subtotal, currency))
             for tax in totals.taxes:
-                ui.label(f'Tax {format_quantity(tax.rate)}%').classes('text-grey-7')
+                ui.label(_('Tax {rate}%').format(rate=format_quantity(tax.rate))).classes('text-grey-7')
                 ui.label(format_money(tax.tax, currency))
-            ui.label('Total').classes('font-bold')
+            ui.label(_('Total')).classes('font-bold')
             ui.label(format_money(totals.total, currency)).classes('font-bold').mark('total')
 
     def draft(self) -> Document:
@@ -273,13 +290,13 @@ class DocumentEditor:
             contacts=folder.contacts.by_id(),
         )
         if not fields_ok or errors or len(document.lines) != len(self.lines):
-            message = 'Please correct the highlighted fields.' if not fields_ok else errors.get('lines', '')
-            message = message or 'Please correct the highlighted fields.'
+            message = _('Please correct the highlighted fields.') if not fields_ok else errors.get('lines', '')
+            message = message or _('Please correct the highlighted fields.')
             ui.notify(message, type='negative')
             return
         folder.documents.save(document)
         self.services.reminders.changed()  # a payment stops reminders, and withdraws one still queued, at once
-        ui.notify(f'{document.title} saved.', type='positive')
+        ui.notify(_('{title} saved.').format(title=shown_title(document)), type='positive')
         ui.navigate.to(f'/documents/{document.id}')
 
 

@@ -7,9 +7,10 @@ from typing import Any
 from nicegui import ui
 
 from core.documents import ContactKind, Document, DocumentType, format_money
+from core.i18n import _, ngettext
 from storage.documents_repo import DocumentPage
 from ui.batch_dialog import email_many
-from ui.components import confirm_delete
+from ui.components import confirm_delete, shown_date, shown_title
 from ui.document_actions import document_actions, run_action
 from ui.services import Services
 
@@ -34,38 +35,38 @@ class DocumentList:
 
     def build(self) -> None:
         with ui.row().classes('w-full items-center gap-3'):
-            ui.input(placeholder='Search reference, contact or notes', on_change=self.on_search).props(
+            ui.input(placeholder=_('Search reference, contact or notes'), on_change=self.on_search).props(
                 'clearable dense outlined debounce=250'
             ).classes('w-80').mark('document-search')
-            type_options = {'': 'All types', **{t.value: t.label for t in DocumentType}}
+            type_options = {'': _('All types'), **{t.value: _(t.label) for t in DocumentType}}
             ui.select(type_options, value='', on_change=self.on_type).props('dense outlined').classes('w-48').mark(
                 'document-type-filter'
             )
             ui.space()
-            with ui.button('New', icon='add').props('unelevated'), ui.menu():
+            with ui.button(_('New'), icon='add').props('unelevated'), ui.menu():
                 for document_type in DocumentType:
                     ui.menu_item(
-                        document_type.label,
+                        _(document_type.label),
                         on_click=lambda t=document_type: ui.navigate.to(f'/documents/new/{t.slug}'),
                     )
                 ui.separator()
-                ui.menu_item('Customer statement…', on_click=self.choose_statement_customer).mark('statement-menu')
+                ui.menu_item(_('Customer statement…'), on_click=self.choose_statement_customer).mark('statement-menu')
         columns: list[dict[str, Any]] = [
-            {'name': 'issue_date', 'label': 'Date', 'field': 'issue_date', 'sortable': True, 'align': 'left'},
-            {'name': 'reference', 'label': 'Reference', 'field': 'reference', 'sortable': True, 'align': 'left'},
-            {'name': 'type', 'label': 'Type', 'field': 'type', 'sortable': True, 'align': 'left'},
-            {'name': 'contact', 'label': 'Customer / supplier', 'field': 'contact', 'align': 'left'},
-            {'name': 'total', 'label': 'Total', 'field': 'total', 'sortable': True, 'align': 'right'},
-            {'name': 'sent', 'label': 'Sent', 'field': 'sent', 'align': 'left'},
+            {'name': 'issue_date', 'label': _('Date'), 'field': 'issue_date', 'sortable': True, 'align': 'left'},
+            {'name': 'reference', 'label': _('Reference'), 'field': 'reference', 'sortable': True, 'align': 'left'},
+            {'name': 'type', 'label': _('Type'), 'field': 'type', 'sortable': True, 'align': 'left'},
+            {'name': 'contact', 'label': _('Customer / supplier'), 'field': 'contact', 'align': 'left'},
+            {'name': 'total', 'label': _('Total'), 'field': 'total', 'sortable': True, 'align': 'right'},
+            {'name': 'sent', 'label': _('Sent'), 'field': 'sent', 'align': 'left'},
             {'name': 'actions', 'label': '', 'field': 'id', 'align': 'right'},
         ]
         with ui.row().classes('w-full items-center gap-3 min-h-[40px]'):
             self.selection_label = ui.label('').classes('text-caption').mark('selection-label')
             self.select_matching = ui.button('', on_click=self.choose_all_matching).props('flat dense no-caps')
             self.select_matching.mark('select-all-matching')
-            self.clear_selection = ui.button('Clear selection', on_click=self.clear).props('flat dense no-caps')
+            self.clear_selection = ui.button(_('Clear selection'), on_click=self.clear).props('flat dense no-caps')
             ui.space()
-            self.email_selected = ui.button('Email selected…', icon='forward_to_inbox', on_click=self.email_chosen)
+            self.email_selected = ui.button(_('Email selected…'), icon='forward_to_inbox', on_click=self.email_chosen)
             self.email_selected.props('unelevated').mark('email-selected')
         self.table = ui.table(
             columns=columns,
@@ -84,19 +85,21 @@ class DocumentList:
         )
         row_buttons = ''.join(
             f'<q-btn flat dense round color="primary" icon="{a.icon}" @click="$parent.$emit(\'action\', '
-            f"{{key: '{a.key}', id: props.row.id}})\"><q-tooltip>{a.label}</q-tooltip></q-btn>"
+            f"{{key: '{a.key}', id: props.row.id}})\"><q-tooltip>{_(a.label)}</q-tooltip></q-btn>"
             for a in document_actions(self.services)
         )
+        open_pdf, edit, delete = _('Open PDF'), _('Edit'), _('Delete')
         self.table.add_slot(
             'body-cell-actions',
             '<q-td :props="props" class="whitespace-nowrap">'
             f'{row_buttons}'
             '<q-btn flat dense round color="grey-8" icon="picture_as_pdf" '
-            ':href="\'/documents/\' + props.row.id + \'/pdf\'" target="_blank"><q-tooltip>Open PDF</q-tooltip></q-btn>'
+            ':href="\'/documents/\' + props.row.id + \'/pdf\'" target="_blank">'
+            f'<q-tooltip>{open_pdf}</q-tooltip></q-btn>'
             '<q-btn flat dense round color="grey-8" icon="edit" :href="\'/documents/\' + props.row.id + \'/edit\'">'
-            '<q-tooltip>Edit</q-tooltip></q-btn>'
+            f'<q-tooltip>{edit}</q-tooltip></q-btn>'
             '<q-btn flat dense round icon="delete" color="negative" '
-            '@click="$parent.$emit(\'delete\', props.row.id)"><q-tooltip>Delete</q-tooltip></q-btn>'
+            f'@click="$parent.$emit(\'delete\', props.row.id)"><q-tooltip>{delete}</q-tooltip></q-btn>'
             '</q-td>',
         )
         self.table.on('request', self.on_request)
@@ -108,8 +111,8 @@ class DocumentList:
         """Statements are reports, not stored documents: pick the customer, the statement page does the rest."""
         customers = {c.id: c.name for c in self.services.folder.contacts.all(ContactKind.CUSTOMER)}
         with ui.dialog() as dialog, ui.card().classes('w-96'):
-            ui.label('Customer statement').classes('text-h6')
-            choice = ui.select(customers, label='Customer', with_input=True).classes('w-full')
+            ui.label(_('Customer statement')).classes('text-h6')
+            choice = ui.select(customers, label=_('Customer'), with_input=True).classes('w-full')
             choice.mark('statement-customer')
 
             def show() -> None:
@@ -117,8 +120,8 @@ class DocumentList:
                     ui.navigate.to(f'/contacts/{choice.value}/statement')
 
             with ui.row().classes('w-full justify-end'):
-                ui.button('Cancel', on_click=dialog.close).props('flat')
-                ui.button('Show', on_click=show).props('unelevated').mark('show-statement')
+                ui.button(_('Cancel'), on_click=dialog.close).props('flat')
+                ui.button(_('Show'), on_click=show).props('unelevated').mark('show-statement')
         dialog.open()
 
     def load(self) -> None:
@@ -131,12 +134,12 @@ class DocumentList:
         self.table.rows = [
             {
                 'id': d.id,
-                'issue_date': d.issue_date.isoformat(),
+                'issue_date': shown_date(d.issue_date),
                 'reference': d.reference,
-                'type': d.type.label,
-                'contact': names.get(d.contact_id, '(deleted contact)'),
+                'type': _(d.type.label),
+                'contact': names.get(d.contact_id, _('(deleted contact)')),
                 'total': format_money(d.total, d.currency),
-                'sent': d.sent_at.date().isoformat() if d.sent_at else '',
+                'sent': shown_date(d.sent_at.date()) if d.sent_at else '',
             }
             for d in result.rows
         ]
@@ -161,11 +164,17 @@ class DocumentList:
     def show_selection(self) -> None:
         total = int(self.pagination.get('rowsNumber') or 0)
         chosen = total if self.all_matching else len(self.table.selected)
-        self.selection_label.set_text(
-            f'All {total} matching documents are selected.' if self.all_matching else f'{chosen} selected.'
-        )
+        if self.all_matching:
+            words = ngettext(
+                'All {count} matching document is selected.', 'All {count} matching documents are selected.', total
+            )
+        else:
+            words = ngettext('{count} selected.', '{count} selected.', chosen)
+        self.selection_label.set_text(words.format(count=total if self.all_matching else chosen))
         self.selection_label.set_visibility(chosen > 0)
-        self.select_matching.set_text(f'Select all {total} matching')
+        self.select_matching.set_text(
+            ngettext('Select all {count} matching', 'Select all {count} matching', total).format(count=total)
+        )
         self.select_matching.set_visibility(not self.all_matching and total > len(self.table.selected))
         self.clear_selection.set_visibility(chosen > 0)
         self.email_selected.set_enabled(chosen > 0)
@@ -195,7 +204,10 @@ class DocumentList:
 
     async def email_chosen(self) -> None:
         documents = self.chosen()
-        await email_many(self.services, documents, f'{len(documents)} document{"s" if len(documents) != 1 else ""}')
+        count = len(documents)
+        await email_many(
+            self.services, documents, ngettext('{count} document', '{count} documents', count).format(count=count)
+        )
 
     def on_request(self, event: Any) -> None:
         self.pagination = {**self.pagination, **event.args['pagination']}
@@ -228,7 +240,7 @@ class DocumentList:
 
         def delete() -> None:
             self.services.folder.documents.delete(document.id)
-            ui.notify(f'{document.title} deleted.', type='positive')
+            ui.notify(_('{title} deleted.').format(title=shown_title(document)), type='positive')
             self.load()
 
-        confirm_delete(document.title, delete)
+        confirm_delete(shown_title(document), delete)

@@ -9,6 +9,7 @@ from nicegui import app, ui
 
 from core.documents import DocumentType
 from core.documents.defaults import blank_document
+from core.i18n import _
 from ui.components import pdf_response
 from ui.document_editor import DocumentEditor
 from ui.document_list import DocumentList
@@ -27,7 +28,7 @@ def register(services: Services) -> None:
         document = folder.documents.get(document_id)
         contact = folder.contacts.get(document.contact_id) if document else None
         if document is None or contact is None:
-            raise HTTPException(status_code=404, detail='No such document.')
+            raise HTTPException(status_code=404, detail=_('No such document.'))
         pdf = render(document, folder.business.load_or_default(), contact)
         return pdf_response(pdf, pdf_filename(document), download=download)
 
@@ -35,16 +36,16 @@ def register(services: Services) -> None:
 
     @page('/documents')
     def documents_page() -> None:
-        with frame('Documents'):
+        with frame(_('Documents')):
             DocumentList(services).build()
 
     @page('/documents/new/{kind}')
     def new_document_page(kind: str) -> None:
-        with frame('New document'):
+        with frame(_('New document')):
             try:
                 document_type = DocumentType(kind.replace('-', '_'))
             except ValueError:
-                ui.label(f'There is no document type called "{kind}".')
+                ui.label(_('There is no document type called "{kind}".').format(kind=kind))
                 return
             business = folder.business.load_or_default()
             reference = folder.documents.next_reference(document_type)
@@ -55,7 +56,7 @@ def register(services: Services) -> None:
 
     @page('/documents/{document_id}')
     def document_page(document_id: str) -> None:
-        with frame('Document'):
+        with frame(_('Document')):
             document = folder.documents.get(document_id)
             if document is None:
                 missing()
@@ -64,7 +65,7 @@ def register(services: Services) -> None:
 
     @page('/documents/{document_id}/edit')
     def edit_document_page(document_id: str) -> None:
-        with frame('Edit document'):
+        with frame(_('Edit document')):
             document = folder.documents.get(document_id)
             if document is None:
                 missing()
@@ -73,5 +74,5 @@ def register(services: Services) -> None:
 
 
 def missing() -> None:
-    ui.label('This document does not exist (it may have been deleted).')
-    ui.link('Back to documents', '/documents')
+    ui.label(_('This document does not exist (it may have been deleted).'))
+    ui.link(_('Back to documents'), '/documents')

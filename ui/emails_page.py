@@ -8,6 +8,7 @@ from nicegui import ui
 from nicegui.events import ValueChangeEventArguments
 
 from core.email_log import EmailRecord, EmailStatus, filter_records
+from core.i18n import _
 from ui.components import STATUS_STYLE, email_row, sign_in_again_notice
 from ui.language import page
 from ui.layout import frame
@@ -22,7 +23,7 @@ def register(services: Services) -> None:
 
     @page('/emails')
     def emails_page(document: str = '', status: str = '') -> None:
-        with frame('Emails'):
+        with frame(_('Emails')):
             EmailLogView(services, document_id=document, status=status).build()
 
 
@@ -41,15 +42,15 @@ class EmailLogView:
         if self.services.outbox.paused_for_sign_in():
             sign_in_again_notice(link=True)
         with ui.row().classes('w-full items-center gap-4'):
-            options = {'': 'All'} | {s.value: STATUS_STYLE[s][2] for s in EmailStatus}
+            options = {'': _('All')} | {s.value: _(STATUS_STYLE[s][2]) for s in EmailStatus}
             status = self.status.value if self.status else ''
-            ui.select(options, value=status, label='Status', on_change=self.on_status).classes('w-40').mark(
+            ui.select(options, value=status, label=_('Status'), on_change=self.on_status).classes('w-40').mark(
                 'email-status'
             )
-            search = ui.input('Search recipients, subject or document', on_change=self.on_text)
+            search = ui.input(_('Search recipients, subject or document'), on_change=self.on_text)
             search.classes('grow').mark('email-search')
             if self.document_id:
-                ui.chip('One document', icon='description', removable=True, on_value_change=self.all_documents)
+                ui.chip(_('One document'), icon='description', removable=True, on_value_change=self.all_documents)
         self.rows()
         ui.timer(2.0, self.refresh_if_changed)
 
@@ -82,13 +83,19 @@ class EmailLogView:
         records = self.records()
         self._shown = self._signature(records)
         if not records:
-            ui.label('No emails yet.' if not (self.status or self.text) else 'No email matches.').classes('text-grey-7')
+            ui.label(_('No emails yet.') if not (self.status or self.text) else _('No email matches.')).classes(
+                'text-grey-7'
+            )
             return
         with ui.list().props('bordered separator').classes('w-full rounded'):
             for record in records[:MAX_ROWS]:
                 email_row(record, on_retry=self.retry)
         if len(records) > MAX_ROWS:
-            ui.label(f'Showing the newest {MAX_ROWS} of {len(records)}; narrow the search to see others.')
+            ui.label(
+                _('Showing the newest {shown} of {count}; narrow the search to see others.').format(
+                    shown=MAX_ROWS, count=len(records)
+                )
+            )
 
     async def retry(self, record: EmailRecord) -> None:
         outbox = self.services.outbox
@@ -97,9 +104,13 @@ class EmailLogView:
         result = await outbox.attempt(record.id)
         self.rows.refresh()
         if result.status is EmailStatus.SENT:
-            self.notify(f'Sent: {result.draft.subject}', type='positive')
+            self.notify(_('Sent: {subject}').format(subject=result.draft.subject), type='positive')
         elif result.status is EmailStatus.PARTLY_SENT:
             missing = ', '.join(o.address for o in result.not_accepted)
-            self.notify(f'Partly sent: {result.draft.subject}; not to {missing}.', type='warning', multi_line=True)
+            partly = _('Partly sent: {subject}; not to {addresses}.').format(
+                subject=result.draft.subject, addresses=missing
+            )
+            self.notify(partly, type='warning', multi_line=True)
         else:
-            self.notify(f'Not sent: {result.explanation or result.reply}', type='warning', multi_line=True)
+            problem = result.explanation or result.reply
+            self.notify(_('Not sent: {problem}').format(problem=problem), type='warning', multi_line=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from nicegui import ui
 
 from core.documents import Document, format_money
+from core.i18n import N_, _, ngettext
 from core.reminders.plan import InvoiceOutlook, Outlook, SentReminder
 from core.reminders.scheduler import no_address_problem
 from core.reminders.stages import (
@@ -18,7 +19,7 @@ from core.reminders.stages import (
     settings_problems,
 )
 from core.templates import PLACEHOLDERS
-from ui.components import local_time, status_badge
+from ui.components import local_time, shown_date, shown_title, status_badge
 from ui.language import page
 from ui.layout import frame
 from ui.notices import PageNotifier
@@ -26,10 +27,10 @@ from ui.services import Services
 from ui.shown_text import LINE_LIMIT, limit_length
 
 WHEN_WORDS: dict[Outlook, str] = {
-    Outlook.NOT_EMAILED: 'The invoice has not been emailed yet; reminders start once it has.',
-    Outlook.DONE: 'Every reminder has gone.',
-    Outlook.OFF: 'Every reminder is switched off.',
-    Outlook.PAUSED: "Not reminded: you chose Don't remind.",
+    Outlook.NOT_EMAILED: N_('The invoice has not been emailed yet; reminders start once it has.'),
+    Outlook.DONE: N_('Every reminder has gone.'),
+    Outlook.OFF: N_('Every reminder is switched off.'),
+    Outlook.PAUSED: N_("Not reminded: you chose Don't remind."),
 }
 UPCOMING = (Outlook.DUE, Outlook.SCHEDULED, Outlook.NO_ADDRESS, Outlook.NOT_EMAILED, Outlook.DONE, Outlook.OFF)
 
@@ -37,7 +38,7 @@ UPCOMING = (Outlook.DUE, Outlook.SCHEDULED, Outlook.NO_ADDRESS, Outlook.NOT_EMAI
 def register(services: Services) -> None:
     @page('/reminders')
     def reminders_page() -> None:
-        with frame('Reminders'):
+        with frame(_('Reminders')):
             RemindersView(services).build()
 
 
@@ -73,16 +74,18 @@ class RemindersView:
 
     def build(self) -> None:
         ui.label(
-            'Reminders go by themselves to customers whose emailed invoices are overdue: each as its own email with '
-            'the invoice PDF, through the email log. Each reminder goes once per invoice, never on the day the '
-            'invoice was first emailed, and none once it is paid or a credit note covers it.'
+            _(
+                'Reminders go by themselves to customers whose emailed invoices are overdue: each as its own email '
+                'with the invoice PDF, through the email log. Each reminder goes once per invoice, never on the day '
+                'the invoice was first emailed, and none once it is paid or a credit note covers it.'
+            )
         ).classes('text-grey-8')
         self.state()
-        ui.label('Invoices').classes('text-h6')
+        ui.label(_('Invoices')).classes('text-h6')
         self.invoices()
-        ui.label('Sent reminders').classes('text-h6')
+        ui.label(_('Sent reminders')).classes('text-h6')
         self.sent()
-        ui.label('Schedule').classes('text-h6')
+        ui.label(_('Schedule')).classes('text-h6')
         self.schedule()
         ui.timer(5.0, self.refresh_after_run)
         self._seen_run = self.services.reminders.report.at
@@ -108,13 +111,14 @@ class RemindersView:
             with ui.row().classes('items-center gap-2'):
                 ui.icon('notifications_active' if settings.enabled else 'notifications_off', color='primary')
                 words = (
-                    'Reminders are on.'
+                    _('Reminders are on.')
                     if settings.enabled
-                    else 'Reminders are off: nothing goes until you turn them on below.'
+                    else _('Reminders are off: nothing goes until you turn them on below.')
                 )
                 ui.label(words).classes('font-medium').mark('reminders-state')
                 if report.at is not None:
-                    ui.label(f'Last looked {local_time(report.at)}; queued {len(report.queued)}.').classes(
+                    looked = _('Last looked {time}; queued {count}.')
+                    ui.label(looked.format(time=local_time(report.at), count=len(report.queued))).classes(
                         'text-caption text-grey-7'
                     )
             if report.waiting:
@@ -126,12 +130,12 @@ class RemindersView:
                     problems[invoice_id] = no_address_problem(outlook)
             for invoice_id, problem in problems.items():
                 found = outlooks.get(invoice_id)
-                title = found.invoice.title if found else 'An invoice'
+                title = shown_title(found.invoice) if found else _('An invoice')
                 with ui.row().classes('items-center gap-2 no-wrap text-negative'):
                     ui.icon('error_outline')
                     ui.label(f'{title}: {problem}').mark('reminder-problem')
                     if found and found.contact:
-                        ui.link('Edit the contact', f'/contacts/{found.contact.id}/edit')
+                        ui.link(_('Edit the contact'), f'/contacts/{found.contact.id}/edit')
 
     @ui.refreshable_method
     def invoices(self) -> None:
@@ -139,33 +143,38 @@ class RemindersView:
         outlooks = [o for o in everything if o.outlook is not Outlook.PAID]
         paid = len(everything) - len(outlooks)
         if not outlooks:
-            ui.label('No open invoices.').classes('text-grey-7')
-        prefix = '' if self.repository.settings().enabled else 'Reminders are off. Once on: '
+            ui.label(_('No open invoices.')).classes('text-grey-7')
+        prefix = '' if self.repository.settings().enabled else _('Reminders are off. Once on: ')
         with ui.list().props('bordered separator').classes('w-full rounded'):
             for outlook in outlooks:
                 self.invoice_row(outlook, prefix)
         if paid:
-            ui.label(f'{paid} paid invoice{"s are" if paid != 1 else " is"} not listed.').classes(
-                'text-caption text-grey-7'
-            )
+            words = ngettext('{count} paid invoice is not listed.', '{count} paid invoices are not listed.', paid)
+            ui.label(words.format(count=paid)).classes('text-caption text-grey-7')
 
     def invoice_row(self, outlook: InvoiceOutlook, prefix: str) -> None:
         invoice = outlook.invoice
         with ui.item().classes('w-full').mark(f'reminder-row-{invoice.reference}'):
             with ui.item_section():
                 with ui.row().classes('items-center gap-2'):
-                    ui.link(invoice.title, f'/documents/{invoice.id}').classes('font-medium')
-                    ui.label(outlook.contact.name if outlook.contact else '(deleted contact)').classes('text-grey-8')
-                due = invoice.second_date.isoformat() if invoice.second_date else '—'
+                    ui.link(shown_title(invoice), f'/documents/{invoice.id}').classes('font-medium')
+                    ui.label(outlook.contact.name if outlook.contact else _('(deleted contact)')).classes('text-grey-8')
+                due = shown_date(invoice.second_date) or '—'
                 open_amount = format_money(outlook.open_amount, invoice.currency)
-                overdue = f', {outlook.days_overdue} days overdue' if outlook.days_overdue else ''
-                ui.item_label(f'Due {due}{overdue} · {open_amount} open').props('caption')
+                days = outlook.days_overdue
+                overdue = ngettext(
+                    'Due {date}, {count} day overdue · {amount} open',
+                    'Due {date}, {count} days overdue · {amount} open',
+                    days,
+                )
+                due_words = overdue if days else _('Due {date} · {amount} open')
+                ui.item_label(due_words.format(date=due, count=days, amount=open_amount)).props('caption')
                 ui.item_label(prefix + when_text(outlook)).classes(
                     'text-negative' if outlook.outlook is Outlook.NO_ADDRESS else 'text-grey-9'
                 ).mark('reminder-when')
             with ui.item_section().props('side'):
                 ui.switch(
-                    "Don't remind",
+                    _("Don't remind"),
                     value=outlook.outlook is Outlook.PAUSED,
                     on_change=lambda e, invoice_id=invoice.id: self.pause(invoice_id, bool(e.value)),
                 ).mark(f'pause-{invoice.reference}')
@@ -173,7 +182,7 @@ class RemindersView:
     def pause(self, invoice_id: str, paused: bool) -> None:
         self.repository.set_paused(invoice_id, paused)
         self.services.reminders.changed()
-        self.notify('This invoice gets no reminders.' if paused else 'Reminders for this invoice are back on.')
+        self.notify(_('This invoice gets no reminders.') if paused else _('Reminders for this invoice are back on.'))
         self.invoices.refresh()
         self.state.refresh()
 
@@ -181,7 +190,7 @@ class RemindersView:
     def sent(self) -> None:
         records = sorted(self.repository.sent(), key=lambda r: r.queued_at, reverse=True)
         if not records:
-            ui.label('No reminder has gone yet.').classes('text-grey-7')
+            ui.label(_('No reminder has gone yet.')).classes('text-grey-7')
             return
         documents = self.services.folder.documents
         with ui.list().props('bordered separator dense').classes('w-full rounded'):
@@ -190,47 +199,48 @@ class RemindersView:
 
     def sent_row(self, record: SentReminder, invoice: Document | None) -> None:
         email = self.services.reminders.email_of(record)
-        title = invoice.title if invoice else 'A deleted invoice'
+        title = shown_title(invoice) if invoice else _('A deleted invoice')
         with ui.item().classes('w-full').mark('sent-reminder'):
             with ui.item_section().props('side').classes('w-28'):
                 if email is not None:
                     status_badge(email)
             with ui.item_section():
-                ui.item_label(f'{title} · reminder {record.stage_label}').classes('font-medium')
+                heading = _('{title} · reminder {stage}').format(title=title, stage=record.stage_label)
+                ui.item_label(heading).classes('font-medium')
                 recipients = ', '.join([*email.draft.to, *(f'cc {a}' for a in email.draft.cc)]) if email else ''
-                ui.item_label(f'Queued {local_time(record.queued_at)}' + (f' to {recipients}' if recipients else ''))
+                queued = _('Queued {time} to {recipients}') if recipients else _('Queued {time}')
+                ui.item_label(queued.format(time=local_time(record.queued_at), recipients=recipients))
                 ui.item_label(email.draft.subject if email else '').props('caption')
             with ui.item_section().props('side'):
-                ui.link('In the email log', f'/emails?document={record.invoice_id}')
+                ui.link(_('In the email log'), f'/emails?document={record.invoice_id}')
 
     @ui.refreshable_method
     def schedule(self) -> None:
-        ui.switch('Send reminders for overdue invoices').bind_value(self, 'enabled').mark('reminders-enabled')
+        ui.switch(_('Send reminders for overdue invoices')).bind_value(self, 'enabled').mark('reminders-enabled')
         names = ', '.join(f'{{{{ {p.name} }}}}' for p in (*REMINDER_PLACEHOLDERS, *PLACEHOLDERS[:7]))
-        ui.label(f'Placeholders as on Email templates, plus days and amount overdue: {names} …').classes(
-            'text-caption text-grey-7'
-        )
+        placeholders = _('Placeholders as on Email templates, plus days and amount overdue: {names} …')
+        ui.label(placeholders.format(names=names)).classes('text-caption text-grey-7')
         for form in self.forms:
             self.stage_card(form)
         with ui.row().classes('gap-2'):
-            ui.button('Add a reminder', icon='add', on_click=self.add_stage).props('flat').mark('add-stage')
-            ui.button('Save schedule', icon='save', on_click=self.save).props('unelevated').mark('save-schedule')
+            ui.button(_('Add a reminder'), icon='add', on_click=self.add_stage).props('flat').mark('add-stage')
+            ui.button(_('Save schedule'), icon='save', on_click=self.save).props('unelevated').mark('save-schedule')
 
     def stage_card(self, form: StageForm) -> None:
         with ui.card().classes('w-full gap-2').props('flat bordered').mark('stage-card'):
             with ui.row().classes('w-full items-start gap-4'):
-                ui.switch('On').bind_value(form, 'enabled').mark(f'stage-{form.id}-enabled')
-                days = ui.input('Days after the due date').bind_value(form, 'days').classes('w-48')
+                ui.switch(_('On')).bind_value(form, 'enabled').mark(f'stage-{form.id}-enabled')
+                days = ui.input(_('Days after the due date')).bind_value(form, 'days').classes('w-48')
                 days.props(f'type=number min=1 max={MAX_STAGE_DAYS}').mark(f'stage-{form.id}-days')
                 if problem := form.errors.get('days'):
                     days.props(f'error error-message="{problem}"')
                 ui.space()
                 ui.button(icon='delete', on_click=lambda: self.remove_stage(form)).props('flat round').tooltip(
-                    'Remove this reminder'
+                    _('Remove this reminder')
                 ).mark(f'stage-{form.id}-remove')
-            subject = ui.input('Subject').bind_value(form, 'subject').classes('w-full')
+            subject = ui.input(_('Subject')).bind_value(form, 'subject').classes('w-full')
             limit_length(subject, LINE_LIMIT).props('outlined dense').mark(f'stage-{form.id}-subject')
-            body = ui.textarea('Message (Markdown)').bind_value(form, 'body').classes('w-full')
+            body = ui.textarea(_('Message (Markdown)')).bind_value(form, 'body').classes('w-full')
             limit_length(body).props('outlined autogrow').mark(f'stage-{form.id}-body')
             if problem := form.errors.get('template'):
                 ui.label(problem).classes('text-negative').mark('stage-problem')
@@ -257,8 +267,8 @@ class RemindersView:
             }
         if errors:
             self.schedule.refresh()
-            first = errors.get('stages') or 'Correct the reminders marked in red.'
-            self.notify(f'Not saved. {first}', type='negative', multi_line=True)
+            first = errors.get('stages') or _('Correct the reminders marked in red.')
+            self.notify(_('Not saved. {problems}').format(problems=first), type='negative', multi_line=True)
             return
         saved = replace(settings, stages=tuple(sorted(settings.stages, key=lambda s: s.days)))
         self.repository.save_settings(saved)
@@ -266,7 +276,7 @@ class RemindersView:
         self.schedule.refresh()
         self.services.reminders.changed()
         self.notify(
-            'Schedule saved; it applies to every open invoice, including those already reminded.', type='positive'
+            _('Schedule saved; it applies to every open invoice, including those already reminded.'), type='positive'
         )
         self.refresh_all()
 
@@ -274,9 +284,11 @@ class RemindersView:
 def when_text(outlook: InvoiceOutlook) -> str:
     stage, on = outlook.stage, outlook.on
     if outlook.outlook is Outlook.DUE and stage:
-        return f'Next: the reminder {stage.label}, at the next run (today).'
+        return _('Next: the reminder {stage}, at the next run (today).').format(stage=stage.label)
     if outlook.outlook is Outlook.SCHEDULED and stage and on:
-        return f'Next: the reminder {stage.label}, on {on.isoformat()}.'
+        return _('Next: the reminder {stage}, on {date}.').format(stage=stage.label, date=shown_date(on))
     if outlook.outlook is Outlook.NO_ADDRESS and stage:
-        return f'The reminder {stage.label} is due but cannot go: the customer has no email address.'
-    return WHEN_WORDS.get(outlook.outlook, '')
+        return _('The reminder {stage} is due but cannot go: the customer has no email address.').format(
+            stage=stage.label
+        )
+    return _(WHEN_WORDS[outlook.outlook]) if outlook.outlook in WHEN_WORDS else ''

@@ -8,6 +8,7 @@ from datetime import date
 from nicegui import ui
 
 from core.documents import ContactKind
+from core.i18n import _, ngettext
 from ui.batch_dialog import email_many
 from ui.services import Services
 
@@ -18,12 +19,12 @@ def choose_statements(services: Services, chosen: Sequence[str], period: tuple[d
     folder = services.folder
     customers = {c.id: c.name for c in folder.contacts.all(ContactKind.CUSTOMER)}
     with ui.dialog() as dialog, ui.card().classes('w-[560px] max-w-full'):
-        ui.label('Email statements to…').classes('text-h6')
+        ui.label(_('Email statements to…')).classes('text-h6')
         picked = (
             ui.select(
                 customers,
                 value=[c for c in chosen if c in customers],
-                label='Customers',
+                label=_('Customers'),
                 multiple=True,
                 with_input=True,
             )
@@ -31,22 +32,22 @@ def choose_statements(services: Services, chosen: Sequence[str], period: tuple[d
             .classes('w-full')
             .mark('statement-customers')
         )
-        ui.button('All customers', on_click=lambda: picked.set_value(list(customers))).props('flat dense no-caps').mark(
-            'statement-all-customers'
-        )
+        ui.button(_('All customers'), on_click=lambda: picked.set_value(list(customers))).props(
+            'flat dense no-caps'
+        ).mark('statement-all-customers')
         with ui.row().classes('w-full gap-3'):
-            start = ui.input('From', value=period[0].isoformat()).props('type=date').mark('statement-from')
-            end = ui.input('To', value=period[1].isoformat()).props('type=date').mark('statement-to')
+            start = ui.input(_('From'), value=period[0].isoformat()).props('type=date').mark('statement-from')
+            end = ui.input(_('To'), value=period[1].isoformat()).props('type=date').mark('statement-to')
 
         async def go_on() -> None:
             ids = list(picked.value or [])
             if not ids:
-                ui.notify('Choose at least one customer.', type='warning')
+                ui.notify(_('Choose at least one customer.'), type='warning')
                 return
             try:
                 first, last = sorted((date.fromisoformat(start.value), date.fromisoformat(end.value)))
             except ValueError:
-                ui.notify('Enter the period as two dates.', type='warning')
+                ui.notify(_('Enter the period as two dates.'), type='warning')
                 return
             currency = folder.business.load_or_default().currency
             statements = [
@@ -55,10 +56,15 @@ def choose_statements(services: Services, chosen: Sequence[str], period: tuple[d
                 if customer is not None
             ]
             dialog.close()
-            title = f'statements to {len(statements)} customer{"s" if len(statements) != 1 else ""}'
+            count = len(statements)
+            title = ngettext('statements to {count} customer', 'statements to {count} customers', count).format(
+                count=count
+            )
             await email_many(services, statements, title)
 
         with ui.row().classes('w-full justify-end'):
-            ui.button('Cancel', on_click=dialog.close).props('flat')
-            ui.button('Continue', icon='arrow_forward', on_click=go_on).props('unelevated').mark('statement-continue')
+            ui.button(_('Cancel'), on_click=dialog.close).props('flat')
+            ui.button(_('Continue'), icon='arrow_forward', on_click=go_on).props('unelevated').mark(
+                'statement-continue'
+            )
     dialog.open()

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from core import addresses
 from core.documents.money import ZERO, round_money
+from core.i18n import N_
 
 
 def new_id() -> str:
@@ -21,7 +22,7 @@ class Paper(StrEnum):
     LETTER = 'us-letter'
 
 
-PAPER_LABELS: dict[Paper, str] = {Paper.A4: 'A4', Paper.LETTER: 'US Letter'}
+PAPER_LABELS: dict[Paper, str] = {Paper.A4: N_('A4'), Paper.LETTER: N_('US Letter')}
 
 
 class ContactKind(StrEnum):
@@ -59,10 +60,10 @@ class DocumentType(StrEnum):
 
 
 _TYPE_FACTS: dict[DocumentType, tuple[str, str, str | None]] = {
-    DocumentType.SALES_QUOTE: ('Sales Quote', 'Q-', 'Expiry date'),
-    DocumentType.SALES_INVOICE: ('Sales Invoice', 'INV-', 'Due date'),
-    DocumentType.CREDIT_NOTE: ('Credit Note', 'CN-', None),
-    DocumentType.PURCHASE_ORDER: ('Purchase Order', 'PO-', 'Delivery date'),
+    DocumentType.SALES_QUOTE: (N_('Sales Quote'), 'Q-', N_('Expiry date')),
+    DocumentType.SALES_INVOICE: (N_('Sales Invoice'), 'INV-', N_('Due date')),
+    DocumentType.CREDIT_NOTE: (N_('Credit Note'), 'CN-', None),
+    DocumentType.PURCHASE_ORDER: (N_('Purchase Order'), 'PO-', N_('Delivery date')),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+from babel.dates import format_date
 from nicegui.testing import User
 
 from core.documents.codec import document_from_dict, document_to_dict
@@ -63,7 +64,9 @@ async def test_turning_reminders_on_shows_what_goes_when_sends_what_is_due_and_n
     await app_user.should_see(f'{overdue.title} · reminder 30 days after the due date', retries=BACKGROUND_RETRIES)
     assert recent.second_date is not None
     on = recent.second_date + timedelta(days=3)
-    await app_user.should_see(f'Next: the reminder 3 days after the due date, on {on.isoformat()}.')
+    await app_user.should_see(
+        f'Next: the reminder 3 days after the due date, on {format_date(on, "medium", locale="en_GB")}.'
+    )
     await app_user.should_see(
         f'{documents["INV-0008"].title}: Kaffihús Guðrúnar has no email address, so this reminder cannot go'
     )
@@ -120,7 +123,7 @@ async def test_the_invoice_editor_records_a_payment_in_full_when_the_amount_is_l
     await app_user.should_see(f'{invoice.title} saved.')
     saved = services.folder.documents.get(invoice.id)
     assert saved is not None and (saved.paid_on, saved.paid_amount) == (TODAY, invoice.total)
-    await app_user.should_see(f'In full on {TODAY.isoformat()}')
+    await app_user.should_see(f'In full on {format_date(TODAY, "medium", locale="en_GB")}')
 
 
 async def test_a_payment_larger_than_the_invoice_is_refused(services: Services, app_user: User) -> None:
