@@ -22,6 +22,8 @@ from email.utils import getaddresses
 
 from email_validator import EmailNotValidError, validate_email
 
+from core.i18n import _
+
 _STAND_IN = 'test'
 """email-validator refuses every special-use name except `test` (with `test_environment`); the others are checked
 under this stand-in last label and given back their own, so the rest of the name gets the library's full check."""
@@ -118,9 +120,9 @@ def parse(text: str) -> EmailAddress:
     """One address, with or without a display name (`"Doe, John" <j@example.com>`); raises AddressError."""
     typed = text.strip()
     if not typed:
-        raise AddressError('Enter an email address.')
+        raise AddressError(_('Enter an email address.'))
     if any(unicodedata.category(c) in ('Cc', 'Zl', 'Zp') for c in typed):
-        raise AddressError('An email address cannot contain a line break or control character.')
+        raise AddressError(_('An email address cannot contain a line break or control character.'))
     display_name, bare = _split_display_name(typed)
     return replace(_check(bare), display_name=display_name)
 
@@ -144,7 +146,7 @@ def problem(text: str, *, name_allowed: bool = True) -> str | None:
     except AddressError as error:
         return error.problem
     if address.display_name and not name_allowed:
-        return f'Enter only the address ({address.address}) here, without a name.'
+        return _('Enter only the address ({address}) here, without a name.').format(address=address.address)
     return None
 
 
@@ -154,7 +156,7 @@ def list_problem(text: str, *, required: bool = False) -> str | None:
         addresses = parse_list(text or '')
     except AddressError as error:
         return error.problem
-    return 'Enter at least one email address.' if required and not addresses else None
+    return _('Enter at least one email address.') if required and not addresses else None
 
 
 def warnings(addresses: Iterable[EmailAddress]) -> list[str]:
@@ -163,14 +165,18 @@ def warnings(addresses: Iterable[EmailAddress]) -> list[str]:
     for address in addresses:
         if address.local_network:
             notes.append(
-                f'{address.address} is on an internal domain ({address.domain}): it works only inside its own '
-                'network, through a mail server that knows that domain; mail from or to the internet will not reach it.'
+                _(
+                    '{address} is on an internal domain ({domain}): it works only inside its own network, through a '
+                    'mail server that knows that domain; mail from or to the internet will not reach it.'
+                ).format(address=address.address, domain=address.domain)
             )
         if address.smtputf8:
             notes.append(
-                f'{address.address} has letters beyond English before the @: it can be sent only through a mail '
-                'server that supports international addresses (SMTPUTF8). Mailroom checks this when sending and '
-                'tells you if yours does not.'
+                _(
+                    '{address} has letters beyond English before the @: it can be sent only through a mail server '
+                    'that supports international addresses (SMTPUTF8). Mailroom checks this when sending and tells '
+                    'you if yours does not.'
+                ).format(address=address.address)
             )
     return notes
 
@@ -189,10 +195,14 @@ def _split_display_name(typed: str) -> tuple[str, str]:
     parsed = getaddresses([typed])
     if len(parsed) > 1 and (',' in typed or ';' in typed):
         raise AddressError(
-            f'"{typed}" is not one email address: put a name with a comma in quotes, like "Doe, John" <j@x.com>.'
+            _(
+                '"{typed}" is not one email address: put a name with a comma in quotes, like "Doe, John" <j@x.com>.'
+            ).format(typed=typed)
         )
     if len(parsed) != 1 or not parsed[0][1] or not typed.rstrip().endswith('>'):
-        raise AddressError(f'"{typed}" is not a valid email address: write it as Name <name@example.com>.')
+        raise AddressError(
+            _('"{typed}" is not a valid email address: write it as Name <name@example.com>.').format(typed=typed)
+        )
     name, bare = parsed[0]
     return ' '.join(name.split()), bare
 
@@ -209,7 +219,9 @@ def _check(bare: str) -> EmailAddress:
     label_typed, label = _last_label(domain)
     if at and label == _NEVER_EXISTS:
         raise AddressError(
-            f'"{bare}" ends in .invalid, a name reserved for addresses that never exist: no mail can reach it.'
+            _(
+                '"{address}" ends in .invalid, a name reserved for addresses that never exist: no mail can reach it.'
+            ).format(address=bare)
         )
     swapped = bool(at) and label in _SPECIAL_USE - {_STAND_IN}
     candidate = f'{local}@{domain[: len(domain) - len(label_typed)]}{_STAND_IN}' if swapped else bare
@@ -222,7 +234,9 @@ def _check(bare: str) -> EmailAddress:
             allow_smtputf8=True,
         )
     except EmailNotValidError as error:
-        raise AddressError(f'"{bare}" is not a valid email address: {error}') from None
+        raise AddressError(
+            _('"{address}" is not a valid email address: {reason}').format(address=bare, reason=error)
+        ) from None
     ascii_domain, domain_shown = valid.ascii_domain, valid.domain
     if swapped:
         ascii_domain = ascii_domain[: -len(_STAND_IN)] + label

@@ -12,12 +12,14 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from babel.dates import format_datetime
 from fastapi import Response
 from nicegui import ui
 
 from core.causes import explain
 from core.delivery import Delivery, RecipientOutcome
 from core.email_log import EmailRecord, EmailStatus
+from core.i18n import N_, _, babel_locale, ngettext
 from ui.services import Services
 
 
@@ -38,10 +40,10 @@ def pdf_response(pdf: bytes, filename: str, *, download: bool) -> Response:
 def confirm_delete(title: str, on_confirm: Any) -> None:
     """Nothing is deleted without a second, explicit click."""
     with ui.dialog() as dialog, ui.card():
-        ui.label(f'Delete {title}?').classes('text-h6')
-        ui.label('This cannot be undone.').classes('text-grey-8')
+        ui.label(_('Delete {name}?').format(name=title)).classes('text-h6')
+        ui.label(_('This cannot be undone.')).classes('text-grey-8')
         with ui.row().classes('w-full justify-end'):
-            ui.button('Cancel', on_click=dialog.close).props('flat')
+            ui.button(_('Cancel'), on_click=dialog.close).props('flat')
 
             async def confirmed() -> None:
                 dialog.close()
@@ -49,39 +51,57 @@ def confirm_delete(title: str, on_confirm: Any) -> None:
                 if inspect.isawaitable(result):
                     await result
 
-            ui.button('Delete', color='negative', on_click=confirmed).props('unelevated').mark('confirm-delete')
+            ui.button(_('Delete'), color='negative', on_click=confirmed).props('unelevated').mark('confirm-delete')
     dialog.open()
 
 
 STATUS_STYLE: dict[EmailStatus, tuple[str, str, str]] = {
-    EmailStatus.QUEUED: ('schedule', 'warning', 'Queued'),
-    EmailStatus.SENDING: ('sync', 'info', 'Sending'),
-    EmailStatus.SENT: ('check_circle', 'positive', 'Sent'),
-    EmailStatus.PARTLY_SENT: ('rule', 'orange-9', 'Partly sent'),
-    EmailStatus.FAILED: ('error', 'negative', 'Failed'),
-    EmailStatus.CANCELLED: ('block', 'grey-7', 'Cancelled'),
+    EmailStatus.QUEUED: ('schedule', 'warning', N_('Queued')),
+    EmailStatus.SENDING: ('sync', 'info', N_('Sending')),
+    EmailStatus.SENT: ('check_circle', 'positive', N_('Sent')),
+    EmailStatus.PARTLY_SENT: ('rule', 'orange-9', N_('Partly sent')),
+    EmailStatus.FAILED: ('error', 'negative', N_('Failed')),
+    EmailStatus.CANCELLED: ('block', 'grey-7', N_('Cancelled')),
 }
+"""Icon, colour and label (marked here, shown with `_()`) of each email status."""
 
 
 def local_time(moment: datetime | None) -> str:
-    return moment.astimezone().strftime('%d %b %Y %H:%M') if moment else ''
+    """Day, month and time on this computer's clock, the month named in the reader's language."""
+    return format_datetime(moment.astimezone(), 'dd MMM yyyy HH:mm', locale=babel_locale()) if moment else ''
 
 
 def status_badge(record: EmailRecord) -> None:
     icon, color, label = STATUS_STYLE[record.status]
     with ui.row().classes('items-center gap-1 no-wrap'):
         ui.icon(icon, color=color, size='xs')
-        ui.label(label).classes(f'text-{color} font-medium email-status')
+        ui.label(_(label)).classes(f'text-{color} font-medium email-status')
 
 
 def not_sent_line(outcome: RecipientOutcome, *, waiting: bool = False) -> str:
     """One recipient the server did not take, in plain words, with its own reply."""
-    whom = f'the copy to {outcome.address}' if outcome.blind else outcome.address
     if outcome.delivery is Delivery.DEFERRED and waiting:
-        return f'Not sent to {whom} yet: the server asked to try again later ({outcome.reply}).'
-    if outcome.delivery is Delivery.DEFERRED:
-        return f'Not sent to {whom}: the server asked to try again later, and the tries ran out ({outcome.reply}).'
-    return f'Not sent to {whom}: the server refused this address ({outcome.reply}).'
+        said = (
+            _('Not sent to the copy to {address} yet: the server asked to try again later ({reply}).')
+            if outcome.blind
+            else _('Not sent to {address} yet: the server asked to try again later ({reply}).')
+        )
+    elif outcome.delivery is Delivery.DEFERRED:
+        said = (
+            _(
+                'Not sent to the copy to {address}: the server asked to try again later, and the tries ran out '
+                '({reply}).'
+            )
+            if outcome.blind
+            else _('Not sent to {address}: the server asked to try again later, and the tries ran out ({reply}).')
+        )
+    else:
+        said = (
+            _('Not sent to the copy to {address}: the server refused this address ({reply}).')
+            if outcome.blind
+            else _('Not sent to {address}: the server refused this address ({reply}).')
+        )
+    return said.format(address=outcome.address, reply=outcome.reply)
 
 
 def recipient_outcomes(record: EmailRecord) -> None:
@@ -91,9 +111,13 @@ def recipient_outcomes(record: EmailRecord) -> None:
         return
     with ui.column().classes('gap-0'):
         if record.accepted:
-            ui.label(f'Sent to {", ".join(record.accepted)}.').classes('text-caption text-positive')
+            ui.label(_('Sent to {addresses}.').format(addresses=', '.join(record.accepted))).classes(
+                'text-caption text-positive'
+            )
         if copies := [o.address for o in record.outcomes if o.accepted and o.blind]:
-            ui.label(f'The blind copy went to {", ".join(copies)}.').classes('text-caption text-grey-8')
+            ui.label(_('The blind copy went to {addresses}.').format(addresses=', '.join(copies))).classes(
+                'text-caption text-grey-8'
+            )
         for outcome in missing:
             later = outcome.delivery is Delivery.DEFERRED
             with ui.row().classes('items-center gap-1 no-wrap'):
@@ -115,16 +139,17 @@ def failure_details(record: EmailRecord, *, retry_note: bool = True) -> None:
             ui.badge(failure.cause, color='negative' if record.status is EmailStatus.FAILED else 'warning').classes(
                 'font-mono'
             )
-            ui.label(f'at step {failure.step}').classes('text-caption text-grey-7')
+            ui.label(_('at step {step}').format(step=failure.step)).classes('text-caption text-grey-7')
         ui.label(explanation.what).classes('font-medium')
         ui.label(explanation.why).classes('text-grey-8')
         ui.label(explanation.fix).classes('text-grey-8')
         if record.reply and not record.not_accepted:  # else each refused address is listed with its reply
-            ui.label(f'Server reply: {record.reply}').classes('font-mono text-caption text-grey-8 break-all')
-        if retry_note and record.status is EmailStatus.QUEUED and record.next_try_at:
-            ui.label(f'Mailroom tries again at {local_time(record.next_try_at)} (try {record.tries + 1}).').classes(
-                'text-caption'
+            ui.label(_('Server reply: {reply}').format(reply=record.reply)).classes(
+                'font-mono text-caption text-grey-8 break-all'
             )
+        if retry_note and record.status is EmailStatus.QUEUED and record.next_try_at:
+            again = _('Mailroom tries again at {time} (try {number}).')
+            ui.label(again.format(time=local_time(record.next_try_at), number=record.tries + 1)).classes('text-caption')
 
 
 def email_row(record: EmailRecord, *, on_retry: Callable[[EmailRecord], Awaitable[None]] | None = None) -> None:
@@ -135,13 +160,16 @@ def email_row(record: EmailRecord, *, on_retry: Callable[[EmailRecord], Awaitabl
             ui.label(local_time(record.sent_at or record.created_at)).classes('text-caption text-grey-7')
         with ui.item_section():
             ui.item_label(draft.subject).classes('font-medium')
-            recipients = ', '.join([*draft.to, *(f'cc {a}' for a in draft.cc), *(f'bcc {a}' for a in draft.bcc)])
-            ui.item_label(f'To {recipients}').props('caption')
-            facts = [
-                draft.document_label,
-                *record.attachment_names,
-                f'{record.tries} tries' if record.tries > 1 else '',
-            ]
+            recipients = ', '.join(
+                [
+                    *draft.to,
+                    *(_('cc {address}').format(address=a) for a in draft.cc),
+                    *(_('bcc {address}').format(address=a) for a in draft.bcc),
+                ]
+            )
+            ui.item_label(_('To {recipients}').format(recipients=recipients)).props('caption')
+            tries = ngettext('{count} try', '{count} tries', record.tries).format(count=record.tries)
+            facts = [draft.document_label, *record.attachment_names, tries if record.tries > 1 else '']
             ui.item_label(' · '.join(f for f in facts if f)).props('caption')
             if record.status is EmailStatus.SENT:
                 ui.item_label(f'{record.reply} · Message-ID {record.message_id}').props('caption').classes(
@@ -150,16 +178,16 @@ def email_row(record: EmailRecord, *, on_retry: Callable[[EmailRecord], Awaitabl
             failure_details(record)
         if record.status in (EmailStatus.FAILED, EmailStatus.PARTLY_SENT, EmailStatus.CANCELLED) and on_retry:
             with ui.item_section().props('side'):
-                retry = ui.button('Retry', icon='refresh', on_click=lambda: on_retry(record)).props('outline dense')
+                retry = ui.button(_('Retry'), icon='refresh', on_click=lambda: on_retry(record)).props('outline dense')
                 if record.accepted:
-                    retry.tooltip('Sends only to the addresses that did not get it')
+                    retry.tooltip(_('Sends only to the addresses that did not get it'))
 
 
 def partly_sent_badge(services: Services, document_id: str) -> None:
     """A document not yet Sent whose last email reached only some of its recipients says so beside its title."""
     latest = next(iter(services.folder.email_log.for_document(document_id)), None)
     if latest is not None and latest.status is EmailStatus.PARTLY_SENT:
-        badge = ui.badge('Partly sent', color='orange-9').props('outline').mark('document-partly-sent')
+        badge = ui.badge(_('Partly sent'), color='orange-9').props('outline').mark('document-partly-sent')
         badge.tooltip(' '.join(not_sent_line(o) for o in latest.not_accepted))
 
 
@@ -167,14 +195,14 @@ def document_history(services: Services, document_id: str) -> None:
     """A document's own emails, for its page: newest first, with a link to the full log."""
     records = services.folder.email_log.for_document(document_id)
     with ui.column().classes('w-full gap-1'):
-        ui.label('Emails').classes('text-subtitle1 font-medium')
+        ui.label(_('Emails')).classes('text-subtitle1 font-medium')
         if not records:
-            ui.label('Not emailed yet.').classes('text-grey-7')
+            ui.label(_('Not emailed yet.')).classes('text-grey-7')
             return
         with ui.list().props('dense bordered separator').classes('w-full rounded'):
             for record in records[:10]:
                 email_row(record)
-        ui.link('All emails of this document', f'/emails?document={document_id}')
+        ui.link(_('All emails of this document'), f'/emails?document={document_id}')
 
 
 def sign_in_again_notice(*, link: bool) -> None:
@@ -182,8 +210,10 @@ def sign_in_again_notice(*, link: bool) -> None:
     with ui.row().classes('w-full items-center gap-2 bg-orange-1 p-2 rounded').mark('sign-in-again'):
         ui.icon('warning', color='orange-9')
         ui.label(
-            'Sending is paused: your sign-in with the provider has ended. Sign in again on the Email settings page, '
-            'then press Update; waiting emails then go on their own.'
+            _(
+                'Sending is paused: your sign-in with the provider has ended. Sign in again on the Email settings '
+                'page, then press Update; waiting emails then go on their own.'
+            )
         ).classes('text-sm')
         if link:
-            ui.link('Open Email settings', '/settings').classes('text-sm').mark('sign-in-again-link')
+            ui.link(_('Open Email settings'), '/settings').classes('text-sm').mark('sign-in-again-link')

@@ -12,8 +12,11 @@ import inspect
 import json
 from collections.abc import Awaitable, Callable, Sequence
 
+from babel.numbers import format_decimal
 from nicegui import ui
 from nicegui.events import GenericEventArguments
+
+from core.i18n import _, babel_locale
 
 # Even if every character needed JSON's 6-character escape, 100,000 of them fit in one message.
 LONG_TEXT_LIMIT = 100_000
@@ -31,13 +34,14 @@ def limit_length(field: ui.input, limit: int = LONG_TEXT_LIMIT) -> ui.input:
     return field.props(f'maxlength={limit + 1}')
 
 
-def length_problem(text: str | None, limit: int = LONG_TEXT_LIMIT, *, what: str = 'This text') -> str | None:
+def length_problem(text: str | None, limit: int = LONG_TEXT_LIMIT, *, what: str | None = None) -> str | None:
+    """`what` names the field as its page does, in the reader's language ("This text" when left out)."""
     if len(text or '') <= limit:
         return None
-    return (
-        f'{what} is longer than {limit:,} characters, the most Mailroom takes here, so anything pasted beyond '
-        'that was cut off. Check its end and shorten it.'
-    )
+    return _(
+        '{what} is longer than {limit} characters, the most Mailroom takes here, so anything pasted beyond that was '
+        'cut off. Check its end and shorten it.'
+    ).format(what=what or _('This text'), limit=format_decimal(limit, locale=babel_locale()))
 
 
 def fingerprint(text: str) -> str:
