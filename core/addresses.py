@@ -22,7 +22,7 @@ from email.utils import getaddresses
 
 from email_validator import EmailNotValidError, validate_email
 
-from core.i18n import _
+from core.i18n import N_, _
 
 _STAND_IN = 'test'
 """email-validator refuses every special-use name except `test` (with `test_environment`); the others are checked
@@ -33,6 +33,29 @@ _PRIVATE_USE = frozenset({'internal', 'lan', 'home', 'corp', 'intranet'})
 """Names never delegated on the public internet but common on company networks (ICANN's `.internal` among them)."""
 
 _NEVER_EXISTS = 'invalid'
+_LIBRARY_REASONS = frozenset(
+    {
+        N_('An email address must have an @-sign.'),
+        N_('There must be something after the @-sign.'),
+        N_('There must be something before the @-sign.'),
+        N_('An email address cannot have two periods in a row.'),
+        N_('An email address cannot start with a period.'),
+        N_('An email address cannot end with a period.'),
+        N_('An email address cannot have a period immediately before the @-sign.'),
+        N_('An email address cannot have a period immediately after the @-sign.'),
+        N_('An email address cannot have a hyphen immediately after the @-sign.'),
+        N_("There can't be anything after the email address."),
+    }
+)
+_LIBRARY_REASONS_NAMING_CHARACTERS = {
+    'The email address contains invalid characters before the @-sign: ': N_(
+        'The email address contains invalid characters before the @-sign: {characters}'
+    ),
+    'The part after the @-sign contains invalid characters: ': N_(
+        'The part after the @-sign contains invalid characters: {characters}'
+    ),
+}
+"""email-validator's words for the commonest typing mistakes, marked so that each language can say them."""
 _DISPLAY_SPECIALS = re.compile(r'[][\\()<>@,:;."]')
 
 
@@ -207,6 +230,17 @@ def _split_display_name(typed: str) -> tuple[str, str]:
     return ' '.join(name.split()), bare
 
 
+def _library_reason(error: EmailNotValidError) -> str:
+    """The library's reason in the reader's language where it is one of the common ones; else as the library said."""
+    said = str(error)
+    if said in _LIBRARY_REASONS:
+        return _(said)
+    for start, reason in _LIBRARY_REASONS_NAMING_CHARACTERS.items():
+        if said.startswith(start):
+            return _(reason).format(characters=said.removeprefix(start))
+    return said
+
+
 def _last_label(domain: str) -> tuple[str, str]:
     """The last label as typed and in the form it is compared in (full-width letters and case folded)."""
     typed = domain.rsplit('.', 1)[-1]
@@ -235,7 +269,7 @@ def _check(bare: str) -> EmailAddress:
         )
     except EmailNotValidError as error:
         raise AddressError(
-            _('"{address}" is not a valid email address: {reason}').format(address=bare, reason=error)
+            _('"{address}" is not a valid email address: {reason}').format(address=bare, reason=_library_reason(error))
         ) from None
     ascii_domain, domain_shown = valid.ascii_domain, valid.domain
     if swapped:

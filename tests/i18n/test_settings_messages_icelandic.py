@@ -58,6 +58,10 @@ def test_address_problems_and_warnings_are_icelandic_in_icelandic() -> None:
             'enginn póstur kemst þangað.'
         )
         assert addresses.list_problem('', required=True) == 'Sláðu inn að minnsta kosti eitt netfang.'
+        assert addresses.problem('office') == '„office“ er ekki gilt netfang: Netfang verður að innihalda @-merki.'
+        assert addresses.problem('a b@example.com') == (
+            '„a b@example.com“ er ekki gilt netfang: Netfangið inniheldur ógilda stafi á undan @-merkinu: SPACE.'
+        )
         (note,) = addresses.warnings([addresses.parse('jörg@example.de')])
     assert note.startswith('jörg@example.de hefur stafi utan enska stafrófsins á undan @')
 
