@@ -63,11 +63,14 @@ async def test_update_on_an_icelandic_page_says_what_is_wrong_in_icelandic(app_u
     app_user.find('Senda afrit af öllum tölvupósti á þetta netfang').click()
     app_user.find(marker='bcc').type('not an address')
     app_user.find(kind=ui.button, content='Uppfæra').click()
-    await app_user.should_see('Ekki vistað.')
-    await app_user.should_see('Sláðu inn heiti SMTP-þjónsins, til dæmis smtp.gmail.com.')
-    await app_user.should_see('Notandanafnið þitt er ekki netfang: sláðu inn netfangið sem þú sendir frá.')
-    await app_user.should_see('SMTP-þjónn: Sláðu inn heiti SMTP-þjónsins')
-    await app_user.should_see('„not an address“ er ekki gilt netfang')
+    for said in (
+        'Ekki vistað.',
+        'Sláðu inn heiti SMTP-þjónsins, til dæmis smtp.gmail.com.',
+        'Notandanafnið þitt er ekki netfang: sláðu inn netfangið sem þú sendir frá.',
+        'SMTP-þjónn: Sláðu inn heiti SMTP-þjónsins',
+        '„not an address“ er ekki gilt netfang',
+    ):
+        await app_user.should_see(said)
     await app_user.should_not_see('Not saved')
 
 
