@@ -31,7 +31,7 @@ async def test_a_failing_test_on_an_icelandic_page_frames_the_steps_in_icelandic
         assert isinstance(test_button, ui.button)
         await wait_until(lambda: test_button.enabled, message='the Test button to be enabled again')
     await app_user.should_see('Hvað er til ráða:')
-    await app_user.should_see('Svar þjóns: 535 5.7.8 Authentication failed')
+    await app_user.should_see('Svar þjónsins: 535 5.7.8 Authentication failed')
     await app_user.should_see('Samskiptaskrá')
     await app_user.should_see(marker='timings')
     (timings,) = app_user.find(marker='timings').elements

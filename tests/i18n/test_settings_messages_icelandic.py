@@ -44,7 +44,7 @@ def test_a_saved_secret_that_may_not_be_used_is_explained_in_icelandic() -> None
         'Vistaða lykilorðið var vistað fyrir aðra tengingu og er því ekki sent til smtp.example.com gátt 587 '
         '(STARTTLS): sláðu lykilorðið inn aftur.'
     )
-    assert str(unreadable).startswith('Ekki er lengur hægt að lesa vistaða aðgangslykilinn')
+    assert str(unreadable).startswith('Ekki er lengur hægt að lesa vistaða aðgangstókann')
 
 
 def test_address_problems_and_warnings_are_icelandic_in_icelandic() -> None:
