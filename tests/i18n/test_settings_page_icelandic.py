@@ -79,3 +79,17 @@ async def test_an_internal_domain_is_explained_in_icelandic_beside_its_field(app
     await app_user.open('/settings')
     app_user.find(marker='username').type('office@company.local')
     await app_user.should_see('office@company.local er á innra léni (company.local)')
+
+
+async def test_the_provider_card_and_its_button_speak_icelandic(app_user: User) -> None:
+    icelandic(app_user)
+    await app_user.open('/settings')
+    app_user.find(marker='username').type('someone@gmail.com')
+    for text in (
+        'Gmail fannst',
+        'Þjónn smtp.gmail.com, gátt 587, STARTTLS.',
+        'Fullt Gmail-netfang þitt',
+        '1. Kveiktu á tveggja þrepa staðfestingu í stillingum Google-reikningsins þíns.',
+    ):
+        await app_user.should_see(text)
+    assert 'Nota þessar stillingar' in button_texts(app_user)
