@@ -5,6 +5,7 @@ from __future__ import annotations
 from nicegui import ui
 from nicegui.testing import User
 
+from core.i18n import set_language
 from tests.diagnostics.conftest import ACCOUNTS, USER
 from tests.support.certs import TestPKI
 from tests.support.smtp_servers import smtp_server
@@ -12,10 +13,16 @@ from tests.support.ui import BACKGROUND_RETRIES, set_value
 from tests.support.waiting import wait_until
 
 
+def icelandic(user: User) -> None:
+    """Pages built in Icelandic; clicks in Icelandic too, as the page's socket speaks its page's language."""
+    user.http_client.headers['Accept-Language'] = 'is'
+    set_language('is')
+
+
 async def test_a_failing_test_on_an_icelandic_page_frames_the_steps_in_icelandic(
     app_user: User, trusted: TestPKI
 ) -> None:
-    app_user.http_client.headers['Accept-Language'] = 'is'
+    icelandic(app_user)
     async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS) as server:
         await app_user.open('/settings')
         await app_user.should_see('Senda prufupóst')
@@ -39,7 +46,7 @@ async def test_a_failing_test_on_an_icelandic_page_frames_the_steps_in_icelandic
 
 
 async def test_testing_a_wrong_form_on_an_icelandic_page_says_so_in_icelandic(app_user: User) -> None:
-    app_user.http_client.headers['Accept-Language'] = 'is'
+    icelandic(app_user)
     await app_user.open('/settings')
     app_user.find(marker='test-settings').click()
     await app_user.should_see('Lagaðu fyrst reitina sem eru merktir með rauðu og prófaðu svo aftur.')
