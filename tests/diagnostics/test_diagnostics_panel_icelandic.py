@@ -25,7 +25,7 @@ async def test_a_failing_test_on_an_icelandic_page_frames_the_steps_in_icelandic
     icelandic(app_user)
     async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS) as server:
         await app_user.open('/settings')
-        await app_user.should_see('Senda prufupóst')
+        await app_user.should_see('Senda prófunarpóst')
         await app_user.should_see('Kanna án þess að senda')
         app_user.find(marker='host').type('127.0.0.1')
         app_user.find(marker='port').clear().type(str(server.port))
