@@ -22,6 +22,8 @@ from email.utils import getaddresses
 
 from email_validator import EmailNotValidError, validate_email
 
+from core.i18n import N_, _
+
 _STAND_IN = 'test'
 """email-validator refuses every special-use name except `test` (with `test_environment`); the others are checked
 under this stand-in last label and given back their own, so the rest of the name gets the library's full check."""
@@ -31,6 +33,29 @@ _PRIVATE_USE = frozenset({'internal', 'lan', 'home', 'corp', 'intranet'})
 """Names never delegated on the public internet but common on company networks (ICANN's `.internal` among them)."""
 
 _NEVER_EXISTS = 'invalid'
+_LIBRARY_REASONS = frozenset(
+    {
+        N_('An email address must have an @-sign.'),
+        N_('There must be something after the @-sign.'),
+        N_('There must be something before the @-sign.'),
+        N_('An email address cannot have two periods in a row.'),
+        N_('An email address cannot start with a period.'),
+        N_('An email address cannot end with a period.'),
+        N_('An email address cannot have a period immediately before the @-sign.'),
+        N_('An email address cannot have a period immediately after the @-sign.'),
+        N_('An email address cannot have a hyphen immediately after the @-sign.'),
+        N_("There can't be anything after the email address."),
+    }
+)
+_LIBRARY_REASONS_NAMING_CHARACTERS = {
+    'The email address contains invalid characters before the @-sign: ': N_(
+        'The email address contains invalid characters before the @-sign: {characters}'
+    ),
+    'The part after the @-sign contains invalid characters: ': N_(
+        'The part after the @-sign contains invalid characters: {characters}'
+    ),
+}
+"""email-validator's words for the commonest typing mistakes, marked so that each language can say them."""
 _DISPLAY_SPECIALS = re.compile(r'[][\\()<>@,:;."]')
 
 
@@ -118,9 +143,9 @@ def parse(text: str) -> EmailAddress:
     """One address, with or without a display name (`"Doe, John" <j@example.com>`); raises AddressError."""
     typed = text.strip()
     if not typed:
-        raise AddressError('Enter an email address.')
+        raise AddressError(_('Enter an email address.'))
     if any(unicodedata.category(c) in ('Cc', 'Zl', 'Zp') for c in typed):
-        raise AddressError('An email address cannot contain a line break or control character.')
+        raise AddressError(_('An email address cannot contain a line break or control character.'))
     display_name, bare = _split_display_name(typed)
     return replace(_check(bare), display_name=display_name)
 
@@ -144,7 +169,7 @@ def problem(text: str, *, name_allowed: bool = True) -> str | None:
     except AddressError as error:
         return error.problem
     if address.display_name and not name_allowed:
-        return f'Enter only the address ({address.address}) here, without a name.'
+        return _('Enter only the address ({address}) here, without a name.').format(address=address.address)
     return None
 
 
@@ -154,7 +179,7 @@ def list_problem(text: str, *, required: bool = False) -> str | None:
         addresses = parse_list(text or '')
     except AddressError as error:
         return error.problem
-    return 'Enter at least one email address.' if required and not addresses else None
+    return _('Enter at least one email address.') if required and not addresses else None
 
 
 def warnings(addresses: Iterable[EmailAddress]) -> list[str]:
@@ -163,14 +188,18 @@ def warnings(addresses: Iterable[EmailAddress]) -> list[str]:
     for address in addresses:
         if address.local_network:
             notes.append(
-                f'{address.address} is on an internal domain ({address.domain}): it works only inside its own '
-                'network, through a mail server that knows that domain; mail from or to the internet will not reach it.'
+                _(
+                    '{address} is on an internal domain ({domain}): it works only inside its own network, through a '
+                    'mail server that knows that domain; mail from or to the internet will not reach it.'
+                ).format(address=address.address, domain=address.domain)
             )
         if address.smtputf8:
             notes.append(
-                f'{address.address} has letters beyond English before the @: it can be sent only through a mail '
-                'server that supports international addresses (SMTPUTF8). Mailroom checks this when sending and '
-                'tells you if yours does not.'
+                _(
+                    '{address} has letters beyond English before the @: it can be sent only through a mail server '
+                    'that supports international addresses (SMTPUTF8). Mailroom checks this when sending and tells '
+                    'you if yours does not.'
+                ).format(address=address.address)
             )
     return notes
 
@@ -189,12 +218,27 @@ def _split_display_name(typed: str) -> tuple[str, str]:
     parsed = getaddresses([typed])
     if len(parsed) > 1 and (',' in typed or ';' in typed):
         raise AddressError(
-            f'"{typed}" is not one email address: put a name with a comma in quotes, like "Doe, John" <j@x.com>.'
+            _(
+                '"{typed}" is not one email address: put a name with a comma in quotes, like "Doe, John" <j@x.com>.'
+            ).format(typed=typed)
         )
     if len(parsed) != 1 or not parsed[0][1] or not typed.rstrip().endswith('>'):
-        raise AddressError(f'"{typed}" is not a valid email address: write it as Name <name@example.com>.')
+        raise AddressError(
+            _('"{typed}" is not a valid email address: write it as Name <name@example.com>.').format(typed=typed)
+        )
     name, bare = parsed[0]
     return ' '.join(name.split()), bare
+
+
+def _library_reason(error: EmailNotValidError) -> str:
+    """The library's reason in the reader's language where it is one of the common ones; else as the library said."""
+    said = str(error)
+    if said in _LIBRARY_REASONS:
+        return _(said)
+    for start, reason in _LIBRARY_REASONS_NAMING_CHARACTERS.items():
+        if said.startswith(start):
+            return _(reason).format(characters=said.removeprefix(start))
+    return said
 
 
 def _last_label(domain: str) -> tuple[str, str]:
@@ -209,7 +253,9 @@ def _check(bare: str) -> EmailAddress:
     label_typed, label = _last_label(domain)
     if at and label == _NEVER_EXISTS:
         raise AddressError(
-            f'"{bare}" ends in .invalid, a name reserved for addresses that never exist: no mail can reach it.'
+            _(
+                '"{address}" ends in .invalid, a name reserved for addresses that never exist: no mail can reach it.'
+            ).format(address=bare)
         )
     swapped = bool(at) and label in _SPECIAL_USE - {_STAND_IN}
     candidate = f'{local}@{domain[: len(domain) - len(label_typed)]}{_STAND_IN}' if swapped else bare
@@ -222,7 +268,9 @@ def _check(bare: str) -> EmailAddress:
             allow_smtputf8=True,
         )
     except EmailNotValidError as error:
-        raise AddressError(f'"{bare}" is not a valid email address: {error}') from None
+        raise AddressError(
+            _('"{address}" is not a valid email address: {reason}').format(address=bare, reason=_library_reason(error))
+        ) from None
     ascii_domain, domain_shown = valid.ascii_domain, valid.domain
     if swapped:
         ascii_domain = ascii_domain[: -len(_STAND_IN)] + label

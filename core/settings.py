@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from core import addresses
+from core.i18n import N_, _
 
 
 class Protocol(StrEnum):
@@ -25,29 +26,59 @@ class Security(StrEnum):
 
 
 SECURITY_LABELS: dict[Security, str] = {
-    Security.AUTO: 'Auto (by port)',
+    Security.AUTO: N_('Auto (by port)'),
     Security.SSL: 'SSL/TLS',
     Security.STARTTLS: 'STARTTLS',
-    Security.NONE: 'None (unencrypted)',
+    Security.NONE: N_('None (unencrypted)'),
 }
+"""Marked where defined; shown with `security_label`, in the language of the reader."""
 
-PORT_LABELS: dict[int, str] = {465: '465 · SSL/TLS', 587: '587 · STARTTLS', 25: '25 · often blocked'}
+PORT_LABELS: dict[int, str] = {465: '465 · SSL/TLS', 587: '587 · STARTTLS', 25: N_('25 · often blocked')}
 
 PORT_CHOICES: dict[int, str] = {
-    465: 'Encrypted from the first byte (SSL/TLS). Recommended.',
-    587: 'Mail submission; encryption switched on with STARTTLS. Recommended.',
-    25: 'Old server-to-server port; often blocked by networks and providers.',
+    465: N_('Encrypted from the first byte (SSL/TLS). Recommended.'),
+    587: N_('Mail submission; encryption switched on with STARTTLS. Recommended.'),
+    25: N_('Old server-to-server port; often blocked by networks and providers.'),
 }
 
 SECRET_FIELDS: tuple[str, ...] = ('password', 'http_token', 'oauth_client_secret', 'oauth_refresh_token')
 """The secrets: encrypted at rest, never sent to the browser, never logged, and each bound to its connection."""
 
 SECRET_LABELS: dict[str, str] = {
-    'password': 'password',
-    'http_token': 'access token',
-    'oauth_client_secret': 'client secret',
-    'oauth_refresh_token': 'sign-in',
+    'password': N_('password'),
+    'http_token': N_('access token'),
+    'oauth_client_secret': N_('client secret'),
+    'oauth_refresh_token': N_('sign-in'),
 }
+
+UNREADABLE_SECRET: dict[str, str] = {
+    'password': N_('The saved password can no longer be read: enter it again on the Email settings page.'),
+    'http_token': N_('The saved access token can no longer be read: enter it again on the Email settings page.'),
+    'oauth_client_secret': N_(
+        'The saved client secret can no longer be read: enter it again on the Email settings page.'
+    ),
+    'oauth_refresh_token': N_(
+        'The saved sign-in can no longer be read: press Sign in again on the Email settings page, then Update.'
+    ),
+}
+OTHER_CONNECTION_SECRET: dict[str, str] = {
+    'password': N_(
+        'The saved password was saved for another connection, so it is not sent to {target}: enter the password again.'
+    ),
+    'http_token': N_(
+        'The saved access token was saved for another connection, so it is not sent to {target}: '
+        'enter the access token again.'
+    ),
+    'oauth_client_secret': N_(
+        'The saved client secret was saved for another connection, so it is not sent to {target}: '
+        'enter the client secret again.'
+    ),
+    'oauth_refresh_token': N_(
+        'The saved sign-in was made for another connection or account than {target}: press Sign in again on the '
+        'Email settings page, then Update.'
+    ),
+}
+"""Whole sentences per secret, so each language words its own (a secret's name changes form inside a sentence)."""
 
 
 class AuthMethod(StrEnum):
@@ -76,21 +107,8 @@ class SecretUnavailable(Exception):
     def __init__(self, name: str, state: SavedSecret, target: str) -> None:
         self.name = name
         self.state = state
-        label = SECRET_LABELS[name]
-        if name == 'oauth_refresh_token':
-            text = (
-                'The saved sign-in can no longer be read'
-                if state is SavedSecret.UNREADABLE
-                else f'The saved sign-in was made for another connection or account than {target}'
-            ) + ': press Sign in again on the Email settings page, then Update.'
-        elif state is SavedSecret.UNREADABLE:
-            text = f'The saved {label} can no longer be read: enter it again on the Email settings page.'
-        else:
-            text = (
-                f'The saved {label} was saved for another connection, so it is not sent to {target}: '
-                f'enter the {label} again.'
-            )
-        super().__init__(text)
+        table = UNREADABLE_SECRET if state is SavedSecret.UNREADABLE else OTHER_CONNECTION_SECRET
+        super().__init__(_(table[name]).format(target=target))
 
 
 LOOPBACK_HOSTS = frozenset({'localhost', '127.0.0.1', '::1', '[::1]'})
@@ -240,7 +258,14 @@ def secret_target(settings: EmailSettings, name: str) -> str:
     """Where a secret would go, in the words of the page."""
     if name == 'http_token':
         return settings.http_server
-    return f'{settings.host} port {settings.port} ({SECURITY_LABELS[settings.effective_security]})'
+    return _('{host} port {port} ({security})').format(
+        host=settings.host, port=settings.port, security=security_label(settings.effective_security)
+    )
+
+
+def security_label(security: Security) -> str:
+    """The connection security as the page names it, in the reader's language."""
+    return _(SECURITY_LABELS[security])
 
 
 def _plain(value: Any) -> Any:
@@ -261,11 +286,11 @@ class HostFix:
     security: Security | None
 
     def describe(self) -> str:
-        parts = [f'SMTP server "{self.host}"']
+        parts = [_('SMTP server "{host}"').format(host=self.host)]
         if self.port is not None:
-            parts.append(f'port {self.port}')
+            parts.append(_('port {port}').format(port=self.port))
         if self.security is not None:
-            parts.append(SECURITY_LABELS[self.security])
+            parts.append(security_label(self.security))
         return ', '.join(parts)
 
 
@@ -300,7 +325,7 @@ def host_error(text: str) -> str | None:
     """A host name (international names allowed) or an IP address."""
     host = text.strip()
     if not host:
-        return 'Enter the SMTP server name, for example smtp.gmail.com.'
+        return _('Enter the SMTP server name, for example smtp.gmail.com.')
     candidate = host[1:-1] if host.startswith('[') and host.endswith(']') else host
     try:
         ipaddress.ip_address(candidate)
@@ -308,14 +333,14 @@ def host_error(text: str) -> str | None:
     except ValueError:
         pass
     if suggest_host_fix_needed(host):
-        return 'Enter only the server name here; the port and security have their own fields.'
+        return _('Enter only the server name here; the port and security have their own fields.')
     try:
         ascii_name = candidate.rstrip('.').encode('idna').decode('ascii')
     except UnicodeError:
-        return 'This is not a valid server name.'
+        return _('This is not a valid server name.')
     labels = ascii_name.split('.')
     if len(ascii_name) > 253 or not all(re.fullmatch(r'(?!-)[A-Za-z0-9-]{1,63}(?<!-)', label) for label in labels):
-        return 'This is not a valid server name: use letters, digits, dots and hyphens, like smtp.example.com.'
+        return _('This is not a valid server name: use letters, digits, dots and hyphens, like smtp.example.com.')
     return None
 
 
@@ -330,21 +355,21 @@ def is_loopback_host(host: str) -> bool:
 def url_error(text: str) -> str | None:
     url = text.strip()
     if not url:
-        return 'Enter the address of the HTTP email service, for example https://email.example.com.'
+        return _('Enter the address of the HTTP email service, for example https://email.example.com.')
     parts = urlsplit(url)
     if parts.scheme not in ('http', 'https') or not parts.hostname:
-        return 'Enter a full web address starting with https://'
+        return _('Enter a full web address starting with https://')
     try:
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
-        return 'The port in this address is not a number between 1 and 65535.'
+        return _('The port in this address is not a number between 1 and 65535.')
     return host_error(parts.hostname)
 
 
 def url_warning(text: str) -> str | None:
     parts = urlsplit(text.strip())
     if parts.scheme == 'http' and parts.hostname and not is_loopback_host(parts.hostname):
-        return 'This address is not encrypted (http://): your mail would cross the network readable. Use https://.'
+        return _('This address is not encrypted (http://): your mail would cross the network readable. Use https://.')
     return None
 
 
@@ -357,37 +382,37 @@ def validate(settings: EmailSettings, *, has_stored_password: bool = False) -> d
         if problem := url_error(settings.http_server):
             errors['http_server'] = problem
         if not settings.reply_to:
-            errors['reply_to'] = 'Enter the address where replies to your emails should arrive.'
+            errors['reply_to'] = _('Enter the address where replies to your emails should arrive.')
         elif problem := addresses.problem(settings.reply_to, name_allowed=False):
             errors['reply_to'] = problem
     else:
         if problem := host_error(settings.host):
             errors['host'] = problem
         if not 1 <= settings.port <= 65535:
-            errors['port'] = 'The port is a number from 1 to 65535; usually 465 or 587.'
+            errors['port'] = _('The port is a number from 1 to 65535; usually 465 or 587.')
         if not settings.username:
-            errors['username'] = 'Enter the name you sign in to your email service with (often your email address).'
+            errors['username'] = _('Enter the name you sign in to your email service with (often your email address).')
         if settings.needs_email_field:
             if not settings.email:
-                errors['email'] = 'Your username is not an email address: enter the address you send from.'
+                errors['email'] = _('Your username is not an email address: enter the address you send from.')
             elif problem := addresses.problem(settings.email, name_allowed=False):
                 errors['email'] = problem
         if settings.uses_oauth:
             errors |= oauth_errors(settings, signed_in=bool(settings.oauth_refresh_token) or has_stored_password)
         elif not settings.password and not has_stored_password:
-            errors['password'] = 'Enter the password (for Gmail, Yahoo and iCloud: an app password).'
+            errors['password'] = _('Enter the password (for Gmail, Yahoo and iCloud: an app password).')
         if settings.effective_security is Security.NONE and not settings.allow_plaintext:
-            errors['security'] = (
+            errors['security'] = _(
                 'Confirm that you accept sending your password and mail unencrypted, or choose encryption.'
             )
         if settings.reply_to_enabled:
             if not settings.reply_to:
-                errors['reply_to'] = 'Enter the address where replies should arrive, or untick the option.'
+                errors['reply_to'] = _('Enter the address where replies should arrive, or untick the option.')
             elif problem := addresses.problem(settings.reply_to, name_allowed=False):
                 errors['reply_to'] = problem
     if settings.bcc_enabled:
         if not settings.bcc:
-            errors['bcc'] = 'Enter the address that should receive a copy, or untick the option.'
+            errors['bcc'] = _('Enter the address that should receive a copy, or untick the option.')
         elif problem := addresses.problem(settings.bcc, name_allowed=False):
             errors['bcc'] = problem
     return errors
@@ -397,7 +422,7 @@ def oauth_errors(settings: EmailSettings, *, signed_in: bool) -> dict[str, str]:
     """What the sign-in with a provider still needs: the app's client ID, an Other provider's endpoints, a sign-in."""
     errors: dict[str, str] = {}
     if not settings.oauth_client_id:
-        errors['oauth_client_id'] = (
+        errors['oauth_client_id'] = _(
             'Enter the client ID of your app registration (the provider card on the right says how to get one).'
         )
     if settings.oauth_provider == 'other':
@@ -408,9 +433,9 @@ def oauth_errors(settings: EmailSettings, *, signed_in: bool) -> dict[str, str]:
             if problem := url_error(url) or oauth_url_problem(url):
                 errors[name] = problem
         if not settings.oauth_scope:
-            errors['oauth_scope'] = 'Enter the scope your provider gives for sending mail over SMTP.'
+            errors['oauth_scope'] = _('Enter the scope your provider gives for sending mail over SMTP.')
     if not signed_in and not errors:
-        errors['oauth_account'] = 'Press Sign in to connect your account, then Update.'
+        errors['oauth_account'] = _('Press Sign in to connect your account, then Update.')
     return errors
 
 
@@ -418,7 +443,7 @@ def oauth_url_problem(url: str) -> str | None:
     """The provider's endpoints carry the sign-in: encrypted, except on this computer."""
     parts = urlsplit(url)
     if parts.scheme != 'https' and not is_loopback_host(parts.hostname or ''):
-        return 'Use the https:// address your provider gives: the sign-in must not cross the network unencrypted.'
+        return _('Use the https:// address your provider gives: the sign-in must not cross the network unencrypted.')
     return None
 
 
@@ -441,5 +466,8 @@ def address_warnings(settings: EmailSettings) -> dict[str, str]:
     return found
 
 
+CUSTOM_PORT = N_('A custom port: ask your provider which security it expects.')
+
+
 def port_explanation(port: int) -> str:
-    return PORT_CHOICES.get(port, 'A custom port: ask your provider which security it expects.')
+    return _(PORT_CHOICES.get(port, CUSTOM_PORT))

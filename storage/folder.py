@@ -9,6 +9,7 @@ from typing import IO
 
 from tinydb import TinyDB
 
+from core.i18n import _
 from storage.atomic import AtomicJSONStorage
 from storage.batches_repo import BatchesRepository
 from storage.documents_repo import BusinessRepository, ContactsRepository, DocumentsRepository
@@ -75,8 +76,9 @@ def _open_database(database: Path) -> TinyDB:
         content = db.storage.read()
     except OSError as error:
         raise DataFileError(
-            f'The settings file {database} cannot be read ({error.strerror}). Make it readable for the user who '
-            'runs Mailroom.'
+            _(
+                'The settings file {file} cannot be read ({reason}). Make it readable for the user who runs Mailroom.'
+            ).format(file=database, reason=error.strerror)
         ) from error
     except ValueError as error:  # not JSON, or not UTF-8
         raise _damaged(database) from error
@@ -88,9 +90,11 @@ def _open_database(database: Path) -> TinyDB:
 
 def _damaged(database: Path) -> DataFileError:
     return DataFileError(
-        f'The settings file {database} is damaged and cannot be read. Put back a copy from a backup, or move the '
-        'file away to start again with empty settings, business details and templates (documents, contacts and the '
-        'email log are kept in their own folders).'
+        _(
+            'The settings file {file} is damaged and cannot be read. Put back a copy from a backup, or move the file '
+            'away to start again with empty settings, business details and templates (documents, contacts and the '
+            'email log are kept in their own folders).'
+        ).format(file=database)
     )
 
 
@@ -101,11 +105,13 @@ def _acquire_lock(lock_path: Path) -> IO[str]:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.seek(0)
-        owner = handle.read().strip() or 'another process'
+        owner = handle.read().strip() or _('another process')
         handle.close()
         raise FolderInUseError(
-            f'Mailroom is already running with the data folder {lock_path.parent} (process {owner}). '
-            'Use that window, stop it first, or choose another folder with --data-dir.'
+            _(
+                'Mailroom is already running with the data folder {folder} (process {process}). Use that window, stop '
+                'it first, or choose another folder with --data-dir.'
+            ).format(folder=lock_path.parent, process=owner)
         ) from None
     handle.seek(0)
     handle.truncate()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from core.i18n import _
 from storage.atomic import write_atomically
 
 KEY_ENVIRONMENT_VARIABLE = 'MAILROOM_SECRET_KEY'
@@ -42,13 +43,17 @@ class SecretBox:
             return cls(key_file.read_bytes().strip())
         except OSError as error:
             raise DataFileError(
-                f'The secret key file {key_file} cannot be read ({error.strerror}). Make it readable for the user '
-                'who runs Mailroom, or move it away: Mailroom then makes a new key and asks for the password again.'
+                _(
+                    'The secret key file {file} cannot be read ({reason}). Make it readable for the user who runs '
+                    'Mailroom, or move it away: Mailroom then makes a new key and asks for the password again.'
+                ).format(file=key_file, reason=error.strerror)
             ) from error
         except ValueError as error:
             raise DataFileError(
-                f'The secret key file {key_file} is damaged: it does not hold a key. Put back a copy from a backup, '
-                'or move the file away: Mailroom then makes a new key and asks for the password again.'
+                _(
+                    'The secret key file {file} is damaged: it does not hold a key. Put back a copy from a backup, '
+                    'or move the file away: Mailroom then makes a new key and asks for the password again.'
+                ).format(file=key_file)
             ) from error
 
     def encrypt(self, plaintext: str) -> str:

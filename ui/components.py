@@ -64,6 +64,7 @@ STATUS_STYLE: dict[EmailStatus, tuple[str, str, str]] = {
     EmailStatus.FAILED: ('error', 'negative', N_('Failed')),
     EmailStatus.CANCELLED: ('block', 'grey-7', N_('Cancelled')),
 }
+"""Icon, colour and label (marked here, shown with `_()`) of each email status."""
 
 
 CONTACT_KIND_LABELS: dict[ContactKind, str] = {
@@ -101,22 +102,28 @@ def status_badge(record: EmailRecord) -> None:
 
 def not_sent_line(outcome: RecipientOutcome, *, waiting: bool = False) -> str:
     """One recipient the server did not take, in plain words, with its own reply."""
-    address, reply = outcome.address, outcome.reply
-    if outcome.blind and outcome.delivery is Delivery.DEFERRED and waiting:
-        text = _('Not sent to the copy to {address} yet: the server asked to try again later ({reply}).')
-    elif outcome.blind and outcome.delivery is Delivery.DEFERRED:
-        text = _(
-            'Not sent to the copy to {address}: the server asked to try again later, and the tries ran out ({reply}).'
+    if outcome.delivery is Delivery.DEFERRED and waiting:
+        said = (
+            _('Not sent to the copy to {address} yet: the server asked to try again later ({reply}).')
+            if outcome.blind
+            else _('Not sent to {address} yet: the server asked to try again later ({reply}).')
         )
-    elif outcome.blind:
-        text = _('Not sent to the copy to {address}: the server refused this address ({reply}).')
-    elif outcome.delivery is Delivery.DEFERRED and waiting:
-        text = _('Not sent to {address} yet: the server asked to try again later ({reply}).')
     elif outcome.delivery is Delivery.DEFERRED:
-        text = _('Not sent to {address}: the server asked to try again later, and the tries ran out ({reply}).')
+        said = (
+            _(
+                'Not sent to the copy to {address}: the server asked to try again later, and the tries ran out '
+                '({reply}).'
+            )
+            if outcome.blind
+            else _('Not sent to {address}: the server asked to try again later, and the tries ran out ({reply}).')
+        )
     else:
-        text = _('Not sent to {address}: the server refused this address ({reply}).')
-    return text.format(address=address, reply=reply)
+        said = (
+            _('Not sent to the copy to {address}: the server refused this address ({reply}).')
+            if outcome.blind
+            else _('Not sent to {address}: the server refused this address ({reply}).')
+        )
+    return said.format(address=outcome.address, reply=outcome.reply)
 
 
 def recipient_outcomes(record: EmailRecord) -> None:
@@ -175,7 +182,13 @@ def email_row(record: EmailRecord, *, on_retry: Callable[[EmailRecord], Awaitabl
             ui.label(local_time(record.sent_at or record.created_at)).classes('text-caption text-grey-7')
         with ui.item_section():
             ui.item_label(draft.subject).classes('font-medium')
-            recipients = ', '.join([*draft.to, *(f'cc {a}' for a in draft.cc), *(f'bcc {a}' for a in draft.bcc)])
+            recipients = ', '.join(
+                [
+                    *draft.to,
+                    *(_('cc {address}').format(address=a) for a in draft.cc),
+                    *(_('bcc {address}').format(address=a) for a in draft.bcc),
+                ]
+            )
             ui.item_label(_('To {recipients}').format(recipients=recipients)).props('caption')
             tries = ngettext('{count} try', '{count} tries', record.tries).format(count=record.tries)
             facts = [draft.document_label, *record.attachment_names, tries if record.tries > 1 else '']

@@ -11,6 +11,7 @@ from nicegui import background_tasks, ui
 from core.deliverability.findings import STATUS_LABELS, Finding, FindingStatus
 from core.diagnostics.events import StepEvent
 from core.dns import DnsResolver
+from core.i18n import _
 from core.settings import EmailSettings
 
 STYLES: dict[FindingStatus, tuple[str, str]] = {
@@ -41,11 +42,11 @@ def finding_card(finding: Finding) -> None:
                 ui.label(finding.meaning).classes('text-xs text-grey-8 break-words')
             if finding.action:
                 with ui.row().classes('gap-1 no-wrap items-baseline'):
-                    ui.label('What to do:').classes('text-xs font-medium whitespace-nowrap')
+                    ui.label(_('What to do:')).classes('text-xs font-medium whitespace-nowrap')
                     ui.label(finding.action).classes('text-xs break-words')
             if finding.details:
                 with (
-                    ui.expansion('Details').props('dense').classes('text-xs w-full'),
+                    ui.expansion(_('Details')).props('dense').classes('text-xs w-full'),
                     ui.grid(columns='auto 1fr').classes('gap-x-3 gap-y-0'),
                 ):
                     for key, value in finding.details.items():
@@ -62,7 +63,7 @@ def findings_list(findings: Iterable[Finding]) -> None:
         group = [finding for finding in found if finding.status is status]
         if not group:
             continue
-        heading = f'{label} ({len(group)})'
+        heading = _('{group} ({count})').format(group=_(label), count=len(group))
         if status is FindingStatus.GOOD and to_fix:
             with (
                 ui.expansion(heading)
@@ -87,11 +88,13 @@ class DeliverabilityPanel:
 
     def build(self) -> None:
         ui.label(
-            'Will your emails land in the inbox or in spam? This looks up what the DNS of your sending address’s '
-            'domain tells receivers (SPF, DKIM, DMARC).'
+            _(
+                'Will your emails land in the inbox or in spam? This looks up what the DNS of your sending '
+                'address’s domain tells receivers (SPF, DKIM, DMARC).'
+            )
         ).classes('text-sm text-grey-8')
         self.check_button = (
-            ui.button('Check deliverability', icon='mark_email_read', on_click=lambda: self.start())
+            ui.button(_('Check deliverability'), icon='mark_email_read', on_click=lambda: self.start())
             .props('outline no-caps')
             .mark('check-deliverability')
         )
@@ -101,13 +104,15 @@ class DeliverabilityPanel:
         self.progress.set_visibility(False)
         self.results = ui.column().classes('w-full gap-0').mark('deliverability-findings')
         with (
-            ui.expansion('Paste the headers of the test email as received', icon='content_paste')
+            ui.expansion(_('Paste the headers of the test email as received'), icon='content_paste')
             .classes('w-full')
             .mark('headers-section')
         ):
             ui.label(
-                'Open the test email where it arrived, show its full headers (Gmail: ⋮ → Show original) and paste '
-                'them here: they show what the receiving server decided.'
+                _(
+                    'Open the test email where it arrived, show its full headers (Gmail: ⋮ → Show original) and '
+                    'paste them here: they show what the receiving server decided.'
+                )
             ).classes('text-sm text-grey-8')
             self.pasted = (
                 ui.textarea(placeholder='Delivered-To: …\nAuthentication-Results: …\nDKIM-Signature: …')
@@ -116,7 +121,7 @@ class DeliverabilityPanel:
                 .mark('pasted-headers')
             )
             self.headers_button = (
-                ui.button('Check these headers', icon='fact_check', on_click=self.check_headers)
+                ui.button(_('Check these headers'), icon='fact_check', on_click=self.check_headers)
                 .props('outline no-caps')
                 .mark('check-headers')
             )
@@ -145,15 +150,20 @@ class DeliverabilityPanel:
         self.check_button.disable()
         self.results.clear()
         self.progress_label.set_text(
-            f'Looking up SPF, DKIM and DMARC for {self.domain}…' if self.domain else 'Checking…'
+            _('Looking up SPF, DKIM and DMARC for {domain}…').format(domain=self.domain)
+            if self.domain
+            else _('Checking…')
         )
         self.progress.set_visibility(True)
         try:
             report = await check_deliverability(setup, self.resolver)
             with self.results:
-                ui.label(f'Deliverability of {report.domain or "your sending address"}').classes('text-h6').mark(
-                    'deliverability-title'
+                title = (
+                    _('Deliverability of {domain}').format(domain=report.domain)
+                    if report.domain
+                    else _('Deliverability of your sending address')
                 )
+                ui.label(title).classes('text-h6').mark('deliverability-title')
                 findings_list(report.findings)
         finally:
             self.progress.set_visibility(False)
@@ -168,7 +178,7 @@ class DeliverabilityPanel:
         self.header_results.clear()
         with self.header_results, ui.row().classes('items-center gap-2') as waiting:
             ui.spinner(size='sm')
-            ui.label('Checking the headers and their signatures…').classes('text-sm text-grey-8')
+            ui.label(_('Checking the headers and their signatures…')).classes('text-sm text-grey-8')
         try:
             analysis = await analyse_headers(self.pasted.value or '', expected, self.resolver)
         finally:

@@ -12,10 +12,11 @@ from core import addresses
 from core.causes import Explanation
 from core.diagnostics.events import SettingsChange, Status, StepEvent, Verdict
 from core.diagnostics.transcript import TranscriptLine, render_transcript
+from core.i18n import N_, _
 from core.oauth.tokens import TokenCache
 from core.settings import EmailSettings
 
-MODES = {'send': 'Send test email', 'check': 'Check without sending'}
+MODES = {'send': N_('Send test email'), 'check': N_('Check without sending')}
 ICONS: dict[Status, tuple[str, str]] = {
     Status.OK: ('✓', 'text-positive'),
     Status.WARN: ('⚠', 'text-warning'),
@@ -60,7 +61,7 @@ class StepRow:
             self.elapsed.set_text(f'{event.elapsed_ms:.0f} ms')
         details = dict(event.details)
         if event.reply:
-            details['Server reply'] = event.reply
+            details[_('Server reply')] = event.reply
         if self.details is not None:
             self.details.delete()
             self.details = None
@@ -108,11 +109,15 @@ class DiagnosticsPanel:
         self.transcript: list[TranscriptLine] = []
 
     def build(self) -> None:
-        self.mode = ui.radio(MODES, value='send').props('inline dense').mark('test-mode')
+        self.mode = (
+            ui.radio({key: _(label) for key, label in MODES.items()}, value='send')
+            .props('inline dense')
+            .mark('test-mode')
+        )
         self.recipient = (
             ui.input(
-                'Send the test to',
-                placeholder='your own address (leave blank)',
+                _('Send the test to'),
+                placeholder=_('your own address (leave blank)'),
                 validation=lambda v: addresses.problem(v) if (v or '').strip() else None,
             )
             .props('outlined dense clearable')
@@ -122,22 +127,24 @@ class DiagnosticsPanel:
         )
         with ui.row().classes('items-center gap-2'):
             self.test_button = (
-                ui.button('Test email settings', icon='play_arrow', on_click=self.start)
+                ui.button(_('Test email settings'), icon='play_arrow', on_click=self.start)
                 .props('unelevated no-caps')
                 .mark('test-settings')
             )
             self.cancel_button = (
-                ui.button('Cancel', icon='stop', on_click=self.cancel).props('outline no-caps').mark('cancel-test')
+                ui.button(_('Cancel'), icon='stop', on_click=self.cancel).props('outline no-caps').mark('cancel-test')
             )
             self.cancel_button.set_visibility(False)
         self.notice = ui.label('').classes('text-negative text-sm').mark('test-notice')
         self.steps = ui.column().classes('w-full gap-1').mark('test-steps')
         self.verdict_box = ui.column().classes('w-full').mark('test-verdict')
-        with ui.expansion('Transcript', icon='receipt_long').classes('w-full').mark('test-transcript') as self.log_box:
+        with (
+            ui.expansion(_('Transcript'), icon='receipt_long').classes('w-full').mark('test-transcript') as self.log_box
+        ):
             self.log = ui.log().classes('w-full h-64 text-xs').mark('transcript-log')
             with ui.row().classes('gap-2'):
-                ui.button('Copy', icon='content_copy', on_click=self.copy).props('flat dense no-caps').mark('copy')
-                ui.button('Download .txt', icon='download', on_click=self.download).props('flat dense no-caps').mark(
+                ui.button(_('Copy'), icon='content_copy', on_click=self.copy).props('flat dense no-caps').mark('copy')
+                ui.button(_('Download .txt'), icon='download', on_click=self.download).props('flat dense no-caps').mark(
                     'download'
                 )
         self.log_box.set_visibility(False)
@@ -153,7 +160,7 @@ class DiagnosticsPanel:
         settings = self.read_settings()
         recipient_ok = self.mode.value != 'send' or self.recipient.validate()
         if settings is None or not recipient_ok:
-            self.notice.set_text('Correct the fields marked in red first, then test again.')
+            self.notice.set_text(_('Correct the fields marked in red first, then test again.'))
             return
         self.notice.set_text('')
         self.rows.clear()
@@ -222,7 +229,10 @@ class DiagnosticsPanel:
             self._offer(verdict.change)
         phases = ' · '.join(f'{step.value} {ms:.0f}' for step, ms in verdict.timings)
         with self.verdict_box:
-            ui.label(f'Total {verdict.total_ms:.0f} ms ({phases} ms)').classes('text-xs text-grey-7').mark('timings')
+            total = _('Total {milliseconds} ms ({phases} ms)').format(
+                milliseconds=f'{verdict.total_ms:.0f}', phases=phases
+            )
+            ui.label(total).classes('text-xs text-grey-7').mark('timings')
 
     def _banner(
         self, passed: bool, headline: str, explanation: Explanation | None, reply: str, warnings: tuple[str, ...]
@@ -235,15 +245,17 @@ class DiagnosticsPanel:
                 ui.label(headline).classes('font-medium').mark('verdict-headline')
             if explanation is not None and not passed:
                 for label, text in (
-                    ('What happened', explanation.what),
-                    ('Why', explanation.why),
-                    ('What to do', explanation.fix),
+                    (_('What happened:'), explanation.what),
+                    (_('Why:'), explanation.why),
+                    (_('What to do:'), explanation.fix),
                 ):
                     with ui.row().classes('gap-2 no-wrap items-baseline'):
-                        ui.label(f'{label}:').classes('text-grey-8 text-sm whitespace-nowrap font-medium')
+                        ui.label(label).classes('text-grey-8 text-sm whitespace-nowrap font-medium')
                         ui.label(text).classes('text-sm')
             if reply:
-                ui.label(f'Server reply: {reply}').classes('text-xs font-mono text-grey-8 break-all')
+                ui.label(_('Server reply: {reply}').format(reply=reply)).classes(
+                    'text-xs font-mono text-grey-8 break-all'
+                )
             for warning in warnings:
                 ui.label(f'⚠ {warning}').classes('text-sm text-orange-9')
 
@@ -267,7 +279,7 @@ class DiagnosticsPanel:
 
     def copy(self) -> None:
         ui.clipboard.write(self.transcript_text)
-        ui.notify('Transcript copied.')
+        ui.notify(_('Transcript copied.'))
 
     def download(self) -> None:
         ui.download.content(self.transcript_text.encode(), TRANSCRIPT_FILE, 'text/plain; charset=utf-8')

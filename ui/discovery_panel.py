@@ -22,7 +22,8 @@ from core.discovery.model import (
     SourceStatus,
 )
 from core.discovery.network import Network
-from core.settings import SECURITY_LABELS
+from core.i18n import _
+from core.settings import security_label
 
 STATUS_ICONS: dict[SourceStatus, tuple[str, str]] = {
     SourceStatus.FOUND: ('check_circle', 'positive'),
@@ -52,10 +53,10 @@ class FindSettings:
 
     def button(self) -> None:
         self.find_button = (
-            ui.button('Find my settings', icon='travel_explore', on_click=self.start)
+            ui.button(_('Find my settings'), icon='travel_explore', on_click=self.start)
             .props('outline no-caps no-wrap')
             .mark('find-settings')
-            .tooltip('Looks up the server, port and security for the email address you typed')
+            .tooltip(_('Looks up the server, port and security for the email address you typed'))
         )
 
     def panel(self) -> None:
@@ -73,12 +74,16 @@ class FindSettings:
         if addresses.problem(address) is not None:
             with self.box:
                 ui.label(
-                    'Type your email address in Username (or in Email address) first: the settings are found from '
-                    'the part after the @.'
+                    _(
+                        'Type your email address in Username (or in Email address) first: the settings are found '
+                        'from the part after the @.'
+                    )
                 ).classes('text-sm text-negative').mark('find-settings-notice')
             return
         with self.box:
-            self.heading = ui.label(f'Finding the settings for {address} …').classes('text-subtitle2')
+            self.heading = ui.label(_('Finding the settings for {address} …').format(address=address)).classes(
+                'text-subtitle2'
+            )
             self.sources = ui.column().classes('w-full gap-0').mark('find-settings-sources')
             self.result = ui.column().classes('w-full')
         self.find_button.disable()
@@ -114,11 +119,13 @@ class FindSettings:
                 icon, color = STATUS_ICONS[event.status]
                 ui.icon(icon, color=color, size='xs').classes('shrink-0 mt-1').mark(f'source-{event.status.value}')
             with ui.column().classes('gap-0 min-w-0'):
-                ui.label(SOURCE_TITLES[event.source]).classes('font-medium')
+                ui.label(_(SOURCE_TITLES[event.source])).classes('font-medium')
                 ui.label(event.message).classes('text-grey-7 text-xs break-words')
 
     def _show_result(self, discovery: Discovery) -> None:
-        self.heading.set_text(f'Where Mailroom looked for the settings of {discovery.address}:')
+        self.heading.set_text(
+            _('Where Mailroom looked for the settings of {address}:').format(address=discovery.address)
+        )
         self.result.clear()
         proposal = discovery.proposal
         with self.result:
@@ -127,7 +134,7 @@ class FindSettings:
                     ui.label(discovery.message).classes('text-sm')
                 return
             with ui.card().classes('w-full bg-green-1').props('flat bordered').mark('find-settings-result'):
-                ui.label(f'Found: {proposal.describe()}').classes('font-medium')
+                ui.label(_('Found: {settings}').format(settings=proposal.describe())).classes('font-medium')
                 with ui.grid(columns='auto 1fr').classes('gap-x-4 gap-y-0 text-sm'):
                     for label, value in _fields(proposal):
                         ui.label(label).classes('text-grey-7 whitespace-nowrap')
@@ -137,11 +144,11 @@ class FindSettings:
                         ui.icon('info', color='orange-9', size='xs').classes('mt-1')
                         ui.label(note).classes('text-sm')
                 with ui.row().classes('gap-2'):
-                    ui.button('Use these settings', icon='auto_fix_high', on_click=lambda: self._use(proposal)).props(
-                        'unelevated dense no-caps'
-                    ).mark('use-found-settings')
+                    ui.button(
+                        _('Use these settings'), icon='auto_fix_high', on_click=lambda: self._use(proposal)
+                    ).props('unelevated dense no-caps').mark('use-found-settings')
                     self.test_button = (
-                        ui.button('Test these settings', icon='play_arrow', on_click=self.on_test)
+                        ui.button(_('Test these settings'), icon='play_arrow', on_click=self.on_test)
                         .props('outline dense no-caps')
                         .mark('test-found-settings')
                     )
@@ -154,17 +161,17 @@ class FindSettings:
 
 def _fields(proposal: Proposal) -> list[tuple[str, str]]:
     """Each setting with where it came from, the source named once when every field shares it."""
-    username = proposal.username or 'ask your provider'
+    username = proposal.username or _('ask your provider')
     rows = [
-        ('SMTP server', proposal.host),
-        ('Port', str(proposal.port)),
-        ('Connection security', SECURITY_LABELS[proposal.security]),
-        ('Username', f'{username} ({USERNAME_FORM_LABELS[proposal.username_form]})'),
-        ('Sign-in', SIGN_IN_LABELS[proposal.sign_in]),
-        ('Source', proposal.source_detail),
+        (_('SMTP server'), proposal.host),
+        (_('Port'), str(proposal.port)),
+        (_('Connection security'), security_label(proposal.security)),
+        (_('Username'), f'{username} ({_(USERNAME_FORM_LABELS[proposal.username_form])})'),
+        (_('Sign-in'), _(SIGN_IN_LABELS[proposal.sign_in])),
+        (_('Source'), proposal.source_detail),
     ]
     if proposal.sources.get('username', proposal.source_detail) != proposal.source_detail:
-        rows.append(('Username from', proposal.sources['username']))
+        rows.append((_('Username from'), proposal.sources['username']))
     return rows
 
 
@@ -172,9 +179,15 @@ def _sign_in_notes(proposal: Proposal) -> list[str]:
     notes = list(proposal.notes)
     if proposal.sign_in is SignIn.OAUTH and proposal.oauth_provider:
         notes.append(
-            f'{proposal.provider_name or "This provider"} accepts only “Sign in with {proposal.oauth_provider}” '
-            '(OAuth): a password, even an app password, is refused.'
+            _(
+                '{provider} accepts only “Sign in with {oauth_provider}” (OAuth): a password, even an app password, '
+                'is refused.'
+            ).format(provider=proposal.provider_name or _('This provider'), oauth_provider=proposal.oauth_provider)
         )
     elif proposal.oauth_provider:
-        notes.append(f'“Sign in with {proposal.oauth_provider}” (OAuth) also works for this account.')
+        notes.append(
+            _('“Sign in with {oauth_provider}” (OAuth) also works for this account.').format(
+                oauth_provider=proposal.oauth_provider
+            )
+        )
     return notes

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 import ifaddr
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.i18n import _, negotiate, using_language
+
 LOOPBACK_NAMES = frozenset({'127.0.0.1', 'localhost', '[::1]', '::1'})
 DEFAULT_PORTS = {'http': 80, 'https': 443}
 PAGE_FRAME_HEADERS = [(b'x-frame-options', b'DENY'), (b'content-security-policy', b"frame-ancestors 'none'")]
@@ -149,10 +151,14 @@ class HostGuard:
         if scope['type'] == 'websocket':
             await send({'type': 'websocket.close', 'code': 1008})
             return
-        body = (
-            b'Forbidden: this request came from another web site or names a host not served here. '
-            b'Open Mailroom at http://127.0.0.1 (or the address it was started on) instead.'
-        )
+        headers = dict(scope.get('headers') or [])
+        with using_language(
+            negotiate(headers.get(b'accept-language', b'').decode('latin-1'))
+        ):  # runs before the page language is set
+            body = _(
+                'Forbidden: this request came from another web site or names a host not served here. '
+                'Open Mailroom at http://127.0.0.1 (or the address it was started on) instead.'
+            ).encode()
         await send(
             {
                 'type': 'http.response.start',

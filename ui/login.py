@@ -17,6 +17,7 @@ from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from core.i18n import _, current_language, ngettext
 from core.oauth.signins import CALLBACK_PATH
 
 LOGIN_PATH = '/login'
@@ -114,18 +115,21 @@ class LoginGate:
         client = scope['client'][0] if scope.get('client') else 'unknown'
         if wait := self.throttle.wait_seconds(client):
             seconds = max(1, math.ceil(wait))
-            message = (
+            message = ngettext(
                 'Too many wrong passwords from this computer, so Mailroom stopped checking them for a while. '
-                f'Wait {seconds} seconds, then try again.'
-            )
+                'Wait {count} second, then try again.',
+                'Too many wrong passwords from this computer, so Mailroom stopped checking them for a while. '
+                'Wait {count} seconds, then try again.',
+                seconds,
+            ).format(count=seconds)
             return login_page(target, message, status=429, headers={'Retry-After': str(seconds)})
         password = form.get('password', [''])[0]
         if not await asyncio.to_thread(self.verify, password):
             self.throttle.record_failure(client)
-            message = (
+            message = _(
                 'Wrong password: it is not the web password Mailroom was started with. Check it and try again '
-                f'(after {self.throttle.limit} wrong tries, wait a minute).'
-            )
+                '(after {limit} wrong tries, wait a minute).'
+            ).format(limit=self.throttle.limit)
             return login_page(target, message, status=401)
         self.throttle.forget(client)
         response = RedirectResponse(_local_path(target), status_code=303)
@@ -155,7 +159,9 @@ def _refusal(scope: Scope) -> Response:
     if scope['method'] in ('GET', 'HEAD') and navigating:
         path = scope['path'] + (f'?{scope["query_string"].decode("latin-1")}' if scope.get('query_string') else '')
         return RedirectResponse(f'{LOGIN_PATH}?next={quote(path, safe="")}', status_code=303)
-    return PlainTextResponse('Sign in first: open /login in your browser and enter the web password.', status_code=401)
+    return PlainTextResponse(
+        _('Sign in first: open /login in your browser and enter the web password.'), status_code=401
+    )
 
 
 def _local_path(target: str) -> str:
@@ -167,9 +173,13 @@ def _local_path(target: str) -> str:
 
 def login_page(target: str, message: str = '', *, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     notice = f'<p class="notice" role="alert">{html.escape(message)}</p>' if message else ''
+    sign_in = html.escape(_('Sign in'))
+    why = html.escape(_('Mailroom is open to your network, so it asks for the web password it was started with.'))
+    label = html.escape(_('Web password'))
     page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in · Mailroom</title>
+<html lang="{current_language()}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{sign_in} · Mailroom</title>
 <style>
 body {{ font-family: system-ui, sans-serif; background: #f5f5f5; display: grid;
        place-items: center; min-height: 90vh; }}
@@ -180,11 +190,11 @@ button {{ padding: .5rem 1.5rem; font-size: 1rem; }}
 </style></head>
 <body><form method="post" action="{LOGIN_PATH}">
 <h1>Mailroom</h1>
-<p>Mailroom is open to your network, so it asks for the web password it was started with.</p>
+<p>{why}</p>
 {notice}
-<label for="password">Web password</label>
+<label for="password">{label}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required autofocus>
 <input type="hidden" name="next" value="{html.escape(_local_path(target))}">
-<button type="submit">Sign in</button>
+<button type="submit">{sign_in}</button>
 </form></body></html>"""
     return HTMLResponse(page, status_code=status, headers=headers)

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from core.causes import explain
+from core.i18n import _, current_language
 from core.oauth.signins import CALLBACK_PATH, SignIns
 from core.oauth.values import OAuthFailure
 
@@ -23,12 +24,12 @@ def register(signins: SignIns) -> None:
             token = await signins.complete(str(request.url))
         except OAuthFailure as failure:
             said = explain(failure.cause, reply=failure.detail)
-            return _page('Not signed in', f'{said.what} {said.why}', said.fix, status=400)
-        who = token.account or 'your account'
+            return _page(_('Not signed in'), f'{said.what} {said.why}', said.fix, status=400)
+        who = token.account or _('your account')
         return _page(
-            'Signed in',
-            f'Mailroom is signed in as {who}.',
-            'Close this tab and go back to the Email settings page: test the settings there, then press Update.',
+            _('Signed in'),
+            _('Mailroom is signed in as {account}.').format(account=who),
+            _('Close this tab and go back to the Email settings page: test the settings there, then press Update.'),
         )
 
     app.add_api_route(CALLBACK_PATH, callback, methods=['GET'], include_in_schema=False)
@@ -36,7 +37,8 @@ def register(signins: SignIns) -> None:
 
 def _page(title: str, what: str, next_step: str, *, status: int = 200) -> HTMLResponse:
     body = (
-        '<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
+        f'<!doctype html><html lang="{current_language()}"><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width">'
         f'<title>{html.escape(title)} · Mailroom</title>'
         '<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem">'
         f'<h1>{html.escape(title)}</h1><p>{html.escape(what)}</p><p>{html.escape(next_step)}</p></body></html>'

@@ -6,6 +6,7 @@ from dataclasses import asdict, fields
 
 from nicegui import binding
 
+from core.i18n import _
 from core.settings import SECRET_FIELDS, AuthMethod, EmailSettings, Protocol, Security, validate
 
 
@@ -69,7 +70,7 @@ class SettingsForm:
     def errors(self, *, has_stored_password: bool) -> dict[str, str]:
         errors = validate(self.to_settings(), has_stored_password=has_stored_password)
         if self.protocol == Protocol.SMTP.value and self.port_number() is None:
-            errors['port'] = 'The port is a number from 1 to 65535; usually 465 or 587.'
+            errors['port'] = _('The port is a number from 1 to 65535; usually 465 or 587.')
         return errors
 
     def differs_from(self, saved: EmailSettings | None) -> bool:

@@ -10,13 +10,13 @@ from starlette.requests import Request
 
 from core.diagnostics.events import SettingsChange
 from core.discovery.model import Proposal, UsernameForm
+from core.i18n import N_, _
 from core.oauth.signins import CALLBACK_PATH
 from core.providers import Provider, detect_provider, is_well_known_host
 from core.settings import (
     PORT_CHOICES,
     PORT_LABELS,
     SECRET_FIELDS,
-    SECRET_LABELS,
     SECURITY_LABELS,
     AuthMethod,
     EmailSettings,
@@ -27,6 +27,7 @@ from core.settings import (
     address_warnings,
     port_explanation,
     secret_in_use,
+    security_label,
     suggest_host_fix,
     url_warning,
 )
@@ -42,17 +43,23 @@ from ui.services import Services
 from ui.settings_form import SettingsForm
 from ui.sign_in_panel import SignInPanel, registration_card
 
-PASSWORD_SAVED_PLACEHOLDER = 'Saved — leave blank to keep'
+PASSWORD_SAVED_PLACEHOLDER = N_('Saved — leave blank to keep')
 ADDRESS_FIELDS = ('username', 'email', 'reply_to_http', 'reply_to', 'bcc')
-TLS_WARNING = (
+TLS_WARNING = N_(
     'Skips the check that the server is who it claims to be. Use it only when you send from your own server with a '
     'self-signed certificate.'
 )
-TLS_WARNING_WELL_KNOWN = (
+TLS_WARNING_WELL_KNOWN = N_(
     '{provider} always has a valid certificate. If verification fails with {provider}, something between you and '
     'the server is intercepting the connection (a proxy, antivirus or attacker). Do not tick this.'
 )
-PLAINTEXT_WARNING = (
+UNREADABLE_NOTES: dict[str, str] = {
+    'password': N_('The saved password can no longer be read: enter it again.'),
+    'http_token': N_('The saved access token can no longer be read: enter it again.'),
+    'oauth_client_secret': N_('The saved client secret can no longer be read: enter it again.'),
+}
+"""Beside each secret field whose saved secret the key can no longer decrypt."""
+PLAINTEXT_WARNING = N_(
     'With no encryption, your password and every email (with its attached documents) travel across the network in '
     'readable form. Anyone on the network path can read them and take over the account. Choose this only for a server '
     'on your own machine or local network that offers no encryption.'
@@ -62,7 +69,7 @@ PLAINTEXT_WARNING = (
 def register(services: Services) -> None:
     @page('/settings')
     def settings_page(request: Request) -> None:
-        with frame('Email settings'):
+        with frame(_('Email settings')):
             SettingsEditor(services, redirect_uri(request)).build()
 
 
@@ -85,7 +92,7 @@ class SettingsEditor:
         self.revision = self.repository.revision()  # what this page started from, to see another window's save
         self.inputs: dict[str, ui.input] = {}
         self.unreadable_notes: dict[str, ui.label] = {}
-        self.labels: dict[str, str] = {'security': 'Connection security', 'oauth_account': 'Sign-in'}
+        self.labels: dict[str, str] = {'security': _('Connection security'), 'oauth_account': _('Sign-in')}
         self.address_notes: dict[str, ui.label] = {}
         self.built = False
         self.confirming_plaintext = False
@@ -103,9 +110,9 @@ class SettingsEditor:
 
     def build(self) -> None:
         with ui.row().classes('w-full items-center'):
-            ui.label('Connect Mailroom to your outgoing mail service.').classes('text-grey-8')
+            ui.label(_('Connect Mailroom to your outgoing mail service.')).classes('text-grey-8')
             ui.space()
-            self.unsaved = ui.badge('Unsaved changes', color='orange').props('outline')
+            self.unsaved = ui.badge(_('Unsaved changes'), color='orange').props('outline')
         if self.outbox.paused_for_sign_in():
             sign_in_again_notice(link=False)
         with ui.row().classes('w-full items-start gap-6 no-wrap max-lg:flex-wrap'):
@@ -117,11 +124,11 @@ class SettingsEditor:
                 self._security_section()
                 ui.separator()
                 with ui.row().classes('w-full justify-end'):
-                    ui.button('Update', icon='save', on_click=self.update).props('unelevated')
+                    ui.button(_('Update'), icon='save', on_click=self.update).props('unelevated')
             with ui.column().classes('grow min-w-80 gap-4'):
                 self.provider_help = ui.column().classes('w-full')
                 with ui.card().classes('w-full').props('flat bordered'):
-                    ui.label('Test email settings').classes('text-h6')
+                    ui.label(_('Test email settings')).classes('text-h6')
                     self.tester = DiagnosticsPanel(
                         self.settings_for_test,
                         self.business_name,
@@ -132,7 +139,7 @@ class SettingsEditor:
                     )
                     self.tester.build()
                 with ui.card().classes('w-full').props('flat bordered').mark('deliverability'):
-                    ui.label('Deliverability').classes('text-h6')
+                    ui.label(_('Deliverability')).classes('text-h6')
                     delivery = deliverability_panel(self.form.to_settings, self.dns)
                 self.limits_card()  # how fast batches go: beside the test, not under the form's Update
         self.built = True
@@ -141,35 +148,35 @@ class SettingsEditor:
     # --- sections -------------------------------------------------------------------------------------------------
 
     def _protocol_section(self) -> None:
-        ui.label('Protocol').classes('text-subtitle2 text-grey-8')
+        ui.label(_('Protocol')).classes('text-subtitle2 text-grey-8')
         ui.toggle({Protocol.SMTP.value: 'SMTP', Protocol.HTTP.value: 'HTTP'}, on_change=self.refresh).bind_value(
             self.form, 'protocol'
         ).props('no-caps unelevated toggle-color=primary').mark('protocol')
 
     def _http_section(self) -> None:
         with ui.column().classes('w-full gap-1').bind_visibility_from(self.form, 'protocol', value='http'):
-            self._text_input('http_server', 'HTTP server', placeholder='https://email.example.com')
+            self._text_input('http_server', _('HTTP server'), placeholder='https://email.example.com')
             self.url_warning = ui.label().classes('text-orange-9 text-sm')
-            ui.label('Replies to your emails go to this address; usually your business email.').classes(
+            ui.label(_('Replies to your emails go to this address; usually your business email.')).classes(
                 'text-grey-7 text-sm'
             )
-            self._text_input('reply_to', 'Reply-to email', placeholder='office@example.com', key='reply_to_http')
-            self._text_input('http_token', 'Access token (only if your service gives you one)', password=True)
+            self._text_input('reply_to', _('Reply-to email'), placeholder='office@example.com', key='reply_to_http')
+            self._text_input('http_token', _('Access token (only if your service gives you one)'), password=True)
             self._unreadable_note('http_token')
 
     def _smtp_section(self) -> None:
         with ui.column().classes('w-full gap-1').bind_visibility_from(self.form, 'protocol', value='smtp'):
-            self._text_input('host', 'SMTP server', placeholder='smtp.gmail.com')
+            self._text_input('host', _('SMTP server'), placeholder='smtp.gmail.com')
             with ui.row().classes('w-full items-center gap-2') as self.host_fix_row:
                 ui.icon('lightbulb', color='amber-8')
                 self.host_fix_label = ui.label().classes('text-sm')
-                ui.button('Apply', on_click=self.apply_host_fix).props('flat dense no-caps').mark('apply-host-fix')
+                ui.button(_('Apply'), on_click=self.apply_host_fix).props('flat dense no-caps').mark('apply-host-fix')
             with ui.row().classes('w-full items-start gap-2 no-wrap'):
-                self._text_input('port', 'Port', classes='w-28')
+                self._text_input('port', _('Port'), classes='w-28')
                 security = (
                     ui.select(
-                        {s.value: label for s, label in SECURITY_LABELS.items()},
-                        label='Connection security',
+                        {s.value: security_label(s) for s in SECURITY_LABELS},
+                        label=_('Connection security'),
                         on_change=self.on_security_change,
                     )
                     .bind_value(self.form, 'security')
@@ -179,22 +186,25 @@ class SettingsEditor:
                 security.props('outlined dense')
             with ui.row().classes('gap-2'):
                 for port, explanation in PORT_CHOICES.items():
-                    ui.button(PORT_LABELS[port], on_click=lambda port=port: self.choose_port(port)).props(
+                    ui.button(_(PORT_LABELS[port]), on_click=lambda port=port: self.choose_port(port)).props(
                         'outline dense no-caps'
-                    ).classes('px-2').tooltip(explanation).mark(f'port-{port}')
+                    ).classes('px-2').tooltip(_(explanation)).mark(f'port-{port}')
             self.port_help = ui.label().classes('text-grey-7 text-sm')
-            username = self._text_input('username', 'Username', placeholder='you@example.com')
+            username = self._text_input('username', _('Username'), placeholder='you@example.com')
             with username.add_slot('after'):
                 self.finder.button()
             with ui.column().classes('w-full gap-0') as self.email_box:
-                ui.label('Your username is not an email address: enter the address you send from.').classes(
+                ui.label(_('Your username is not an email address: enter the address you send from.')).classes(
                     'text-grey-7 text-sm'
                 )
-                self._text_input('email', 'Email address', placeholder='you@example.com')
+                self._text_input('email', _('Email address'), placeholder='you@example.com')
             self.finder.panel()
-            ui.label('Authentication').classes('text-subtitle2 text-grey-8 mt-2')
+            ui.label(_('Authentication')).classes('text-subtitle2 text-grey-8 mt-2')
             ui.toggle(
-                {AuthMethod.PASSWORD.value: 'Password', AuthMethod.OAUTH.value: 'Sign in with Microsoft, Google …'},
+                {
+                    AuthMethod.PASSWORD.value: _('Password'),
+                    AuthMethod.OAUTH.value: _('Sign in with Microsoft, Google …'),
+                },
                 on_change=self.on_auth_change,
             ).bind_value(self.form, 'auth').props('no-caps unelevated toggle-color=primary').mark('auth')
             with (
@@ -202,31 +212,31 @@ class SettingsEditor:
                 .classes('w-full gap-1')
                 .bind_visibility_from(self.form, 'auth', value=AuthMethod.PASSWORD.value)
             ):
-                password = self._text_input('password', 'Password', password=True)
+                password = self._text_input('password', _('Password'), password=True)
                 self._unreadable_note('password')
                 ui.checkbox(
-                    'Show password', on_change=lambda e: password.props(f'type={"text" if e.value else "password"}')
+                    _('Show password'), on_change=lambda e: password.props(f'type={"text" if e.value else "password"}')
                 )
             self.sign_in.build(self._text_input, self._unreadable_note)
 
     def _options_section(self) -> None:
-        ui.label('Additional options').classes('text-subtitle2 text-grey-8 mt-2')
-        ui.checkbox('Send a copy of all emails to this address', on_change=self.refresh).bind_value(
+        ui.label(_('Additional options')).classes('text-subtitle2 text-grey-8 mt-2')
+        ui.checkbox(_('Send a copy of all emails to this address'), on_change=self.refresh).bind_value(
             self.form, 'bcc_enabled'
         )
         with ui.column().classes('w-full pl-8').bind_visibility_from(self.form, 'bcc_enabled'):
-            self._text_input('bcc', 'Copy (BCC) address', placeholder='records@example.com')
+            self._text_input('bcc', _('Copy (BCC) address'), placeholder='records@example.com')
         with ui.column().classes('w-full gap-0').bind_visibility_from(self.form, 'protocol', value='smtp'):
             ui.checkbox(
-                'Receive replies at a different email address than you send from', on_change=self.refresh
+                _('Receive replies at a different email address than you send from'), on_change=self.refresh
             ).bind_value(self.form, 'reply_to_enabled')
             with ui.column().classes('w-full pl-8').bind_visibility_from(self.form, 'reply_to_enabled'):
-                self._text_input('reply_to', 'Reply-to email', placeholder='office@example.com')
+                self._text_input('reply_to', _('Reply-to email'), placeholder='office@example.com')
 
     def _security_section(self) -> None:
         with ui.column().classes('w-full gap-0').bind_visibility_from(self.form, 'protocol', value='smtp'):
-            ui.label('Security settings').classes('text-subtitle2 text-grey-8 mt-2')
-            ui.checkbox('Do not verify TLS certificate', on_change=self.refresh).bind_value(
+            ui.label(_('Security settings')).classes('text-subtitle2 text-grey-8 mt-2')
+            ui.checkbox(_('Do not verify TLS certificate'), on_change=self.refresh).bind_value(
                 self.form, 'skip_tls_verify'
             )
             self.tls_warning = ui.label().classes('text-sm')
@@ -261,7 +271,7 @@ class SettingsEditor:
         return field
 
     def _unreadable_note(self, name: str) -> None:
-        text = f'The saved {SECRET_LABELS[name]} can no longer be read: enter it again.'
+        text = _(UNREADABLE_NOTES[name])
         self.unreadable_notes[name] = ui.label(text).classes('text-negative text-sm').mark(f'{name}-unreadable')
 
     # --- behaviour ------------------------------------------------------------------------------------------------
@@ -284,7 +294,7 @@ class SettingsEditor:
         fix = suggest_host_fix(form.host)
         self.host_fix_row.set_visibility(fix is not None)
         if fix is not None:
-            self.host_fix_label.set_text(f'Did you mean {fix.describe()}?')
+            self.host_fix_label.set_text(_('Did you mean {fix}?').format(fix=fix.describe()))
         port = form.port_number()
         self.port_help.set_text(port_explanation(port) if port is not None else '')
         self.email_box.set_visibility(form.to_settings().needs_email_field)
@@ -301,7 +311,7 @@ class SettingsEditor:
         settings = self.form.to_settings()
         for name in (name for name in SECRET_FIELDS if name in self.unreadable_notes):
             saved = self.repository.saved_secret(settings, name)
-            placeholder = PASSWORD_SAVED_PLACEHOLDER if saved is SavedSecret.FITS else ''
+            placeholder = _(PASSWORD_SAVED_PLACEHOLDER) if saved is SavedSecret.FITS else ''
             self.inputs[name].props(f'placeholder="{placeholder}"')
             self.unreadable_notes[name].set_visibility(saved is SavedSecret.UNREADABLE and not getattr(settings, name))
 
@@ -314,9 +324,9 @@ class SettingsEditor:
         provider = detect_provider(host=self.form.host)
         strong = self.form.skip_tls_verify and is_well_known_host(self.form.host)
         text = (
-            TLS_WARNING_WELL_KNOWN.format(provider=provider.name if provider else 'This provider')
+            _(TLS_WARNING_WELL_KNOWN).format(provider=provider.name if provider else _('This provider'))
             if strong
-            else TLS_WARNING
+            else _(TLS_WARNING)
         )
         self.tls_warning.set_text(text)
         self.tls_warning.classes(replace='text-sm ' + ('text-negative font-medium' if strong else 'text-grey-7'))
@@ -363,8 +373,12 @@ class SettingsEditor:
         self.form.port = str(provider.port)
         self.form.security = Security.AUTO.value
         self.refresh()
-        then = 'sign in' if self.form.auth == AuthMethod.OAUTH.value else 'enter your password'
-        self.notify(f'{provider.name} settings filled in. Now {then}.', type='info')
+        then = (
+            _('{provider} settings filled in. Now sign in.')
+            if self.form.auth == AuthMethod.OAUTH.value
+            else _('{provider} settings filled in. Now enter your password.')
+        )
+        self.notify(then.format(provider=provider.name), type='info')
 
     def use_found(self, proposal: Proposal) -> None:
         """Fill the form from Find my settings; like every edit it is saved only by Update."""
@@ -379,18 +393,21 @@ class SettingsEditor:
         if proposal.username:
             self.form.username = proposal.username
         self.refresh()
-        missing = '' if proposal.username else ' Ask your provider for your username and enter it.'
-        self.notify(
-            f'Filled in: {proposal.describe()} (source: {proposal.source_detail}).{missing} Enter your password, '
-            'test, then Update to save.',
-            type='info',
+        filled = (
+            _('Filled in: {settings} (source: {source}). Enter your password, test, then Update to save.')
+            if proposal.username
+            else _(
+                'Filled in: {settings} (source: {source}). Ask your provider for your username and enter it. '
+                'Enter your password, test, then Update to save.'
+            )
         )
+        self.notify(filled.format(settings=proposal.describe(), source=proposal.source_detail), type='info')
 
     def apply_change(self, change: SettingsChange) -> None:
         """A fix offered by the settings test, e.g. Connection security SSL/TLS for a port that speaks TLS first."""
         self.form.apply(change.field, change.value)
         self.refresh()
-        ui.notify(f'{change.label}: done. Test again, then Update to save.', type='positive')
+        ui.notify(_('{change}: done. Test again, then Update to save.').format(change=change.label), type='positive')
 
     async def on_security_change(self) -> None:
         if self.confirming_plaintext:
@@ -436,14 +453,19 @@ class SettingsEditor:
         """Each wrong field by the label it has on the page (the HTTP and SMTP reply-to share one name)."""
         http = self.form.protocol == Protocol.HTTP.value
         key = {'reply_to': 'reply_to_http'} if http else {}
-        return ' '.join(f'{self.labels.get(key.get(n, n), n)}: {problem}' for n, problem in errors.items())
+        return ' '.join(
+            _('{field}: {problem}').format(field=self.labels.get(key.get(n, n), n), problem=problem)
+            for n, problem in errors.items()
+        )
 
     def update(self) -> None:
         errors = self.errors()
         for field in self.inputs.values():
             field.validate()
         if errors:
-            ui.notify(f'Not saved. {self.describe(errors)}', type='negative', multi_line=True)
+            ui.notify(
+                _('Not saved. {problems}').format(problems=self.describe(errors)), type='negative', multi_line=True
+            )
             return
         if self.repository.revision() != self.revision:
             self.ask_overwrite()
@@ -457,7 +479,7 @@ class SettingsEditor:
         for name in SECRET_FIELDS:
             setattr(self.form, name, '')
         self.refresh()
-        self.notify('Email settings saved. The Email button now appears on your documents.', type='positive')
+        self.notify(_('Email settings saved. The Email button now appears on your documents.'), type='positive')
 
     def ask_overwrite(self) -> None:
         """Another window saved since this page was opened: overwrite that, or show it here instead."""
@@ -472,17 +494,19 @@ class SettingsEditor:
             self.form.load(self.repository.load_public())
             self.revision = self.repository.revision()
             self.refresh()
-            self.notify('Showing the settings saved in the other window. Nothing was saved from this page.')
+            self.notify(_('Showing the settings saved in the other window. Nothing was saved from this page.'))
 
         with ui.dialog() as dialog, ui.card().classes('max-w-md'):
-            ui.label('Saved in another window').classes('text-h6')
+            ui.label(_('Saved in another window')).classes('text-h6')
             ui.label(
-                'These settings were changed in another window since you opened this page. Overwrite them with what '
-                'is on this page, or reload the saved settings (your changes on this page are then dropped).'
+                _(
+                    'These settings were changed in another window since you opened this page. Overwrite them with '
+                    'what is on this page, or reload the saved settings (your changes on this page are then dropped).'
+                )
             )
             with ui.row().classes('w-full justify-end'):
-                ui.button('Reload', on_click=reload).props('flat').mark('reload-settings')
-                ui.button('Overwrite', on_click=overwrite).props('unelevated').mark('overwrite-settings')
+                ui.button(_('Reload'), on_click=reload).props('flat').mark('reload-settings')
+                ui.button(_('Overwrite'), on_click=overwrite).props('unelevated').mark('overwrite-settings')
         dialog.on('hide', dialog.delete)
         dialog.open()
 
@@ -495,28 +519,30 @@ def _text_or_blank(value: str | None) -> str:
 def provider_card(provider: Provider, *, on_use: Callable[[], None], password: bool = True) -> None:
     """The provider's settings; its password steps and notes only when signing in with a password."""
     with ui.card().classes('w-full bg-blue-1').props('flat bordered').mark('provider-card'):
-        ui.label(f'{provider.name} detected').classes('text-h6')
-        security = SECURITY_LABELS[provider.security]
-        ui.label(f'Server {provider.host}, port {provider.port}, {security}.').classes('text-sm')
-        ui.label(provider.username_hint).classes('text-sm text-grey-8')
-        ui.button('Use these settings', icon='auto_fix_high', on_click=on_use).props('unelevated dense no-caps')
+        ui.label(_('{provider} detected').format(provider=provider.name)).classes('text-h6')
+        server = _('Server {host}, port {port}, {security}.')
+        ui.label(
+            server.format(host=provider.host, port=provider.port, security=security_label(provider.security))
+        ).classes('text-sm')
+        ui.label(_(provider.username_hint)).classes('text-sm text-grey-8')
+        ui.button(_('Use these settings'), icon='auto_fix_high', on_click=on_use).props('unelevated dense no-caps')
         if provider.steps and password:
             with ui.column().classes('gap-0'):
                 for number, step in enumerate(provider.steps, start=1):
-                    ui.label(f'{number}. {step}').classes('text-sm')
+                    ui.label(f'{number}. {_(step)}').classes('text-sm')
         for note in provider.notes if password else ():
             with ui.row().classes('items-start no-wrap gap-1'):
                 ui.icon('info', color='orange-9', size='xs').classes('mt-1')
-                ui.label(note).classes('text-sm')
+                ui.label(_(note)).classes('text-sm')
 
 
 async def confirm_plaintext() -> bool:
     with ui.dialog() as dialog, ui.card().classes('max-w-md'):
-        ui.label('Send without encryption?').classes('text-h6 text-negative')
-        ui.label(PLAINTEXT_WARNING)
+        ui.label(_('Send without encryption?')).classes('text-h6 text-negative')
+        ui.label(_(PLAINTEXT_WARNING))
         with ui.row().classes('w-full justify-end'):
-            ui.button('Keep encryption', on_click=lambda: dialog.submit(False)).props('flat')
-            ui.button('I understand, send unencrypted', on_click=lambda: dialog.submit(True)).props('color=negative')
+            ui.button(_('Keep encryption'), on_click=lambda: dialog.submit(False)).props('flat')
+            ui.button(_('I understand, send unencrypted'), on_click=lambda: dialog.submit(True)).props('color=negative')
     result = await dialog
     dialog.delete()
     return bool(result)
