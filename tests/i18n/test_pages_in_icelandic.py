@@ -118,7 +118,7 @@ async def test_the_email_log_shows_statuses_and_filters_in_icelandic(
     await icelandic.open('/emails')
     for text in ('Leita að viðtakanda, efni eða skjali', 'Mistókst', 'Reyna aftur', 'í skrefinu rcpt'):
         await icelandic.should_see(text)
-    await icelandic.should_see(f'Til {", ".join([*failed.draft.to, *(f"cc {a}" for a in failed.draft.cc)])}')
+    await icelandic.should_see(f'Til {", ".join([*failed.draft.to, *(f"afrit {a}" for a in failed.draft.cc)])}')
     await icelandic.should_see('Svar þjónsins: 550 No')
     with using_language('is'):
         when = local_time(failed.created_at)
