@@ -90,7 +90,8 @@ def run(
         settings = with_saved_secrets(settings)
     except SecretUnavailable as error:
         if error.name == 'oauth_refresh_token':  # a sign-in cannot be typed: it is made with the provider
-            sys.stderr.write(f'mailroom check: {error} {_("In a terminal: python main.py signin")}\n')
+            advice = _('In a terminal: python main.py signin')
+            sys.stderr.write(f'mailroom check: {error} {advice}\n')
             return EXIT_INVALID
         if not sys.stdin.isatty():
             advice = _('No terminal to ask on: set {variable} (for a password) or run the command in a terminal.')

@@ -53,10 +53,12 @@ def run(repository: SettingsRepository, out: TextIO = sys.stdout) -> int:
         token = asyncio.run(_device_sign_in(app, out))
     except OAuthFailure as failure:
         said = explain(failure.cause, reply=failure.detail)
-        sys.stderr.write(f'mailroom signin: {_("not signed in.")} {said.text()}\n')
+        not_signed_in = _('not signed in.')
+        sys.stderr.write(f'mailroom signin: {not_signed_in} {said.text()}\n')
         return EXIT_FAILED
     except KeyboardInterrupt:
-        sys.stderr.write(f'mailroom signin: {_("stopped; nothing was saved.")}\n')
+        stopped = _('stopped; nothing was saved.')
+        sys.stderr.write(f'mailroom signin: {stopped}\n')
         return EXIT_FAILED
     account = token.account or settings.username
     repository.save(replace(settings, oauth_refresh_token=token.refresh_token, oauth_account=account, username=account))

@@ -52,7 +52,8 @@ async def discover(
     try:
         parsed = addresses.parse(address)
     except addresses.AddressError as error:
-        yield Discovery(address.strip(), None, f'{error.problem} {_("Settings are found from an email address.")}')
+        why = _('Settings are found from an email address.')
+        yield Discovery(address.strip(), None, f'{error.problem} {why}')
         return
     typed, domain = parsed.address, parsed.envelope.rpartition('@')[2].lower()
     network = network or Network()
