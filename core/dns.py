@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # dnspython loads with the first lookup: the app starts without it
     import dns.asyncresolver
 
-from core.i18n import _
+from core.i18n import _, babel_locale
 
 DEFAULT_TIMEOUT = 4.0
 
@@ -86,7 +86,10 @@ class DnsResolver:
         except dns.resolver.NoResolverConfiguration:
             raise DnsUnavailable(name, record_type, _('this computer has no DNS server configured')) from None
         except dns.resolver.LifetimeTimeout:
-            waited = _('no answer within {seconds} s').format(seconds=f'{self.timeout:g}')
+            from babel.numbers import format_decimal
+
+            seconds = format_decimal(self.timeout, locale=babel_locale())
+            waited = _('no answer within {seconds} s').format(seconds=seconds)
             raise DnsUnavailable(name, record_type, waited) from None
         except dns.resolver.NoNameservers:
             raise DnsUnavailable(name, record_type, _('every DNS server failed to answer')) from None
