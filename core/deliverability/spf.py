@@ -85,7 +85,7 @@ def parse(text: str) -> SpfRecord:
             continue
         problem = _mechanism_problem(name, separator, value)
         if problem:
-            errors.append(f'"{word}": {problem}')
+            errors.append(_('"{word}": {problem}').format(word=word, problem=problem))
         terms.append(Term(qualifier or '+', name, value if separator != '/' else f'/{value}'))
     names = [term.name for term in terms if not term.qualifier]
     errors += [
