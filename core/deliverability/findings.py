@@ -38,7 +38,7 @@ class Finding:
     message: str
     meaning: str = ''
     action: str = ''
-    details: dict[str, str] = field(default_factory=dict)  # English labels (stable JSON keys), shown with `_()`
+    details: dict[str, str] = field(default_factory=dict)  # labels worded in the language of the check
 
     def to_json(self) -> dict[str, Any]:
         return {

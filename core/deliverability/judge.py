@@ -68,7 +68,7 @@ def _dkim(facts: DomainFacts) -> Finding:
     domain, provider = facts.domain, facts.setup.provider
     profile = SENDER_PROFILES.get(provider.key) if provider else None
     selectors = ', '.join(facts.dkim_selectors)
-    details = {N_('Names looked up'): ', '.join(f'{s}._domainkey.{domain}' for s in facts.dkim_selectors)}
+    details = {_('Names looked up'): ', '.join(f'{s}._domainkey.{domain}' for s in facts.dkim_selectors)}
     usable = [key for key in facts.dkim_found if key.usable]
     if usable:
         key = usable[0]
@@ -181,7 +181,7 @@ def _dmarc(facts: DomainFacts, alignment: Alignment) -> Finding:
                 domain=domain, address=facts.setup.from_address
             ),
         )
-    details = {N_('Record'): policy.text, N_('Found at'): f'_dmarc.{policy.domain}'}
+    details = {_('Record'): policy.text, _('Found at'): f'_dmarc.{policy.domain}'}
     if count > 1 or not policy.policy:
         what = (
             _('_dmarc.{domain} has {count} DMARC records.')
@@ -421,17 +421,6 @@ def _reverse_dns(facts: DomainFacts) -> Finding:
 
 # --- the mailbox providers' sender rules ----------------------------------------------------------------------
 
-ALL_SENDERS_RULES = {
-    'either': N_('All senders: SPF or DKIM passes for your domain'),
-    'tls': N_('All senders: Encrypted connection (TLS)'),
-    'reverse-dns': N_('All senders: Reverse DNS of the sending server'),
-}
-BULK_RULES = {
-    'spf': N_('Over 5,000 a day: SPF passes for your domain'),
-    'dkim': N_('Over 5,000 a day: DKIM passes for your domain'),
-    'dmarc': N_('Over 5,000 a day: DMARC published (p=none is enough)'),
-}
-"""The rules as the finding's details name them (English keys for scripts, shown with `_()`)."""
 RULE_NAMES = {
     'either': N_('SPF or DKIM passes for your domain'),
     'tls': N_('Encrypted connection (TLS)'),
@@ -440,6 +429,7 @@ RULE_NAMES = {
     'dkim': N_('DKIM passes for your domain'),
     'dmarc': N_('DMARC published (p=none is enough)'),
 }
+"""The rules as the finding names them (marked here, worded where the finding is made)."""
 MARKS = {True: N_('yes'), False: N_('no'), None: N_('unknown')}
 
 
@@ -471,8 +461,8 @@ def _sender_rules(facts: DomainFacts, alignment: Alignment, findings: list[Findi
         'dmarc': None if dmarc is None or dmarc.status is UNKNOWN else dmarc.status is GOOD,
     }
     details = {
-        **{ALL_SENDERS_RULES[rule]: _(MARKS[ok]) for rule, ok in everyone.items()},
-        **{BULK_RULES[rule]: _(MARKS[ok]) for rule, ok in bulk.items()},
+        **{_('All senders: {rule}').format(rule=_(RULE_NAMES[rule])): _(MARKS[ok]) for rule, ok in everyone.items()},
+        **{_('Over 5,000 a day: {rule}').format(rule=_(RULE_NAMES[rule])): _(MARKS[ok]) for rule, ok in bulk.items()},
     }
     meaning = _(
         'Gmail and Yahoo (since February 2024) require every sender to pass SPF or DKIM, to send over TLS and to '

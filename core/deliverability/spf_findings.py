@@ -54,12 +54,12 @@ def spf_findings(facts: DomainFacts) -> list[Finding]:
                 ),
                 _('Receivers treat more than one SPF record as an error and ignore them all, as if there were none.'),
                 _('Merge them into one TXT record that starts with v=spf1 and lists every service you send with.'),
-                {f'Record {n}': text for n, text in enumerate(records, start=1)},
+                {_('Record {number}').format(number=n): text for n, text in enumerate(records, start=1)},
             )
         ]
     record = spf.parse(records[0])
     tree = facts.spf_tree or spf.SpfTree()
-    details = {N_('Record'): record.text}
+    details = {_('Record'): record.text}
     if record.errors or tree.problems:
         return [
             Finding(
@@ -97,7 +97,7 @@ def spf_findings(facts: DomainFacts) -> list[Finding]:
 
 def _spf_lookups(domain: str, tree: spf.SpfTree) -> Finding:
     title = _('SPF lookups')
-    details = {N_('Includes followed'): ', '.join(sorted(tree.includes)) or _('none')}
+    details = {_('Includes followed'): ', '.join(sorted(tree.includes)) or _('none')}
     if tree.lookups > spf.LOOKUP_LIMIT:
         return Finding(
             'spf-lookups',
@@ -233,7 +233,7 @@ def spf_allows_sender(facts: DomainFacts) -> Finding | None:
             _('Add include:{include} to the SPF record, before its "all" at the end.').format(
                 include=profile.spf_includes[0]
             ),
-            {N_('Looked for'): ', '.join(f'include:{name}' for name in profile.spf_includes)},
+            {_('Looked for'): ', '.join(f'include:{name}' for name in profile.spf_includes)},
         )
     if not setup.own_server:
         return None

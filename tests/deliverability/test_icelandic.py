@@ -1,5 +1,5 @@
 """The deliverability findings and the terminal's report in Icelandic: worded in the language of the work that asks
-for them, with the stable parts (check keys, statuses, detail labels, JSON keys) unchanged."""
+for them, with the stable parts (check keys, statuses, JSON keys) unchanged."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ async def test_domain_findings_are_worded_in_icelandic_under_using_language() ->
     assert 'Google Admin console → Apps' in dkim.action and 'Kveiktu á DKIM' in dkim.action
     rules = found(report, 'sender-rules')
     assert rules.title == 'Reglur Gmail, Yahoo og Outlook.com um sendendur'
-    assert rules.details['All senders: Encrypted connection (TLS)'] == 'já'  # the label is the stable key
+    assert rules.details['Allir sendendur: Dulkóðuð tenging (TLS)'] == 'já'  # the labels are worded too
 
 
 async def test_the_reverse_dns_of_an_own_server_is_explained_in_icelandic() -> None:
@@ -88,7 +88,7 @@ async def test_pasted_headers_are_judged_in_icelandic() -> None:
     signature = the_signature(analysis)
     assert signature.title == 'DKIM-undirskrift'
     assert signature.message == 'Undirskrift shop.test (veljari „mailroom“) er gild og passar við lén sendandans.'
-    assert signature.details['Body'] == 'ekki límt: aðeins undirrituðu hauslínurnar voru athugaðar'
+    assert signature.details['Meginmál'] == 'ekki límt: aðeins undirrituðu hauslínurnar voru athugaðar'
     assert empty.error.startswith('Ekkert að athuga: reiturinn er tómur. Opnaðu alla hausa tölvupóstsins')
 
 
