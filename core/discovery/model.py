@@ -32,6 +32,7 @@ SOURCE_TITLES: dict[Source, str] = {
     Source.SRV: N_('Found in DNS (SRV records)'),
     Source.PROBE: N_('Trying the usual server names'),
 }
+"""This table and the two label tables below are marked where defined and worded with `_()` where shown."""
 
 
 class SourceStatus(StrEnum):

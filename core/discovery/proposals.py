@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from core.discovery.config_xml import OAUTH_ISSUERS
 from core.discovery.model import Proposal, ServerSettings, SignIn, Source, UsernameForm
-from core.i18n import N_, _
+from core.i18n import _
 from core.providers import Provider, detect_provider
 
 OAUTH_ONLY_PROVIDERS = frozenset({'outlook'})
@@ -17,7 +17,6 @@ OAUTH_BY_PROVIDER = {
     'outlook': 'Microsoft',
     'microsoft365': 'Microsoft',
 }
-ASSUMED_USERNAME = N_('assumed: most servers take the full email address')
 
 
 class SourceUnavailable(Exception):
@@ -89,7 +88,9 @@ def from_server(
         source=source,
         source_detail=detail,
         sources=_sources(
-            detail, username=detail if server.username_template else _(ASSUMED_USERNAME), sign_in=sign_in_source
+            detail,
+            username=detail if server.username_template else _('assumed: most servers take the full email address'),
+            sign_in=sign_in_source,
         ),
         provider_key=provider.key if provider else '',
         provider_name=provider.name if provider else name,
