@@ -8,7 +8,7 @@ from core.deliverability.check import DomainFacts, Unknown
 from core.deliverability.findings import TRY_AGAIN, Finding, FindingStatus
 from core.deliverability.sender_findings import rewrites_from
 from core.deliverability.senders import SENDER_PROFILES
-from core.i18n import N_, _
+from core.i18n import N_, _, ngettext
 
 GOOD, WARN, PROBLEM, UNKNOWN = FindingStatus.GOOD, FindingStatus.WARN, FindingStatus.PROBLEM, FindingStatus.UNKNOWN
 SPF_MEANING = N_(
@@ -103,9 +103,11 @@ def _spf_lookups(domain: str, tree: spf.SpfTree) -> Finding:
             'spf-lookups',
             title,
             PROBLEM,
-            _('The SPF record of {domain} needs {count} DNS lookups; the limit is {limit}.').format(
-                domain=domain, count=tree.lookups, limit=spf.LOOKUP_LIMIT
-            ),
+            ngettext(
+                'The SPF record of {domain} needs {count} DNS lookup; the limit is {limit}.',
+                'The SPF record of {domain} needs {count} DNS lookups; the limit is {limit}.',
+                tree.lookups,
+            ).format(domain=domain, count=tree.lookups, limit=spf.LOOKUP_LIMIT),
             _('Receivers stop after 10 lookups and treat the whole record as broken, so SPF fails for every email.'),
             _(
                 'Remove the include: of services you no longer send with, or replace an include with the ip4:/ip6: '

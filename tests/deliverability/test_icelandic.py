@@ -60,6 +60,14 @@ async def test_domain_findings_are_worded_in_icelandic_under_using_language() ->
     assert rules.details['Allir sendendur: Dulkóðuð tenging (TLS)'] == 'já'  # the labels are worded too
 
 
+@pytest.mark.parametrize(('lookups', 'word'), [(21, 'DNS-uppflettingu'), (11, 'DNS-uppflettingar')])
+async def test_a_count_of_lookups_takes_the_icelandic_plural_rule(lookups: int, word: str) -> None:
+    record = 'v=spf1 ' + ' '.join(f'a:h{n}.shop.test' for n in range(lookups)) + ' ~all'
+    with using_language('is'):
+        report = await report_for(zone(txt('shop.test', record)))
+    assert found(report, 'spf-lookups').message == f'SPF-færsla shop.test þarf {lookups} {word}; hámarkið er 10.'
+
+
 async def test_the_reverse_dns_of_an_own_server_is_explained_in_icelandic() -> None:
     records = zone(txt('shop.test', 'v=spf1 a ~all'), 'mail.shop.test. 300 IN A 192.0.2.25')
     with using_language('is'):
@@ -96,7 +104,7 @@ def test_the_terminal_report_groups_and_labels_in_icelandic() -> None:
     report = Report('shop.test', (Finding('spf', 'SPF', FindingStatus.PROBLEM, 'Vantar.', 'Skiptir máli.', 'Lagaðu.'),))
     with using_language('is'):
         text = format_report(report)
-    assert 'Afhendingarhæfni shop.test' in text
+    assert 'Afhendingarhæfni fyrir shop.test' in text
     assert '  Vandamál\n    ✗ SPF: Vantar.' in text
     assert 'Hvers vegna það skiptir máli: Skiptir máli.' in text and 'Hvað er til ráða: Lagaðu.' in text
 
@@ -135,7 +143,7 @@ async def test_check_deliverability_in_a_terminal_set_to_icelandic(trusted: Test
     assert process.returncode == 0, stderr.decode()
     assert 'Prófa 127.0.0.1 gátt' in out and 'án þess að senda.' in out
     assert 'Athuga afhendingarhæfni example.com.' in out
-    report = out[out.index('Afhendingarhæfni example.com') :]
+    report = out[out.index('Afhendingarhæfni fyrir example.com') :]
     assert report.index('Vandamál') < report.index('Vert að laga') < report.index('Í lagi')
     assert '✗ SPF fyrir aðra þjóna: SPF-færsla example.com endar á +all' in report
     assert 'Hvað er til ráða: Breyttu +all aftast í færslunni í ~all' in report
