@@ -3,7 +3,6 @@ for them, with the stable parts (check keys, statuses, JSON keys) unchanged."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 from pathlib import Path
@@ -15,8 +14,7 @@ from cli.deliverability import TEST_DNS_ENV, format_report
 from core.deliverability.check import check_deliverability
 from core.deliverability.findings import Finding, FindingStatus, Report
 from core.i18n import using_language
-from storage.folder import DataFolder
-from tests.deliverability.test_check_cli import ZONE
+from tests.deliverability.test_check_cli import ZONE, main_check_deliverability
 from tests.deliverability.test_domain_findings import (
     DMARC_REJECT,
     GOOGLE_SPF,
@@ -28,17 +26,17 @@ from tests.deliverability.test_domain_findings import (
 )
 from tests.deliverability.test_header_analyser import analyse, eml, key_zone, signed, the_signature
 from tests.deliverability.zones import rsa_key, txt
-from tests.diagnostics.conftest import ACCOUNTS, PASSWORD
-from tests.diagnostics.test_check_cli import parse, saved, start_check
+from tests.diagnostics.conftest import ACCOUNTS
+from tests.diagnostics.test_check_cli import parse, saved
 from tests.support.certs import TestPKI
 from tests.support.dns_server import serve_zone
-from tests.support.smtp_servers import smtp_server, threaded_smtp_server
+from tests.support.smtp_servers import threaded_smtp_server
 
 
-def icelandic_environment(**extra: str) -> dict[str, str]:
+def icelandic_environment() -> dict[str, str]:
     """The environment of a terminal set to Icelandic, whatever the test machine's own locale."""
     env = {name: value for name, value in os.environ.items() if name not in ('LANGUAGE', 'LC_ALL', 'LC_MESSAGES')}
-    return {**env, 'LANG': 'is_IS.UTF-8', **extra}
+    return {**env, 'LANG': 'is_IS.UTF-8'}
 
 
 async def test_domain_findings_are_worded_in_icelandic_under_using_language() -> None:
@@ -126,21 +124,8 @@ def test_check_json_keeps_english_keys_with_icelandic_words(
 
 
 async def test_check_deliverability_in_a_terminal_set_to_icelandic(trusted: TestPKI, tmp_path: Path) -> None:
-    data_dir = tmp_path / 'data'
-    with serve_zone(ZONE) as dns:
-        async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS) as server:
-            folder = DataFolder(data_dir)
-            folder.settings.save(saved(server.port))
-            folder.close()
-            env = icelandic_environment(
-                SSL_CERT_FILE=str(trusted.ca_path),
-                MAILROOM_PASSWORD=PASSWORD,
-                **{TEST_DNS_ENV: f'{dns.host}:{dns.port}'},
-            )
-            process = await start_check(data_dir, '--no-send', '--deliverability', '--timeout', '5', env=env)
-            stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
-    out = stdout.decode()
-    assert process.returncode == 0, stderr.decode()
+    code, out, err = await main_check_deliverability(trusted, tmp_path / 'data', icelandic_environment())
+    assert code == 0, err
     assert 'Prófa 127.0.0.1 gátt' in out and 'án þess að senda.' in out
     assert 'Athuga afhendingarhæfni example.com.' in out
     report = out[out.index('Afhendingarhæfni fyrir example.com') :]
