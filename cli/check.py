@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any, TextIO
 
 from core.causes import Cause, Step
-from core.diagnostics.events import STEP_TITLES, Status, StepEvent, Verdict
+from core.diagnostics.events import Status, StepEvent, Verdict, step_title
 from core.diagnostics.probe import Timeouts
 from core.i18n import _
 from core.settings import SECRET_LABELS, SECURITY_LABELS, EmailSettings, Protocol, SecretUnavailable, Security
@@ -238,7 +238,7 @@ def format_verdict(verdict: Verdict, *, verbose: bool = False) -> str:
         lines.append(_('PASS  {message}').format(message=verdict.message))
         lines += [f'      ⚠ {warning}' for warning in verdict.warnings]
     else:
-        where = _(STEP_TITLES[verdict.step]) if verdict.step else _('Test')
+        where = step_title(verdict.step) if verdict.step else _('Test')
         cause = verdict.cause.value if verdict.cause else 'error'
         lines.append(_('FAIL  at {step} ({cause})').format(step=where, cause=cause))
         if verdict.explanation:
