@@ -73,6 +73,14 @@ def test_a_failed_settings_test_is_reported_with_icelandic_labels(
     assert 'wrong-password' not in out
 
 
+def test_a_field_refused_before_the_test_names_its_flag_in_icelandic(capsys: pytest.CaptureFixture[str]) -> None:
+    with using_language('is'):
+        code = check_cli.run(parse('--host', '', '--no-send'), saved(25))
+    out = capsys.readouterr().out
+    assert code == check_cli.EXIT_INVALID
+    assert 'SMTP-þjónn (--host): ' in out  # the page's Icelandic field name, and the flag that sets it
+
+
 def test_signin_without_a_provider_sign_in_says_what_to_do_in_icelandic(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
