@@ -25,56 +25,59 @@ def default_data_dir() -> Path:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """In the terminal's language: `main` sets it before building the parser (argparse's own words stay English)."""
+    from core.i18n import _
+
     parser = argparse.ArgumentParser(
         prog='python main.py',
-        description='Mailroom: email settings with a live test, and business documents emailed as PDFs.',
+        description=_('Mailroom: email settings with a live test, and business documents emailed as PDFs.'),
     )
     parser.add_argument(
         '--data-dir',
         type=Path,
         default=default_data_dir(),
-        help='folder for settings, documents and the email log (default: %(default)s)',
+        help=_('folder for settings, documents and the email log (default: %(default)s)'),
     )
     parser.add_argument(
-        '--host', default=DEFAULT_HOST, help='address the web app listens on (default: %(default)s, this computer only)'
+        '--host',
+        default=DEFAULT_HOST,
+        help=_('address the web app listens on (default: %(default)s, this computer only)'),
     )
-    parser.add_argument('--port', type=int, default=DEFAULT_PORT, help='port of the web app (default: %(default)s)')
+    parser.add_argument('--port', type=int, default=DEFAULT_PORT, help=_('port of the web app (default: %(default)s)'))
     parser.add_argument(
         '--require-login',
         action='store_true',
-        help='ask for the web password even on 127.0.0.1 (always asked when --host lets other computers in)',
+        help=_('ask for the web password even on 127.0.0.1 (always asked when --host lets other computers in)'),
     )
-    parser.add_argument('--no-browser', action='store_true', help='do not open a browser window on start')
+    parser.add_argument('--no-browser', action='store_true', help=_('do not open a browser window on start'))
     parser.add_argument(
         '--empty',
         action='store_true',
-        help='on first start, create an empty data folder instead of the sample business',
+        help=_('on first start, create an empty data folder instead of the sample business'),
     )
     commands = parser.add_subparsers(dest='command', metavar='COMMAND')
     from cli import check as check_cli
 
-    check = commands.add_parser('check', help='test the saved email settings from the terminal')
-    _data_dir_after_command(check, 'whose saved settings are tested')
+    check = commands.add_parser('check', help=_('test the saved email settings from the terminal'))
+    _data_dir_after_command(check, _("the data folder whose saved settings are tested (default: the app's)"))
     check_cli.add_arguments(check)
     from cli import signin as signin_cli
 
-    signin = commands.add_parser('signin', help='sign in with Microsoft by a code, for the saved email settings')
-    _data_dir_after_command(signin, 'whose settings get the sign-in')
+    signin = commands.add_parser('signin', help=_('sign in with Microsoft by a code, for the saved email settings'))
+    _data_dir_after_command(signin, _("the data folder whose settings get the sign-in (default: the app's)"))
     signin_cli.add_arguments(signin)
     from cli import discover as discover_cli
 
-    discover_cli.add_arguments(commands.add_parser('discover', help='find the email settings for an address'))
+    discover_cli.add_arguments(commands.add_parser('discover', help=_('find the email settings for an address')))
     from cli import relay as relay_cli
 
-    relay_cli.add_arguments(commands.add_parser('relay', help='run the HTTP email relay service'))
+    relay_cli.add_arguments(commands.add_parser('relay', help=_('run the HTTP email relay service')))
     return parser
 
 
-def _data_dir_after_command(parser: argparse.ArgumentParser, which: str) -> None:
+def _data_dir_after_command(parser: argparse.ArgumentParser, help_text: str) -> None:
     """`--data-dir` also after the command's name; left out, the one before it (or the default) holds."""
-    parser.add_argument(
-        '--data-dir', type=Path, default=argparse.SUPPRESS, help=f"the data folder {which} (default: the app's)"
-    )
+    parser.add_argument('--data-dir', type=Path, default=argparse.SUPPRESS, help=help_text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,21 +125,26 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_app(args: argparse.Namespace, folder: DataFolder) -> int:
+    from core.i18n import _
     from ui.host_guard import is_loopback_host
 
     on_network = not is_loopback_host(args.host)
     require_login = on_network or args.require_login
-    why = f'with --host {args.host} other computers can reach it' if on_network else 'with --require-login'
+    why = (
+        _('with --host {host} other computers can reach it').format(host=args.host)
+        if on_network
+        else _('with --require-login')
+    )
     if require_login and not web_password_ready(folder, why):
         folder.close()
         return 2
     if on_network:
-        print(
-            f'mailroom: warning: listening on {args.host}, so other computers on your network can reach Mailroom. '
-            'Anyone with the web password can read your documents and send email as your business, and plain HTTP '
-            'carries the password and every page unencrypted: use this only on a network you trust.',
-            file=sys.stderr,
-        )
+        warning = _(
+            'warning: listening on {host}, so other computers on your network can reach Mailroom. Anyone with the web '
+            'password can read your documents and send email as your business, and plain HTTP carries the password '
+            'and every page unencrypted: use this only on a network you trust.'
+        ).format(host=args.host)
+        print(f'mailroom: {warning}', file=sys.stderr)
     from nicegui import app, ui
 
     from core.i18n import load_catalogues
@@ -163,6 +171,7 @@ def run_app(args: argparse.Namespace, folder: DataFolder) -> int:
 
 def web_password_ready(folder: DataFolder, why: str) -> bool:
     """Set the web password from the environment or a terminal prompt if given; say how to set one if none is."""
+    from core.i18n import _
     from storage.web_password import MINIMUM_LENGTH
 
     chosen = os.environ.get(WEB_PASSWORD_VARIABLE)
@@ -170,43 +179,45 @@ def web_password_ready(folder: DataFolder, why: str) -> bool:
         chosen = prompt_new_password(MINIMUM_LENGTH)
     if chosen is not None:
         if len(chosen) < MINIMUM_LENGTH:
-            print(
-                f'mailroom: not started: the web password in {WEB_PASSWORD_VARIABLE} is too short. '
-                f'Set one of at least {MINIMUM_LENGTH} characters.',
-                file=sys.stderr,
-            )
+            too_short = _(
+                'not started: the web password in {variable} is too short. Set one of at least {count} characters.'
+            ).format(variable=WEB_PASSWORD_VARIABLE, count=MINIMUM_LENGTH)
+            print(f'mailroom: {too_short}', file=sys.stderr)
             return False
         if not folder.web_password.verify(chosen):
             folder.web_password.set(chosen)
     if folder.web_password.is_set():
         return True
-    print(
-        f'mailroom: not started: {why}, so Mailroom needs a web password first, and none is set. '
-        f'Start it once in a terminal to be asked for one, or set {WEB_PASSWORD_VARIABLE} '
-        f'(at least {MINIMUM_LENGTH} characters); it is stored hashed in the data folder. '
-        'Or leave out --host to keep Mailroom on this computer only.',
-        file=sys.stderr,
-    )
+    none_set = _(
+        'not started: {why}, so Mailroom needs a web password first, and none is set. Start it once in a terminal to '
+        'be asked for one, or set {variable} (at least {count} characters); it is stored hashed in the data folder. '
+        'Or leave out --host to keep Mailroom on this computer only.'
+    ).format(why=why, variable=WEB_PASSWORD_VARIABLE, count=MINIMUM_LENGTH)
+    print(f'mailroom: {none_set}', file=sys.stderr)
     return False
 
 
 def prompt_new_password(minimum_length: int) -> str | None:
     """Ask twice on the terminal; None when the person gives up (empty answer or Ctrl-D)."""
+    from core.i18n import _
+
     print(
-        'Mailroom asks for a web password before it shows any page. Choose one now; it is stored hashed.',
+        _('Mailroom asks for a web password before it shows any page. Choose one now; it is stored hashed.'),
         file=sys.stderr,
     )
     try:
         while True:
-            first = getpass.getpass(f'New web password (at least {minimum_length} characters, empty to stop): ')
+            first = getpass.getpass(
+                _('New web password (at least {count} characters, empty to stop): ').format(count=minimum_length)
+            )
             if not first:
                 return None
             if len(first) < minimum_length:
-                print(f'Too short: use at least {minimum_length} characters.', file=sys.stderr)
-            elif getpass.getpass('The same password again: ') == first:
+                print(_('Too short: use at least {count} characters.').format(count=minimum_length), file=sys.stderr)
+            elif getpass.getpass(_('The same password again: ')) == first:
                 return first
             else:
-                print('The two passwords differ; type them again.', file=sys.stderr)
+                print(_('The two passwords differ; type them again.'), file=sys.stderr)
     except EOFError:
         return None
 

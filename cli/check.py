@@ -15,8 +15,9 @@ from dataclasses import replace
 from typing import Any, TextIO
 
 from core.causes import Cause, Step
-from core.diagnostics.events import STEP_TITLES, Status, StepEvent, Verdict
+from core.diagnostics.events import Status, StepEvent, Verdict, step_title
 from core.diagnostics.probe import Timeouts
+from core.i18n import _
 from core.settings import SECRET_LABELS, SECURITY_LABELS, EmailSettings, Protocol, SecretUnavailable, Security
 
 PASSWORD_ENV = 'MAILROOM_PASSWORD'
@@ -30,33 +31,36 @@ FLAGS = {
     'HTTP server': '--http-server',
     'Send the test to': '--to',
 }
-"""The settings page's field names, which the input step uses, and the flag that sets each one here."""
+"""The settings page's field names, which the input step uses, and the flag that sets each one here (English; the
+input step's details may name them in the current language)."""
 ICONS = {Status.OK: '✓', Status.WARN: '⚠', Status.FAIL: '✗', Status.SKIPPED: '–', Status.RUNNING: '…'}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.description = (
-        'Test the saved email settings (same --data-dir as the app). Each flag overrides one saved field. '
-        f'The password comes from the {PASSWORD_ENV} environment variable, the saved settings, or a prompt.'
+    parser.description = _(
+        'Test the saved email settings (same --data-dir as the app). Each flag overrides one saved field. The password '
+        'comes from the {variable} environment variable, the saved settings, or a prompt.'
+    ).format(variable=PASSWORD_ENV)
+    parser.add_argument('--protocol', choices=[p.value for p in Protocol], help=_('smtp or http'))
+    parser.add_argument('--host', dest='smtp_host', metavar='HOST', help=_('SMTP server, e.g. smtp.gmail.com'))
+    parser.add_argument('--port', dest='smtp_port', metavar='PORT', type=int, help=_('SMTP port: 465, 587 or 25'))
+    parser.add_argument('--security', choices=[s.value for s in Security], help=_('auto, ssl, starttls or none'))
+    parser.add_argument('--username', help=_('the name you sign in with (often your email address)'))
+    parser.add_argument('--email', help=_('the sender address, when the username is not one'))
+    parser.add_argument('--to', help=_('send the test email here (default: your own address)'))
+    parser.add_argument('--no-verify-tls', action='store_true', help=_('do not verify the TLS certificate'))
+    parser.add_argument('--http-server', help=_('address of the HTTP email service (protocol http)'))
+    parser.add_argument('--reply-to', help=_('reply-to address (protocol http)'))
+    parser.add_argument(
+        '--no-send', action='store_true', help=_('check everything but send nothing (stops after RCPT)')
     )
-    parser.add_argument('--protocol', choices=[p.value for p in Protocol], help='smtp or http')
-    parser.add_argument('--host', dest='smtp_host', metavar='HOST', help='SMTP server, e.g. smtp.gmail.com')
-    parser.add_argument('--port', dest='smtp_port', metavar='PORT', type=int, help='SMTP port: 465, 587 or 25')
-    parser.add_argument('--security', choices=[s.value for s in Security], help='auto, ssl, starttls or none')
-    parser.add_argument('--username', help='the name you sign in with (often your email address)')
-    parser.add_argument('--email', help='the sender address, when the username is not one')
-    parser.add_argument('--to', help='send the test email here (default: your own address)')
-    parser.add_argument('--no-verify-tls', action='store_true', help='do not verify the TLS certificate')
-    parser.add_argument('--http-server', help='address of the HTTP email service (protocol http)')
-    parser.add_argument('--reply-to', help='reply-to address (protocol http)')
-    parser.add_argument('--no-send', action='store_true', help='check everything but send nothing (stops after RCPT)')
-    parser.add_argument('--timeout', type=float, metavar='SECONDS', help='time limit per step (default: per step)')
-    parser.add_argument('--json', action='store_true', help='one JSON object per event per line, then the verdict')
-    parser.add_argument('-v', '--verbose', action='store_true', help='show each step’s details and the transcript')
+    parser.add_argument('--timeout', type=float, metavar='SECONDS', help=_('time limit per step (default: per step)'))
+    parser.add_argument('--json', action='store_true', help=_('one JSON object per event per line, then the verdict'))
+    parser.add_argument('-v', '--verbose', action='store_true', help=_('show each step’s details and the transcript'))
     parser.add_argument(
         '--deliverability',
         action='store_true',
-        help='then check whether emails from your address land in the inbox (SPF, DKIM, DMARC, reverse DNS)',
+        help=_('then check whether emails from your address land in the inbox (SPF, DKIM, DMARC, reverse DNS)'),
     )
 
 
@@ -86,19 +90,18 @@ def run(
         settings = with_saved_secrets(settings)
     except SecretUnavailable as error:
         if error.name == 'oauth_refresh_token':  # a sign-in cannot be typed: it is made with the provider
-            sys.stderr.write(f'mailroom check: {error} In a terminal: python main.py signin\n')
+            advice = _('In a terminal: python main.py signin')
+            sys.stderr.write(f'mailroom check: {error} {advice}\n')
             return EXIT_INVALID
         if not sys.stdin.isatty():
-            sys.stderr.write(
-                f'mailroom check: {error} No terminal to ask on: set {PASSWORD_ENV} (for a password) '
-                'or run the command in a terminal.\n'
-            )
+            advice = _('No terminal to ask on: set {variable} (for a password) or run the command in a terminal.')
+            sys.stderr.write(f'mailroom check: {error} {advice.format(variable=PASSWORD_ENV)}\n')
             return EXIT_INVALID
         sys.stderr.write(f'{error}\n')
-        secret: dict[str, Any] = {error.name: _prompt_secret(SECRET_LABELS[error.name])}
+        secret: dict[str, Any] = {error.name: _prompt_secret(_(SECRET_LABELS[error.name]))}
         settings = replace(settings, **secret)
     if settings.protocol is Protocol.SMTP and not settings.uses_oauth and not settings.password:
-        settings = replace(settings, password=_prompt_secret('password'))
+        settings = replace(settings, password=_prompt_secret(_(SECRET_LABELS['password'])))
     timeouts = Timeouts.uniform(args.timeout) if args.timeout else Timeouts()
     out = sys.stdout
     if not args.json:
@@ -153,7 +156,7 @@ def _prompt_secret(label: str) -> str:
     if not sys.stdin.isatty():
         return ''
     try:
-        return getpass.getpass(f'{label.capitalize()} (not shown): ')
+        return getpass.getpass(_('{secret} (not shown): ').format(secret=label[:1].upper() + label[1:]))
     except (EOFError, KeyboardInterrupt):
         return ''
 
@@ -187,17 +190,27 @@ async def _run(
             if isinstance(item, Verdict):
                 return item
             steps.append(item)
-    raise RuntimeError('the settings test ended without a verdict')
+    raise RuntimeError('the settings test ended without a verdict')  # a defect, for the developer
 
 
 def _headline(settings: EmailSettings, *, send: bool, to: str | None) -> str:
     if settings.protocol is Protocol.HTTP:
-        target = f'HTTP service {settings.http_server}'
+        target = _('HTTP service {server}').format(server=settings.http_server)
     else:
-        security = SECURITY_LABELS[settings.effective_security]
-        target = f'{settings.host} port {settings.port} ({security}) as {settings.username}'
-    mode = f'sending a test email to {to or settings.sender_address}' if send else 'checking without sending'
-    return f'Testing {target}, {mode}.\n\n'
+        target = _('{host} port {port} ({security}) as {username}').format(
+            host=settings.host,
+            port=settings.port,
+            security=_(SECURITY_LABELS[settings.effective_security]),
+            username=settings.username,
+        )
+    if send:
+        return (
+            _('Testing {target}, sending a test email to {address}.').format(
+                target=target, address=to or settings.sender_address
+            )
+            + '\n\n'
+        )
+    return _('Testing {target}, checking without sending.').format(target=target) + '\n\n'
 
 
 def format_event(event: StepEvent, *, verbose: bool = False) -> str:
@@ -209,36 +222,41 @@ def format_event(event: StepEvent, *, verbose: bool = False) -> str:
     if verbose:
         lines += [f'        {key}: {value}' for key, value in event.details.items()]
     if event.status is Status.FAIL and event.step is Step.INPUT:
-        lines += [f'        {key} ({FLAGS[key]}): {value}' for key, value in event.details.items() if key in FLAGS]
+        flags = {**FLAGS, **{_(field): flag for field, flag in FLAGS.items()}}
+        lines += [f'        {key} ({flags[key]}): {value}' for key, value in event.details.items() if key in flags]
     elif event.status is Status.FAIL:
         if not verbose:
             lines += [f'        {key}: {value}' for key, value in event.details.items() if 'fail' in value]
         if event.reply:
-            lines.append(f'        Server reply: {event.reply}')
+            lines.append('        ' + _('Server reply: {reply}').format(reply=event.reply))
     return '\n'.join(lines) + '\n'
 
 
 def format_verdict(verdict: Verdict, *, verbose: bool = False) -> str:
     lines = ['']
     if verdict.passed:
-        lines.append(f'PASS  {verdict.message}')
+        lines.append(_('PASS  {message}').format(message=verdict.message))
         lines += [f'      ⚠ {warning}' for warning in verdict.warnings]
     else:
-        where = STEP_TITLES[verdict.step] if verdict.step else 'Test'
-        lines.append(f'FAIL  at {where} ({verdict.cause.value if verdict.cause else "error"})')
+        where = step_title(verdict.step) if verdict.step else _('Test')
+        cause = verdict.cause.value if verdict.cause else 'error'
+        lines.append(_('FAIL  at {step} ({cause})').format(step=where, cause=cause))
         if verdict.explanation:
             lines += [
-                f'      What happened: {verdict.explanation.what}',
-                f'      Why: {verdict.explanation.why}',
-                f'      What to do: {verdict.explanation.fix}',
+                '      ' + _('What happened: {what}').format(what=verdict.explanation.what),
+                '      ' + _('Why: {why}').format(why=verdict.explanation.why),
+                '      ' + _('What to do: {fix}').format(fix=verdict.explanation.fix),
             ]
         else:
             lines.append(f'      {verdict.message}')
         if verdict.change:
             flag = f'--{verdict.change.field.replace("_", "-")} {verdict.change.value}'
-            lines.append(f'      Try: the same command with {flag} ({verdict.change.label}).')
+            lines.append(
+                '      '
+                + _('Try: the same command with {flag} ({change}).').format(flag=flag, change=verdict.change.label)
+            )
     timings = ', '.join(f'{step.value} {ms:.0f} ms' for step, ms in verdict.timings)
-    lines.append(f'      Total {verdict.total_ms:.0f} ms ({timings})')
+    lines.append('      ' + _('Total {total} ms ({timings})').format(total=f'{verdict.total_ms:.0f}', timings=timings))
     if verbose:
-        lines += ['', 'Transcript:', verdict.transcript_text().rstrip()]
+        lines += ['', _('Transcript:'), verdict.transcript_text().rstrip()]
     return '\n'.join(lines) + '\n'

@@ -16,6 +16,7 @@ from typing import TextIO
 from core.deliverability.findings import STATUS_LABELS, FindingStatus, Report
 from core.diagnostics.events import StepEvent
 from core.dns import DnsResolver
+from core.i18n import _
 from core.settings import EmailSettings
 
 TEST_DNS_ENV = 'MAILROOM_TEST_DNS'
@@ -31,15 +32,17 @@ def resolver_from_environment() -> DnsResolver:
     value = os.environ.get(TEST_DNS_ENV, '').strip()
     if not value:
         return DnsResolver()
-    host, _, port = value.rpartition(':')
+    host, _colon, port = value.rpartition(':')
     try:
         loopback = ipaddress.ip_address(host.strip('[]')).is_loopback
     except ValueError:
         loopback = False
     if not loopback or not port.isdigit():
         raise TestDnsRefused(
-            f'{TEST_DNS_ENV} is only for tests and must name a DNS server on this computer, such as '
-            f'127.0.0.1:5353 (it is "{value}"). Unset it to use your normal DNS.'
+            _(
+                '{variable} is only for tests and must name a DNS server on this computer, such as 127.0.0.1:5353 (it '
+                'is "{value}"). Unset it to use your normal DNS.'
+            ).format(variable=TEST_DNS_ENV, value=value)
         )
     return DnsResolver([host.strip('[]')], port=int(port))
 
@@ -51,7 +54,8 @@ def report_deliverability(
     from core.deliverability.check import SendingSetup, check_deliverability, server_name_from
 
     if not as_json:
-        out.write(f'\nChecking the deliverability of {SendingSetup.from_settings(settings).from_domain or "…"}.\n')
+        domain = SendingSetup.from_settings(settings).from_domain or '…'
+        out.write('\n' + _('Checking the deliverability of {domain}.').format(domain=domain) + '\n')
         out.flush()
     setup = SendingSetup.from_settings(settings, server_name=server_name_from(steps))
     report = asyncio.run(check_deliverability(setup, resolver))
@@ -61,13 +65,18 @@ def report_deliverability(
 
 def format_report(report: Report) -> str:
     """Grouped as on the page, problems first; each finding with why it matters and what to do."""
-    lines = ['', f'Deliverability of {report.domain or "your sending address"}']
+    title = (
+        _('Deliverability of {domain}').format(domain=report.domain)
+        if report.domain
+        else _('Deliverability of your sending address')
+    )
+    lines = ['', title]
     for status, findings in report.grouped():
-        lines.append(f'  {STATUS_LABELS[status]}')
+        lines.append(f'  {_(STATUS_LABELS[status])}')
         for finding in findings:
             lines.append(f'    {ICONS[status]} {finding.title}: {finding.message}')
             if finding.meaning and status is not FindingStatus.GOOD:
-                lines.append(f'        Why it matters: {finding.meaning}')
+                lines.append('        ' + _('Why it matters: {meaning}').format(meaning=finding.meaning))
             if finding.action:
-                lines.append(f'        What to do: {finding.action}')
+                lines.append('        ' + _('What to do: {action}').format(action=finding.action))
     return '\n'.join(lines) + '\n'

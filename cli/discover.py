@@ -11,13 +11,13 @@ from typing import TextIO
 
 from core.discovery.model import (
     SIGN_IN_LABELS,
-    SOURCE_TITLES,
     USERNAME_FORM_LABELS,
     Discovery,
     SourceEvent,
     SourceStatus,
 )
 from core.discovery.network import Network
+from core.i18n import _
 from core.settings import SECURITY_LABELS
 
 EXIT_FOUND, EXIT_NOTHING, EXIT_INVALID = 0, 1, 2
@@ -31,15 +31,15 @@ ICONS = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.description = (
+    parser.description = _(
         'Find the SMTP server, port, connection security and username form for an email address. Asks, all at once: '
         "Mailroom's provider list, Thunderbird's provider database (bundled), the domain's own settings file over "
         'HTTPS, its MX and SRV records, and last the usual server names (no password is sent).'
     )
-    parser.add_argument('address', help='the email address you send from, e.g. office@example.com')
-    parser.add_argument('--json', action='store_true', help='one JSON object per event; the last line is the result')
+    parser.add_argument('address', help=_('the email address you send from, e.g. office@example.com'))
+    parser.add_argument('--json', action='store_true', help=_('one JSON object per event; the last line is the result'))
     parser.add_argument(
-        '--no-network', action='store_true', help='answer from the bundled data alone: no DNS, HTTP or connection'
+        '--no-network', action='store_true', help=_('answer from the bundled data alone: no DNS, HTTP or connection')
     )
 
 
@@ -65,11 +65,13 @@ async def _search(address: str, network: Network | None, use_network: bool, as_j
                 return item
             out.write(json.dumps(item.to_dict(), ensure_ascii=False) + '\n' if as_json else render_event(item))
             out.flush()
-    raise RuntimeError('the search ended without a result')  # discover always ends with a Discovery
+    raise RuntimeError(
+        'the search ended without a result'
+    )  # a defect, for the developer  # discover always ends with a Discovery
 
 
 def render_event(event: SourceEvent) -> str:
-    return f'{ICONS[event.status]} {SOURCE_TITLES[event.source]}: {event.message}\n'
+    return f'{ICONS[event.status]} {event.title}: {event.message}\n'
 
 
 def render_result(discovery: Discovery) -> str:
@@ -77,21 +79,36 @@ def render_result(discovery: Discovery) -> str:
     if proposal is None:
         return f'\n{discovery.message}\n'
     sources = proposal.sources
-    lines = [
-        '',
-        f'Found: {proposal.describe()}',
-        f'  SMTP server          {proposal.host}   (from {sources.get("server", proposal.source_detail)})',
-        f'  Port                 {proposal.port}',
-        f'  Connection security  {SECURITY_LABELS[proposal.security]}',
-        f'  Username             {proposal.username or "(ask your provider)"}   '
-        f'({USERNAME_FORM_LABELS[proposal.username_form]}; {sources.get("username", "")})',
-        f'  Sign-in              {SIGN_IN_LABELS[proposal.sign_in]}',
+    rows = [
+        (
+            _('SMTP server'),
+            _('{host}   (from {source})').format(
+                host=proposal.host, source=sources.get('server', proposal.source_detail)
+            ),
+        ),
+        (_('Port'), str(proposal.port)),
+        (_('Connection security'), _(SECURITY_LABELS[proposal.security])),
+        (
+            _('Username'),
+            '{username}   ({form}; {source})'.format(
+                username=proposal.username or _('(ask your provider)'),
+                form=_(USERNAME_FORM_LABELS[proposal.username_form]),
+                source=sources.get('username', ''),
+            ),
+        ),
+        (_('Sign-in'), _(SIGN_IN_LABELS[proposal.sign_in])),
     ]
+    width = max(len(label) for label, _value in rows) + 2
+    lines = ['', _('Found: {settings}').format(settings=proposal.describe())]
+    lines += [f'  {label:<{width}}{value}' for label, value in rows]
     if proposal.oauth_provider:
-        lines.append(f'                       ("Sign in with {proposal.oauth_provider}" is possible for this provider)')
-    lines += [f'  Note: {note}' for note in proposal.notes]
+        possible = _('("Sign in with {provider}" is possible for this provider)').format(
+            provider=proposal.oauth_provider
+        )
+        lines.append(f'  {"":<{width}}{possible}')
+    lines += ['  ' + _('Note: {note}').format(note=note) for note in proposal.notes]
+    lines.append(_('Test these settings: Find my settings on the Email settings page fills them in, or run'))
     lines.append(
-        'Test these settings: Find my settings on the Email settings page fills them in, or run\n'
         f'  python main.py check --host {proposal.host} --port {proposal.port} --security {proposal.security.value} '
         f'--username {proposal.username or "USERNAME"} --email {discovery.address} --no-send'
     )

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import TextIO
 
 from core.causes import explain
+from core.i18n import _, ngettext
 from core.oauth.values import OAuthApp, OAuthFailure, TokenSet
 from core.settings import oauth_errors
 from storage.settings_repo import SettingsRepository
@@ -21,7 +22,7 @@ EXIT_SIGNED_IN, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.description = (
+    parser.description = _(
         'Sign in with Microsoft (or another provider with sign-in by code) for the saved email settings: open the '
         'address shown on any device, enter the code, and the sign-in is saved.'
     )
@@ -30,11 +31,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(repository: SettingsRepository, out: TextIO = sys.stdout) -> int:
     public = repository.load_public()
     if public is None or not public.uses_oauth:
-        sys.stderr.write(
-            'mailroom signin: the saved settings do not sign in with a provider. On the Email settings page choose '
-            'Authentication "Sign in with Microsoft, Google …", enter the client ID, press Update, then run this '
-            'again.\n'
+        advice = _(
+            'the saved settings do not sign in with a provider. On the Email settings page choose Authentication "Sign '
+            'in with Microsoft, Google …", enter the client ID, press Update, then run this again.'
         )
+        sys.stderr.write(f'mailroom signin: {advice}\n')
         return EXIT_INVALID
     settings = repository.with_saved_secrets(public, require=False)  # the client secret; the sign-in is made anew
     if problems := oauth_errors(settings, signed_in=True):
@@ -42,23 +43,29 @@ def run(repository: SettingsRepository, out: TextIO = sys.stdout) -> int:
         return EXIT_INVALID
     app = OAuthApp.of(settings)
     if not app.provider.device_url:
-        sys.stderr.write(
-            f'mailroom signin: {app.provider.name} does not offer the sign-in with a code for mail. Sign in on the '
-            'Email settings page in a browser on this computer instead.\n'
-        )
+        advice = _(
+            '{provider} does not offer the sign-in with a code for mail. Sign in on the Email settings page in a '
+            'browser on this computer instead.'
+        ).format(provider=app.provider.name)
+        sys.stderr.write(f'mailroom signin: {advice}\n')
         return EXIT_INVALID
     try:
         token = asyncio.run(_device_sign_in(app, out))
     except OAuthFailure as failure:
         said = explain(failure.cause, reply=failure.detail)
-        sys.stderr.write(f'mailroom signin: not signed in. {said.text()}\n')
+        not_signed_in = _('not signed in.')
+        sys.stderr.write(f'mailroom signin: {not_signed_in} {said.text()}\n')
         return EXIT_FAILED
     except KeyboardInterrupt:
-        sys.stderr.write('mailroom signin: stopped; nothing was saved.\n')
+        stopped = _('stopped; nothing was saved.')
+        sys.stderr.write(f'mailroom signin: {stopped}\n')
         return EXIT_FAILED
     account = token.account or settings.username
     repository.save(replace(settings, oauth_refresh_token=token.refresh_token, oauth_account=account, username=account))
-    out.write(f'Signed in as {account}; the sign-in is saved. Test it with: python main.py check\n')
+    out.write(
+        _('Signed in as {account}; the sign-in is saved. Test it with: python main.py check').format(account=account)
+    )
+    out.write('\n')
     return EXIT_SIGNED_IN
 
 
@@ -66,9 +73,18 @@ async def _device_sign_in(app: OAuthApp, out: TextIO) -> TokenSet:
     from core.oauth.client import request_device_code, wait_for_device  # httpx and Authlib load only here
 
     device = await request_device_code(app)
+    minutes = device.expires_in // 60
     out.write(
-        f'To sign in, open {device.verification_uri} on any computer or phone and enter the code {device.user_code}\n'
-        f'Waiting for you to sign in there (the code is valid for {device.expires_in // 60} minutes; Ctrl-C stops) …\n'
+        _('To sign in, open {address} on any computer or phone and enter the code {code}').format(
+            address=device.verification_uri, code=device.user_code
+        )
+        + '\n'
+        + ngettext(
+            'Waiting for you to sign in there (the code is valid for {count} minute; Ctrl-C stops) …',
+            'Waiting for you to sign in there (the code is valid for {count} minutes; Ctrl-C stops) …',
+            minutes,
+        ).format(count=minutes)
+        + '\n'
     )
     out.flush()
     return await wait_for_device(app, device)

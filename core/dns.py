@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # dnspython loads with the first lookup: the app starts without it
     import dns.asyncresolver
 
+from core.i18n import _, babel_locale
+
 DEFAULT_TIMEOUT = 4.0
 
 
@@ -82,11 +84,15 @@ class DnsResolver:
         except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
             return []
         except dns.resolver.NoResolverConfiguration:
-            raise DnsUnavailable(name, record_type, 'this computer has no DNS server configured') from None
+            raise DnsUnavailable(name, record_type, _('this computer has no DNS server configured')) from None
         except dns.resolver.LifetimeTimeout:
-            raise DnsUnavailable(name, record_type, f'no answer within {self.timeout:g} s') from None
+            from babel.numbers import format_decimal
+
+            seconds = format_decimal(self.timeout, locale=babel_locale())
+            waited = _('no answer within {seconds} s').format(seconds=seconds)
+            raise DnsUnavailable(name, record_type, waited) from None
         except dns.resolver.NoNameservers:
-            raise DnsUnavailable(name, record_type, 'every DNS server failed to answer') from None
+            raise DnsUnavailable(name, record_type, _('every DNS server failed to answer')) from None
         except (dns.exception.DNSException, OSError) as exc:
             raise DnsUnavailable(name, record_type, str(exc) or type(exc).__name__) from None
         return list(answer)

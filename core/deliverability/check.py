@@ -14,6 +14,7 @@ from core.deliverability.findings import Report
 from core.deliverability.senders import COMMON_SELECTORS, SENDER_PROFILES
 from core.diagnostics.events import StepEvent
 from core.dns import DnsResolver, DnsUnavailable
+from core.i18n import _
 from core.providers import Provider, detect_provider, is_well_known_host
 from core.settings import EmailSettings, Protocol, Security
 
@@ -138,7 +139,7 @@ async def _known(lookup: Awaitable[T]) -> T | Unknown:
     try:
         return await lookup
     except DnsUnavailable as error:
-        return Unknown(f'the DNS did not answer for {error.name} ({error.reason})')
+        return Unknown(_not_answered(error))
 
 
 async def _server_addresses(setup: SendingSetup, resolver: DnsResolver) -> tuple[str, ...] | Unknown:
@@ -152,7 +153,7 @@ async def _server_addresses(setup: SendingSetup, resolver: DnsResolver) -> tuple
         if isinstance(result, Unknown):
             return result
         if not result:
-            return Unknown(f'{host} has no address in the DNS')
+            return Unknown(_('{host} has no address in the DNS').format(host=host))
         found = result
     return tuple(address for address in found if is_public(address))[:2]
 
@@ -177,9 +178,13 @@ async def _spf_addresses(facts: DomainFacts, resolver: DnsResolver, record: spf.
             hosts += [mx.host for mx in await resolver.mx(facts.domain) if mx.host != '.']
         found = await asyncio.gather(*(resolver.addresses(host) for host in hosts))
     except DnsUnavailable as error:
-        facts.spf_addresses = Unknown(f'the DNS did not answer for {error.name} ({error.reason})')
+        facts.spf_addresses = Unknown(_not_answered(error))
         return
     facts.spf_addresses = tuple(address for group in found for address in group)
+
+
+def _not_answered(error: DnsUnavailable) -> str:
+    return _('the DNS did not answer for {name} ({reason})').format(name=error.name, reason=error.reason)
 
 
 async def _reverse(facts: DomainFacts, resolver: DnsResolver, server: tuple[str, ...]) -> None:

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from core.dns import DnsResolver, DnsUnavailable
+from core.i18n import _
 
 MIN_RSA_BITS = 1024
 
@@ -43,11 +44,13 @@ def read_key(selector: str, record: str) -> DkimKey:
     values = tags(record)
     algorithm = values.get('k', 'rsa').lower()
     if 'p' not in values:
-        return DkimKey(selector, algorithm, None, problem='the record has no p= (public key) value')
+        return DkimKey(selector, algorithm, None, problem=_('the record has no p= (public key) value'))
     if not values['p']:
         return DkimKey(selector, algorithm, None, revoked=True)
     if algorithm not in ('rsa', 'ed25519'):
-        return DkimKey(selector, algorithm, None, problem=f'unknown key type k={algorithm}')
+        return DkimKey(
+            selector, algorithm, None, problem=_('unknown key type k={algorithm}').format(algorithm=algorithm)
+        )
     try:
         data = base64.b64decode(values['p'], validate=True)
         if algorithm == 'ed25519':
@@ -55,9 +58,10 @@ def read_key(selector: str, record: str) -> DkimKey:
             return DkimKey(selector, algorithm, 256)
         key = load_der_public_key(data)
     except (binascii.Error, ValueError) as error:
-        return DkimKey(selector, algorithm, None, problem=f'the public key cannot be read ({error})')
+        problem = _('the public key cannot be read ({error})').format(error=error)
+        return DkimKey(selector, algorithm, None, problem=problem)
     if not isinstance(key, rsa.RSAPublicKey):
-        return DkimKey(selector, algorithm, None, problem='the p= value is not an RSA key, as k=rsa says')
+        return DkimKey(selector, algorithm, None, problem=_('the p= value is not an RSA key, as k=rsa says'))
     return DkimKey(selector, algorithm, key.key_size)
 
 

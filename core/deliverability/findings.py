@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from core.i18n import N_
+
 
 class FindingStatus(StrEnum):
     GOOD = 'good'
@@ -14,16 +16,16 @@ class FindingStatus(StrEnum):
     UNKNOWN = 'unknown'  # the DNS did not answer: could not check, which never means "missing"
 
 
-TRY_AGAIN = 'Run the check again in a minute. If it keeps happening, this network may be blocking DNS lookups.'
-"""What to do when the DNS did not answer."""
+TRY_AGAIN = N_('Run the check again in a minute. If it keeps happening, this network may be blocking DNS lookups.')
+"""What to do when the DNS did not answer (translated where a finding is made)."""
 
 STATUS_LABELS: dict[FindingStatus, str] = {
-    FindingStatus.PROBLEM: 'Problems',
-    FindingStatus.WARN: 'Worth fixing',
-    FindingStatus.UNKNOWN: 'Could not check',
-    FindingStatus.GOOD: 'Good',
+    FindingStatus.PROBLEM: N_('Problems'),
+    FindingStatus.WARN: N_('Worth fixing'),
+    FindingStatus.UNKNOWN: N_('Could not check'),
+    FindingStatus.GOOD: N_('Good'),
 }
-"""The groups in the order people should read them: what to fix first comes first."""
+"""The groups in the order people should read them: what to fix first comes first (shown with `_()`)."""
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ class Finding:
     message: str
     meaning: str = ''
     action: str = ''
-    details: dict[str, str] = field(default_factory=dict)
+    details: dict[str, str] = field(default_factory=dict)  # labels worded in the language of the check
 
     def to_json(self) -> dict[str, Any]:
         return {

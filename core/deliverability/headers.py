@@ -16,6 +16,7 @@ from core.deliverability import dkim_keys
 from core.deliverability.dmarc import aligned
 from core.deliverability.findings import Finding, FindingStatus
 from core.dns import DnsResolver, DnsUnavailable
+from core.i18n import N_, _
 
 GOOD, WARN, PROBLEM, UNKNOWN = FindingStatus.GOOD, FindingStatus.WARN, FindingStatus.PROBLEM, FindingStatus.UNKNOWN
 MAX_PASTE = 2_000_000
@@ -31,7 +32,7 @@ RESULT_STATUS: dict[str, FindingStatus] = {
     'temperror': UNKNOWN,
 }
 METHOD_TITLES = {'spf': 'SPF', 'dkim': 'DKIM', 'dmarc': 'DMARC'}
-HOW_TO_PASTE = (
+HOW_TO_PASTE = N_(
     'In the email you received, open the full headers (Gmail: ⋮ → Show original; Outlook: File → Properties → '
     'Internet headers; Apple Mail: View → Message → All Headers) and paste them here, from the first line to the last.'
 )
@@ -50,15 +51,21 @@ class HeaderAnalysis:
 async def analyse_headers(text: str, expected_domain: str, resolver: DnsResolver) -> HeaderAnalysis:
     raw = _normalise(text)
     if not raw.strip():
-        return HeaderAnalysis(error=f'Nothing to check: the box is empty. {HOW_TO_PASTE}')
+        return HeaderAnalysis(error=_('Nothing to check: the box is empty.') + ' ' + _(HOW_TO_PASTE))
     if len(raw) > MAX_PASTE:
-        return HeaderAnalysis(error='This is too long to be the headers of one email (over 2 MB). ' + HOW_TO_PASTE)
+        return HeaderAnalysis(
+            error=_('This is too long to be the headers of one email (over 2 MB).') + ' ' + _(HOW_TO_PASTE)
+        )
     message = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(raw)
     names = {name.lower() for name in message}
     if not names & {'from', 'authentication-results', 'dkim-signature', 'received'}:
         return HeaderAnalysis(
-            error='This does not look like the headers of an email: no From, Received, Authentication-Results or '
-            f'DKIM-Signature line was found. {HOW_TO_PASTE}'
+            error=_(
+                'This does not look like the headers of an email: no From, Received, Authentication-Results or '
+                'DKIM-Signature line was found.'
+            )
+            + ' '
+            + _(HOW_TO_PASTE)
         )
     from_domain = _from_domain(message.get('From', ''))
     findings: list[Finding] = []
@@ -66,11 +73,13 @@ async def analyse_headers(text: str, expected_domain: str, resolver: DnsResolver
         findings.append(
             Finding(
                 'headers-from',
-                'Which email',
+                _('Which email'),
                 WARN,
-                f'This email is from {from_domain}, not from your sending address at {expected_domain}.',
-                'The results below are about that other email, not about the emails Mailroom sends.',
-                'Send a test email from Email settings, open it where it arrived and paste its headers.',
+                _('This email is from {domain}, not from your sending address at {expected}.').format(
+                    domain=from_domain, expected=expected_domain
+                ),
+                _('The results below are about that other email, not about the emails Mailroom sends.'),
+                _('Send a test email from Email settings, open it where it arrived and paste its headers.'),
             )
         )
     results, receiver = _receiver_results(message.get_all('Authentication-Results') or [])
@@ -98,12 +107,14 @@ def _receiver_results(headers: list[str]) -> tuple[list[Finding], str]:
         return [
             Finding(
                 'headers-results',
-                'Receiver’s checks',
+                _('Receiver’s checks'),
                 WARN,
-                'These headers hold no Authentication-Results line, so it is not known what the receiver decided.',
-                'The receiving mail server records its SPF, DKIM and DMARC checks in that line. Some servers do not '
-                'add it, and a partial paste can leave it out.',
-                HOW_TO_PASTE,
+                _('These headers hold no Authentication-Results line, so it is not known what the receiver decided.'),
+                _(
+                    'The receiving mail server records its SPF, DKIM and DMARC checks in that line. Some servers do '
+                    'not add it, and a partial paste can leave it out.'
+                ),
+                _(HOW_TO_PASTE),
             )
         ], ''
     try:
@@ -112,11 +123,11 @@ def _receiver_results(headers: list[str]) -> tuple[list[Finding], str]:
         return [
             Finding(
                 'headers-results',
-                'Receiver’s checks',
+                _('Receiver’s checks'),
                 WARN,
-                f'The Authentication-Results line cannot be read ({error}).',
-                'It may have been cut off while copying.',
-                HOW_TO_PASTE,
+                _('The Authentication-Results line cannot be read ({error}).').format(error=error),
+                _('It may have been cut off while copying.'),
+                _(HOW_TO_PASTE),
             )
         ], ''
     receiver = str(header.authserv_id)
@@ -128,15 +139,20 @@ def _receiver_results(headers: list[str]) -> tuple[list[Finding], str]:
         outcome = next((r for r in found if str(r.result).lower() == 'pass'), found[0])
         value = str(outcome.result).lower()
         about = ', '.join(f'{p.type}.{p.name}={p.value}' for p in outcome.properties if p.name != 'b')
+        reports = (
+            _('{receiver} reports {method} {result} ({properties}).')
+            if about
+            else _('{receiver} reports {method} {result}.')
+        )
         findings.append(
             Finding(
                 f'headers-{method}',
-                f'{METHOD_TITLES[method]} at the receiver',
+                _('{method} at the receiver').format(method=METHOD_TITLES[method]),
                 RESULT_STATUS.get(value, WARN),
-                f'{receiver} reports {METHOD_TITLES[method]} {value}' + (f' ({about}).' if about else '.'),
+                reports.format(receiver=receiver, method=METHOD_TITLES[method], result=value, properties=about),
                 _result_meaning(method, value),
-                '' if value == 'pass' else 'See the matching finding of the domain check above for what to change.',
-                {'Reason': str(outcome.reason)} if outcome.reason else {},
+                '' if value == 'pass' else _('See the matching finding of the domain check above for what to change.'),
+                {_('Reason'): str(outcome.reason)} if outcome.reason else {},
             )
         )
     return findings, receiver
@@ -144,12 +160,12 @@ def _receiver_results(headers: list[str]) -> tuple[list[Finding], str]:
 
 def _result_meaning(method: str, value: str) -> str:
     if value == 'pass':
-        return f'The receiving server checked {METHOD_TITLES[method]} and it passed.'
+        return _('The receiving server checked {method} and it passed.').format(method=METHOD_TITLES[method])
     if value == 'temperror':
-        return 'The receiving server could not finish this check (a temporary DNS problem on its side).'
+        return _('The receiving server could not finish this check (a temporary DNS problem on its side).')
     if method == 'dmarc':
-        return 'Neither SPF nor DKIM passed for the From domain, so the receiver applied your DMARC policy.'
-    return f'The receiving server checked {METHOD_TITLES[method]} and it did not pass.'
+        return _('Neither SPF nor DKIM passed for the From domain, so the receiver applied your DMARC policy.')
+    return _('The receiving server checked {method} and it did not pass.').format(method=METHOD_TITLES[method])
 
 
 async def _signatures(raw: bytes, headers: list[str], from_domain: str, resolver: DnsResolver) -> list[Finding]:
@@ -157,11 +173,11 @@ async def _signatures(raw: bytes, headers: list[str], from_domain: str, resolver
         return [
             Finding(
                 'headers-signature',
-                'DKIM signature',
+                _('DKIM signature'),
                 WARN,
-                'The email carries no DKIM signature.',
-                'Without a signature, DMARC can only pass through SPF, and forwarding breaks SPF.',
-                'Turn on DKIM for your domain at your mail service (see DKIM above).',
+                _('The email carries no DKIM signature.'),
+                _('Without a signature, DMARC can only pass through SPF, and forwarding breaks SPF.'),
+                _('Turn on DKIM for your domain at your mail service (see DKIM above).'),
             )
         ]
     body_pasted = bool(raw.partition(b'\r\n\r\n')[2].strip())
@@ -173,7 +189,7 @@ async def _signatures(raw: bytes, headers: list[str], from_domain: str, resolver
 
 async def _verify(raw: bytes, index: int, from_domain: str, body_pasted: bool, resolver: DnsResolver) -> Finding:
     """One signature, checked with dkimpy; the key comes from our resolver, handed to dkimpy as its dnsfunc."""
-    title = 'DKIM signature'
+    title = _('DKIM signature')
     try:
         verifier = dkim.DKIM(raw, minkey=dkim_keys.MIN_RSA_BITS)
         prepared = verifier.verify_headerprep(index)
@@ -182,19 +198,27 @@ async def _verify(raw: bytes, index: int, from_domain: str, body_pasted: bool, r
             'headers-signature',
             title,
             UNKNOWN,
-            f'The signature cannot be checked: the paste is not an email as it was received ({error}).',
-            'A line was changed or cut while copying.',
-            HOW_TO_PASTE,
+            _('The signature cannot be checked: the paste is not an email as it was received ({error}).').format(
+                error=error
+            ),
+            _('A line was changed or cut while copying.'),
+            _(HOW_TO_PASTE),
         )
     except dkim.DKIMException as error:
-        return Finding('headers-signature', title, PROBLEM, f'A DKIM-Signature line cannot be read: {error}.')
+        return Finding(
+            'headers-signature', title, PROBLEM, _('A DKIM-Signature line cannot be read: {error}.').format(error=error)
+        )
     if not prepared:
-        return Finding('headers-signature', title, PROBLEM, 'A DKIM-Signature line cannot be read.')
+        return Finding('headers-signature', title, PROBLEM, _('A DKIM-Signature line cannot be read.'))
     signature, include_headers, signature_headers = prepared
     domain = signature[b'd'].decode('ascii', 'replace').lower()
     selector = signature[b's'].decode('ascii', 'replace')
-    signer = f'{domain} (selector "{selector}")'
-    details = {'Signed by': domain, 'Selector': selector, 'Key looked up at': f'{selector}._domainkey.{domain}'}
+    signer = _('{domain} (selector "{selector}")').format(domain=domain, selector=selector)
+    details = {
+        _('Signed by'): domain,
+        _('Selector'): selector,
+        _('Key looked up at'): f'{selector}._domainkey.{domain}',
+    }
     try:
         records = await resolver.txt(f'{selector}._domainkey.{domain}')
     except DnsUnavailable as error:
@@ -202,7 +226,9 @@ async def _verify(raw: bytes, index: int, from_domain: str, body_pasted: bool, r
             'headers-signature',
             title,
             UNKNOWN,
-            f'Could not check the signature by {signer}: the DNS did not answer ({error.reason}).',
+            _('Could not check the signature by {signer}: the DNS did not answer ({reason}).').format(
+                signer=signer, reason=error.reason
+            ),
             details=details,
         )
     record = next((text for text in records if 'p=' in text.replace(' ', '')), None)
@@ -211,26 +237,28 @@ async def _verify(raw: bytes, index: int, from_domain: str, body_pasted: bool, r
             'headers-signature',
             title,
             PROBLEM,
-            f'The email is signed by {signer}, but no key is published at {selector}._domainkey.{domain}.',
-            'Receivers cannot check the signature, so it counts as failed.',
-            'Publish the DKIM record your mail service gives you, under exactly this name.',
+            _('The email is signed by {signer}, but no key is published at {name}.').format(
+                signer=signer, name=f'{selector}._domainkey.{domain}'
+            ),
+            _('Receivers cannot check the signature, so it counts as failed.'),
+            _('Publish the DKIM record your mail service gives you, under exactly this name.'),
             details,
         )
     key = dkim_keys.read_key(selector, record)
     if not key.usable:
-        why = 'withdrawn' if key.revoked else key.problem or f'only {key.bits} bits'
+        why = _('withdrawn') if key.revoked else key.problem or _('only {bits} bits').format(bits=key.bits)
         return Finding(
             'headers-signature',
             title,
             PROBLEM,
-            f'The key for the signature by {signer} cannot be used: {why}.',
-            'Receivers treat the signature as failed.',
-            'Create a new 2048-bit DKIM key with your mail service and publish it.',
+            _('The key for the signature by {signer} cannot be used: {why}.').format(signer=signer, why=why),
+            _('Receivers treat the signature as failed.'),
+            _('Create a new 2048-bit DKIM key with your mail service and publish it.'),
             details,
         )
     if not body_pasted:
         signature = {name: value for name, value in signature.items() if name != b'bh'}
-        details['Body'] = 'not pasted: only the signed header lines were checked'
+        details[_('Body')] = _('not pasted: only the signed header lines were checked')
 
     def dnsfunc(name: bytes, timeout: float = 5) -> bytes:
         return record.encode()
@@ -239,28 +267,38 @@ async def _verify(raw: bytes, index: int, from_domain: str, body_pasted: bool, r
         verifier.pk, verifier.keysize, verifier.ktag, verifier.seqtlsrpt = dkim.load_pk_from_dns(b'', dnsfunc)
         valid = verifier.verify_sig_process(signature, include_headers, signature_headers[index], dnsfunc)
     except dkim.ValidationError as error:
-        changed = 'body hash' in str(error)
+        mismatch = (
+            _('The signature by {signer} does not match: the body differs from what was signed.')
+            if 'body hash' in str(error)
+            else _('The signature by {signer} does not match: {error}.')
+        )
         return Finding(
             'headers-signature',
             title,
             PROBLEM,
-            f'The signature by {signer} does not match: '
-            + ('the body differs from what was signed.' if changed else f'{error}.'),
-            'Something changed the email after it was signed (a forwarding service, a footer or virus scanner), or '
-            'the paste is not complete.',
-            'Paste the whole original email again; if it still fails, ask your mail service what changes it.',
+            mismatch.format(signer=signer, error=error),
+            _(
+                'Something changed the email after it was signed (a forwarding service, a footer or virus scanner), '
+                'or the paste is not complete.'
+            ),
+            _('Paste the whole original email again; if it still fails, ask your mail service what changes it.'),
             details,
         )
     except dkim.DKIMException as error:
-        return Finding('headers-signature', title, PROBLEM, f'The signature by {signer} cannot be checked: {error}.')
+        return Finding(
+            'headers-signature',
+            title,
+            PROBLEM,
+            _('The signature by {signer} cannot be checked: {error}.').format(signer=signer, error=error),
+        )
     if not valid:
         return Finding(
             'headers-signature',
             title,
             PROBLEM,
-            f'The signature by {signer} does not match the email.',
-            'A signed header line was changed after signing, or the key in DNS is not the one that signed.',
-            'Make sure the DKIM record in your DNS is the one your mail service shows now.',
+            _('The signature by {signer} does not match the email.').format(signer=signer),
+            _('A signed header line was changed after signing, or the key in DNS is not the one that signed.'),
+            _('Make sure the DKIM record in your DNS is the one your mail service shows now.'),
             details,
         )
     if from_domain and not aligned(domain, from_domain):
@@ -268,17 +306,23 @@ async def _verify(raw: bytes, index: int, from_domain: str, body_pasted: bool, r
             'headers-signature',
             title,
             WARN,
-            f'The signature by {signer} is valid, but it is for {domain}, not for your domain {from_domain}.',
-            f'Your mail service signs with its own domain, so DKIM does not count for {from_domain}’s DMARC.',
-            f'Turn on DKIM for {from_domain} at your mail service and publish its key.',
+            _('The signature by {signer} is valid, but it is for {domain}, not for your domain {from_domain}.').format(
+                signer=signer, domain=domain, from_domain=from_domain
+            ),
+            _('Your mail service signs with its own domain, so DKIM does not count for {from_domain}’s DMARC.').format(
+                from_domain=from_domain
+            ),
+            _('Turn on DKIM for {from_domain} at your mail service and publish its key.').format(
+                from_domain=from_domain
+            ),
             details,
         )
     return Finding(
         'headers-signature',
         title,
         GOOD,
-        f'The signature by {signer} is valid and matches your From domain.',
-        'Receivers can confirm the email really comes from your domain and was not changed on the way.',
+        _('The signature by {signer} is valid and matches your From domain.').format(signer=signer),
+        _('Receivers can confirm the email really comes from your domain and was not changed on the way.'),
         '',
         details,
     )

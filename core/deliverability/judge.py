@@ -8,18 +8,18 @@ from core.deliverability import spf
 from core.deliverability.check import DomainFacts, Unknown
 from core.deliverability.dkim_keys import MIN_RSA_BITS
 from core.deliverability.findings import TRY_AGAIN, Finding, FindingStatus
-from core.deliverability.sender_findings import from_domain_findings, rewrites_from, verb
+from core.deliverability.sender_findings import from_domain_findings, rewrites_from
 from core.deliverability.senders import SENDER_PROFILES
 from core.deliverability.spf_findings import spf_allows_sender, spf_findings
+from core.i18n import N_, _
 from core.settings import Protocol
 
 GOOD, WARN, PROBLEM, UNKNOWN = FindingStatus.GOOD, FindingStatus.WARN, FindingStatus.PROBLEM, FindingStatus.UNKNOWN
-PASTE = 'Send a test email and paste its headers below to see what the receiver decided.'
-DKIM_MEANING = (
+DKIM_MEANING = N_(
     'DKIM is a signature on each email that receivers check against a public key in your DNS. Without a key for your '
     'domain, your mail service signs with its own domain instead, and your domain cannot vouch for the email itself.'
 )
-DMARC_MEANING = (
+DMARC_MEANING = N_(
     'DMARC tells receivers what to do with an email that claims to be from your domain but passes neither SPF nor '
     'DKIM for it: nothing (p=none), spam folder (p=quarantine) or refuse it (p=reject).'
 )
@@ -44,11 +44,11 @@ def judge(facts: DomainFacts) -> tuple[Finding, ...]:
         return (
             Finding(
                 'from-domain',
-                'From address',
+                _('From address'),
                 PROBLEM,
-                'There is no valid sender address to check.',
-                'The check looks at the domain of the address your emails come from.',
-                'Enter your email address in Email settings, then check again.',
+                _('There is no valid sender address to check.'),
+                _('The check looks at the domain of the address your emails come from.'),
+                _('Enter your email address in Email settings, then check again.'),
             ),
         )
     alignment = _alignment(facts)
@@ -68,38 +68,44 @@ def _dkim(facts: DomainFacts) -> Finding:
     domain, provider = facts.domain, facts.setup.provider
     profile = SENDER_PROFILES.get(provider.key) if provider else None
     selectors = ', '.join(facts.dkim_selectors)
-    details = {'Names looked up': ', '.join(f'{s}._domainkey.{domain}' for s in facts.dkim_selectors)}
+    details = {_('Names looked up'): ', '.join(f'{s}._domainkey.{domain}' for s in facts.dkim_selectors)}
     usable = [key for key in facts.dkim_found if key.usable]
     if usable:
         key = usable[0]
-        size = f'{key.algorithm.upper()} {key.bits} bits' if key.bits else key.algorithm
+        size = (
+            _('{algorithm} {bits} bits').format(algorithm=key.algorithm.upper(), bits=key.bits)
+            if key.bits
+            else key.algorithm
+        )
         return Finding(
             'dkim',
             'DKIM',
             GOOD,
-            f'{domain} publishes a DKIM key under the name "{key.selector}" ({size}).',
-            'Receivers can check the signature on your emails against this key.',
+            _('{domain} publishes a DKIM key under the name "{selector}" ({size}).').format(
+                domain=domain, selector=key.selector, size=size
+            ),
+            _('Receivers can check the signature on your emails against this key.'),
             '',
             details,
         )
-    setup_hint = f' ({profile.dkim_setup})' if profile and profile.dkim_setup else ''
+    setup_hint = f' ({_(profile.dkim_setup)})' if profile and profile.dkim_setup else ''
     if facts.dkim_found:
         key = facts.dkim_found[0]
         if key.revoked:
-            problem = f'the DKIM key under "{key.selector}" has been withdrawn (its p= value is empty)'
+            problem = _('The DKIM key under "{selector}" has been withdrawn (its p= value is empty).')
         elif key.problem:
-            problem = f'the DKIM key under "{key.selector}" cannot be used: {key.problem}'
+            problem = _('The DKIM key under "{selector}" cannot be used: {problem}.')
         else:
-            problem = f'the DKIM key under "{key.selector}" is only {key.bits} bits; receivers need at least ' + str(
-                MIN_RSA_BITS
-            )
+            problem = _('The DKIM key under "{selector}" is only {bits} bits; receivers need at least {minimum}.')
         return Finding(
             'dkim',
             'DKIM',
             PROBLEM,
-            f'{problem[0].upper()}{problem[1:]}.',
-            'Receivers treat a signature made with such a key as no signature at all.',
-            f'Create a new 2048-bit DKIM key with your mail service{setup_hint} and publish it in your DNS.',
+            problem.format(selector=key.selector, problem=key.problem, bits=key.bits, minimum=MIN_RSA_BITS),
+            _('Receivers treat a signature made with such a key as no signature at all.'),
+            _('Create a new 2048-bit DKIM key with your mail service{setup} and publish it in your DNS.').format(
+                setup=setup_hint
+            ),
             details,
         )
     if facts.dkim_unavailable:
@@ -107,31 +113,39 @@ def _dkim(facts: DomainFacts) -> Finding:
             'dkim',
             'DKIM',
             UNKNOWN,
-            f'Could not check DKIM: the DNS did not answer when asked for the keys of {domain} (names looked up: '
-            f'{", ".join(facts.dkim_unavailable)}).',
-            DKIM_MEANING,
-            TRY_AGAIN,
+            _(
+                'Could not check DKIM: the DNS did not answer when asked for the keys of {domain} (names looked up: '
+                '{names}).'
+            ).format(domain=domain, names=', '.join(facts.dkim_unavailable)),
+            _(DKIM_MEANING),
+            _(TRY_AGAIN),
             details,
         )
-    if profile is not None and facts.setup.from_provider is None:
+    if profile is not None and provider is not None and facts.setup.from_provider is None:
         return Finding(
             'dkim',
             'DKIM',
             WARN,
-            f'{domain} publishes no DKIM key for {provider.name if provider else "your mail service"} '
-            f'(looked under {selectors}).',
-            DKIM_MEANING,
-            f'Turn on DKIM for {domain} at {provider.name if provider else "your mail service"}{setup_hint}, and '
-            'publish the record it gives you in your DNS.',
+            _('{domain} publishes no DKIM key for {provider} (looked under {selectors}).').format(
+                domain=domain, provider=provider.name, selectors=selectors
+            ),
+            _(DKIM_MEANING),
+            _(
+                'Turn on DKIM for {domain} at {provider}{setup}, and publish the record it gives you in your DNS.'
+            ).format(domain=domain, provider=provider.name, setup=setup_hint),
             details,
         )
     return Finding(
         'dkim',
         'DKIM',
         WARN,
-        f'No DKIM key found for {domain} under the usual names ({selectors}).',
-        DKIM_MEANING + ' Your server may use another name: paste the headers of a test email below to see it.',
-        'Turn on DKIM signing on your mail server and publish its public key in your DNS.',
+        _('No DKIM key found for {domain} under the usual names ({selectors}).').format(
+            domain=domain, selectors=selectors
+        ),
+        _(DKIM_MEANING)
+        + ' '
+        + _('Your server may use another name: paste the headers of a test email below to see it.'),
+        _('Turn on DKIM signing on your mail server and publish its public key in your DNS.'),
         details,
     )
 
@@ -142,52 +156,82 @@ def _dkim(facts: DomainFacts) -> Finding:
 def _dmarc(facts: DomainFacts, alignment: Alignment) -> Finding:
     domain, found = facts.domain, facts.dmarc_found
     if isinstance(found, Unknown):
-        return Finding('dmarc', 'DMARC', UNKNOWN, f'Could not check DMARC: {found.reason}.', DMARC_MEANING, TRY_AGAIN)
+        return Finding(
+            'dmarc',
+            'DMARC',
+            UNKNOWN,
+            _('Could not check DMARC: {reason}.').format(reason=found.reason),
+            _(DMARC_MEANING),
+            _(TRY_AGAIN),
+        )
     policy, count = found
     if policy is None:
         return Finding(
             'dmarc',
             'DMARC',
             WARN,
-            f'{domain} publishes no DMARC record.',
-            DMARC_MEANING + ' Gmail, Yahoo and Outlook.com require one from senders of more than 5,000 emails a day, '
-            'and it protects your domain from people sending in its name.',
-            f'Add a TXT record at _dmarc.{domain} with the value: v=DMARC1; p=none; '
-            f'rua=mailto:{facts.setup.from_address}',
+            _('{domain} publishes no DMARC record.').format(domain=domain),
+            _(DMARC_MEANING)
+            + ' '
+            + _(
+                'Gmail, Yahoo and Outlook.com require one from senders of more than 5,000 emails a day, and it '
+                'protects your domain from people sending in its name.'
+            ),
+            _('Add a TXT record at _dmarc.{domain} with the value: v=DMARC1; p=none; rua=mailto:{address}').format(
+                domain=domain, address=facts.setup.from_address
+            ),
         )
-    details = {'Record': policy.text, 'Found at': f'_dmarc.{policy.domain}'}
+    details = {_('Record'): policy.text, _('Found at'): f'_dmarc.{policy.domain}'}
     if count > 1 or not policy.policy:
-        what = f'{count} DMARC records' if count > 1 else 'a DMARC record without a valid p= policy'
+        what = (
+            _('_dmarc.{domain} has {count} DMARC records.')
+            if count > 1
+            else _('_dmarc.{domain} has a DMARC record without a valid p= policy.')
+        )
         return Finding(
             'dmarc',
             'DMARC',
             PROBLEM,
-            f'_dmarc.{policy.domain} has {what}.',
-            'Receivers ignore DMARC records they cannot read, as if there were none.',
-            'Keep exactly one record there, starting with v=DMARC1; p=none (or quarantine, or reject).',
+            what.format(domain=policy.domain, count=count),
+            _('Receivers ignore DMARC records they cannot read, as if there were none.'),
+            _('Keep exactly one record there, starting with v=DMARC1; p=none (or quarantine, or reject).'),
             details,
         )
     applied = policy.applies_to(domain)
     if alignment.either is False:
         if applied in ('quarantine', 'reject'):
+            told = (
+                _(
+                    'Your own domain tells receivers to reject these emails (DMARC p=reject), and neither SPF nor '
+                    'DKIM can pass for {domain} with these settings.'
+                )
+                if applied == 'reject'
+                else _(
+                    'Your own domain tells receivers to put in spam these emails (DMARC p=quarantine), and neither '
+                    'SPF nor DKIM can pass for {domain} with these settings.'
+                )
+            )
             return Finding(
                 'dmarc',
                 'DMARC',
                 PROBLEM,
-                f'Your own domain tells receivers to {verb(applied)} these emails (DMARC p={applied}), and neither '
-                f'SPF nor DKIM can pass for {domain} with these settings.',
-                DMARC_MEANING,
-                'Fix SPF or DKIM above first. Until then, you can set p=none in the DMARC record so that your emails '
-                'are not refused.',
+                told.format(domain=domain),
+                _(DMARC_MEANING),
+                _(
+                    'Fix SPF or DKIM above first. Until then, you can set p=none in the DMARC record so that your '
+                    'emails are not refused.'
+                ),
                 details,
             )
         return Finding(
             'dmarc',
             'DMARC',
             WARN,
-            f'DMARC is p=none, and neither SPF nor DKIM can pass for {domain} with these settings.',
-            DMARC_MEANING + ' With p=none receivers still deliver, but they count the failures against you.',
-            'Fix SPF or DKIM above.',
+            _('DMARC is p=none, and neither SPF nor DKIM can pass for {domain} with these settings.').format(
+                domain=domain
+            ),
+            _(DMARC_MEANING) + ' ' + _('With p=none receivers still deliver, but they count the failures against you.'),
+            _('Fix SPF or DKIM above.'),
             details,
         )
     if alignment.either is None and applied in ('quarantine', 'reject'):
@@ -195,39 +239,49 @@ def _dmarc(facts: DomainFacts, alignment: Alignment) -> Finding:
             'dmarc',
             'DMARC',
             UNKNOWN,
-            f'DMARC is p={applied}, and it is not known whether SPF or DKIM can pass for {domain}.',
-            DMARC_MEANING,
+            _('DMARC is p={policy}, and it is not known whether SPF or DKIM can pass for {domain}.').format(
+                policy=applied, domain=domain
+            ),
+            _(DMARC_MEANING),
             _unknown_action(facts),
             details,
         )
     meaning = {
-        'none': 'Receivers only report failures to you (p=none); they do not refuse or junk the emails.',
-        'quarantine': 'Emails in your name that fail SPF and DKIM go to spam (p=quarantine).',
-        'reject': 'Emails in your name that fail SPF and DKIM are refused (p=reject).',
+        'none': N_('Receivers only report failures to you (p=none); they do not refuse or junk the emails.'),
+        'quarantine': N_('Emails in your name that fail SPF and DKIM go to spam (p=quarantine).'),
+        'reject': N_('Emails in your name that fail SPF and DKIM are refused (p=reject).'),
     }[applied]
+    passing = [name for name, ok in (('SPF', alignment.spf), ('DKIM', alignment.dkim)) if ok]
+    if len(passing) == 2:
+        published = _('{domain} publishes DMARC with p={policy}, and SPF and DKIM can pass for it.')
+    elif passing:
+        published = _('{domain} publishes DMARC with p={policy}, and {method} can pass for it.')
+    else:
+        published = _('{domain} publishes DMARC with p={policy}.')
     return Finding(
         'dmarc',
         'DMARC',
         GOOD,
-        f'{domain} publishes DMARC with p={applied}{_passes(alignment)}.',
-        meaning,
+        published.format(domain=domain, policy=applied, method=''.join(passing)),
+        _(meaning),
         '',
         details,
     )
 
 
-def _passes(alignment: Alignment) -> str:
-    passing = ' and '.join(name for name, ok in (('SPF', alignment.spf), ('DKIM', alignment.dkim)) if ok)
-    return f', and {passing} can pass for it' if passing else ''
-
-
 def _unknown_action(facts: DomainFacts) -> str:
     """Unknown because a lookup failed (try again), or because the sending servers cannot be known from here."""
     if facts.setup.protocol is Protocol.HTTP:
-        return f'Which servers an HTTP email service sends from is not known here. {PASTE}'
+        return _(
+            'Which servers an HTTP email service sends from is not known here. Send a test email and paste its '
+            'headers below to see what the receiver decided.'
+        )
     if facts.setup.own_server and facts.server_addresses == ():
-        return f'Your server’s public address cannot be seen from here. {PASTE}'
-    return TRY_AGAIN
+        return _(
+            'Your server’s public address cannot be seen from here. Send a test email and paste its headers below to '
+            'see what the receiver decided.'
+        )
+    return _(TRY_AGAIN)
 
 
 def _alignment(facts: DomainFacts) -> Alignment:
@@ -261,14 +315,21 @@ def _spf_passes(facts: DomainFacts) -> bool | None:
 
 def _reverse_dns(facts: DomainFacts) -> Finding:
     setup, server = facts.setup, facts.server_addresses
-    title = 'Reverse DNS of your server'
-    meaning = (
+    title = _('Reverse DNS of your server')
+    meaning = _(
         'Since 2024 Gmail and Yahoo require every server that sends to them to have reverse DNS: its address must '
         'lead back to a name, and that name to the same address. Servers without it are refused or sent to spam.'
     )
 
     def unknown(found: Unknown) -> Finding:
-        return Finding('reverse-dns', title, UNKNOWN, f'Could not check: {found.reason}.', meaning, TRY_AGAIN)
+        return Finding(
+            'reverse-dns',
+            title,
+            UNKNOWN,
+            _('Could not check: {reason}.').format(reason=found.reason),
+            meaning,
+            _(TRY_AGAIN),
+        )
 
     if isinstance(server, Unknown):
         return unknown(server)
@@ -277,10 +338,12 @@ def _reverse_dns(facts: DomainFacts) -> Finding:
             'reverse-dns',
             title,
             UNKNOWN,
-            f'Could not check: {setup.smtp_host} has a private address, so the address it sends from to the internet '
-            'cannot be seen from here.',
+            _(
+                'Could not check: {host} has a private address, so the address it sends from to the internet cannot '
+                'be seen from here.'
+            ).format(host=setup.smtp_host),
             meaning,
-            'Ask whoever runs the server to check that its public address has reverse DNS.',
+            _('Ask whoever runs the server to check that its public address has reverse DNS.'),
         )
     details: dict[str, str] = {}
     for address in server:
@@ -292,10 +355,12 @@ def _reverse_dns(facts: DomainFacts) -> Finding:
                 'reverse-dns',
                 title,
                 PROBLEM,
-                f'Your server’s address {address} has no reverse DNS name.',
+                _('Your server’s address {address} has no reverse DNS name.').format(address=address),
                 meaning,
-                f'Ask whoever gives the server its address (hosting provider or internet provider) to set the reverse '
-                f'DNS (PTR) of {address} to {setup.smtp_host}.',
+                _(
+                    'Ask whoever gives the server its address (hosting provider or internet provider) to set the '
+                    'reverse DNS (PTR) of {address} to {host}.'
+                ).format(address=address, host=setup.smtp_host),
             )
         forward = facts.forward.get(names[0], ())
         if isinstance(forward, Unknown):
@@ -306,10 +371,14 @@ def _reverse_dns(facts: DomainFacts) -> Finding:
                 'reverse-dns',
                 title,
                 PROBLEM,
-                f'The reverse DNS name of {address} is {names[0]}, but {names[0]} does not lead back to {address}.',
+                _('The reverse DNS name of {address} is {name}, but {name} does not lead back to {address}.').format(
+                    address=address, name=names[0]
+                ),
                 meaning,
-                f'Point {names[0]} at {address} (an A or AAAA record), or have the reverse DNS of {address} set to a '
-                'name that does.',
+                _(
+                    'Point {name} at {address} (an A or AAAA record), or have the reverse DNS of {address} set to a '
+                    'name that does.'
+                ).format(address=address, name=names[0]),
                 details,
             )
     name = details[server[0]]
@@ -318,74 +387,97 @@ def _reverse_dns(facts: DomainFacts) -> Finding:
             'reverse-dns',
             title,
             WARN,
-            f'Your server introduces itself as {setup.server_name}, but its reverse DNS name is {name}.',
-            'Receivers compare the name a server introduces itself with (EHLO) to its reverse DNS; a mismatch looks '
-            'like a badly set up or hijacked server.',
-            f'Set the server’s own host name to {name} (Postfix: myhostname), or change the reverse DNS to match.',
+            _('Your server introduces itself as {server_name}, but its reverse DNS name is {name}.').format(
+                server_name=setup.server_name, name=name
+            ),
+            _(
+                'Receivers compare the name a server introduces itself with (EHLO) to its reverse DNS; a mismatch '
+                'looks like a badly set up or hijacked server.'
+            ),
+            _(
+                'Set the server’s own host name to {name} (Postfix: myhostname), or change the reverse DNS to match.'
+            ).format(name=name),
             details,
         )
-    checked = ' and matches the name it introduces itself with' if setup.server_name else ''
+    if setup.server_name:
+        leads_back = _(
+            'Your server’s reverse DNS ({name}) leads back to its address and matches the name it introduces itself '
+            'with.'
+        )
+    else:
+        leads_back = _('Your server’s reverse DNS ({name}) leads back to its address.')
     return Finding(
         'reverse-dns',
         title,
         GOOD,
-        f'Your server’s reverse DNS ({name}) leads back to its address{checked}.',
+        leads_back.format(name=name),
         meaning,
         ''
         if setup.server_name
-        else 'Run the settings test to compare it with the name the server introduces itself with as well.',
+        else _('Run the settings test to compare it with the name the server introduces itself with as well.'),
         details,
     )
 
 
 # --- the mailbox providers' sender rules ----------------------------------------------------------------------
 
+RULE_NAMES = {
+    'either': N_('SPF or DKIM passes for your domain'),
+    'tls': N_('Encrypted connection (TLS)'),
+    'reverse-dns': N_('Reverse DNS of the sending server'),
+    'spf': N_('SPF passes for your domain'),
+    'dkim': N_('DKIM passes for your domain'),
+    'dmarc': N_('DMARC published (p=none is enough)'),
+}
+"""The rules as the finding names them (marked here, worded where the finding is made)."""
+MARKS = {True: N_('yes'), False: N_('no'), None: N_('unknown')}
+
 
 def _sender_rules(facts: DomainFacts, alignment: Alignment, findings: list[Finding]) -> Finding:
-    title = 'Gmail, Yahoo and Outlook.com sender rules'
+    title = _('Gmail, Yahoo and Outlook.com sender rules')
     setup = facts.setup
     if setup.from_provider is not None and not rewrites_from(facts):
         return Finding(
             'sender-rules',
             title,
             GOOD,
-            f'{setup.from_provider.name} meets the mailbox providers’ rules for its own addresses.',
-            'Gmail and Yahoo (since February 2024) and Outlook.com (since May 2025) check how senders authenticate.',
+            _('{provider} meets the mailbox providers’ rules for its own addresses.').format(
+                provider=setup.from_provider.name
+            ),
+            _('Gmail and Yahoo (since February 2024) and Outlook.com (since May 2025) check how senders authenticate.'),
         )
     reverse = next((f for f in findings if f.check == 'reverse-dns'), None)
     everyone = {
-        'SPF or DKIM passes for your domain': alignment.either,
-        'Encrypted connection (TLS)': setup.encrypted,
-        'Reverse DNS of the sending server': None
+        'either': alignment.either,
+        'tls': setup.encrypted,
+        'reverse-dns': None
         if reverse and reverse.status is UNKNOWN
         else reverse is None or reverse.status is not PROBLEM,
     }
     dmarc = next((f for f in findings if f.check == 'dmarc'), None)
     bulk = {
-        'SPF passes for your domain': alignment.spf,
-        'DKIM passes for your domain': alignment.dkim,
-        'DMARC published (p=none is enough)': None
-        if dmarc is None or dmarc.status is UNKNOWN
-        else dmarc.status is GOOD,
+        'spf': alignment.spf,
+        'dkim': alignment.dkim,
+        'dmarc': None if dmarc is None or dmarc.status is UNKNOWN else dmarc.status is GOOD,
     }
     details = {
-        **{f'All senders: {rule}': _mark(ok) for rule, ok in everyone.items()},
-        **{f'Over 5,000 a day: {rule}': _mark(ok) for rule, ok in bulk.items()},
+        **{_('All senders: {rule}').format(rule=_(RULE_NAMES[rule])): _(MARKS[ok]) for rule, ok in everyone.items()},
+        **{_('Over 5,000 a day: {rule}').format(rule=_(RULE_NAMES[rule])): _(MARKS[ok]) for rule, ok in bulk.items()},
     }
-    meaning = (
+    meaning = _(
         'Gmail and Yahoo (since February 2024) require every sender to pass SPF or DKIM, to send over TLS and to '
         'have reverse DNS; senders of more than 5,000 emails a day to them, and to Outlook.com since 5 May 2025, also '
         'need SPF and DKIM both passing and a DMARC record.'
     )
-    missing = [rule for rule, ok in everyone.items() if ok is False]
+    missing = [_(RULE_NAMES[rule]) for rule, ok in everyone.items() if ok is False]
     if missing:
         return Finding(
             'sender-rules',
             title,
             PROBLEM,
-            f'Your emails miss the rules for all senders: {"; ".join(missing)}.',
-            meaning + ' Emails that miss them are refused or land in spam.',
-            'Fix the problems above; each says how.',
+            _('Your emails miss the rules for all senders: {rules}.').format(rules='; '.join(missing)),
+            meaning + ' ' + _('Emails that miss them are refused or land in spam.'),
+            _('Fix the problems above; each says how.'),
             details,
         )
     if any(ok is None for ok in everyone.values()):
@@ -393,33 +485,31 @@ def _sender_rules(facts: DomainFacts, alignment: Alignment, findings: list[Findi
             'sender-rules',
             title,
             UNKNOWN,
-            'Could not tell whether your emails meet these rules.',
+            _('Could not tell whether your emails meet these rules.'),
             meaning,
             _unknown_action(facts),
             details,
         )
-    missing_bulk = [rule for rule, ok in bulk.items() if ok is not True]
+    missing_bulk = [_(RULE_NAMES[rule]) for rule, ok in bulk.items() if ok is not True]
     if missing_bulk:
         return Finding(
             'sender-rules',
             title,
             WARN,
-            'Your emails meet the rules for all senders, but not yet those for senders of more than 5,000 a day: '
-            f'{"; ".join(missing_bulk)}.',
-            meaning + ' Invoices rarely reach that number, but meeting them helps every email reach the inbox.',
-            'Fix the points marked above when you can.',
+            _(
+                'Your emails meet the rules for all senders, but not yet those for senders of more than 5,000 a day: '
+                '{rules}.'
+            ).format(rules='; '.join(missing_bulk)),
+            meaning + ' ' + _('Invoices rarely reach that number, but meeting them helps every email reach the inbox.'),
+            _('Fix the points marked above when you can.'),
             details,
         )
     return Finding(
         'sender-rules',
         title,
         GOOD,
-        'Your emails meet the rules for all senders and for senders of more than 5,000 a day.',
+        _('Your emails meet the rules for all senders and for senders of more than 5,000 a day.'),
         meaning,
         '',
         details,
     )
-
-
-def _mark(ok: bool | None) -> str:
-    return 'yes' if ok else 'unknown' if ok is None else 'no'

@@ -6,12 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from core.i18n import N_
+
 
 @dataclass(frozen=True)
 class SenderProfile:
     spf_includes: tuple[str, ...]  # any one of these in the SPF record authorises the provider's servers
     dkim_selectors: tuple[str, ...]  # names under <selector>._domainkey.<domain> where its key is published
-    dkim_setup: str = ''  # where to turn DKIM on for your own domain
+    dkim_setup: str = ''  # where to turn DKIM on for your own domain (marked with N_, shown with `_()`)
 
 
 _ZOHO_SPF = tuple(f'{brand}.{region}' for brand in ('zoho', 'zohomail') for region in ('com', 'eu', 'in', 'com.au'))
@@ -22,13 +24,14 @@ SENDER_PROFILES: MappingProxyType[str, SenderProfile] = MappingProxyType(
         'google-workspace': SenderProfile(
             ('_spf.google.com',),
             ('google',),
-            dkim_setup='Google Admin console → Apps → Google Workspace → Gmail → Authenticate email',
+            dkim_setup=N_('Google Admin console → Apps → Google Workspace → Gmail → Authenticate email'),
         ),
         'microsoft365': SenderProfile(
             ('spf.protection.outlook.com',),
             ('selector1', 'selector2'),
-            dkim_setup='Microsoft Defender portal → Email & collaboration → Policies → Email authentication settings '
-            '→ DKIM',
+            dkim_setup=N_(
+                'Microsoft Defender portal → Email & collaboration → Policies → Email authentication settings → DKIM'
+            ),
         ),
         'outlook': SenderProfile(
             ('spf.protection.outlook.com',),
@@ -39,17 +42,17 @@ SENDER_PROFILES: MappingProxyType[str, SenderProfile] = MappingProxyType(
         'icloud': SenderProfile(
             ('icloud.com',),
             ('sig1',),
-            dkim_setup='iCloud settings → Custom Email Domain: add the records iCloud shows',
+            dkim_setup=N_('iCloud settings → Custom Email Domain: add the records iCloud shows'),
         ),
         'zoho': SenderProfile(
             _ZOHO_SPF,
             ('zmail', 'zoho'),
-            dkim_setup='Zoho Mail Admin Console → Domains → your domain → Email Configuration → DKIM',
+            dkim_setup=N_('Zoho Mail Admin Console → Domains → your domain → Email Configuration → DKIM'),
         ),
         'fastmail': SenderProfile(
             ('spf.messagingengine.com',),
             ('fm1', 'fm2', 'fm3'),
-            dkim_setup='Fastmail Settings → Domains → your domain: add the DNS records Fastmail lists',
+            dkim_setup=N_('Fastmail Settings → Domains → your domain: add the DNS records Fastmail lists'),
         ),
         'gmx': SenderProfile(('gmx.net',), ('dkim',)),
     }

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from core.dns import DnsResolver, DnsUnavailable
+from core.i18n import _
 
 LOOKUP_LIMIT = 10
 LOOKUP_TERMS = frozenset({'include', 'a', 'mx', 'ptr', 'exists', 'redirect'})
@@ -66,43 +67,45 @@ def parse(text: str) -> SpfRecord:
     for word in text.split()[1:]:
         match = _TERM.match(word)
         if match is None:
-            errors.append(f'"{word}" is not an SPF term')
+            errors.append(_('"{word}" is not an SPF term').format(word=word))
             continue
         qualifier, name, separator, value = match.groups()
         name = name.lower()
         if separator == '=':
             if qualifier:
-                errors.append(f'"{word}": a modifier takes no {qualifier} sign')
+                errors.append(_('"{word}": a modifier takes no {sign} sign').format(word=word, sign=qualifier))
             elif name in MECHANISMS:
-                errors.append(f'"{word}": {name} is written {name}:…, not {name}=…')
+                errors.append(_('"{word}": {name} is written {name}:…, not {name}=…').format(word=word, name=name))
             elif name in ('redirect', 'exp') and not value:
-                errors.append(f'"{word}" names no domain')
+                errors.append(_('"{word}" names no domain').format(word=word))
             terms.append(Term('', name, value))
             continue
         if name not in MECHANISMS:
-            errors.append(f'"{word}": "{name}" is not an SPF mechanism')
+            errors.append(_('"{word}": "{name}" is not an SPF mechanism').format(word=word, name=name))
             continue
         problem = _mechanism_problem(name, separator, value)
         if problem:
-            errors.append(f'"{word}": {problem}')
+            errors.append(_('"{word}": {problem}').format(word=word, problem=problem))
         terms.append(Term(qualifier or '+', name, value if separator != '/' else f'/{value}'))
     names = [term.name for term in terms if not term.qualifier]
-    errors += [f'{name}= appears more than once' for name in ('redirect', 'exp') if names.count(name) > 1]
+    errors += [
+        _('{name}= appears more than once').format(name=name) for name in ('redirect', 'exp') if names.count(name) > 1
+    ]
     return SpfRecord(text, tuple(terms), tuple(errors))
 
 
 def _mechanism_problem(name: str, separator: str, value: str) -> str:
     if name == 'all':
-        return 'all takes no value' if separator else ''
+        return _('all takes no value') if separator else ''
     if name in _NEEDS_VALUE and (separator != ':' or not value):
-        return f'{name} needs a value after "{name}:"'
+        return _('{name} needs a value after "{name}:"').format(name=name)
     if name in ('ip4', 'ip6'):
         try:
             network = ipaddress.ip_network(value, strict=False)
         except ValueError:
-            return f'"{value}" is not an IP address or network'
+            return _('"{value}" is not an IP address or network').format(value=value)
         if network.version != int(name[-1]):
-            return f'"{value}" is not an IPv{name[-1]} address'
+            return _('"{value}" is not an IPv{version} address').format(value=value, version=name[-1])
     return ''
 
 
@@ -147,7 +150,7 @@ async def _walk(resolver: DnsResolver, record: SpfRecord, tree: SpfTree, seen: f
         if '%' in name or tree.lookups > LOOKUP_LIMIT * 3:
             continue  # a macro depends on the connecting server; far over the limit the count is settled
         if name in seen or depth >= _MAX_DEPTH:  # `seen` is this branch's path: two branches may share an include
-            tree.problems.append(f'{name} includes itself again (a loop)')
+            tree.problems.append(_('{name} includes itself again (a loop)').format(name=name))
             continue
         try:
             found = spf_records(await resolver.txt(name))
@@ -156,7 +159,9 @@ async def _walk(resolver: DnsResolver, record: SpfRecord, tree: SpfTree, seen: f
             continue
         if len(found) != 1:
             tree.problems.append(
-                f'{name} has no SPF record' if not found else f'{name} has {len(found)} SPF records instead of one'
+                _('{name} has no SPF record').format(name=name)
+                if not found
+                else _('{name} has {count} SPF records instead of one').format(name=name, count=len(found))
             )
             continue
         nested = parse(found[0])

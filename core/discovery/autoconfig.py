@@ -14,6 +14,7 @@ from core.discovery.config_xml import ClientConfig, ConfigError, parse_client_co
 from core.discovery.local import proposal_from_config
 from core.discovery.model import Source
 from core.discovery.proposals import Answer, SourceUnavailable
+from core.i18n import _
 
 if TYPE_CHECKING:
     import httpx
@@ -47,8 +48,9 @@ async def ask_autoconfig(address: str, domain: str, client: httpx.AsyncClient) -
     for outcome in outcomes:
         if isinstance(outcome, tuple):
             final_url, config = outcome
-            detail = f'the settings file at {final_url}'
-            return Answer(proposal_from_config(config, address, Source.AUTOCONFIG, detail), f'Found {final_url}.')
+            detail = _('the settings file at {url}').format(url=final_url)
+            found = _('Found {url}.').format(url=final_url)
+            return Answer(proposal_from_config(config, address, Source.AUTOCONFIG, detail), found)
     reasons = ' '.join(refused.message for refused in outcomes if isinstance(refused, _Refused))
     if all(isinstance(refused, _Refused) and refused.unavailable for refused in outcomes):
         raise SourceUnavailable(reasons)
@@ -64,9 +66,9 @@ async def _usable_file(
     except _Refused as refused:
         return refused
     except ConfigError as error:
-        return _Refused(f'{url}: {error}; ignored.')
+        return _Refused(_('{url}: {problem}; ignored.').format(url=url, problem=error))
     if not config.servers:
-        return _Refused(f'{final_url} names no encrypted outgoing server.')
+        return _Refused(_('{url} names no encrypted outgoing server.').format(url=final_url))
     return final_url, config
 
 
@@ -75,46 +77,54 @@ async def fetch(client: httpx.AsyncClient, url: str, params: dict[str, str]) -> 
     import httpx
 
     current = httpx.URL(url, params=params)
-    for _ in range(MAX_REDIRECTS + 1):
+    for _hop in range(MAX_REDIRECTS + 1):
         shown = str(current.copy_with(query=None))
         try:
             async with client.stream('GET', current) as response:
                 if response.status_code in _REDIRECTS and 'location' in response.headers:
                     target = current.join(response.headers['location'])
                     if target.scheme != 'https':
-                        raise _Refused(f'{shown} redirects to an unencrypted address; not followed.')
+                        raise _Refused(_('{url} redirects to an unencrypted address; not followed.').format(url=shown))
                     current = target
                     continue
                 if response.status_code != 200:
-                    raise _Refused(f'{shown}: none there (HTTP {response.status_code}).')
+                    raise _Refused(
+                        _('{url}: none there (HTTP {status}).').format(url=shown, status=response.status_code)
+                    )
                 return shown, await _read_capped(response, shown)
         except httpx.TimeoutException:
-            raise _Refused(f'{shown} did not answer in time.', unavailable=True) from None
+            raise _Refused(_('{url} did not answer in time.').format(url=shown), unavailable=True) from None
         except httpx.ConnectError as error:
-            raise _Refused(f'{shown}: no server could be reached ({_reason(error)}).') from None
+            said = _('{url}: no server could be reached ({reason}).').format(url=shown, reason=_reason(error))
+            raise _Refused(said) from None
         except httpx.HTTPError as error:
-            raise _Refused(f'{shown}: the answer broke off ({type(error).__name__}).', unavailable=True) from None
-    raise _Refused(f'{url} redirects more than {MAX_REDIRECTS} times; not followed.')
+            said = _('{url}: the answer broke off ({error}).').format(url=shown, error=type(error).__name__)
+            raise _Refused(said, unavailable=True) from None
+    raise _Refused(_('{url} redirects more than {count} times; not followed.').format(url=url, count=MAX_REDIRECTS))
 
 
 async def _read_capped(response: httpx.Response, shown: str) -> bytes:
     declared = response.headers.get('content-length', '')
     if declared.isdigit() and int(declared) > MAX_BYTES:
-        raise _Refused(f'{shown} is larger than {MAX_BYTES // 1000} KB; ignored.')
+        raise _Refused(_too_large(shown))
     body = bytearray()
     async for chunk in response.aiter_bytes():
         body += chunk
         if len(body) > MAX_BYTES:
-            raise _Refused(f'{shown} is larger than {MAX_BYTES // 1000} KB; ignored.')
+            raise _Refused(_too_large(shown))
     return bytes(body)
+
+
+def _too_large(url: str) -> str:
+    return _('{url} is larger than {size} KB; ignored.').format(url=url, size=MAX_BYTES // 1000)
 
 
 def _reason(error: Exception) -> str:
     text = str(error)
     if 'CERTIFICATE_VERIFY_FAILED' in text:
-        return 'its certificate is not valid'
+        return _('its certificate is not valid')
     if 'Name or service not known' in text or 'nodename nor servname' in text or 'getaddrinfo failed' in text:
-        return 'no such server name'
+        return _('no such server name')
     if 'Connection refused' in text:
-        return 'the connection was refused'
+        return _('the connection was refused')
     return text[:120] or type(error).__name__

@@ -14,6 +14,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from core.discovery.model import ServerSettings
+from core.i18n import _
 from core.settings import Security
 
 _SOCKET_TYPES = {'SSL': Security.SSL, 'STARTTLS': Security.STARTTLS}
@@ -40,12 +41,12 @@ def parse_client_config(data: bytes) -> ClientConfig:
     try:
         root = SafeET.fromstring(data, forbid_dtd=True)
     except (DefusedXmlException, ParseError) as error:
-        raise ConfigError(f'not a valid settings file ({type(error).__name__})') from None
+        raise ConfigError(_('not a valid settings file ({error})').format(error=type(error).__name__)) from None
     if root.tag != 'clientConfig':
-        raise ConfigError(f'not a settings file (its root is <{root.tag}>)')
+        raise ConfigError(_('not a settings file (its root is <{tag}>)').format(tag=root.tag))
     provider = root.find('emailProvider')
     if provider is None:
-        raise ConfigError('the file names no email provider')
+        raise ConfigError(_('the file names no email provider'))
     servers = tuple(s for s in (_server(e) for e in provider.findall('outgoingServer')) if s is not None)
     return ClientConfig(
         provider_id=provider.get('id', ''),

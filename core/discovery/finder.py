@@ -29,14 +29,15 @@ from core.discovery.network import Network
 from core.discovery.probing import ask_probing
 from core.discovery.proposals import Answer, SourceUnavailable
 from core.discovery.srv import ask_srv
+from core.i18n import N_, _
 
 ASKING_MESSAGES = {
-    Source.PROVIDER: 'Looking in Mailroom’s provider list',
-    Source.ISPDB: 'Looking in Thunderbird’s provider database',
-    Source.AUTOCONFIG: 'Asking your domain for its settings file (HTTPS)',
-    Source.MX: 'Looking up your domain’s mail servers (MX)',
-    Source.SRV: 'Looking for SRV records in DNS',
-    Source.PROBE: 'Trying smtp., mail. and your domain itself on ports 465, 587 and 25',
+    Source.PROVIDER: N_('Looking in Mailroom’s provider list'),
+    Source.ISPDB: N_('Looking in Thunderbird’s provider database'),
+    Source.AUTOCONFIG: N_('Asking your domain for its settings file (HTTPS)'),
+    Source.MX: N_('Looking up your domain’s mail servers (MX)'),
+    Source.SRV: N_('Looking for SRV records in DNS'),
+    Source.PROBE: N_('Trying smtp., mail. and your domain itself on ports 465, 587 and 25'),
 }
 
 
@@ -51,7 +52,8 @@ async def discover(
     try:
         parsed = addresses.parse(address)
     except addresses.AddressError as error:
-        yield Discovery(address.strip(), None, f'{error.problem} Settings are found from an email address.')
+        why = _('Settings are found from an email address.')
+        yield Discovery(address.strip(), None, f'{error.problem} {why}')
         return
     typed, domain = parsed.address, parsed.envelope.rpartition('@')[2].lower()
     network = network or Network()
@@ -72,11 +74,11 @@ async def discover(
         for source in Source:
             if source not in askers:
                 event = outcomes[source] = SourceEvent(
-                    source, SourceStatus.SKIPPED, 'Not asked: only the bundled data was wanted.'
+                    source, SourceStatus.SKIPPED, _('Not asked: only the bundled data was wanted.')
                 )
                 yield event
                 continue
-            yield SourceEvent(source, SourceStatus.ASKING, ASKING_MESSAGES[source])
+            yield SourceEvent(source, SourceStatus.ASKING, _(ASKING_MESSAGES[source]))
             tasks[asyncio.ensure_future(askers[source]())] = source
         try:
             pending = set(tasks)
@@ -94,7 +96,8 @@ async def discover(
                 task.cancel()
             for source in sorted((tasks[t] for t in pending), key=list(Source).index):
                 assert winner is not None
-                event = SourceEvent(source, SourceStatus.SKIPPED, f'Not needed: {SOURCE_TITLES[winner]} answered.')
+                needless = _('Not needed: {source} answered.').format(source=_(SOURCE_TITLES[winner]))
+                event = SourceEvent(source, SourceStatus.SKIPPED, needless)
                 outcomes[source] = event
                 yield event
         finally:
@@ -112,11 +115,11 @@ async def _now(answer: Answer) -> Answer:
 def _outcome(source: Source, task: asyncio.Task[Answer]) -> tuple[SourceEvent, Proposal | None]:
     error = task.exception()
     if isinstance(error, SourceUnavailable):
-        return SourceEvent(source, SourceStatus.UNAVAILABLE, f'Could not check: {error}'), None
+        said = _('Could not check: {reason}').format(reason=error)
+        return SourceEvent(source, SourceStatus.UNAVAILABLE, said), None
     if error is not None:  # a defect must not hang or hide the other sources
-        return SourceEvent(
-            source, SourceStatus.UNAVAILABLE, f'Could not check (internal error {type(error).__name__}).'
-        ), None
+        said = _('Could not check (internal error {error}).').format(error=type(error).__name__)
+        return SourceEvent(source, SourceStatus.UNAVAILABLE, said), None
     answer = task.result()
     if answer.proposal is None:
         return SourceEvent(source, SourceStatus.NOTHING, answer.message), None
@@ -137,20 +140,21 @@ def _conclude(
     address: str, domain: str, proposal: Proposal | None, outcomes: tuple[SourceEvent, ...], use_network: bool
 ) -> Discovery:
     if proposal is not None:
-        message = f'Found settings for {domain}: {proposal.describe()}. Source: {proposal.source_detail}.'
+        message = _('Found settings for {domain}: {settings}. Source: {source}.').format(
+            domain=domain, settings=proposal.describe(), source=proposal.source_detail
+        )
         return Discovery(address, proposal, message, outcomes)
     silent = [o for o in outcomes if o.status is SourceStatus.UNAVAILABLE]
-    ask = 'Ask your email provider for its SMTP server, port and connection security (often on its help pages).'
+    ask = _('Ask your email provider for its SMTP server, port and connection security (often on its help pages).')
     if silent:
-        names = '; '.join(SOURCE_TITLES[o.source] for o in silent)
-        message = (
-            f'No settings found for {domain}, but not everything could be checked ({names}): the DNS or the network '
-            f'did not answer. Check your internet connection and try again. {ask}'
-        )
+        message = _(
+            'No settings found for {domain}, but not everything could be checked ({sources}): the DNS or the network '
+            'did not answer. Check your internet connection and try again. {ask}'
+        ).format(domain=domain, sources='; '.join(_(SOURCE_TITLES[o.source]) for o in silent), ask=ask)
     elif not use_network:
-        message = (
-            f'{domain} is not in the bundled data. Searching with the network also asks your domain and its DNS. {ask}'
-        )
+        message = _(
+            '{domain} is not in the bundled data. Searching with the network also asks your domain and its DNS. {ask}'
+        ).format(domain=domain, ask=ask)
     else:
-        message = f'No settings found for {domain}. {ask}'
+        message = _('No settings found for {domain}. {ask}').format(domain=domain, ask=ask)
     return Discovery(address, None, message, outcomes)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from core.i18n import N_, _
 from core.settings import SECURITY_LABELS, Security
 
 
@@ -24,13 +25,14 @@ class Source(StrEnum):
 
 
 SOURCE_TITLES: dict[Source, str] = {
-    Source.PROVIDER: 'Mailroom’s provider list',
-    Source.ISPDB: 'Thunderbird’s provider database (bundled)',
-    Source.AUTOCONFIG: 'Your domain’s own settings file',
-    Source.MX: 'Your domain’s mail servers (MX)',
-    Source.SRV: 'Found in DNS (SRV records)',
-    Source.PROBE: 'Trying the usual server names',
+    Source.PROVIDER: N_('Mailroom’s provider list'),
+    Source.ISPDB: N_('Thunderbird’s provider database (bundled)'),
+    Source.AUTOCONFIG: N_('Your domain’s own settings file'),
+    Source.MX: N_('Your domain’s mail servers (MX)'),
+    Source.SRV: N_('Found in DNS (SRV records)'),
+    Source.PROBE: N_('Trying the usual server names'),
 }
+"""This table and the two label tables below are marked where defined and worded with `_()` where shown."""
 
 
 class SourceStatus(StrEnum):
@@ -48,9 +50,9 @@ class UsernameForm(StrEnum):
 
 
 USERNAME_FORM_LABELS: dict[UsernameForm, str] = {
-    UsernameForm.FULL_ADDRESS: 'your full email address',
-    UsernameForm.LOCAL_PART: 'the part of your address before the @',
-    UsernameForm.OTHER: 'a name of its own',
+    UsernameForm.FULL_ADDRESS: N_('your full email address'),
+    UsernameForm.LOCAL_PART: N_('the part of your address before the @'),
+    UsernameForm.OTHER: N_('a name of its own'),
 }
 
 
@@ -61,9 +63,9 @@ class SignIn(StrEnum):
 
 
 SIGN_IN_LABELS: dict[SignIn, str] = {
-    SignIn.PASSWORD: 'your email password',
-    SignIn.APP_PASSWORD: 'an app password (made in your account’s security settings), not your normal password',
-    SignIn.OAUTH: 'signing in with the provider’s own page (OAuth); passwords are refused',
+    SignIn.PASSWORD: N_('your email password'),
+    SignIn.APP_PASSWORD: N_('an app password (made in your account’s security settings), not your normal password'),
+    SignIn.OAUTH: N_('signing in with the provider’s own page (OAuth); passwords are refused'),
 }
 
 
@@ -98,7 +100,9 @@ class Proposal:
     notes: tuple[str, ...] = ()
 
     def describe(self) -> str:
-        return f'{self.host}, port {self.port}, {SECURITY_LABELS[self.security]}'
+        return _('{host}, port {port}, {security}').format(
+            host=self.host, port=self.port, security=_(SECURITY_LABELS[self.security])
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -125,7 +129,7 @@ class SourceEvent:
 
     @property
     def title(self) -> str:
-        return SOURCE_TITLES[self.source]
+        return _(SOURCE_TITLES[self.source])
 
     def to_dict(self) -> dict[str, Any]:
         return {'source': self.source.value, 'status': self.status.value, 'message': self.message}

@@ -17,6 +17,7 @@ from core.discovery.model import Source
 from core.discovery.network import Network
 from core.discovery.proposals import Answer, SourceUnavailable, from_provider
 from core.dns import DnsUnavailable
+from core.i18n import _
 from core.providers import detect_provider
 
 
@@ -42,24 +43,35 @@ async def ask_mx(address: str, domain: str, network: Network) -> Answer:
     try:
         records = await network.dns().mx(domain)
     except DnsUnavailable as error:
-        raise SourceUnavailable(f'The DNS did not answer for the MX records of {domain} ({error.reason}).') from None
+        said = _('The DNS did not answer for the MX records of {domain} ({reason}).').format(
+            domain=domain, reason=error.reason
+        )
+        raise SourceUnavailable(said) from None
     if not records:
-        return Answer(None, f'{domain} has no MX record.')
+        return Answer(None, _('{domain} has no MX record.').format(domain=domain))
     mx = records[0].host
     if mx == '.':
-        return Answer(None, f'{domain} says it receives no mail at all (null MX).')
+        return Answer(None, _('{domain} says it receives no mail at all (null MX).').format(domain=domain))
     provider = detect_provider(host=mx, email=address)
     if provider is not None:
-        detail = f'your domain’s mail server {mx} belongs to {provider.name}'
-        return Answer(from_provider(provider, address, Source.MX, detail), f'{mx} is {provider.name}.')
+        detail = _('your domain’s mail server {host} belongs to {provider}').format(host=mx, provider=provider.name)
+        said = _('{host} is {provider}.').format(host=mx, provider=provider.name)
+        return Answer(from_provider(provider, address, Source.MX, detail), said)
     owner = registrable_domain(mx)
     if owner == domain:
-        return Answer(None, f'{mx} is in {domain} itself, so it names no provider.')
+        return Answer(None, _('{host} is in {domain} itself, so it names no provider.').format(host=mx, domain=domain))
     for name in parent_names(mx):
         found = ispdb.lookup(name)
         if found is not None:
             file_name, config = found
-            detail = f'your domain’s mail server {mx} belongs to {name} ({file_name} in Thunderbird’s database)'
-            message = f'{mx} is {config.display_name}.'
+            detail = _('your domain’s mail server {host} belongs to {owner} ({file} in Thunderbird’s database)').format(
+                host=mx, owner=name, file=file_name
+            )
+            message = _('{host} is {provider}.').format(host=mx, provider=config.display_name)
             return Answer(proposal_from_config(config, address, Source.MX, detail), message)
-    return Answer(None, f'{mx} belongs to {owner}, which is not a provider Mailroom or Thunderbird knows.')
+    return Answer(
+        None,
+        _('{host} belongs to {owner}, which is not a provider Mailroom or Thunderbird knows.').format(
+            host=mx, owner=owner
+        ),
+    )

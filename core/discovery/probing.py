@@ -18,6 +18,7 @@ from core.discovery.model import ServerSettings, Source
 from core.discovery.network import Network
 from core.discovery.proposals import Answer, SourceUnavailable, from_server
 from core.dns import DnsUnavailable
+from core.i18n import _
 from core.settings import SECURITY_LABELS, EmailSettings, Security
 
 PROBE_TIMEOUTS = Timeouts(dns=4.0, connect=6.0, greeting=8.0, tls=6.0, command=6.0, data=6.0, total=12.0)
@@ -53,13 +54,14 @@ async def probe_server(
 ) -> ProbeResult:
     """One bounded attempt; every ending is a ProbeResult. `looked_up` shares one address lookup between the ports
     tried on the same host."""
-    where = f'{host} port {port} ({SECURITY_LABELS[security]})'
+    where = _('{host} port {port} ({security})').format(host=host, port=port, security=_(SECURITY_LABELS[security]))
     try:
         found = await (asyncio.shield(looked_up) if looked_up else look_up(host, network))
     except (DnsUnavailable, TimeoutError):
-        return ProbeResult(host, port, security, False, f'{host}: the DNS did not answer.', dns_failed=True)
+        said = _('{host}: the DNS did not answer.').format(host=host)
+        return ProbeResult(host, port, security, False, said, dns_failed=True)
     if not found:
-        return ProbeResult(host, port, security, False, f'{host} does not exist.')
+        return ProbeResult(host, port, security, False, _('{host} does not exist.').format(host=host))
     settings = EmailSettings(host=host, port=network.ports.get(port, port), security=security, username=address)
     unsent = compose_test_email(settings, address, 'Mailroom')  # introduce() stops before MAIL: nothing is sent
     probe = Probe(lambda _event: None, Transcript(secrets=(), username=''), PROBE_TIMEOUTS, host=host)
@@ -68,7 +70,7 @@ async def probe_server(
         await check.introduce(list(found))
     except RunStopped:
         failure = probe.failure
-        message_text = failure.message if failure is not None else 'failed'
+        message_text = failure.message if failure is not None else _('failed')
         return ProbeResult(host, port, security, False, f'{where}: {message_text}')
     if not check.capabilities.auth_mechanisms:
         return ProbeResult(
@@ -76,9 +78,10 @@ async def probe_server(
             port,
             security,
             False,
-            f'{where} answers but offers no sign-in: it receives mail, it does not send it.',
+            _('{server} answers but offers no sign-in: it receives mail, it does not send it.').format(server=where),
         )
-    return ProbeResult(host, port, security, True, f'{where} answered, its certificate is valid and it offers sign-in.')
+    said = _('{server} answered, its certificate is valid and it offers sign-in.').format(server=where)
+    return ProbeResult(host, port, security, True, said)
 
 
 def look_up(host: str, network: Network) -> Lookup:
@@ -88,7 +91,7 @@ def look_up(host: str, network: Network) -> Lookup:
 async def ask_probing(address: str, domain: str, network: Network) -> Answer:
     """All candidates at once, each bounded; the first usable one in the order of `candidates` wins."""
     tried = candidates(domain)
-    lookups = {host: look_up(host, network) for host in dict.fromkeys(host for host, _, _ in tried)}
+    lookups = {host: look_up(host, network) for host in dict.fromkeys(host for host, _port, _security in tried)}
     try:
         results = await asyncio.gather(*(probe_server(h, p, s, network, address, lookups[h]) for h, p, s in tried))
     finally:
@@ -97,9 +100,13 @@ async def ask_probing(address: str, domain: str, network: Network) -> Answer:
     for result in results:
         if result.usable:
             server = ServerSettings(result.host, result.port, result.security)
-            detail = f'{result.host} answered on port {result.port} with {SECURITY_LABELS[result.security]}'
+            detail = _('{host} answered on port {port} with {security}').format(
+                host=result.host, port=result.port, security=_(SECURITY_LABELS[result.security])
+            )
             return Answer(from_server(server, address, Source.PROBE, detail), result.message)
     if all(r.dns_failed for r in results):
-        raise SourceUnavailable(f'The DNS did not answer for smtp.{domain}, mail.{domain} or {domain}.')
+        raise SourceUnavailable(
+            _('The DNS did not answer for smtp.{domain}, mail.{domain} or {domain}.').format(domain=domain)
+        )
     hosts = dict.fromkeys(r.host for r in results if not r.dns_failed)
-    return Answer(None, f'No usable server at {", ".join(hosts)}.')
+    return Answer(None, _('No usable server at {hosts}.').format(hosts=', '.join(hosts)))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from core.discovery.config_xml import OAUTH_ISSUERS
 from core.discovery.model import Proposal, ServerSettings, SignIn, Source, UsernameForm
+from core.i18n import _
 from core.providers import Provider, detect_provider
 
 OAUTH_ONLY_PROVIDERS = frozenset({'outlook'})
@@ -16,7 +17,6 @@ OAUTH_BY_PROVIDER = {
     'outlook': 'Microsoft',
     'microsoft365': 'Microsoft',
 }
-ASSUMED_USERNAME = 'assumed: most servers take the full email address'
 
 
 class SourceUnavailable(Exception):
@@ -48,7 +48,9 @@ def from_provider(provider: Provider, address: str, source: Source, detail: str)
         sign_in=sign_in,
         source=source,
         source_detail=detail,
-        sources=_sources(detail, username=detail, sign_in=f'Mailroom’s notes on {provider.name}'),
+        sources=_sources(
+            detail, username=detail, sign_in=_('Mailroom’s notes on {provider}').format(provider=provider.name)
+        ),
         provider_key=provider.key,
         provider_name=provider.name,
         oauth_provider=OAUTH_BY_PROVIDER.get(provider.key, ''),
@@ -67,12 +69,14 @@ def from_server(
     else:
         sign_in = SignIn.OAUTH if server.oauth_only else SignIn.PASSWORD
         oauth_provider = OAUTH_ISSUERS.get(oauth_issuer, '') if server.oauth_offered else ''
-        sign_in_source = detail if server.oauth_only or server.oauth_offered else 'assumed: a password'
+        sign_in_source = detail if server.oauth_only or server.oauth_offered else _('assumed: a password')
     notes: tuple[str, ...] = ()
     if sign_in is SignIn.OAUTH and not oauth_provider:
         notes = (
-            'This server accepts only its own sign-in page (OAuth), which Mailroom cannot use for this provider: '
-            'ask your provider for an app password or another way to send.',
+            _(
+                'This server accepts only its own sign-in page (OAuth), which Mailroom cannot use for this provider: '
+                'ask your provider for an app password or another way to send.'
+            ),
         )
     return Proposal(
         host=server.host,
@@ -84,7 +88,9 @@ def from_server(
         source=source,
         source_detail=detail,
         sources=_sources(
-            detail, username=detail if server.username_template else ASSUMED_USERNAME, sign_in=sign_in_source
+            detail,
+            username=detail if server.username_template else _('assumed: most servers take the full email address'),
+            sign_in=sign_in_source,
         ),
         provider_key=provider.key if provider else '',
         provider_name=provider.name if provider else name,
@@ -95,7 +101,7 @@ def from_server(
 
 def fill_username(template: str, address: str) -> tuple[UsernameForm, str]:
     """Thunderbird's placeholders filled in for this address; no template means the full address."""
-    local, _, domain = address.rpartition('@')
+    local, _at, domain = address.rpartition('@')
     if template in ('', '%EMAILADDRESS%', '%EMAILADDRESS'):  # the second is a typo some ISPDB files carry
         return UsernameForm.FULL_ADDRESS, address
     if template == '%EMAILLOCALPART%':

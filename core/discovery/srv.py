@@ -13,6 +13,7 @@ from core.discovery.network import Network
 from core.discovery.probing import probe_server
 from core.discovery.proposals import Answer, SourceUnavailable, from_server
 from core.dns import DnsUnavailable, SrvRecord
+from core.i18n import _
 from core.settings import SECURITY_LABELS, Security
 
 SERVICES: tuple[tuple[str, Security], ...] = (
@@ -22,32 +23,38 @@ SERVICES: tuple[tuple[str, Security], ...] = (
 
 
 async def ask_srv(address: str, domain: str, network: Network) -> Answer:
-    names = [f'{service}.{domain}' for service, _ in SERVICES]
+    names = [f'{service}.{domain}' for service, _security in SERVICES]
     answers = await asyncio.gather(*(network.dns().srv(name) for name in names), return_exceptions=True)
     notes: list[str] = []
     unavailable = 0
-    for name, (_, security), answer in zip(names, SERVICES, answers, strict=True):
+    for name, (_service, security), answer in zip(names, SERVICES, answers, strict=True):
         if isinstance(answer, DnsUnavailable):
             unavailable += 1
-            notes.append(f'{name}: the DNS did not answer.')
+            notes.append(_('{name}: the DNS did not answer.').format(name=name))
             continue
         if isinstance(answer, BaseException):
             raise answer
         records: tuple[SrvRecord, ...] = answer
         if not records:
-            notes.append(f'No {name} record.')
+            notes.append(_('No {name} record.').format(name=name))
             continue
         if any(record.not_offered for record in records):
-            notes.append(f'{name} says this service is not offered.')
+            notes.append(_('{name} says this service is not offered.').format(name=name))
             continue
         record = records[0]
         result = await probe_server(record.target, record.port, security, network, address)
         if not result.usable:
-            notes.append(f'{name} names {record.target}, which did not prove itself: {result.message}')
+            notes.append(
+                _('{name} names {target}, which did not prove itself: {problem}').format(
+                    name=name, target=record.target, problem=result.message
+                )
+            )
             continue
         server = ServerSettings(record.target, record.port, security)
-        detail = f'found in DNS ({name} → {record.target}:{record.port}, {SECURITY_LABELS[security]})'
-        message = f'{name} names {record.target}; its certificate matches that name.'
+        detail = _('found in DNS ({name} → {target}:{port}, {security})').format(
+            name=name, target=record.target, port=record.port, security=_(SECURITY_LABELS[security])
+        )
+        message = _('{name} names {target}; its certificate matches that name.').format(name=name, target=record.target)
         return Answer(from_server(server, address, Source.SRV, detail), message)
     if unavailable == len(names):
         raise SourceUnavailable(' '.join(notes))

@@ -73,21 +73,27 @@ def test_the_test_dns_variable_accepts_only_a_loopback_server(
     assert captured.out == ''  # refused before any test ran
 
 
-async def test_main_check_deliverability_subprocess(trusted: TestPKI, tmp_path: Path) -> None:
-    data_dir = tmp_path / 'data'
+async def main_check_deliverability(trusted: TestPKI, data_dir: Path, environ: dict[str, str]) -> tuple[int, str, str]:
+    """`python main.py check --no-send --deliverability` on saved settings, against loopback SMTP and DNS servers."""
     with serve_zone(ZONE) as dns:
         async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS) as server:
             folder = DataFolder(data_dir)
             folder.settings.save(saved(server.port))
             folder.close()
             env = {
-                **os.environ,
+                **environ,
                 'SSL_CERT_FILE': str(trusted.ca_path),
                 check_cli.PASSWORD_ENV: PASSWORD,
                 TEST_DNS_ENV: f'{dns.host}:{dns.port}',
             }
             process = await start_check(data_dir, '--no-send', '--deliverability', '--timeout', '5', env=env)
             stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 0, stderr.decode()
-    assert 'Deliverability of example.com' in stdout.decode()
-    assert '✗ SPF for other servers' in stdout.decode()
+    assert process.returncode is not None
+    return process.returncode, stdout.decode(), stderr.decode()
+
+
+async def test_main_check_deliverability_subprocess(trusted: TestPKI, tmp_path: Path) -> None:
+    code, out, err = await main_check_deliverability(trusted, tmp_path / 'data', dict(os.environ))
+    assert code == 0, err
+    assert 'Deliverability of example.com' in out
+    assert '✗ SPF for other servers' in out
