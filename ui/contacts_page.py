@@ -352,10 +352,7 @@ class ContactEditor:
         if not fields_ok or errors:
             labels = {'emails': EMAILS_LABEL, 'cc': CC_LABEL, 'other_emails': OTHER_LABEL}
             wrong = next((name for name in labels if name in errors), None)
-            if wrong:
-                named = f'{_(labels[wrong])}: {errors[wrong]}'
-            else:
-                named = _('Correct the fields marked in red.')
+            named = f'{_(labels[wrong])}: {errors[wrong]}' if wrong else _('Correct the fields marked in red.')
             ui.notify(errors.get('kind', _('Not saved. {reason}').format(reason=named)), type='negative')
             return
         folder.contacts.save(contact)
