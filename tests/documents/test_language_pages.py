@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from nicegui import ui
 from nicegui.testing import User
 
 from core.documents import Contact, ContactKind, DocumentType, new_id
@@ -77,6 +78,7 @@ async def test_the_templates_page_edits_and_previews_each_language_apart(service
     await app_user.should_see('Subject: Reikningur INV-0042 frá Norðurljós Design')
     assert value_of(app_user, 'subject') == default_template('sales_invoice', 'is').subject
     [preview] = app_user.find(marker='preview-body').elements
+    assert isinstance(preview, ui.html)
     assert 'að upphæð 1.240,00 €' in preview.content and 'með gjalddaga 12. desember 2026' in preview.content
     set_value(app_user, 'subject', 'Reikningurinn {{ reference }}')
     app_user.find('Save template').click()
