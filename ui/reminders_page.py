@@ -245,7 +245,7 @@ class RemindersView:
             body = ui.textarea('Message (Markdown)').bind_value(form, 'body').classes('w-full')
             limit_length(body).props('outlined autogrow').mark(f'stage-{form.id}-body')
             for language, text in form.texts.items():
-                title = _('The same reminder in {language}, for customers of that language').format(
+                title = _('This reminder for customers who get their documents in {language}').format(
                     language=LANGUAGES[language]
                 )
                 with ui.expansion(title, icon='translate').classes('w-full').mark(f'stage-{form.id}-{language}'):
