@@ -6,6 +6,7 @@ date, number and sum in that language's locale: the templates hold no text of th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from core.documents.model import BusinessProfile, Contact, Document, DocumentType, Paper
@@ -17,34 +18,31 @@ from core.i18n import N_, _, babel_locale, current_language
 # numbers cost more to encode and parse than the whole invoice, on every render.
 LOGO_FILE = 'logo'
 
-_HEADING = {
-    DocumentType.SALES_QUOTE: N_('Quote'),
-    DocumentType.SALES_INVOICE: N_('Invoice'),
-    DocumentType.CREDIT_NOTE: N_('Credit note'),
-    DocumentType.PURCHASE_ORDER: N_('Purchase order'),
-}
-_PARTY_LABEL = {
-    DocumentType.SALES_QUOTE: N_('Prepared for'),
-    DocumentType.SALES_INVOICE: N_('Bill to'),
-    DocumentType.CREDIT_NOTE: N_('Credit to'),
-    DocumentType.PURCHASE_ORDER: N_('Supplier'),
-}
-_NUMBER_LABEL = {
-    DocumentType.SALES_QUOTE: N_('Quote number'),
-    DocumentType.SALES_INVOICE: N_('Invoice number'),
-    DocumentType.CREDIT_NOTE: N_('Credit note number'),
-    DocumentType.PURCHASE_ORDER: N_('Order number'),
-}
-_SECOND_DATE_LABEL = {
-    DocumentType.SALES_QUOTE: N_('Valid until'),
-    DocumentType.SALES_INVOICE: N_('Due date'),
-    DocumentType.PURCHASE_ORDER: N_('Delivery date'),
-}
-_GRAND_LABEL = {
-    DocumentType.SALES_QUOTE: N_('Total'),
-    DocumentType.SALES_INVOICE: N_('Total due'),
-    DocumentType.CREDIT_NOTE: N_('Total credit'),
-    DocumentType.PURCHASE_ORDER: N_('Order total'),
+
+@dataclass(frozen=True)
+class _TypeWords:
+    """What a transaction type's PDF calls itself and its parts; marked here, translated where the PDF is made."""
+
+    heading: str
+    party: str
+    number: str
+    second_date: str | None
+    grand_total: str
+
+
+_WORDS: dict[DocumentType, _TypeWords] = {
+    DocumentType.SALES_QUOTE: _TypeWords(
+        N_('Quote'), N_('Prepared for'), N_('Quote number'), N_('Valid until'), N_('Total')
+    ),
+    DocumentType.SALES_INVOICE: _TypeWords(
+        N_('Invoice'), N_('Bill to'), N_('Invoice number'), N_('Due date'), N_('Total due')
+    ),
+    DocumentType.CREDIT_NOTE: _TypeWords(
+        N_('Credit note'), N_('Credit to'), N_('Credit note number'), None, N_('Total credit')
+    ),
+    DocumentType.PURCHASE_ORDER: _TypeWords(
+        N_('Purchase order'), N_('Supplier'), N_('Order number'), N_('Delivery date'), N_('Order total')
+    ),
 }
 
 
@@ -122,20 +120,18 @@ def document_payload(
         return format_money(amount, currency, locale)
 
     totals = document.totals()
-    facts = [
-        [_(_NUMBER_LABEL[document.type]), document.reference],
-        [_('Date'), format_date(document.issue_date, locale)],
-    ]
-    if document.second_date is not None and document.type in _SECOND_DATE_LABEL:
-        facts.append([_(_SECOND_DATE_LABEL[document.type]), format_date(document.second_date, locale)])
+    words = _WORDS[document.type]
+    facts = [[_(words.number), document.reference], [_('Date'), format_date(document.issue_date, locale)]]
+    if document.second_date is not None and words.second_date is not None:
+        facts.append([_(words.second_date), format_date(document.second_date, locale)])
     if document.type is DocumentType.SALES_INVOICE:
         facts.append([_('Amount due'), money(totals.total)])
     summary = [[_('Subtotal'), money(totals.subtotal)]]
     summary += [[_('Tax {rate}').format(rate=format_percent(t.rate, locale)), money(t.tax)] for t in totals.taxes]
     return {
         **_common(business, paper, document.type.label, document.reference, document.reference),
-        'heading': _(_HEADING[document.type]),
-        'party_label': _(_PARTY_LABEL[document.type]),
+        'heading': _(words.heading),
+        'party_label': _(words.party),
         'contact': contact_payload(contact),
         'facts': facts,
         'lines': [
@@ -149,7 +145,7 @@ def document_payload(
             for line in document.lines
         ],
         'totals': summary,
-        'grand_total': [_(_GRAND_LABEL[document.type]), money(totals.total)],
+        'grand_total': [_(words.grand_total), money(totals.total)],
         'notes': _lines(document.notes),
         'show_payment': document.type is DocumentType.SALES_INVOICE,
     }
