@@ -140,7 +140,7 @@ ICELANDIC_TEMPLATES: Mapping[str, EmailTemplate] = MappingProxyType(
         ),
         'customer_statement': EmailTemplate(
             'Reikningsyfirlit frá {{ business.name }}',
-            'Góðan dag,\n\nMeðfylgjandi er reikningsyfirlitið þitt. Til greiðslu eru **{{ amount_due }}**.'
+            'Góðan dag,\n\nMeðfylgjandi er reikningsyfirlitið þitt. Upphæð til greiðslu er **{{ amount_due }}**.'
             '\n\nEf þú hefur þegar greitt þökkum við kærlega fyrir og biðjum þig að líta fram hjá þessari'
             ' áminningu.' + _KVEDJA,
         ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import collections
 import contextlib
 import socket
 import ssl
@@ -87,6 +88,9 @@ class _RecordingSMTP(SMTP):
 
     def __init__(self, handler: Any, *, recorder: Recorder, implicit_tls: bool, **kwargs: Any) -> None:
         super().__init__(handler, **kwargs)
+        # Its own limits (aiosmtpd's live on the class), and an AUTH line as long as RFC 4954 allows and real servers
+        # take: a Microsoft access token is a JWT of about 2 kB, beyond the 512 of other commands.
+        self.command_size_limits = collections.defaultdict(lambda: SMTP.command_size_limit, {'AUTH': 12288})
         self.recorder = recorder
         self.implicit_tls = implicit_tls
         if implicit_tls:
