@@ -144,6 +144,7 @@ class TemplatesEditor:
         self.body.value = self.saved.body
         self.preview.refresh()
         self.type_files.refresh()
+        self.placeholder_list.refresh()
 
     def current(self) -> EmailTemplate:
         return EmailTemplate(subject=self.subject.value or '', body=self.body.value or '')
@@ -242,7 +243,9 @@ class TemplatesEditor:
         label = type_label(self.document_type).lower()
         self.notify(_('{filename} is no longer attached to {label} emails.').format(filename=filename, label=label))
 
+    @ui.refreshable_method
     def placeholder_list(self) -> None:
+        """Described in the page's language, with examples in the template's (dates and money as it prints them)."""
         ui.label(_('Placeholders (click to add one to the body)')).classes('text-subtitle2 mt-2')
         with ui.list().props('dense bordered separator').classes('w-full rounded'):
             for placeholder in PLACEHOLDERS:
@@ -251,8 +254,10 @@ class TemplatesEditor:
                 item.mark(f'placeholder-{placeholder.name}')
                 with item, ui.item_section():
                     ui.item_label(tag).classes('font-mono')
+                    with using_language(self.language):
+                        example = _(placeholder.example)
                     described = _('{description} — e.g. {example}').format(
-                        description=_(placeholder.description), example=_(placeholder.example)
+                        description=_(placeholder.description), example=example
                     )
                     ui.item_label(described).props('caption')
 

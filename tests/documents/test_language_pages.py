@@ -83,6 +83,7 @@ async def test_the_templates_page_edits_and_previews_each_language_apart(service
     [preview] = app_user.find(marker='preview-body').elements
     assert isinstance(preview, ui.html)
     assert 'að upphæð 1.240,00 €' in preview.content and 'með gjalddaga 12. desember 2026' in preview.content
+    await app_user.should_see('The document total with currency — e.g. 1.240,00 €')  # the page's words, Icelandic money
     set_value(app_user, 'subject', 'Reikningurinn {{ reference }}')
     app_user.find('Save template').click()
     await app_user.should_see('Saved the sales invoice (Íslenska) template.')
