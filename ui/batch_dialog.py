@@ -11,7 +11,7 @@ from nicegui import background_tasks, run, ui
 from core.batch import PREVIEW_COUNT, QUEUE_CHUNK, Prepared, prepare, settings_problem, size_problems
 from core.documents.model import BusinessProfile, Contact, Document, document_language
 from core.documents.statement import Statement
-from core.i18n import LANGUAGES
+from core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from core.message import human_size
 from core.outbox import document_key, recipient_of
 from core.templates import EmailTemplate, template_type, type_label
@@ -78,7 +78,7 @@ class BatchDialog:
         with ui.expansion('Email template per document type', icon='edit_note').classes('w-full'):
             for key, template in self.templates.items():
                 kind, language = key
-                mark = kind if language == 'en' else f'{kind}-{language}'
+                mark = kind if language == DEFAULT_LANGUAGE else f'{kind}-{language}'
                 ui.label(f'{type_label(kind)} · {LANGUAGES[language]}' if several else type_label(kind)).classes(
                     'font-medium'
                 )
