@@ -23,6 +23,7 @@ from starlette.routing import Route
 from starlette.types import Message
 
 from core.http_wire import RELAY_REPLY_TYPE, WireMessage, parse_wire
+from core.i18n import DEFAULT_LANGUAGE, using_language
 from core.message import Attachment, MessageError
 from core.relay.config import RelayConfig
 from core.relay.service import LOG, Outcome, Rejected, Relay
@@ -91,7 +92,8 @@ class RelayEndpoints:
         finally:
             await form.close()  # uploads are spooled to temporary files
         try:
-            return parse_wire(fields, [_with_type(a) for a in files])
+            with using_language(DEFAULT_LANGUAGE):  # the relay's API answers in English, whatever the server's LANG
+                return parse_wire(fields, [_with_type(a) for a in files])
         except MessageError as error:
             raise Rejected(400, f'Field {error.field}: {error.problem}') from None
 

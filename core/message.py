@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from core import addresses
+from core.i18n import N_, _
 from core.settings import EmailSettings
 
 
@@ -64,27 +65,27 @@ _DECODING_ROUNDS = 4
 _HEADER_NAME = re.compile(r'[!-9;-~]+')
 _HEADER_LINE = re.compile(rb'([!-9;-~]+):')
 _CHARACTER_NAMES = {
-    '\r': 'a line break (CR)',
-    '\n': 'a line break (LF)',
-    '\x00': 'a NUL character',
-    '\x85': 'a line break (NEL, U+0085)',
-    '\u2028': 'a line break (LINE SEPARATOR, U+2028)',
-    '\u2029': 'a paragraph break (PARAGRAPH SEPARATOR, U+2029)',
+    '\r': N_('a line break (CR)'),
+    '\n': N_('a line break (LF)'),
+    '\x00': N_('a NUL character'),
+    '\x85': N_('a line break (NEL, U+0085)'),
+    '\u2028': N_('a line break (LINE SEPARATOR, U+2028)'),
+    '\u2029': N_('a paragraph break (PARAGRAPH SEPARATOR, U+2029)'),
 }
 # Fields named in the words the pages use (the compose dialog, the settings, the business page, the relay's form).
 _FIELD_LABELS = {
-    'subject': 'The subject',
-    'sender_name': 'The business name',
-    'from': 'The sender name (from)',
-    'sender_address': 'The sender address (Email settings)',
-    'reply_to': 'The reply-to email',
-    'to': 'The To address',
-    'cc': 'The Cc address',
-    'bcc': 'The Bcc address',
-    'address': 'The address',
-    'attachments': "The attachment's file name",
-    'attachment': "The attachment's file name",
-    'message_id': 'The Message-ID',
+    'subject': N_('The subject'),
+    'sender_name': N_('The business name'),
+    'from': N_('The sender name (from)'),
+    'sender_address': N_('The sender address (Email settings)'),
+    'reply_to': N_('The reply-to email'),
+    'to': N_('The To address'),
+    'cc': N_('The Cc address'),
+    'bcc': N_('The Bcc address'),
+    'address': N_('The address'),
+    'attachments': N_("The attachment's file name"),
+    'attachment': N_("The attachment's file name"),
+    'message_id': N_('The Message-ID'),
 }
 # The header each field ends up in, for the last check to name the field.
 _HEADER_FIELDS = {
@@ -218,28 +219,43 @@ def check_header_text(field_name: str, value: str, *, label: str = '') -> str:
     """
     label = label or _field_label(field_name)
     text, hidden = value, False
-    for _ in range(_DECODING_ROUNDS):  # an encoded word may hold another one: read them all
+    for _round in range(_DECODING_ROUNDS):  # an encoded word may hold another one: read them all
         if found := _CONTROL.search(text):
             raise MessageError(field_name, _control_problem(label, found.group(), hidden=hidden))
         decoded = _decode_encoded_words(text)
         if decoded is None:
             raise MessageError(
-                field_name, f'{label} contains encoded text (=?…?=) that cannot be read. Type the text itself instead.'
+                field_name,
+                _('{label} contains encoded text (=?…?=) that cannot be read. Type the text itself instead.').format(
+                    label=label
+                ),
             )
         if decoded == text:
             return text
         text, hidden = decoded, True
-    raise MessageError(field_name, f'{label} contains encoded text (=?…?=) nested too deep. Type the text instead.')
+    raise MessageError(
+        field_name,
+        _('{label} contains encoded text (=?…?=) nested too deep. Type the text instead.').format(label=label),
+    )
 
 
 def _field_label(field_name: str) -> str:
-    return _FIELD_LABELS.get(field_name, f'The {field_name} field')
+    label = _FIELD_LABELS.get(field_name)
+    return _(label) if label else _('The {name} field').format(name=field_name)
 
 
 def _control_problem(label: str, character: str, *, hidden: bool) -> str:
-    name = _CHARACTER_NAMES.get(character, f'an invisible control character (U+{ord(character):04X})')
-    where = ' hidden in encoded text (=?…?=)' if hidden else ''
-    return f'{label} contains {name}{where}. An email header is a single line of text, so remove it and try again.'
+    known = _CHARACTER_NAMES.get(character)
+    code = f'U+{ord(character):04X}'
+    name = _(known) if known else _('an invisible control character ({code})').format(code=code)
+    if hidden:
+        text = _(
+            '{label} contains {name} hidden in encoded text (=?…?=). An email header is a single line of text, '
+            'so remove it and try again.'
+        )
+    else:
+        text = _('{label} contains {name}. An email header is a single line of text, so remove it and try again.')
+    return text.format(label=label, name=name)
 
 
 def _decode_encoded_words(text: str) -> str | None:
@@ -279,14 +295,16 @@ def check_folded_header(name: str, folded: bytes) -> None:
         field_name = _HEADER_FIELDS.get(name.lower(), name.lower())
         raise MessageError(
             field_name,
-            f'{_field_label(field_name)} would have broken the email header into lines of its own, so the message '
-            'was not built. Remove any line breaks or special characters and try again.',
+            _(
+                '{label} would have broken the email header into lines of its own, so the message was not built. '
+                'Remove any line breaks or special characters and try again.'
+            ).format(label=_field_label(field_name)),
         )
 
 
 def check_header_block(names: Iterable[str], data: bytes) -> None:
     """The generated header block holds exactly the headers the builder set, each line a header or a continuation."""
-    head, blank, _ = data.partition(b'\r\n\r\n')
+    head, blank, _body = data.partition(b'\r\n\r\n')
     starts: list[str] = []
     for line in head.split(b'\r\n'):
         if line[:1] in (b' ', b'\t') and starts:
@@ -295,7 +313,7 @@ def check_header_block(names: Iterable[str], data: bytes) -> None:
         starts.append(header.group(1).decode('ascii').lower() if header else '')
     if not blank or starts != [name.lower() for name in names]:
         raise MessageError(
-            'message', 'The email could not be built safely: its headers did not come out as set. Nothing was sent.'
+            'message', _('The email could not be built safely: its headers did not come out as set. Nothing was sent.')
         )
 
 
@@ -303,7 +321,9 @@ def normalize_address(field_name: str, address: str) -> str:
     """One address checked by the one rule, as it goes into a header: display name kept, domain in ASCII."""
     check_header_text(field_name, address)
     if not address.strip():
-        raise MessageError(field_name, f'{_field_label(field_name)} is empty: enter an email address.')
+        raise MessageError(
+            field_name, _('{label} is empty: enter an email address.').format(label=_field_label(field_name))
+        )
     try:
         return addresses.parse(address).header
     except addresses.AddressError as error:
@@ -323,14 +343,17 @@ def new_message_id(sender_address: str) -> str:
 def validate_message(message: OutgoingMessage) -> OutgoingMessage:
     """Every header field checked and every address normalised; raises MessageError naming the field."""
     if not message.to and not message.cc and not message.bcc:
-        raise MessageError('to', 'Enter at least one recipient (To, Cc or Bcc).')
+        raise MessageError('to', _('Enter at least one recipient (To, Cc or Bcc).'))
     attachments = []
     for attachment in message.attachments:
         filename = check_header_text('attachments', attachment.filename)
         if not filename.strip():
-            raise MessageError('attachments', 'An attachment has no file name.')
+            raise MessageError('attachments', _('An attachment has no file name.'))
         if not _CONTENT_TYPE.match(attachment.content_type):
-            raise MessageError('attachments', f'"{attachment.content_type}" is not a valid content type.')
+            raise MessageError(
+                'attachments',
+                _('"{content_type}" is not a valid content type.').format(content_type=attachment.content_type),
+            )
         attachments.append(attachment._replace(filename=filename))
     return replace(
         message,

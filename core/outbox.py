@@ -31,10 +31,10 @@ from core.causes import (
     is_transient,
 )
 from core.delivery import Delivery, RecipientOutcome, address_key, merge_outcomes
-from core.documents.model import BusinessProfile, Contact, Document
+from core.documents.model import BusinessProfile, Contact, Document, document_language
 from core.documents.statement import Statement
 from core.email_log import Draft, EmailLogStore, EmailRecord, EmailStatus
-from core.i18n import _
+from core.i18n import _, using_language
 from core.message import Attachment, MessageError, OutgoingMessage, message_from_settings, validate_message
 from core.pacing import Pacer, is_rate_limited
 from core.providers import SendingLimits
@@ -631,13 +631,20 @@ def document_key(document: Document | Statement) -> str:
     return document.id
 
 
+def recipient_of(document: Document | Statement, contact: Contact | None) -> Contact | None:
+    """Who a document goes to: a statement's customer, or a transaction's contact."""
+    return document.customer if isinstance(document, Statement) else contact
+
+
 def document_attachment(
     document: Document | Statement, business: BusinessProfile, contact: Contact | None
 ) -> Attachment:
-    """The document's PDF as the email carries it: '<Type> <Reference>.pdf'."""
+    """The document's PDF as the email carries it: '<Type> <Reference>.pdf', in the document's language."""
     from core.pdf import pdf_filename, render  # Typst loads when the first PDF is made, not with the app
 
-    return Attachment(pdf_filename(document), 'application/pdf', render(document, business, contact))
+    with using_language(document_language(business, recipient_of(document, contact))):
+        filename = pdf_filename(document)
+    return Attachment(filename, 'application/pdf', render(document, business, contact))
 
 
 def document_attachments(
@@ -660,9 +667,11 @@ def document_draft(
     extra: Mapping[str, Any] | None = None,
 ) -> Draft:
     """The email the template makes for a document: one email to the contact's To addresses with their default Cc
-    copied in, unless `to` is given (then it goes to those alone). `extra`: placeholders beyond the document's own."""
-    rendered = render_email(template, {**context_for(document, business, contact), **(extra or {})})
-    recipient = document.customer if isinstance(document, Statement) else contact
+    copied in, unless `to` is given (then it goes to those alone). `extra`: placeholders beyond the document's own.
+    Dates and money print in the document's language; `template` should be the one for that language."""
+    recipient = recipient_of(document, contact)
+    with using_language(document_language(business, recipient)):
+        rendered = render_email(template, {**context_for(document, business, contact), **(extra or {})})
     default_to, default_cc = (recipient.emails, recipient.cc) if recipient else ((), ())
     return Draft(
         to=tuple(to or default_to),

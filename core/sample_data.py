@@ -61,6 +61,7 @@ def sample_contacts() -> tuple[Contact, ...]:
             'Kaffihús Guðrúnar',
             ('gudrun@kaffihus.example.is',),
             'Skólavörðustígur 8\n101 Reykjavík\nIceland',
+            language='is',  # gets its documents and emails in Icelandic; the business writes English
         ),
         Contact(
             _id('lindqvist'),

@@ -19,6 +19,8 @@ from liquid.stream import TokenStream
 from liquid.stringify import to_liquid_string
 from liquid.tag import Tag
 
+from core.i18n import _
+
 _MARKDOWN_SPECIAL = re.compile(r'([\\`*_{}\[\]()<>#+\-.!|~&"\'$:;=?@^%,/])')
 
 
@@ -67,8 +69,9 @@ class _RefusedInclude(Tag):
 
     def parse(self, stream: TokenStream) -> Node:
         raise IncludeRefusedError(
-            f'a template cannot include other files or templates: remove {{% {self.name} … %}} and write the text '
-            'here instead.',
+            _(
+                'a template cannot include other files or templates: remove {tag} and write the text here instead.'
+            ).format(tag=f'{{% {self.name} … %}}'),
             token=stream.current,
         )
 

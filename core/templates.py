@@ -1,4 +1,5 @@
-"""Email subject and body templates per document type: Liquid placeholders, a Markdown body sent as HTML + text.
+"""Email subject and body templates per document type and language: Liquid placeholders, a Markdown body sent as
+HTML + text. Mailroom's own texts exist in English and Icelandic; an email uses its contact's language.
 
 python-liquid (core.template_engine) and markdown-it load with the first render, not with the app.
 """
@@ -12,8 +13,9 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from core.documents.model import BusinessProfile, Contact, Document
-from core.documents.money import format_money
+from core.documents.money import format_date, format_money
 from core.documents.statement import Statement
+from core.i18n import DEFAULT_LANGUAGE, N_, _, supported
 
 if TYPE_CHECKING:
     from liquid import Environment
@@ -31,7 +33,7 @@ class EmailTemplate:
 
 @dataclass(frozen=True)
 class Placeholder:
-    """One value a template may use, shown on the templates page with an example."""
+    """One value a template may use, shown on the templates page with an example (both marked, shown with `_()`)."""
 
     name: str
     description: str
@@ -49,25 +51,28 @@ class TemplateError(ValueError):
     """A template that cannot be rendered, told in plain words with where the problem is."""
 
     def __init__(self, part: str, message: str, line: int | None = None) -> None:
-        where = f' (line {line})' if line else ''
-        super().__init__(f'The {part}{where}: {message}')
+        named = _(_PARTS.get(part, part))
+        text = _('The {part} (line {line}): {message}') if line else _('The {part}: {message}')
+        super().__init__(text.format(part=named, line=line, message=message))
         self.part = part
         self.line = line
         self.reason = message
 
 
+_PARTS = {'subject': N_('subject'), 'body': N_('body')}
+
 PLACEHOLDERS: tuple[Placeholder, ...] = (
-    Placeholder('recipient.name', 'The customer or supplier the document is for', 'Þórður Ægisson ehf.'),
-    Placeholder('recipient.email', 'Their email address', 'thordur@example.is'),
-    Placeholder('document_type', 'What the document is, in words', 'Sales invoice'),
-    Placeholder('reference', 'The document number', 'INV-0042'),
-    Placeholder('issue_date', 'The date on the document', '28 Nov 2026'),
-    Placeholder('due_date', 'When payment is due, or until when a quote holds (blank if none)', '12 Dec 2026'),
-    Placeholder('total', 'The document total with currency', '€1,240.00'),
-    Placeholder('amount_due', 'What is still to pay (statements: the balance)', '€1,240.00'),
-    Placeholder('business.name', 'Your business name', 'Norðurljós Design'),
-    Placeholder('business.email', 'Your business email address', 'hello@nordurljos.example'),
-    Placeholder('business.phone', 'Your business phone number', '+354 555 0100'),
+    Placeholder('recipient.name', N_('The customer or supplier the document is for'), 'Þórður Ægisson ehf.'),
+    Placeholder('recipient.email', N_('Their email address'), 'thordur@example.is'),
+    Placeholder('document_type', N_('What the document is, in words'), N_('Sales invoice')),
+    Placeholder('reference', N_('The document number'), 'INV-0042'),
+    Placeholder('issue_date', N_('The date on the document'), N_('28 Nov 2026')),
+    Placeholder('due_date', N_('When payment is due, or until when a quote holds (blank if none)'), N_('12 Dec 2026')),
+    Placeholder('total', N_('The document total with currency'), N_('€1,240.00')),
+    Placeholder('amount_due', N_('What is still to pay (statements: the balance)'), N_('€1,240.00')),
+    Placeholder('business.name', N_('Your business name'), 'Norðurljós Design'),
+    Placeholder('business.email', N_('Your business email address'), 'hello@nordurljos.example'),
+    Placeholder('business.phone', N_('Your business phone number'), '+354 555 0100'),
 )
 
 _SIGNATURE = '\n\nKind regards,\n{{ business.name }}\n{{ business.phone }}'
@@ -109,9 +114,53 @@ FALLBACK_TEMPLATE = EmailTemplate(
     'Dear {{ recipient.name }},\n\nPlease find attached {{ document_type }} **{{ reference }}**.' + _SIGNATURE,
 )
 
+_KVEDJA = '\n\nMeð kveðju,\n{{ business.name }}\n{{ business.phone }}'
 
-def default_template(document_type: str) -> EmailTemplate:
-    return DEFAULT_TEMPLATES.get(document_type, FALLBACK_TEMPLATE)
+ICELANDIC_TEMPLATES: Mapping[str, EmailTemplate] = MappingProxyType(
+    {
+        'sales_quote': EmailTemplate(
+            'Tilboð {{ reference }} frá {{ business.name }}',
+            'Góðan dag,\n\nMeðfylgjandi er tilboð okkar **{{ reference }}** að upphæð {{ total }}.'
+            '{% if due_date %} Það gildir til {{ due_date }}.{% endif %}'
+            '\n\nEf þú vilt taka tilboðinu nægir að svara þessum tölvupósti.' + _KVEDJA,
+        ),
+        'sales_invoice': EmailTemplate(
+            'Reikningur {{ reference }} frá {{ business.name }}',
+            'Góðan dag,\n\nMeðfylgjandi er reikningur **{{ reference }}** að upphæð {{ total }}'
+            '{% if due_date %} með gjalddaga {{ due_date }}{% endif %}.\n\nTakk fyrir viðskiptin.' + _KVEDJA,
+        ),
+        'credit_note': EmailTemplate(
+            'Kreditreikningur {{ reference }} frá {{ business.name }}',
+            'Góðan dag,\n\nMeðfylgjandi er kreditreikningur **{{ reference }}** að upphæð {{ total }}.' + _KVEDJA,
+        ),
+        'purchase_order': EmailTemplate(
+            'Innkaupapöntun {{ reference }} frá {{ business.name }}',
+            'Góðan dag,\n\nMeðfylgjandi er innkaupapöntun okkar **{{ reference }}** að upphæð {{ total }}.'
+            ' Vinsamlegast staðfestu pöntunina og afhendingardaginn með því að svara þessum tölvupósti.' + _KVEDJA,
+        ),
+        'customer_statement': EmailTemplate(
+            'Reikningsyfirlit frá {{ business.name }}',
+            'Góðan dag,\n\nMeðfylgjandi er reikningsyfirlitið þitt. Upphæð til greiðslu er **{{ amount_due }}**.'
+            '\n\nEf þú hefur þegar greitt þökkum við kærlega fyrir og biðjum þig að líta fram hjá þessari'
+            ' áminningu.' + _KVEDJA,
+        ),
+    }
+)
+
+ICELANDIC_FALLBACK = EmailTemplate(
+    '{{ document_type }} {{ reference }} frá {{ business.name }}',
+    'Góðan dag,\n\nMeðfylgjandi er {{ document_type | downcase }} **{{ reference }}**.' + _KVEDJA,
+)
+
+_DEFAULTS: Mapping[str, tuple[Mapping[str, EmailTemplate], EmailTemplate]] = MappingProxyType(
+    {'en': (DEFAULT_TEMPLATES, FALLBACK_TEMPLATE), 'is': (ICELANDIC_TEMPLATES, ICELANDIC_FALLBACK)}
+)
+
+
+def default_template(document_type: str, language: str = DEFAULT_LANGUAGE) -> EmailTemplate:
+    """Mailroom's own text for a type in a language ('en', 'is'; any other language gets English)."""
+    templates, fallback = _DEFAULTS[supported(language)]
+    return templates.get(document_type, fallback)
 
 
 def template_type(document: Document | Statement) -> str:
@@ -119,21 +168,33 @@ def template_type(document: Document | Statement) -> str:
     return STATEMENT_TYPE if isinstance(document, Statement) else document.type.value
 
 
+_TYPE_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        'sales_quote': N_('Sales quote'),
+        'sales_invoice': N_('Sales invoice'),
+        'credit_note': N_('Credit note'),
+        'purchase_order': N_('Purchase order'),
+        'customer_statement': N_('Customer statement'),
+    }
+)
+
+
 def type_label(document_type: str) -> str:
-    return document_type.replace('_', ' ').capitalize()
+    """'Sales invoice', in the current language."""
+    label = _TYPE_LABELS.get(document_type)
+    return _(label) if label else document_type.replace('_', ' ').capitalize()
 
 
 def context_for(document: Document | Statement, business: BusinessProfile, contact: Contact | None) -> dict[str, Any]:
-    """The placeholders' values for one document, formatted as they are printed on its PDF."""
-    from core.pdf.payload import format_date  # the core.pdf package loads Typst, which only making a PDF needs
-
+    """The placeholders' values for one document, formatted as they are printed on its PDF: in the current language
+    (`core.outbox.document_draft` renders in the document's)."""
     if isinstance(document, Statement):
         recipient = document.customer
         due = format_money(document.amount_due, document.currency)
         total, issued, second = due, document.period_end, None
     else:
         if contact is None:
-            raise ValueError(f'{document.title} needs its contact.')
+            raise ValueError(_('{title} needs its contact.').format(title=document.title))
         recipient = contact
         total = due = format_money(document.total, document.currency)
         issued, second = document.issue_date, document.second_date
@@ -150,14 +211,15 @@ def context_for(document: Document | Statement, business: BusinessProfile, conta
 
 
 def sample_context(document_type: str = 'sales_invoice') -> dict[str, Any]:
-    """The placeholders' examples as a context, for the live preview before any real document is chosen."""
+    """The placeholders' examples as a context, for the live preview before any real document is chosen (in the
+    current language: the templates page previews each language's text in its own)."""
     context: dict[str, Any] = {}
     for placeholder in PLACEHOLDERS:
-        head, _, tail = placeholder.name.partition('.')
+        head, _sep, tail = placeholder.name.partition('.')
         if tail:
-            context.setdefault(head, {})[tail] = placeholder.example
+            context.setdefault(head, {})[tail] = _(placeholder.example)
         else:
-            context[head] = placeholder.example
+            context[head] = _(placeholder.example)
     context['document_type'] = type_label(document_type)
     return context
 
@@ -190,7 +252,14 @@ def template_problems(template: EmailTemplate, extra: Iterable[Placeholder] = ()
             continue
         for path in parsed.global_variable_paths():
             if path not in known:
-                problems.append(TemplateError(part, f'"{{{{ {path} }}}}" is not a placeholder Mailroom knows.'))
+                problems.append(
+                    TemplateError(
+                        part,
+                        _('"{placeholder}" is not a placeholder Mailroom knows.').format(
+                            placeholder=f'{{{{ {path} }}}}'
+                        ),
+                    )
+                )
     return problems
 
 
@@ -213,14 +282,16 @@ def _explain(part: str, error: LiquidError) -> TemplateError:
     if isinstance(error, IncludeRefusedError):
         return TemplateError(part, str(error.message), line)
     if isinstance(error, UndefinedError):
-        return TemplateError(part, f'{error.message}: check the spelling against the list of placeholders.', line)
-    if isinstance(error, UnknownFilterError):
-        return TemplateError(part, f"{error.message}: remove it or use one of Liquid's standard filters.", line)
-    if isinstance(error, LiquidSyntaxError):
-        return TemplateError(part, f'{error.message}: every {{{{ needs its }}}} and every {{% tag %}} its end.', line)
-    if isinstance(error, ResourceLimitError):
-        return TemplateError(part, f'{error.message}: the template does too much work; shorten its loops.', line)
-    return TemplateError(part, str(error.message), line)
+        text = _('{error}: check the spelling against the list of placeholders.')
+    elif isinstance(error, UnknownFilterError):
+        text = _("{error}: remove it or use one of Liquid's standard filters.")
+    elif isinstance(error, LiquidSyntaxError):
+        text = _('{error}: every {open} needs its {close} and every {tag} its end.')
+    elif isinstance(error, ResourceLimitError):
+        text = _('{error}: the template does too much work; shorten its loops.')
+    else:
+        return TemplateError(part, str(error.message), line)
+    return TemplateError(part, text.format(error=error.message, open='{{', close='}}', tag='{% tag %}'), line)
 
 
 def markdown_to_html(markdown: str) -> str:

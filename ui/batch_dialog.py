@@ -9,11 +9,11 @@ from dataclasses import replace
 from nicegui import background_tasks, run, ui
 
 from core.batch import PREVIEW_COUNT, QUEUE_CHUNK, Prepared, prepare, settings_problem, size_problems
-from core.documents.model import Document
+from core.documents.model import BusinessProfile, Contact, Document, document_language
 from core.documents.statement import Statement
-from core.i18n import _, ngettext
+from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, ngettext
 from core.message import human_size
-from core.outbox import document_key
+from core.outbox import document_key, recipient_of
 from core.templates import EmailTemplate, template_type, type_label
 from ui.components import local_time, shown_title
 from ui.services import Services
@@ -31,10 +31,12 @@ class BatchDialog:
         self.items: list[Prepared] = []
         self.size_note = ''
         folder = services.folder
-        self.templates: dict[str, EmailTemplate] = {
-            kind: folder.templates.load(kind) for kind in dict.fromkeys(map(template_type, self.documents))
+        business, contacts = folder.business.load_or_default(), folder.contacts.by_id()
+        self.keys = [template_key(document, business, contacts) for document in self.documents]
+        self.templates: dict[tuple[str, str], EmailTemplate] = {
+            key: folder.templates.load(*key) for key in dict.fromkeys(self.keys)
         }
-        self.type_files = {kind: tuple(folder.type_attachments.load(kind)) for kind in self.templates}
+        self.type_files = {kind: tuple(folder.type_attachments.load(kind)) for kind, _lang in self.templates}
         self.blocker = settings_problem(folder.settings.is_saved(), folder.settings.load)
         saved = folder.settings.load_public()
         self.size_limit = folder.server_facts.size_limit(saved.host, saved.port) if saved else None
@@ -69,15 +71,20 @@ class BatchDialog:
         background_tasks.create(self.prepare_all(), name='prepare batch')  # the click answers at once
 
     def template_fields(self) -> None:
-        """One subject and body per document type in the batch, as saved on the Email templates page."""
-        self.subjects: dict[str, ui.input] = {}
-        self.bodies: dict[str, ui.textarea] = {}
+        """One subject and body per document type and language in the batch, as saved on the Email templates page."""
+        self.subjects: dict[tuple[str, str], ui.input] = {}
+        self.bodies: dict[tuple[str, str], ui.textarea] = {}
+        several = len({language for _kind, language in self.templates}) > 1
         with ui.expansion(_('Email template per document type'), icon='edit_note').classes('w-full'):
-            for kind, template in self.templates.items():
-                ui.label(type_label(kind)).classes('font-medium')
-                self.subjects[kind] = ui.input(_('Subject'), value=template.subject).classes('w-full').props('dense')
-                self.subjects[kind].mark(f'batch-subject-{kind}')
-                self.bodies[kind] = (
+            for key, template in self.templates.items():
+                kind, language = key
+                mark = kind if language == DEFAULT_LANGUAGE else f'{kind}-{language}'
+                ui.label(f'{type_label(kind)} · {LANGUAGES[language]}' if several else type_label(kind)).classes(
+                    'font-medium'
+                )
+                self.subjects[key] = ui.input(_('Subject'), value=template.subject).classes('w-full').props('dense')
+                self.subjects[key].mark(f'batch-subject-{mark}')
+                self.bodies[key] = (
                     ui.textarea(_('Message'), value=template.body).classes('w-full').props('dense autogrow')
                 )
             ui.label(
@@ -95,14 +102,14 @@ class BatchDialog:
         contacts = folder.contacts.by_id()
         total = len(self.documents)
         self.items = []
-        for number, document in enumerate(self.documents, start=1):
+        for number, (document, key) in enumerate(zip(self.documents, self.keys, strict=True), start=1):
             if self.dialog.is_deleted:  # closed before everything was prepared
                 return
             preparing = _('Preparing {number} of {count}: {title}…')
             self.status.set_text(preparing.format(number=number, count=total, title=shown_title(document)))
             self.bar.set_value(number / max(1, total))
             contact = None if isinstance(document, Statement) else contacts.get(document.contact_id)
-            template = self.templates[template_type(document)]
+            template = self.templates[key]
             extras = self.type_files[template_type(document)]
             problem = _('The PDF could not be made.')
             try:
@@ -121,16 +128,15 @@ class BatchDialog:
             ui.notify(_('The documents are still being prepared: update the preview once they are all ready.'))
             return
         self.templates = {
-            kind: EmailTemplate(self.subjects[kind].value or '', self.bodies[kind].value or '')
-            for kind in self.templates
+            key: EmailTemplate(self.subjects[key].value or '', self.bodies[key].value or '') for key in self.templates
         }
         folder = self.services.folder
         business = folder.business.load_or_default()
         contacts = folder.contacts.by_id()
         updated = []
-        for document, item in zip(self.documents, self.items, strict=True):
+        for document, key, item in zip(self.documents, self.keys, self.items, strict=True):
             contact = None if isinstance(document, Statement) else contacts.get(document.contact_id)
-            fresh = prepare(document, business, contact, self.templates[template_type(document)], render=False)
+            fresh = prepare(document, business, contact, self.templates[key], render=False)
             if fresh.problems or item.attachments:
                 updated.append(replace(fresh, attachments=item.attachments))
             else:  # its PDF could not be made: that stays its problem
@@ -219,6 +225,14 @@ class BatchDialog:
         batches.launch(batch, ids)
         self.dialog.close()
         ui.navigate.to(f'/batches/{batch.id}')
+
+
+def template_key(
+    document: Document | Statement, business: BusinessProfile, contacts: dict[str, Contact]
+) -> tuple[str, str]:
+    """Which saved template a document's email uses: its type's, in its contact's language."""
+    contact = None if isinstance(document, Statement) else contacts.get(document.contact_id)
+    return template_type(document), document_language(business, recipient_of(document, contact))
 
 
 def preview_card(item: Prepared) -> None:

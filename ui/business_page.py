@@ -9,7 +9,7 @@ from nicegui import events, ui
 
 from core import addresses
 from core.documents import PAPER_LABELS, BusinessProfile, Paper, validate_business
-from core.i18n import N_, _
+from core.i18n import LANGUAGES, N_, _
 from ui.language import page
 from ui.layout import frame
 from ui.services import Services
@@ -32,6 +32,7 @@ class BusinessEditor:
         profile = services.folder.business.load_or_default()
         self.values: dict[str, Any] = {name: getattr(profile, name) for name in TEXT_FIELDS}
         self.values['paper'] = profile.paper.value
+        self.values['language'] = profile.language
         self.logo = profile.logo
 
     def build(self) -> None:
@@ -72,6 +73,12 @@ class BusinessEditor:
             ui.select({p.value: _(PAPER_LABELS[p]) for p in Paper}, label=_('Paper size')).bind_value(
                 self.values, 'paper'
             ).classes('w-48').mark('paper')
+            ui.select(dict(LANGUAGES), label=_('Language of documents and emails')).bind_value(
+                self.values, 'language'
+            ).classes('w-72').mark('language')
+            ui.label(
+                _('Contacts that have no language of their own get their documents and emails in this one.')
+            ).classes('text-caption text-grey-7')
             ui.label(_('Logo (PNG, JPEG or SVG, up to 512 KB)')).classes('text-grey-7 mt-2')
             with ui.row().classes('items-center gap-4'):
                 ui.upload(on_upload=self.on_upload, auto_upload=True, max_file_size=MAX_LOGO_BYTES).props(
@@ -98,7 +105,9 @@ class BusinessEditor:
 
     def profile(self) -> BusinessProfile:
         text: dict[str, Any] = {name: (self.values.get(name) or '').strip() for name in TEXT_FIELDS}
-        return replace(BusinessProfile(**text), paper=Paper(self.values['paper']), logo=self.logo)
+        return replace(
+            BusinessProfile(**text), paper=Paper(self.values['paper']), logo=self.logo, language=self.values['language']
+        )
 
     def save(self) -> None:
         fields_ok = all([i.validate() for i in self.inputs])

@@ -10,12 +10,12 @@ from nicegui import events, run, ui
 
 from core import addresses
 from core.attachments import MAX_ATTACHMENT_BYTES, added_file, size_summary
-from core.documents.model import Contact, Document
+from core.documents.model import Contact, Document, document_language
 from core.documents.statement import Statement
 from core.email_log import Draft, EmailRecord, EmailStatus
 from core.i18n import N_, _, babel_locale
 from core.message import Attachment, MessageError, check_header_text, human_size
-from core.outbox import Stage, document_attachments, document_draft
+from core.outbox import Stage, document_attachments, document_draft, recipient_of
 from core.templates import TemplateError, default_template, markdown_to_html, template_type
 from ui.components import failure_details, recipient_outcomes, shown_title
 from ui.services import Services
@@ -72,14 +72,17 @@ class ComposeDialog:
         self.stages: list[Stage] = []
 
     def proposal(self) -> tuple[Draft, str]:
-        """Core's draft from the saved template; a broken template falls back to the default and says so."""
+        """Core's draft from the saved template in the contact's language; a broken template falls back to the
+        default and says so."""
         business = self.services.folder.business.load_or_default()
         kind = template_type(self.document)
+        language = document_language(business, recipient_of(self.document, self.contact))
+        saved = self.services.folder.templates.load(kind, language)
         try:
-            return document_draft(self.document, business, self.contact, self.services.folder.templates.load(kind)), ''
+            return document_draft(self.document, business, self.contact, saved), ''
         except TemplateError as error:
             note = _('Your template has a problem, so the default text is used. {problem}').format(problem=error)
-            return document_draft(self.document, business, self.contact, default_template(kind)), note
+            return document_draft(self.document, business, self.contact, default_template(kind, language)), note
 
     async def open(self) -> None:
         proposed, template_note = self.proposal()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import date, timedelta
 from typing import Any
 
@@ -10,6 +11,8 @@ from nicegui import app, ui
 
 from core import addresses
 from core.documents import Contact, ContactKind, format_money, new_id, validate_contact
+from core.documents.model import document_language
+from core.i18n import LANGUAGES, N_, _, ngettext
 from ui.components import confirm_delete, pdf_response
 from ui.document_actions import action_buttons
 from ui.language import page
@@ -18,13 +21,15 @@ from ui.services import Services
 from ui.statement_batch import choose_statements
 
 STATEMENT_DAYS = 90
-EMAILS_LABEL = 'To (one address per line; documents go to each)'
-CC_LABEL = 'Cc (optional; copied on every email)'
-OTHER_LABEL = 'Other addresses (not emailed)'
-OTHER_NOTE = (
+EMAILS_LABEL = N_('To (one address per line; documents go to each)')
+CC_LABEL = N_('Cc (optional; copied on every email)')
+OTHER_LABEL = N_('Other addresses (not emailed)')
+OTHER_NOTE = N_(
     'Kept from before To and Cc existed, when documents went to the first address only. These get nothing: move '
     'each to To or Cc to send it documents, or delete it.'
 )
+LANGUAGE_LABEL = N_('Language of documents and emails')
+NEW_KIND: dict[ContactKind, str] = {ContactKind.CUSTOMER: N_('New customer'), ContactKind.SUPPLIER: N_('New supplier')}
 
 
 def register(services: Services) -> None:
@@ -35,7 +40,7 @@ def register(services: Services) -> None:
 
         customer = folder.contacts.get(contact_id)
         if customer is None or customer.kind is not ContactKind.CUSTOMER:
-            raise HTTPException(status_code=404, detail='No such customer.')
+            raise HTTPException(status_code=404, detail=_('No such customer.'))
         period_start, period_end = statement_period(start, end)
         business = folder.business.load_or_default()
         statement = folder.documents.statement(customer, period_start, period_end, business.currency)
@@ -45,18 +50,18 @@ def register(services: Services) -> None:
 
     @page('/contacts')
     def contacts_page() -> None:
-        with frame('Contacts'):
+        with frame(_('Contacts')):
             contact_list(services)
 
     @page('/contacts/new/{kind}')
     def new_contact_page(kind: str) -> None:
-        with frame('New contact'):
+        with frame(_('New contact')):
             contact_kind = ContactKind.SUPPLIER if kind == ContactKind.SUPPLIER.value else ContactKind.CUSTOMER
             ContactEditor(services, Contact(new_id(), contact_kind, ''), is_new=True).build()
 
     @page('/contacts/{contact_id}')
     def contact_page(contact_id: str) -> None:
-        with frame('Contact'):
+        with frame(_('Contact')):
             contact = folder.contacts.get(contact_id)
             if contact is None:
                 missing()
@@ -65,7 +70,7 @@ def register(services: Services) -> None:
 
     @page('/contacts/{contact_id}/edit')
     def edit_contact_page(contact_id: str) -> None:
-        with frame('Edit contact'):
+        with frame(_('Edit contact')):
             contact = folder.contacts.get(contact_id)
             if contact is None:
                 missing()
@@ -74,7 +79,7 @@ def register(services: Services) -> None:
 
     @page('/contacts/{contact_id}/statement')
     def statement_page(contact_id: str, start: str = '', end: str = '') -> None:
-        with frame('Customer statement'):
+        with frame(_('Customer statement')):
             customer = folder.contacts.get(contact_id)
             if customer is None or customer.kind is not ContactKind.CUSTOMER:
                 missing()
@@ -94,18 +99,18 @@ def statement_period(start: str, end: str) -> tuple[date, date]:
 
 
 def missing() -> None:
-    ui.label('This contact does not exist (it may have been deleted).')
-    ui.link('Back to contacts', '/contacts')
+    ui.label(_('This contact does not exist (it may have been deleted).'))
+    ui.link(_('Back to contacts'), '/contacts')
 
 
 def contact_list(services: Services) -> None:
     folder = services.folder
     table: ui.table  # built below; the statements button reads its ticked rows
     with ui.row().classes('w-full items-center gap-3'):
-        search = ui.input(placeholder='Search contacts').props('clearable dense outlined').classes('w-80')
+        search = ui.input(placeholder=_('Search contacts')).props('clearable dense outlined').classes('w-80')
         ui.space()
         ui.button(
-            'Email statements to…',
+            _('Email statements to…'),
             icon='forward_to_inbox',
             on_click=lambda: choose_statements(
                 services, [row['id'] for row in table.selected], statement_period('', '')
@@ -113,18 +118,18 @@ def contact_list(services: Services) -> None:
         ).props('outline').mark('email-statements')
         for kind, icon in ((ContactKind.CUSTOMER, 'person_add'), (ContactKind.SUPPLIER, 'local_shipping')):
             ui.button(
-                f'New {kind.value}', icon=icon, on_click=lambda kind=kind: ui.navigate.to(f'/contacts/new/{kind.value}')
+                _(NEW_KIND[kind]), icon=icon, on_click=lambda kind=kind: ui.navigate.to(f'/contacts/new/{kind.value}')
             ).props('unelevated' if kind is ContactKind.CUSTOMER else 'outline')
     columns: list[dict[str, Any]] = [
-        {'name': 'name', 'label': 'Name', 'field': 'name', 'sortable': True, 'align': 'left'},
-        {'name': 'kind', 'label': 'Kind', 'field': 'kind', 'sortable': True, 'align': 'left'},
-        {'name': 'email', 'label': 'Email', 'field': 'email', 'align': 'left'},
+        {'name': 'name', 'label': _('Name'), 'field': 'name', 'sortable': True, 'align': 'left'},
+        {'name': 'kind', 'label': _('Kind'), 'field': 'kind', 'sortable': True, 'align': 'left'},
+        {'name': 'email', 'label': _('Email'), 'field': 'email', 'align': 'left'},
         {'name': 'actions', 'label': '', 'field': 'id', 'align': 'right'},
     ]
 
     def rows() -> list[dict[str, str]]:
         return [
-            {'id': c.id, 'name': c.name, 'kind': c.kind.value.title(), 'email': ', '.join(c.emails)}
+            {'id': c.id, 'name': c.name, 'kind': c.kind.label, 'email': ', '.join(c.emails)}
             for c in folder.contacts.all()
         ]
 
@@ -141,9 +146,9 @@ def contact_list(services: Services) -> None:
         'body-cell-actions',
         '<q-td :props="props" class="whitespace-nowrap">'
         '<q-btn flat dense round color="grey-8" icon="edit" :href="\'/contacts/\' + props.row.id + \'/edit\'">'
-        '<q-tooltip>Edit</q-tooltip></q-btn>'
+        f'<q-tooltip>{html.escape(_("Edit"))}</q-tooltip></q-btn>'
         '<q-btn flat dense round icon="delete" color="negative" @click="$parent.$emit(\'delete\', props.row.id)">'
-        '<q-tooltip>Delete</q-tooltip></q-btn></q-td>',
+        f'<q-tooltip>{html.escape(_("Delete"))}</q-tooltip></q-btn></q-td>',
     )
 
     def after_delete() -> None:
@@ -162,50 +167,63 @@ def ask_delete(services: Services, contact_id: str, after: Any) -> None:
     used = len(folder.documents.for_contact(contact.id))
     if used:
         ui.notify(
-            f'{contact.name} has {used} document{"s" if used != 1 else ""}; delete those first to delete the contact.',
+            ngettext(
+                '{name} has {count} document; delete it first to delete the contact.',
+                '{name} has {count} documents; delete those first to delete the contact.',
+                used,
+            ).format(name=contact.name, count=used),
             type='warning',
         )
         return
 
     def delete() -> None:
         folder.contacts.delete(contact.id)
-        ui.notify(f'{contact.name} deleted.', type='positive')
+        ui.notify(_('{name} deleted.').format(name=contact.name), type='positive')
         after()
 
     confirm_delete(contact.name, delete)
 
 
+def language_text(contact: Contact, business_language: str) -> str:
+    """The contact's document language by name; one it never chose is the business's, and says so."""
+    if contact.language:
+        return LANGUAGES[contact.language]
+    return _("{language} (the business's language)").format(language=LANGUAGES[business_language])
+
+
 def contact_view(services: Services, contact: Contact) -> None:
     folder = services.folder
+    business_language = folder.business.load_or_default().language
     with ui.row().classes('w-full items-center gap-2'):
         ui.label(contact.name).classes('text-h5')
-        ui.badge(contact.kind.value.title()).props('outline')
+        ui.badge(contact.kind.label).props('outline')
         ui.space()
         if contact.kind is ContactKind.CUSTOMER:
             ui.button(
-                'Statement', icon='summarize', on_click=lambda: ui.navigate.to(f'/contacts/{contact.id}/statement')
+                _('Statement'), icon='summarize', on_click=lambda: ui.navigate.to(f'/contacts/{contact.id}/statement')
             ).props('flat')
-        ui.button('Edit', icon='edit', on_click=lambda: ui.navigate.to(f'/contacts/{contact.id}/edit')).props('flat')
+        ui.button(_('Edit'), icon='edit', on_click=lambda: ui.navigate.to(f'/contacts/{contact.id}/edit')).props('flat')
         ui.button(
-            'Delete',
+            _('Delete'),
             icon='delete',
             color='negative',
             on_click=lambda: ask_delete(services, contact.id, lambda: ui.navigate.to('/contacts')),
         ).props('flat')
     with ui.card().classes('w-full').props('flat bordered'), ui.grid(columns='auto 1fr').classes('gap-x-4 gap-y-1'):
         for label, value in (
-            ('To', '\n'.join(contact.emails) or '—'),
-            *([('Cc', '\n'.join(contact.cc))] if contact.cc else []),
-            *([(OTHER_LABEL, '\n'.join(contact.other_emails))] if contact.other_emails else []),
-            ('Billing address', contact.billing_address or '—'),
-            ('Tax number', contact.tax_number or '—'),
+            (_('To'), '\n'.join(contact.emails) or '—'),
+            *([(_('Cc'), '\n'.join(contact.cc))] if contact.cc else []),
+            *([(_(OTHER_LABEL), '\n'.join(contact.other_emails))] if contact.other_emails else []),
+            (_('Billing address'), contact.billing_address or '—'),
+            (_('Tax number'), contact.tax_number or '—'),
+            (_(LANGUAGE_LABEL), language_text(contact, business_language)),
         ):
             ui.label(label).classes('text-grey-7')
             ui.label(value).classes('whitespace-pre-wrap')
     documents = sorted(folder.documents.for_contact(contact.id), key=lambda d: d.issue_date, reverse=True)
-    ui.label('Documents').classes('text-h6')
+    ui.label(_('Documents')).classes('text-h6')
     if not documents:
-        ui.label('No documents yet.').classes('text-grey-7')
+        ui.label(_('No documents yet.')).classes('text-grey-7')
     with ui.list().props('bordered separator').classes('w-full'):
         for document in documents:
             with ui.item(on_click=lambda d=document: ui.navigate.to(f'/documents/{d.id}')).props('clickable'):
@@ -222,23 +240,25 @@ def statement_view(services: Services, customer: Contact, period_start: date, pe
     statement = folder.documents.statement(customer, period_start, period_end, business.currency)
     query = f'start={period_start.isoformat()}&end={period_end.isoformat()}'
     with ui.row().classes('w-full items-center gap-2'):
-        ui.label(f'Statement for {customer.name}').classes('text-h5')
+        ui.label(_('Statement for {name}').format(name=customer.name)).classes('text-h5')
         ui.space()
         action_buttons(services, statement)
-        ui.button('Download PDF', icon='download').props(
+        ui.button(_('Download PDF'), icon='download').props(
             f'flat href="/contacts/{customer.id}/statement.pdf?{query}&download=true"'
         )
     with ui.row().classes('items-end gap-3'):
-        start = ui.input('From', value=period_start.isoformat()).props('type=date stack-label').mark('statement-start')
-        end = ui.input('To', value=period_end.isoformat()).props('type=date stack-label').mark('statement-end')
+        start = ui.input(_('From'), value=period_start.isoformat()).props('type=date stack-label')
+        start.mark('statement-start')
+        end = ui.input(_('To'), value=period_end.isoformat()).props('type=date stack-label').mark('statement-end')
         ui.button(
-            'Show',
+            _('Show'),
             on_click=lambda: ui.navigate.to(f'/contacts/{customer.id}/statement?start={start.value}&end={end.value}'),
         ).props('unelevated')
-        ui.label(f'Amount due: {format_money(statement.amount_due, statement.currency)}').classes(
-            'text-subtitle1 font-medium ml-4'
-        ).mark('amount-due')
-    ui.element('iframe').props(f'src="/contacts/{customer.id}/statement.pdf?{query}" title="PDF preview"').classes(
+        ui.label(
+            _('Amount due: {amount}').format(amount=format_money(statement.amount_due, statement.currency))
+        ).classes('text-subtitle1 font-medium ml-4').mark('amount-due')
+    title = html.escape(_('PDF preview'), quote=True)
+    ui.element('iframe').props(f'src="/contacts/{customer.id}/statement.pdf?{query}" title="{title}"').classes(
         'w-full h-[80vh] border rounded'
     ).mark('pdf-preview')
 
@@ -255,33 +275,39 @@ class ContactEditor:
         self.other_emails = '\n'.join(contact.other_emails)
         self.billing_address = contact.billing_address
         self.tax_number = contact.tax_number
+        self.business_language = services.folder.business.load_or_default().language
+        self.language = document_language(services.folder.business.load_or_default(), contact)
 
     def build(self) -> None:
-        title = f'New {self.original.kind.value}' if self.is_new else f'Edit {self.original.name}'
+        edit = _('Edit {name}').format(name=self.original.name)
+        title = _(NEW_KIND[self.original.kind]) if self.is_new else edit
         ui.label(title).classes('text-h5')
         with ui.card().classes('w-full max-w-2xl').props('flat bordered'):
             self.inputs = [
-                ui.input('Name', validation=lambda v: None if (v or '').strip() else 'Enter the name.')
+                ui.input(_('Name'), validation=lambda v: None if (v or '').strip() else _('Enter the name.'))
                 .bind_value(self, 'name')
                 .classes('w-full')
                 .mark('name'),
-                self.address_list(EMAILS_LABEL, 'emails'),
-                self.address_list(CC_LABEL, 'cc'),
+                self.address_list(_(EMAILS_LABEL), 'emails'),
+                self.address_list(_(CC_LABEL), 'cc'),
             ]
             if self.other_emails:
-                self.inputs.append(self.address_list(OTHER_LABEL, 'other_emails'))
-                ui.label(OTHER_NOTE).classes('text-sm text-grey-8').mark('other-emails-note')
-            ui.select({k.value: k.value.title() for k in ContactKind}, label='Kind').bind_value(self, 'kind').classes(
+                self.inputs.append(self.address_list(_(OTHER_LABEL), 'other_emails'))
+                ui.label(_(OTHER_NOTE)).classes('text-sm text-grey-8').mark('other-emails-note')
+            ui.select({k.value: k.label for k in ContactKind}, label=_('Kind')).bind_value(self, 'kind').classes(
                 'w-48'
             ).mark('kind')
-            ui.textarea('Billing address').bind_value(self, 'billing_address').classes('w-full').props('autogrow').mark(
-                'billing-address'
+            ui.select(dict(LANGUAGES), label=_(LANGUAGE_LABEL)).bind_value(self, 'language').classes('w-72').mark(
+                'language'
             )
-            ui.input('Tax number').bind_value(self, 'tax_number').classes('w-64').mark('tax-number')
+            ui.textarea(_('Billing address')).bind_value(self, 'billing_address').classes('w-full').props(
+                'autogrow'
+            ).mark('billing-address')
+            ui.input(_('Tax number')).bind_value(self, 'tax_number').classes('w-64').mark('tax-number')
             with ui.row().classes('w-full justify-end gap-2'):
                 back = '/contacts' if self.is_new else f'/contacts/{self.original.id}'
-                ui.button('Cancel', on_click=lambda: ui.navigate.to(back)).props('flat')
-                ui.button('Save', icon='save', on_click=self.save).props('unelevated').mark('save')
+                ui.button(_('Cancel'), on_click=lambda: ui.navigate.to(back)).props('flat')
+                ui.button(_('Save'), icon='save', on_click=self.save).props('unelevated').mark('save')
 
     def address_list(self, label: str, name: str) -> ui.textarea:
         """Checked by the one address rule as it is typed, with its warnings (internal domains) beneath."""
@@ -307,7 +333,14 @@ class ContactEditor:
             tax_number=(self.tax_number or '').strip(),
             cc=tuple(addresses.split_list(self.cc or '')),
             other_emails=tuple(addresses.split_list(self.other_emails or '')),
+            language=self.chosen_language(),
         )
+
+    def chosen_language(self) -> str | None:
+        """A contact that never chose keeps following the business's language until a different one is picked."""
+        if self.original.language is None and self.language == self.business_language:
+            return None
+        return self.language
 
     def save(self) -> None:
         fields_ok = all([i.validate() for i in self.inputs])
@@ -315,13 +348,13 @@ class ContactEditor:
         folder = self.services.folder
         errors = validate_contact(contact)
         if contact.kind is not self.original.kind and folder.documents.for_contact(contact.id):
-            errors['kind'] = 'This contact already has documents of its kind; create a new contact instead.'
+            errors['kind'] = _('This contact already has documents of its kind; create a new contact instead.')
         if not fields_ok or errors:
             labels = {'emails': EMAILS_LABEL, 'cc': CC_LABEL, 'other_emails': OTHER_LABEL}
             wrong = next((name for name in labels if name in errors), None)
-            named = f'{labels[wrong]}: {errors[wrong]}' if wrong else 'Correct the fields marked in red.'
-            ui.notify(errors.get('kind', f'Not saved. {named}'), type='negative')
+            named = f'{_(labels[wrong])}: {errors[wrong]}' if wrong else _('Correct the fields marked in red.')
+            ui.notify(errors.get('kind', _('Not saved. {reason}').format(reason=named)), type='negative')
             return
         folder.contacts.save(contact)
-        ui.notify(f'{contact.name} saved.', type='positive')
+        ui.notify(_('{name} saved.').format(name=contact.name), type='positive')
         ui.navigate.to(f'/contacts/{contact.id}')

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 
 from nicegui import ui
 
 from core.documents import Document, format_money
-from core.i18n import N_, _, ngettext
+from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, _, ngettext
 from core.reminders.plan import InvoiceOutlook, Outlook, SentReminder
 from core.reminders.scheduler import no_address_problem
 from core.reminders.stages import (
@@ -18,7 +19,7 @@ from core.reminders.stages import (
     new_stage_id,
     settings_problems,
 )
-from core.templates import PLACEHOLDERS
+from core.templates import PLACEHOLDERS, EmailTemplate
 from ui.components import local_time, shown_date, shown_title, status_badge
 from ui.language import page
 from ui.layout import frame
@@ -52,15 +53,25 @@ class StageForm:
     body: str
     enabled: bool
     errors: dict[str, str] = field(default_factory=dict)
+    texts: dict[str, dict[str, str]] = field(default_factory=dict)
+    """The other languages' subject and body ({'is': {'subject': …, 'body': …}}), for customers of each."""
 
     @classmethod
     def of(cls, stage: ReminderStage) -> StageForm:
-        return cls(stage.id, str(stage.days), stage.subject, stage.body, stage.enabled)
+        texts = {
+            language: {'subject': text.subject, 'body': text.body}
+            for language, text in stage.templates().items()
+            if language != DEFAULT_LANGUAGE
+        }
+        return cls(stage.id, str(stage.days), stage.subject, stage.body, stage.enabled, texts=texts)
 
     def stage(self) -> ReminderStage:
         text = (self.days or '').strip()
         days = int(text) if text.isdigit() and len(text) <= 5 else 0
-        return ReminderStage(self.id, days, self.subject or '', self.body or '', self.enabled)
+        texts = {k: EmailTemplate(v.get('subject') or '', v.get('body') or '') for k, v in self.texts.items()}
+        return ReminderStage(
+            self.id, days, self.subject or '', self.body or '', self.enabled, texts=MappingProxyType(texts)
+        )
 
 
 class RemindersView:
@@ -242,13 +253,25 @@ class RemindersView:
             limit_length(subject, LINE_LIMIT).props('outlined dense').mark(f'stage-{form.id}-subject')
             body = ui.textarea(_('Message (Markdown)')).bind_value(form, 'body').classes('w-full')
             limit_length(body).props('outlined autogrow').mark(f'stage-{form.id}-body')
+            for language, text in form.texts.items():
+                title = _('This reminder for customers who get their documents in {language}').format(
+                    language=LANGUAGES[language]
+                )
+                with ui.expansion(title, icon='translate').classes('w-full').mark(f'stage-{form.id}-{language}'):
+                    other = ui.input(_('Subject')).bind_value(text, 'subject').classes('w-full')
+                    limit_length(other, LINE_LIMIT).props('outlined dense').mark(f'stage-{form.id}-subject-{language}')
+                    other_body = ui.textarea(_('Message (Markdown)')).bind_value(text, 'body').classes('w-full')
+                    limit_length(other_body).props('outlined autogrow').mark(f'stage-{form.id}-body-{language}')
             if problem := form.errors.get('template'):
                 ui.label(problem).classes('text-negative').mark('stage-problem')
 
     def add_stage(self) -> None:
         latest = max((int(f.days) for f in self.forms if (f.days or '').isdigit()), default=0)
         template = self.forms[-1] if self.forms else StageForm.of(ReminderSettings().stages[0])
-        self.forms.append(StageForm(new_stage_id(), str(latest + 14), template.subject, template.body, True))
+        texts = {language: dict(text) for language, text in template.texts.items()}
+        self.forms.append(
+            StageForm(new_stage_id(), str(latest + 14), template.subject, template.body, True, texts=texts)
+        )
         self.schedule.refresh()
 
     def remove_stage(self, form: StageForm) -> None:

@@ -1,4 +1,5 @@
-"""The Email templates page: subject and Markdown body per document type, the placeholders, and a live preview."""
+"""The Email templates page: subject and Markdown body per document type and language, the placeholders, and a live
+preview in that language."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from nicegui import events, ui
 
 from core.attachments import MAX_ATTACHMENT_BYTES, added_file
+from core.i18n import LANGUAGES, _, current_language, using_language
 from core.message import MessageError, human_size
 from core.templates import (
     DEFAULT_TEMPLATES,
@@ -36,24 +38,27 @@ LEAVE_GUARD = (
 def register(services: Services) -> None:
     @page('/templates')
     def templates_page() -> None:
-        with frame('Email templates'):
+        with frame(_('Email templates')):
             ui.add_css(PREVIEW_CSS)
             ui.add_head_html(LEAVE_GUARD)
             TemplatesEditor(services).build()
 
 
 class TemplatesEditor:
-    """One document type at a time; the preview re-renders on every keystroke with the placeholders' examples."""
+    """One document type in one language at a time; the preview re-renders on every keystroke with the placeholders'
+    examples, in the template's language. The business's language is the one shown first."""
 
     def __init__(self, services: Services) -> None:
         self.repository = services.folder.templates
         self.files = services.folder.type_attachments
         self.business = services.folder.business.load_or_default()
         self.document_type = next(iter(DEFAULT_TEMPLATES))
-        self.saved = self.repository.load(self.document_type)
+        self.language = self.business.language
+        self.saved = self.repository.load(self.document_type, self.language)
         self.guarding = False  # whether the browser currently asks before the page is left
         self.notify = PageNotifier()
         self.tabs: ui.tabs
+        self.languages: ui.toggle
         self.subject: ui.input
         self.body: ui.textarea
         self.save_button: ui.button
@@ -61,69 +66,85 @@ class TemplatesEditor:
 
     def build(self) -> None:
         ui.label(
-            'The subject and text of the email that carries each kind of document. The body is Markdown '
-            '(**bold**, *italic*, - lists); it is sent as HTML with a plain-text copy.'
+            _(
+                'The subject and text of the email that carries each kind of document. The body is Markdown '
+                '(**bold**, *italic*, - lists); it is sent as HTML with a plain-text copy.'
+            )
         ).classes('text-grey-8')
-        with ui.tabs(on_change=lambda e: self.switch_to(str(e.value))) as self.tabs:
+        with ui.row().classes('w-full items-center gap-3'):
+            ui.label(_('Language')).classes('text-grey-8')
+            self.languages = ui.toggle(
+                dict(LANGUAGES), value=self.language, on_change=lambda e: self.switch_to(language=str(e.value))
+            ).props('dense no-caps')
+            self.languages.mark('template-language')
+            ui.label(_("Each contact gets the email in its own language (Contacts), else in the business's.")).classes(
+                'text-caption text-grey-7'
+            )
+        with ui.tabs(on_change=lambda e: self.switch_to(document_type=str(e.value))) as self.tabs:
             for document_type in DEFAULT_TEMPLATES:
                 ui.tab(document_type, label=type_label(document_type))
         self.tabs.classes('w-full').props('align=left dense no-caps')
         with ui.row().classes('w-full gap-6 items-start no-wrap max-lg:flex-wrap'):
             with ui.column().classes('grow basis-1/2 gap-2'):
-                self.subject = ui.input('Subject', on_change=self.preview.refresh).classes('w-full').mark('subject')
+                self.subject = ui.input(_('Subject'), on_change=self.preview.refresh).classes('w-full').mark('subject')
                 limit_length(self.subject, LINE_LIMIT).props('outlined')
                 self.body = (
-                    ui.textarea('Body (Markdown)', on_change=self.preview.refresh).classes('w-full').mark('body')
+                    ui.textarea(_('Body (Markdown)'), on_change=self.preview.refresh).classes('w-full').mark('body')
                 )
                 limit_length(self.body).props(
                     'outlined autogrow input-style="min-height: 14rem; font-family: monospace"'
                 )
                 with ui.row().classes('gap-2 items-center'):
-                    self.save_button = ui.button('Save template', icon='save')
+                    self.save_button = ui.button(_('Save template'), icon='save')
                     on_click_with_shown_text(self.save_button, [self.subject, self.body], self.save, self.stale)
-                    ui.button('Reset to default', icon='restart_alt', on_click=self.reset).props('flat')
-                    self.unsaved = ui.badge('Unsaved changes', color='orange').props('outline')
+                    ui.button(_('Reset to default'), icon='restart_alt', on_click=self.reset).props('flat')
+                    self.unsaved = ui.badge(_('Unsaved changes'), color='orange').props('outline')
                 self.type_files()
                 self.placeholder_list()
             with ui.column().classes('grow basis-1/2 gap-2'):
-                ui.label('Preview').classes('text-subtitle1 font-medium')
+                ui.label(_('Preview')).classes('text-subtitle1 font-medium')
                 self.preview()
         self.tabs.set_value(self.document_type)
-        self.choose(self.document_type)
+        self.choose(self.document_type, self.language)
 
-    def switch_to(self, document_type: str) -> None:
-        """Another tab: at once when nothing is unsaved, otherwise only once the edit is given up."""
-        if document_type == self.document_type:
+    def switch_to(self, document_type: str | None = None, language: str | None = None) -> None:
+        """Another tab or language: at once when nothing is unsaved, otherwise only once the edit is given up."""
+        document_type = document_type or self.document_type
+        language = language or self.language
+        if (document_type, language) == (self.document_type, self.language):
             return
         if self.current() == self.saved:
-            self.choose(document_type)
+            self.choose(document_type, language)
             return
         label = type_label(self.document_type).lower()
 
         def discard() -> None:
             dialog.close()
-            self.choose(document_type)
+            self.choose(document_type, language)
 
         def keep() -> None:
             dialog.close()
             self.tabs.set_value(self.document_type)
+            self.languages.set_value(self.language)
 
         with ui.dialog().props('persistent') as dialog, ui.card().classes('max-w-md'):
-            ui.label(f'Your changes to the {label} template are not saved').classes('text-h6')
-            ui.label('Keep editing to save them first, or discard them and open the other template.')
+            ui.label(_('Your changes to the {label} template are not saved').format(label=label)).classes('text-h6')
+            ui.label(_('Keep editing to save them first, or discard them and open the other template.'))
             with ui.row().classes('w-full justify-end'):
-                ui.button('Keep editing', on_click=keep).props('flat').mark('keep-editing')
-                ui.button('Discard changes', on_click=discard).props('unelevated').mark('discard-changes')
+                ui.button(_('Keep editing'), on_click=keep).props('flat').mark('keep-editing')
+                ui.button(_('Discard changes'), on_click=discard).props('unelevated').mark('discard-changes')
         dialog.on('hide', dialog.delete)
         dialog.open()
 
-    def choose(self, document_type: str) -> None:
+    def choose(self, document_type: str, language: str) -> None:
         self.document_type = document_type
-        self.saved = self.repository.load(document_type)
+        self.language = language
+        self.saved = self.repository.load(document_type, language)
         self.subject.value = self.saved.subject
         self.body.value = self.saved.body
         self.preview.refresh()
         self.type_files.refresh()
+        self.placeholder_list.refresh()
 
     def current(self) -> EmailTemplate:
         return EmailTemplate(subject=self.subject.value or '', body=self.body.value or '')
@@ -135,7 +156,9 @@ class TemplatesEditor:
         self.guard_leaving(template != self.saved)
         problems: list[TemplateError | str] = [*template_problems(template)]
         try:
-            rendered = render_email(template, self.preview_context())
+            context = self.preview_context()
+            with using_language(self.language):
+                rendered = render_email(template, context)
         except TemplateError as error:
             problems = problems or [error]
             rendered = None
@@ -149,7 +172,9 @@ class TemplatesEditor:
         if rendered is None:
             return
         with ui.card().classes('w-full gap-1').props('flat bordered'):
-            ui.label(f'Subject: {rendered.subject}').classes('font-medium').mark('preview-subject')
+            ui.label(_('Subject: {subject}').format(subject=rendered.subject)).classes('font-medium').mark(
+                'preview-subject'
+            )
             ui.separator()
             ui.html(rendered.html, sanitize=False).classes('email-preview').mark('preview-body')
 
@@ -160,8 +185,9 @@ class TemplatesEditor:
             ui.run_javascript(f'window.mailroomUnsaved = {"true" if unsaved else "false"}')
 
     def preview_context(self) -> dict[str, Any]:
-        """The examples, with your own business details once the business profile has them."""
-        context = sample_context(self.document_type)
+        """The examples in the template's language, with your own business details once the profile has them."""
+        with using_language(self.language):
+            context = sample_context(self.document_type)
         if self.business.name:
             business = self.business
             context['business'] = {'name': business.name, 'email': business.email, 'phone': business.phone}
@@ -171,22 +197,24 @@ class TemplatesEditor:
     def type_files(self) -> None:
         """Files that go with every email of this type, saved at once (they are not part of the template's text)."""
         label = type_label(self.document_type).lower()
-        ui.label(f'Files attached to every {label} email (for example your terms and conditions)').classes(
-            'text-subtitle2 mt-2'
-        )
+        ui.label(
+            _(
+                'Files attached to every {label} email, in every language (for example your terms and conditions)'
+            ).format(label=label)
+        ).classes('text-subtitle2 mt-2')
         attached = self.files.load(self.document_type)
         with ui.column().classes('w-full gap-1'):
             if not attached:
-                ui.label("None: the email carries the document's PDF only.").classes('text-caption text-grey-7')
+                ui.label(_("None: the email carries the document's PDF only.")).classes('text-caption text-grey-7')
             for attachment in attached:
                 with ui.row().classes('items-center gap-2 no-wrap').mark('type-attachment'):
                     ui.icon('attach_file', size='xs')
                     ui.label(f'{attachment.filename} · {human_size(len(attachment.data))}')
                     ui.button(icon='delete', on_click=lambda a=attachment: self.remove_file(a.filename)).props(
                         'flat round dense size=sm'
-                    ).tooltip('Stop attaching this file').mark(f'remove-type-{attachment.filename}')
+                    ).tooltip(_('Stop attaching this file')).mark(f'remove-type-{attachment.filename}')
         ui.upload(
-            label=f'Add a file to every {label} email',
+            label=_('Add a file to every {label} email').format(label=label),
             on_upload=self.add_file,
             auto_upload=True,
             max_file_size=MAX_ATTACHMENT_BYTES,
@@ -199,20 +227,26 @@ class TemplatesEditor:
         try:
             attachment = added_file(event.file.name, data, self.files.load(self.document_type))
         except MessageError as error:
-            self.notify(f'Not added: {error.problem}', type='warning', multi_line=True)
+            self.notify(_('Not added: {problem}').format(problem=error.problem), type='warning', multi_line=True)
             return
         self.files.add(self.document_type, attachment)
         self.type_files.refresh()
         label = type_label(self.document_type).lower()
-        self.notify(f'{attachment.filename} now goes with every {label} email.', type='positive')
+        self.notify(
+            _('{filename} now goes with every {label} email.').format(filename=attachment.filename, label=label),
+            type='positive',
+        )
 
     def remove_file(self, filename: str) -> None:
         self.files.remove(self.document_type, filename)
         self.type_files.refresh()
-        self.notify(f'{filename} is no longer attached to {type_label(self.document_type).lower()} emails.')
+        label = type_label(self.document_type).lower()
+        self.notify(_('{filename} is no longer attached to {label} emails.').format(filename=filename, label=label))
 
+    @ui.refreshable_method
     def placeholder_list(self) -> None:
-        ui.label('Placeholders (click to add one to the body)').classes('text-subtitle2 mt-2')
+        """Described in the page's language, with examples in the template's (dates and money as it prints them)."""
+        ui.label(_('Placeholders (click to add one to the body)')).classes('text-subtitle2 mt-2')
         with ui.list().props('dense bordered separator').classes('w-full rounded'):
             for placeholder in PLACEHOLDERS:
                 tag = f'{{{{ {placeholder.name} }}}}'
@@ -220,7 +254,12 @@ class TemplatesEditor:
                 item.mark(f'placeholder-{placeholder.name}')
                 with item, ui.item_section():
                     ui.item_label(tag).classes('font-mono')
-                    ui.item_label(f'{placeholder.description} — e.g. {placeholder.example}').props('caption')
+                    with using_language(self.language):
+                        example = _(placeholder.example)
+                    described = _('{description} — e.g. {example}').format(
+                        description=_(placeholder.description), example=example
+                    )
+                    ui.item_label(described).props('caption')
 
     def insert(self, tag: str) -> None:
         body = self.body.value or ''
@@ -232,22 +271,29 @@ class TemplatesEditor:
             *map(str, template_problems(template)),
             *filter(None, [length_problem(template.body, what='The body')]),
         ]:
-            self.notify(f'Not saved: {problems[0]}', type='negative')
+            self.notify(_('Not saved: {problem}').format(problem=problems[0]), type='negative')
             return
-        self.repository.save(self.document_type, template)
+        self.repository.save(self.document_type, template, self.language)
         self.saved = template
         self.preview.refresh()
-        self.notify(f'Saved the {type_label(self.document_type).lower()} template.', type='positive')
+        self.notify(_('Saved the {label} template.').format(label=self.label()), type='positive')
 
     def stale(self) -> None:
         self.notify(
-            'Not saved: the text on your screen had not all reached Mailroom (the connection dropped part of it). '
-            'Check the template, then press Save template again.',
+            _(
+                'Not saved: the text on your screen had not all reached Mailroom (the connection dropped part of it). '
+                'Check the template, then press Save template again.'
+            ),
             type='negative',
             multi_line=True,
         )
 
     def reset(self) -> None:
-        self.repository.reset(self.document_type)
-        self.choose(self.document_type)
-        self.notify(f'The {type_label(self.document_type).lower()} template is back to the default.')
+        self.repository.reset(self.document_type, self.language)
+        self.choose(self.document_type, self.language)
+        self.notify(_('The {label} template is back to the default.').format(label=self.label()))
+
+    def label(self) -> str:
+        """'sales invoice', and the language too when it is not the page's: 'sales invoice (Íslenska)'."""
+        label = type_label(self.document_type).lower()
+        return label if self.language == current_language() else f'{label} ({LANGUAGES[self.language]})'

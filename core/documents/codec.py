@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from core.documents.model import BusinessProfile, Contact, ContactKind, Document, DocumentType, Line, Paper
+from core.i18n import supported
 
 
 def business_to_dict(profile: BusinessProfile) -> dict[str, Any]:
@@ -25,6 +26,7 @@ def business_to_dict(profile: BusinessProfile) -> dict[str, Any]:
         'paper': profile.paper.value,
         'logo': base64.b64encode(profile.logo).decode('ascii') if profile.logo else None,
         'payment_details': profile.payment_details,
+        'language': profile.language,
     }
 
 
@@ -40,6 +42,7 @@ def business_from_dict(data: dict[str, Any]) -> BusinessProfile:
         paper=Paper(data.get('paper', Paper.A4.value)),
         logo=base64.b64decode(logo) if logo else None,
         payment_details=data.get('payment_details', ''),
+        language=supported(data.get('language')),
     )
 
 
@@ -53,12 +56,14 @@ def contact_to_dict(contact: Contact) -> dict[str, Any]:
         'tax_number': contact.tax_number,
         'cc': list(contact.cc),
         'other_emails': list(contact.other_emails),
+        'language': contact.language,
     }
 
 
 def contact_from_dict(data: dict[str, Any]) -> Contact:
     """A row without `cc` was written before To and Cc existed, when documents went to the first address only: its
-    other addresses are kept apart, not emailed, so loading it never changes who receives what."""
+    other addresses are kept apart, not emailed, so loading it never changes who receives what. A row without
+    `language` was written before contacts had one: it follows the business's language."""
     emails = tuple(data.get('emails', ()))
     if 'cc' not in data:
         emails, others = emails[:1], emails[1:]
@@ -73,6 +78,7 @@ def contact_from_dict(data: dict[str, Any]) -> Contact:
         tax_number=data.get('tax_number', ''),
         cc=tuple(data.get('cc', ())),
         other_emails=others,
+        language=supported(language) if (language := data.get('language')) else None,
     )
 
 

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from core.documents.model import Document, DocumentType, new_id
+from core.i18n import _
 
 PAYMENT_TERMS: dict[DocumentType, int] = {
     DocumentType.SALES_QUOTE: 30,
@@ -30,7 +31,8 @@ def second_date_problem(document_type: DocumentType, issue_date: date | None, se
     """The one date rule: the second date may be left empty, but never falls before the issue date."""
     if second_date is None or issue_date is None or second_date >= issue_date:
         return None
-    return f'The {(document_type.second_date_label or "date").lower()} cannot be before the issue date.'
+    named = (document_type.second_date_label or _('Date')).lower()
+    return _('The {date} cannot be before the issue date.').format(date=named)
 
 
 def parse_date(text: str | None) -> date | None:

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from core import addresses
 from core.documents.money import ZERO, round_money
-from core.i18n import N_
+from core.i18n import DEFAULT_LANGUAGE, N_, _, supported
 
 
 def new_id() -> str:
@@ -29,6 +29,14 @@ class ContactKind(StrEnum):
     CUSTOMER = 'customer'
     SUPPLIER = 'supplier'
 
+    @property
+    def label(self) -> str:
+        """'Customer' or 'Supplier', in the current language."""
+        return _(_KIND_LABELS[self])
+
+
+_KIND_LABELS: dict[ContactKind, str] = {ContactKind.CUSTOMER: N_('Customer'), ContactKind.SUPPLIER: N_('Supplier')}
+
 
 class DocumentType(StrEnum):
     SALES_QUOTE = 'sales_quote'
@@ -38,7 +46,8 @@ class DocumentType(StrEnum):
 
     @property
     def label(self) -> str:
-        return _TYPE_FACTS[self][0]
+        """'Sales Invoice', in the current language."""
+        return _(_TYPE_FACTS[self][0])
 
     @property
     def prefix(self) -> str:
@@ -52,7 +61,8 @@ class DocumentType(StrEnum):
     @property
     def second_date_label(self) -> str | None:
         """The date after the issue date: due (invoice), expiry (quote), delivery (order); a credit note has none."""
-        return _TYPE_FACTS[self][2]
+        label = _TYPE_FACTS[self][2]
+        return _(label) if label else None
 
     @property
     def slug(self) -> str:
@@ -69,7 +79,8 @@ _TYPE_FACTS: dict[DocumentType, tuple[str, str, str | None]] = {
 
 @dataclass(frozen=True)
 class BusinessProfile:
-    """Who sends the documents: printed in every PDF's letterhead."""
+    """Who sends the documents: printed in every PDF's letterhead. `language`: what its documents and emails are
+    written in unless a contact has a language of its own ('en' or 'is')."""
 
     name: str = ''
     address: str = ''
@@ -80,6 +91,7 @@ class BusinessProfile:
     paper: Paper = Paper.A4
     logo: bytes | None = field(default=None, repr=False)
     payment_details: str = ''
+    language: str = DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,9 @@ class Contact:
 
     `other_emails` holds the extra addresses of contacts saved before To and Cc existed, when only the first address
     was emailed: they are kept, shown, and never emailed until the person moves them to To or Cc.
+
+    `language`: what documents and emails to this contact are written in; None (contacts saved before it existed,
+    or never chosen) means the business's language.
     """
 
     id: str
@@ -98,11 +113,17 @@ class Contact:
     tax_number: str = ''
     cc: tuple[str, ...] = ()
     other_emails: tuple[str, ...] = ()
+    language: str | None = None
 
     @property
     def primary_email(self) -> str | None:
         """The first address without its display name, as printed on documents and in `{{ recipient.email }}`."""
         return addresses.envelope_of(self.emails[0]) if self.emails else None
+
+
+def document_language(business: BusinessProfile, contact: Contact | None) -> str:
+    """The language a document and its email are written in: the contact's own, else the business's."""
+    return supported((contact.language if contact else None) or business.language)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,10 @@ from decimal import Decimal
 
 from core.documents.model import Contact, Document, DocumentType
 from core.documents.money import ZERO
+from core.i18n import N_, _
 
-AGEING_BUCKETS = ('0–30 days', '31–60 days', '61–90 days', 'Over 90 days')
+AGEING_BUCKETS = (N_('0–30 days'), N_('31–60 days'), N_('61–90 days'), N_('Over 90 days'))
+"""Marked where defined: shown with `_()`."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class Statement:
 
     @property
     def title(self) -> str:
-        return f'Customer Statement {self.reference}'
+        return _('Customer Statement {reference}').format(reference=self.reference)
 
 
 def signed_amount(document: Document) -> Decimal:

@@ -19,8 +19,9 @@ from typing import Any
 
 import typst
 
-from core.documents.model import BusinessProfile, Contact, Document, Paper
+from core.documents.model import BusinessProfile, Contact, Document, Paper, document_language
 from core.documents.statement import Statement
+from core.i18n import _, using_language
 from core.pdf.payload import LOGO_FILE, document_payload, statement_payload
 
 PDF_DIR = Path(__file__).resolve().parent
@@ -104,11 +105,16 @@ class PdfRenderer:
         *,
         paper: Paper | None = None,
     ) -> bytes:
+        """In the document's language: its contact's (a statement's customer's), else the business's."""
         if isinstance(document, Statement):
-            return self.compile(STATEMENT_TEMPLATE, statement_payload(document, business, paper), business.logo)
+            with using_language(document_language(business, document.customer)):
+                payload = statement_payload(document, business, paper)
+            return self.compile(STATEMENT_TEMPLATE, payload, business.logo)
         if contact is None:
             raise ValueError(f'{document.title} needs its contact to be rendered.')
-        return self.compile(document.type.value, document_payload(document, business, contact, paper), business.logo)
+        with using_language(document_language(business, contact)):
+            payload = document_payload(document, business, contact, paper)
+        return self.compile(document.type.value, payload, business.logo)
 
     def _slot(self, template: str) -> _Slot:
         with self._guard:
@@ -134,7 +140,8 @@ def render(
 
 
 def pdf_filename(document: Document | Statement) -> str:
-    """'<Type> <Reference>.pdf', e.g. 'Sales Invoice INV-0007.pdf', safe on every file system."""
-    label = 'Customer Statement' if isinstance(document, Statement) else document.type.label
+    """'<Type> <Reference>.pdf', e.g. 'Sales Invoice INV-0007.pdf', safe on every file system; in the current
+    language (an email's attachment: its contact's)."""
+    label = _('Customer Statement') if isinstance(document, Statement) else document.type.label
     reference = _UNSAFE_FILENAME.sub('-', document.reference).strip(' .') or 'document'
     return f'{label} {reference}.pdf'

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from core.causes import Cause
 from core.http_wire import FILE_FIELD, RelayReply, WireMessage
+from core.i18n import DEFAULT_LANGUAGE, using_language
 from core.message import MessageError, OutgoingMessage, validate_message
 from core.relay.config import RelayConfig
 from core.relay.limits import LimitStoreDown, RateLimits, Rule, reply_to_key, token_key
@@ -120,7 +121,8 @@ class Relay:
             attachments=wire.attachments,
         )
         try:
-            return validate_message(message).with_message_id()
+            with using_language(DEFAULT_LANGUAGE):  # the relay's API answers in English, whatever the server's LANG
+                return validate_message(message).with_message_id()
         except MessageError as error:
             field = FILE_FIELD if error.field == 'attachments' else error.field
             raise Rejected(400, f'Field {field}: {error.problem}') from None

@@ -15,10 +15,11 @@ from datetime import date, datetime
 from typing import Protocol
 
 from core.background import BackgroundTask, sleep_or_wake
-from core.documents.model import BusinessProfile, Contact, Document, DocumentType
+from core.documents.model import BusinessProfile, Contact, Document, DocumentType, document_language
 from core.documents.money import format_money
 from core.documents.statement import open_amounts
 from core.email_log import EmailRecord, EmailStatus
+from core.i18n import _, babel_locale
 from core.message import Attachment
 from core.outbox import Clock, Outbox, Sleep, document_attachments, document_draft, utc_now
 from core.reminders.plan import InvoiceOutlook, Outlook, SentReminder, plan_invoice, reminder_email_id
@@ -131,7 +132,7 @@ class ReminderScheduler:
         """Queue every reminder that is due now. Safe to call at any time, as often as wanted."""
         report = RunReport(at=self._clock())
         if self.store.settings().enabled and not self.sources.email_ready():
-            report.waiting = 'Email settings are not saved yet, so no reminder can go: save them on Email settings.'
+            report.waiting = _('Email settings are not saved yet, so no reminder can go: save them on Email settings.')
         elif self.store.settings().enabled:
             for outlook in self.overview():
                 if outlook.outlook in _NO_LONGER_WANTED:
@@ -159,24 +160,25 @@ class ReminderScheduler:
             report.queued.append(await self._queue(outlook, stage))
         except Exception as error:
             LOG.error('Reminders: %s while queueing a reminder', type(error).__name__)
-            report.problems[outlook.invoice.id] = (
-                f'The reminder {stage.label} could not be prepared ({error}). '
+            report.problems[outlook.invoice.id] = _(
+                'The reminder {when} could not be prepared ({error}). '
                 'Check the reminder text on this page, then it goes at the next run.'
-            )
+            ).format(when=stage.label, error=error)
 
     async def _queue(self, outlook: InvoiceOutlook, stage: ReminderStage) -> str:
         invoice, contact = outlook.invoice, outlook.contact
         email_id = reminder_email_id(invoice.id, stage.id)
         if self.outbox.log.get(email_id) is None:  # else queued already, by a run that stopped before its record
             business = self.sources.business()
+            language = document_language(business, contact)
             draft = document_draft(
                 invoice,
                 business,
                 contact,
-                stage.template,
+                stage.template_in(language),
                 extra={
                     'days_overdue': outlook.days_overdue,
-                    'amount_overdue': format_money(outlook.open_amount, invoice.currency),
+                    'amount_overdue': format_money(outlook.open_amount, invoice.currency, babel_locale(language)),
                 },
             )
             draft = replace(draft, document_label=f'{invoice.title} · reminder {stage.label}')
@@ -202,7 +204,9 @@ class ReminderScheduler:
                 LOG.error('Reminders: %s while looking for reminders that are due', type(error).__name__)
                 self.report = RunReport(
                     at=self._clock(),
-                    waiting=f'Looking for reminders failed ({type(error).__name__}); Mailroom tries again shortly.',
+                    waiting=_('Looking for reminders failed ({error}); Mailroom tries again shortly.').format(
+                        error=type(error).__name__
+                    ),
                 )
             self._wake.clear()
             await sleep_or_wake(self._sleep, self._wake, idle_seconds)
@@ -215,5 +219,8 @@ class ReminderScheduler:
 
 
 def no_address_problem(outlook: InvoiceOutlook) -> str:
-    name = outlook.contact.name if outlook.contact else 'The customer'
-    return f'{name} has no email address, so this reminder cannot go: add one to the contact (To).'
+    if outlook.contact is None:
+        return _('The customer has no email address, so this reminder cannot go: add one to the contact (To).')
+    return _('{name} has no email address, so this reminder cannot go: add one to the contact (To).').format(
+        name=outlook.contact.name
+    )

@@ -103,7 +103,11 @@ async def test_statements_go_to_the_chosen_customers_each_as_its_own_email(
     await wait_until(lambda: services.batches.progress(batch).finished, message='the statements to go')
     delivered = sorted(d.message.to[0] for d in transport.delivered)
     assert delivered == sorted(c.emails[0] for c in customers)
-    assert all(d.message.subject.startswith('Statement of account') for d in transport.delivered)
+    icelandic = {c.emails[0] for c in customers if c.language == 'is'}  # the sample's Kaffihús Guðrúnar
+    assert icelandic and all(
+        d.message.subject.startswith('Reikningsyfirlit frá' if d.message.to[0] in icelandic else 'Statement of account')
+        for d in transport.delivered
+    )
 
 
 async def test_the_size_limit_the_settings_test_learnt_is_what_the_preflight_checks(
@@ -138,6 +142,7 @@ async def test_a_template_changed_in_the_dialog_is_used_for_this_batch_only(
     await app_user.should_see(marker='batch-send', retries=BACKGROUND_RETRIES)
     await app_user.should_see('ready to send.', retries=BACKGROUND_RETRIES)
     set_value(app_user, 'batch-subject-sales_invoice', 'Reminder: {{ reference }}')
+    set_value(app_user, 'batch-subject-sales_invoice-is', 'Reminder: {{ reference }}')  # Kaffihús's, in Icelandic
     app_user.find(marker='batch-update-preview').click()
     await app_user.should_see('Reminder: INV-')
     app_user.find(marker='batch-send').click()
@@ -146,3 +151,4 @@ async def test_a_template_changed_in_the_dialog_is_used_for_this_batch_only(
     await wait_until(lambda: services.batches.progress(batch).finished, message='the batch to finish')
     assert transport.delivered and all(d.message.subject.startswith('Reminder: INV-') for d in transport.delivered)
     assert services.folder.templates.load('sales_invoice').subject.startswith('Invoice {{ reference }}')
+    assert services.folder.templates.load('sales_invoice', 'is').subject.startswith('Reikningur {{ reference }}')

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from cli.relay_app import build_app
+from core.i18n import reset_language, set_language
 from tests.relay.conftest import RELAY_SENDER, relay_config
 from tests.support.header_injection import CHARACTERS, encoded_word
 from tests.support.smtp_servers import ServerInfo
@@ -121,3 +122,20 @@ async def test_harmless_encoded_words_arrive_as_the_text_they_stand_for(
     [message] = received(upstream)
     assert message['Subject'] == 'Reikningur greiðsla 42'
     assert [a.get_filename() for a in message.iter_attachments()] == ['Reikningur 42.pdf']
+
+
+async def test_the_relay_answers_in_english_on_a_server_whose_language_is_icelandic(
+    relay: httpx.AsyncClient, upstream: ServerInfo
+) -> None:
+    """The relay's replies are its API, read by programs: LANG=is_IS on the server must not change them."""
+    token = set_language('is')
+    try:
+        forged = await relay.post('/', data=fields(**{'from': encoded_word('Acme\r\nBcc: v@evil.example')}))
+        attachment = await post(relay, 'attachment', 'Reikningur\u2028Bcc')
+    finally:
+        reset_language(token)
+    assert forged.text.startswith('Field from: The sender name (from) contains a line break (CR) hidden in encoded')
+    assert attachment.text.startswith("Field attachment: The attachment's file name contains a line break"), (
+        attachment.text
+    )
+    assert upstream.recorder.messages == []

@@ -299,3 +299,13 @@ async def test_the_loop_catches_up_when_the_app_starts(world: World) -> None:
     finally:
         await scheduler.stop()
     assert [r.stage_id for r in world.folder.reminders.sent()] == ['second']
+
+
+async def test_an_icelandic_customer_gets_the_icelandic_reminder_with_icelandic_amounts(world: World) -> None:
+    world.folder.contacts.save(replace(CUSTOMER, language='is'))
+    assert await world.run(days_after_due(3)) == ['first']
+    [record] = world.folder.email_log.all()
+    assert record.draft.subject == 'Áminning: reikningur INV-0042 frá Norðurljós Ráðgjöf ehf.'
+    body = record.draft.text_body.replace('\u00a0', ' ')
+    assert 'var á gjalddaga 15. nóvember 2026, fyrir 3 dögum' in body
+    assert 'Enn er ógreitt af honum: **1.000,00 EUR**.' in body
