@@ -18,7 +18,7 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_FOLDERS = ('core', 'storage', 'ui', 'cli')
 SOURCE_FILES = ('main.py',)
-KEYWORDS = {'_': None, 'N_': None, 'ngettext': (1, 2)}
+KEYWORDS = {'_': None, 'N_': None, 'ngettext': (1, 2), 'pgettext': ((1, 'c'), 2)}
 PLACEHOLDER = re.compile(r'\{[^{}]*\}')
 LANGUAGE = 'is'
 
@@ -29,6 +29,12 @@ class Message:
 
     id: str | tuple[str, str]
     location: tuple[str, int]
+    context: str | None = None
+
+    @property
+    def key(self) -> str | tuple[str, str]:
+        """The id, with the context in front for a `pgettext` text (one English word, two meanings)."""
+        return f'{self.context}\x04{self.id}' if self.context else self.id
 
 
 def source_files(paths: Iterable[str] = SOURCE_FOLDERS + SOURCE_FILES) -> list[Path]:
@@ -44,9 +50,9 @@ def extract(paths: Iterable[str] = SOURCE_FOLDERS + SOURCE_FILES) -> list[Messag
     messages: list[Message] = []
     for path in source_files(paths):
         relative = str(path.relative_to(ROOT))
-        for line, text, _comments, _context in extract_from_file('python', str(path), keywords=KEYWORDS):
+        for line, text, _comments, context in extract_from_file('python', str(path), keywords=KEYWORDS):
             ident = text if isinstance(text, str) else (text[0], text[1])
-            messages.append(Message(ident, (relative, line)))
+            messages.append(Message(ident, (relative, line), context))
     return messages
 
 
@@ -62,6 +68,8 @@ def translated_ids() -> dict[str | tuple[str, str], list[str]]:
         for message in read(path):
             if message.id:
                 ident = message.id if isinstance(message.id, str) else (message.id[0], message.id[1])
+                if message.context:
+                    ident = f'{message.context}\x04{ident}'
                 strings = [message.string] if isinstance(message.string, str) else list(message.string or ())
                 found[ident] = [] if message.fuzzy else strings
     return found
@@ -73,11 +81,11 @@ def problems() -> list[str]:
     found: list[str] = []
     seen: set[str | tuple[str, str]] = set()
     for message in extract():
-        if message.id in seen:
+        if message.key in seen:
             continue
-        seen.add(message.id)
+        seen.add(message.key)
         where = f'{message.location[0]}:{message.location[1]}'
-        strings = translations.get(message.id)
+        strings = translations.get(message.key)
         if not strings or not all(s.strip() for s in strings):
             found.append(f'{where}: no Icelandic for {message.id!r}')
             continue
@@ -109,13 +117,28 @@ def add_missing(target: Path, paths: list[str]) -> int:
     catalog = read(target) if target.exists() else new_catalog()
     added = 0
     for message in extract(paths):
-        if message.id in known or message.id in catalog:
+        if message.key in known or catalog.get(message.id, context=message.context) is not None:
             continue
-        catalog.add(message.id, string='' if isinstance(message.id, str) else ('', ''), locations=[message.location])
+        empty = '' if isinstance(message.id, str) else ('', '')
+        catalog.add(message.id, string=empty, locations=[message.location], context=message.context)
         added += 1
     with target.open('wb') as file:
         write_po(file, catalog, width=120, include_lineno=False)
+    unfilled = ('"Report-Msgid-Bugs-To: EMAIL@ADDRESS\\n"', '"PO-Revision-Date: YEAR-MO-DA HO:MI+ZONE\\n"')
+    lines = target.read_text(encoding='utf-8').splitlines(keepends=True)
+    target.write_text(''.join(line for line in lines if line.strip() not in unfilled), encoding='utf-8')
     return added
+
+
+def texts_in_several_files() -> list[str]:
+    """A text kept in two catalogue files can get two translations, and which one shows would depend on file order."""
+    owners: dict[str | tuple[str, str], list[str]] = {}
+    for path in sorted((ROOT / 'core' / 'i18n' / LANGUAGE).glob('*.po')):
+        for message in read(path):
+            if message.id:
+                ident = message.id if isinstance(message.id, str) else (message.id[0], message.id[1])
+                owners.setdefault(f'{message.context}\x04{ident}' if message.context else ident, []).append(path.name)
+    return [f'{ident!r} is in {", ".join(files)}' for ident, files in owners.items() if len(files) > 1]
 
 
 def main(argv: list[str]) -> int:
@@ -129,7 +152,7 @@ def main(argv: list[str]) -> int:
     if arguments.command == 'add-missing':
         print(f'{add_missing(arguments.target, arguments.paths)} texts added to {arguments.target}')
         return 0
-    found = problems()
+    found = problems() + texts_in_several_files()
     print('\n'.join(found) or 'Every text has its Icelandic.')
     return 1 if found else 0
 

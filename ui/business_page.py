@@ -9,13 +9,13 @@ from nicegui import events, ui
 
 from core import addresses
 from core.documents import PAPER_LABELS, BusinessProfile, Paper, validate_business
-from core.i18n import LANGUAGES, N_, _
+from core.i18n import LANGUAGES, N_, _, pgettext
 from ui.language import page
 from ui.layout import frame
 from ui.services import Services
 
 MAX_LOGO_BYTES = 512 * 1024
-FIELD_LABELS = {'name': N_('Business name'), 'email': N_('Email'), 'currency': N_('Currency')}
+FIELD_LABELS = {'name': N_('Business name'), 'email': N_('Email address'), 'currency': N_('Currency')}
 TEXT_FIELDS = ('name', 'address', 'tax_number', 'email', 'phone', 'currency', 'payment_details')
 
 
@@ -43,7 +43,9 @@ class BusinessEditor:
                 .bind_value(self.values, 'name')
                 .classes('w-full')
                 .mark('name'),
-                ui.input(_('Email'), validation=lambda v: addresses.problem(v) if (v or '').strip() else None)
+                ui.input(
+                    pgettext('field', 'Email'), validation=lambda v: addresses.problem(v) if (v or '').strip() else None
+                )
                 .bind_value(self.values, 'email')
                 .classes('w-full')
                 .mark('email'),

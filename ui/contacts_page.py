@@ -12,7 +12,7 @@ from nicegui import app, ui
 from core import addresses
 from core.documents import Contact, ContactKind, format_money, new_id, validate_contact
 from core.documents.model import document_language
-from core.i18n import LANGUAGES, N_, _, ngettext
+from core.i18n import LANGUAGES, N_, _, ngettext, pgettext
 from ui.components import confirm_delete, pdf_response
 from ui.document_actions import action_buttons
 from ui.language import page
@@ -123,7 +123,7 @@ def contact_list(services: Services) -> None:
     columns: list[dict[str, Any]] = [
         {'name': 'name', 'label': _('Name'), 'field': 'name', 'sortable': True, 'align': 'left'},
         {'name': 'kind', 'label': _('Kind'), 'field': 'kind', 'sortable': True, 'align': 'left'},
-        {'name': 'email', 'label': _('Email'), 'field': 'email', 'align': 'left'},
+        {'name': 'email', 'label': pgettext('field', 'Email'), 'field': 'email', 'align': 'left'},
         {'name': 'actions', 'label': '', 'field': 'id', 'align': 'right'},
     ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from nicegui import ui
 
 from core.documents import Document, DocumentType, format_money
-from core.i18n import _
+from core.i18n import _, pgettext
 from ui.components import (
     CONTACT_KIND_LABELS,
     confirm_delete,
@@ -52,7 +52,7 @@ class DocumentView:
                         _(CONTACT_KIND_LABELS[document.type.contact_kind]),
                         contact.name if contact else _('(deleted contact)'),
                     ),
-                    (_('Email'), contact.primary_email or '—' if contact else '—'),
+                    (pgettext('field', 'Email'), contact.primary_email or '—' if contact else '—'),
                     (_('Issue date'), shown_date(document.issue_date)),
                 ]
                 if document.type.second_date_label and document.second_date:

@@ -38,6 +38,12 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return catalogue(language).ngettext(singular, plural, count)
 
 
+def pgettext(context: str, message: str) -> str:
+    """For one English word with two meanings: 'Email' the button (Tölvupóstur) and the field (Netfang)."""
+    language = current_language()
+    return message if language == DEFAULT_LANGUAGE else str(catalogue(language).pgettext(context, message))
+
+
 def N_(message: str) -> str:
     """Marks a message for translation where it is defined (a table, a constant); `_()` translates it where shown."""
     return message

@@ -54,7 +54,7 @@ async def test_the_contacts_pages_speak_icelandic(services: Services, app_user: 
     services.folder.contacts.save(contact)
     app_user.http_client.headers['Accept-Language'] = 'is'
     await app_user.open('/contacts')
-    for text in ('Nýr viðskiptavinur', 'Nýr birgir', 'Senda reikningsyfirlit til…'):
+    for text in ('Nýr viðskiptavinur', 'Nýr birgir', 'Senda reikningsyfirlit í tölvupósti til…'):
         await app_user.should_see(text)
     await app_user.open(f'/contacts/{contact.id}/edit')
     for text in ('Tungumál skjala og tölvupósts', 'Heimilisfang greiðanda', 'Vista'):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.i18n import _, ngettext, using_language
+from core.i18n import _, ngettext, pgettext, using_language
 from core.i18n.catalogue import catalogue, read_catalogue
 from tools import i18n as tool
 
@@ -40,3 +40,12 @@ def test_a_marked_text_reads_in_the_current_language_and_english_stays_as_writte
         assert _('Email settings') == 'Tölvupóststillingar'
         assert _('A text no catalogue holds') == 'A text no catalogue holds'
     assert ngettext('{count} email', '{count} emails', 1) == '{count} email'
+
+
+def test_each_text_is_translated_in_one_catalogue_file_only() -> None:
+    assert tool.texts_in_several_files() == []
+
+
+def test_one_english_word_with_two_meanings_gets_two_icelandic_words() -> None:
+    with using_language('is'):
+        assert (_('Email'), pgettext('field', 'Email')) == ('Tölvupóstur', 'Netfang')
