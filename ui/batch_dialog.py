@@ -15,7 +15,7 @@ from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, ngettext
 from core.message import human_size
 from core.outbox import document_key, recipient_of
 from core.templates import EmailTemplate, template_type, type_label
-from ui.components import local_time, shown_title
+from ui.components import DIALOG_PROPS, icon_button, local_time, shown_title, titled
 from ui.services import Services
 
 BODY_START = 160
@@ -44,13 +44,16 @@ class BatchDialog:
         self.prepared = False  # every document's email and PDF made
 
     async def open(self) -> None:
-        self.dialog = ui.dialog().props('persistent')
+        self.dialog = ui.dialog().props(DIALOG_PROPS)
         self.dialog.on('hide', self.dialog.delete)
         with self.dialog, ui.card().classes('w-[1100px] max-w-full'):
             with ui.row().classes('w-full items-center'):
-                ui.label(_('Email {title}').format(title=self.title)).classes('text-h6').mark('batch-title')
+                titled(
+                    self.dialog,
+                    ui.label(_('Email {title}').format(title=self.title)).classes('text-h6').mark('batch-title'),
+                )
                 ui.space()
-                ui.button(icon='close', on_click=self.dialog.close).props('flat round dense')
+                icon_button('close', _('Close'), self.dialog.close).props('flat round dense').mark('batch-close')
             if self.blocker:
                 with ui.row().classes('items-center gap-2 text-negative no-wrap'):
                     ui.icon('error')

@@ -10,6 +10,7 @@ from nicegui import events, ui
 from core import addresses
 from core.documents import PAPER_LABELS, BusinessProfile, Paper, validate_business
 from core.i18n import LANGUAGES, N_, _, pgettext
+from ui.components import named_upload
 from ui.language import page
 from ui.layout import frame
 from ui.services import Services
@@ -81,11 +82,12 @@ class BusinessEditor:
             ui.label(
                 _('Contacts that have no language of their own get their documents and emails in this one.')
             ).classes('text-caption text-grey-7')
-            ui.label(_('Logo (PNG, JPEG or SVG, up to 512 KB)')).classes('text-grey-7 mt-2')
+            logo = ui.label(_('Logo (PNG, JPEG or SVG, up to 512 KB)')).classes('text-grey-7 mt-2')
             with ui.row().classes('items-center gap-4'):
-                ui.upload(on_upload=self.on_upload, auto_upload=True, max_file_size=MAX_LOGO_BYTES).props(
+                upload = ui.upload(on_upload=self.on_upload, auto_upload=True, max_file_size=MAX_LOGO_BYTES).props(
                     'accept=".png,.jpg,.jpeg,.svg" flat bordered'
-                ).classes('w-72')
+                )
+                named_upload(upload.classes('w-72'), logo.text)
                 self.logo_state = ui.label().classes('text-grey-8')
                 self.remove_logo = ui.button(_('Remove logo'), icon='delete', on_click=self.clear_logo).props('flat')
             self.show_logo_state()

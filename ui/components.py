@@ -6,6 +6,7 @@ ui/document_actions.py, since the Email action's dialog itself shows an email's 
 
 from __future__ import annotations
 
+import html
 import inspect
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
@@ -38,10 +39,64 @@ def pdf_response(pdf: bytes, filename: str, *, download: bool) -> Response:
     )
 
 
+def icon_button(icon: str, label: str, on_click: Callable[..., Any]) -> ui.button:
+    """A button that shows only an icon still says what it does: to a screen reader (its name) and on hover."""
+    button = ui.button(icon=icon, on_click=on_click).tooltip(label)
+    button.props['aria-label'] = label  # set as a value: a label's quotes cannot break the props string
+    return button
+
+
+# A dialog with typing in it: a click beside it must not lose the typing, but Esc still closes it.
+DIALOG_PROPS = 'no-backdrop-dismiss'
+
+
+def press_on_enter(field: ui.input, button: ui.button) -> None:
+    """Enter in a one-line field does what its form's main button does, through that very button's click (so a
+    disabled button stays unpressed, and whatever the button checks at its click is checked)."""
+    field.on('keydown.enter', js_handler=f'() => getElement({button.id}).$el.click()')
+
+
+def slot_icon_button(label: str, attributes: str) -> str:
+    """`icon_button` inside a table's slot template: `attributes` say its icon, colour and what it does."""
+    name = html.escape(label)
+    return f'<q-btn flat dense round aria-label="{name}" {attributes}><q-tooltip>{name}</q-tooltip></q-btn>'
+
+
+def named_upload(upload: ui.upload, name: str = '') -> ui.upload:
+    """Quasar's uploader hides its file input, unnamed, inside its add button: two controls in one, neither with a
+    name a screen reader can say. This header has one plain button, named `name` or else the uploader's label; the
+    input stays apart, hidden."""
+    title = html.escape(str(upload.props.get('label') or ''))
+    name = name or str(upload.props.get('label') or '')
+    upload.add_slot(
+        'header',
+        '<div class="row no-wrap items-center q-pa-sm q-gutter-xs"><div class="col">'
+        f'<div class="q-uploader__title">{title}</div>'
+        '<div class="q-uploader__subtitle">{{ props.uploadSizeLabel }} / {{ props.uploadProgressLabel }}</div></div>'
+        '<q-spinner v-if="props.isUploading" class="q-uploader__spinner" />'
+        + slot_icon_button(name, 'v-if="props.canAddFiles" icon="add_box" @click="props.pickFiles"')
+        + '<div class="hidden" aria-hidden="true"><q-uploader-add-trigger /></div></div>',
+    )
+    return upload
+
+
+def selection_slots(table: ui.table, row_name: str, all_name: str) -> None:
+    """Each row's tick box is named after its row (`row_name`: a JavaScript expression of `props.row`), and the one
+    in the header says what it ticks; Quasar's own boxes have no name a screen reader can say."""
+    table.add_slot('body-selection', f'<q-checkbox v-model="props.selected" :aria-label="{row_name}" />')
+    table.add_slot('header-selection', f'<q-checkbox v-model="props.selected" aria-label="{html.escape(all_name)}" />')
+
+
+def titled(dialog: ui.dialog, title: ui.label) -> ui.label:
+    """A screen reader names a dialog by its title as it opens."""
+    dialog.props['aria-labelledby'] = f'c{title.id}'
+    return title
+
+
 def confirm_delete(title: str, on_confirm: Any) -> None:
     """Nothing is deleted without a second, explicit click."""
     with ui.dialog() as dialog, ui.card():
-        ui.label(_('Delete {title}?').format(title=title)).classes('text-h6')
+        titled(dialog, ui.label(_('Delete {title}?').format(title=title)).classes('text-h6'))
         ui.label(_('This cannot be undone.')).classes('text-grey-8')
         with ui.row().classes('w-full justify-end'):
             ui.button(_('Cancel'), on_click=dialog.close).props('flat')

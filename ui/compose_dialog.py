@@ -17,7 +17,16 @@ from core.i18n import N_, _, babel_locale
 from core.message import Attachment, MessageError, check_header_text, human_size
 from core.outbox import Stage, document_attachments, document_draft, recipient_of
 from core.templates import TemplateError, default_template, markdown_to_html, template_type
-from ui.components import failure_details, recipient_outcomes, shown_title
+from ui.components import (
+    DIALOG_PROPS,
+    failure_details,
+    icon_button,
+    named_upload,
+    press_on_enter,
+    recipient_outcomes,
+    shown_title,
+    titled,
+)
 from ui.services import Services
 from ui.shown_text import LINE_LIMIT, length_problem, limit_length, on_click_with_shown_text
 
@@ -88,13 +97,14 @@ class ComposeDialog:
         proposed, template_note = self.proposal()
         self.proposed = proposed
         settings = self.services.folder.settings.load_public()
-        self.dialog = ui.dialog().props('persistent')
+        self.dialog = ui.dialog().props(f'{DIALOG_PROPS} :maximized="Quasar.Screen.lt.sm"').mark('compose-dialog')
         self.dialog.on('hide', self.closed)
-        with self.dialog, ui.card().classes('w-[1200px] max-w-full'):
-            with ui.row().classes('w-full items-center'):
-                ui.label(_('Email {title}').format(title=shown_title(self.document))).classes('text-h6')
+        with self.dialog, ui.card().classes('w-[1200px] max-w-full pt-0'):
+            with ui.row().classes('w-full items-center no-wrap sticky top-0 z-10 bg-white pt-4 pb-2'):
+                title = _('Email {title}').format(title=shown_title(self.document))
+                titled(self.dialog, ui.label(title).classes('text-h6 min-w-0'))
                 ui.space()
-                ui.button(icon='close', on_click=self.dialog.close).props('flat round dense')
+                icon_button('close', _('Close'), self.dialog.close).props('flat round dense').mark('compose-close')
             with ui.row().classes('w-full gap-4 no-wrap max-md:flex-wrap items-stretch'):
                 with ui.column().classes('grow basis-1/2 gap-1'):
                     self.to = self.address_input('to', _('To'), ', '.join(proposed.to))
@@ -116,15 +126,20 @@ class ComposeDialog:
                         ui.spinner(size='sm')
                         ui.label(_('Rendering the PDF…')).classes('text-caption')
                     self.attachment_list()
-                    ui.upload(
-                        label=_('Add files'),
-                        on_upload=self.add_file,
-                        auto_upload=True,
-                        multiple=True,
-                        max_file_size=MAX_ATTACHMENT_BYTES,
-                    ).props('flat bordered dense hide-upload-btn').classes('w-full').mark('compose-upload').on(
-                        'rejected', self.too_large
+                    upload = (
+                        ui.upload(
+                            label=_('Add files'),
+                            on_upload=self.add_file,
+                            auto_upload=True,
+                            multiple=True,
+                            max_file_size=MAX_ATTACHMENT_BYTES,
+                        )
+                        .props('flat bordered dense hide-upload-btn')
+                        .classes('w-full')
+                        .mark('compose-upload')
+                        .on('rejected', self.too_large)
                     )
+                    named_upload(upload)
                     self.progress = ui.column().classes('w-full gap-1')
                     self.result = ui.column().classes('w-full gap-1')
                     with ui.row().classes('w-full justify-end gap-2'):
@@ -137,6 +152,8 @@ class ComposeDialog:
                             self.stale,
                         )
                         self.send_button.disable()
+                    for field in (self.to, self.cc, self.bcc, self.subject):
+                        press_on_enter(field, self.send_button)
                 self.preview = ui.column().classes('grow basis-1/2 min-h-[480px]')
         self.dialog.open()
         await self.render_pdf()
@@ -172,9 +189,9 @@ class ComposeDialog:
                 with ui.row().classes('items-center gap-2 no-wrap').mark('compose-attachment'):
                     ui.icon('attach_file', size='xs')
                     ui.label(f'{attachment.filename} · {human_size(len(attachment.data))}').classes('text-body2')
-                    ui.button(icon='close', on_click=lambda a=attachment: self.remove_file(a)).props(
+                    icon_button('close', _('Remove from this email'), lambda a=attachment: self.remove_file(a)).props(
                         'flat round dense size=sm'
-                    ).tooltip(_('Remove from this email')).mark(f'remove-{attachment.filename}')
+                    ).mark(f'remove-{attachment.filename}')
             if self.attachment is not None:
                 ui.label(size_summary([self.attachment, *self.extras])).classes('text-caption text-grey-7').mark(
                     'compose-size'

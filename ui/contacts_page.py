@@ -13,7 +13,7 @@ from core import addresses
 from core.documents import Contact, ContactKind, format_money, new_id, validate_contact
 from core.documents.model import document_language
 from core.i18n import LANGUAGES, N_, _, ngettext, pgettext
-from ui.components import confirm_delete, pdf_response
+from ui.components import confirm_delete, pdf_response, selection_slots, slot_icon_button
 from ui.document_actions import action_buttons
 from ui.language import page
 from ui.layout import frame
@@ -136,19 +136,27 @@ def contact_list(services: Services) -> None:
     table = ui.table(columns=columns, rows=rows(), row_key='id', pagination=25, selection='multiple')
     table.classes('w-full').props('flat bordered')
     table.mark('contacts-table')
+    selection_slots(table, 'props.row.name', _('Select the contacts on this page'))
     table.bind_filter_from(search, 'value')
     table.add_slot(
         'body-cell-name',
         '<q-td :props="props"><a :href="\'/contacts/\' + props.row.id" class="text-primary font-medium">'
         '{{ props.value }}</a></q-td>',
     )
+    buttons = slot_icon_button(
+        _('Edit'), 'color="grey-8" icon="edit" :href="\'/contacts/\' + props.row.id + \'/edit\'"'
+    ) + slot_icon_button(_('Delete'), 'color="negative" icon="delete" @click="$parent.$emit(\'delete\', props.row.id)"')
+    table.add_slot('body-cell-actions', f'<q-td :props="props" class="whitespace-nowrap">{buttons}</q-td>')
+    table.props(':grid="Quasar.Screen.lt.md"')  # narrower than a laptop: each contact a stacked row
     table.add_slot(
-        'body-cell-actions',
-        '<q-td :props="props" class="whitespace-nowrap">'
-        '<q-btn flat dense round color="grey-8" icon="edit" :href="\'/contacts/\' + props.row.id + \'/edit\'">'
-        f'<q-tooltip>{html.escape(_("Edit"))}</q-tooltip></q-btn>'
-        '<q-btn flat dense round icon="delete" color="negative" @click="$parent.$emit(\'delete\', props.row.id)">'
-        f'<q-tooltip>{html.escape(_("Delete"))}</q-tooltip></q-btn></q-td>',
+        'item',
+        '<div class="q-pa-xs col-12"><q-card flat bordered :class="props.selected ? \'bg-blue-1\' : \'\'">'
+        '<q-card-section class="row items-center no-wrap q-py-sm">'
+        '<q-checkbox dense v-model="props.selected" :aria-label="props.row.name" class="q-mr-sm" />'
+        '<div class="col" style="min-width: 0"><a :href="\'/contacts/\' + props.row.id" '
+        'class="text-primary text-weight-medium">{{ props.row.name }}</a>'
+        '<div class="text-caption text-grey-8 ellipsis">{{ props.row.kind }} · {{ props.row.email }}</div></div>'
+        f'{buttons}</q-card-section></q-card></div>',
     )
 
     def after_delete() -> None:

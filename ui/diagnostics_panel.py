@@ -15,6 +15,7 @@ from core.diagnostics.transcript import TranscriptLine, render_transcript
 from core.i18n import N_, _
 from core.oauth.tokens import TokenCache
 from core.settings import EmailSettings
+from ui.components import press_on_enter
 
 MODES = {'send': N_('Send test email'), 'check': N_('Check without sending')}
 ICONS: dict[Status, tuple[str, str]] = {
@@ -135,6 +136,7 @@ class DiagnosticsPanel:
                 ui.button(_('Cancel'), icon='stop', on_click=self.cancel).props('outline no-caps').mark('cancel-test')
             )
             self.cancel_button.set_visibility(False)
+        press_on_enter(self.recipient, self.test_button)
         self.notice = ui.label('').classes('text-negative text-sm').mark('test-notice')
         self.steps = ui.column().classes('w-full gap-1').mark('test-steps')
         self.verdict_box = ui.column().classes('w-full').mark('test-verdict')

@@ -20,7 +20,7 @@ from core.documents.validation import (
     unit_price_error,
 )
 from core.i18n import N_, _
-from ui.components import CONTACT_KIND_LABELS, shown_title
+from ui.components import CONTACT_KIND_LABELS, icon_button, shown_title
 from ui.services import Services
 
 HEADINGS: dict[DocumentType, tuple[str, str]] = {
@@ -222,9 +222,9 @@ class DocumentEditor:
                             .mark(f'line-{index}-{name}')
                         )
                     amount.move(target_index=-1)
-                    ui.button(icon='close', on_click=lambda line=line: self.remove_line(line)).props(
+                    icon_button('close', _('Remove line'), lambda line=line: self.remove_line(line)).props(
                         'flat round dense'
-                    ).classes('mt-3').tooltip(_('Remove line'))
+                    ).classes('mt-3')
             ui.button(_('Add line'), icon='add', on_click=self.add_line).props('flat').mark('add-line')
 
     def amounts_changed(self, line: LineState, amount: ui.label) -> None:

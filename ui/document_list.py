@@ -10,7 +10,7 @@ from core.documents import ContactKind, Document, DocumentType, format_money
 from core.i18n import _, ngettext
 from storage.documents_repo import DocumentPage
 from ui.batch_dialog import email_many
-from ui.components import confirm_delete, shown_date, shown_title
+from ui.components import confirm_delete, selection_slots, shown_date, shown_title, slot_icon_button
 from ui.document_actions import document_actions, run_action
 from ui.services import Services
 
@@ -77,35 +77,62 @@ class DocumentList:
             on_select=lambda _e: self.on_select(),
         ).classes('w-full')
         self.table.mark('documents-table')
+        selection_slots(self.table, 'props.row.reference', _('Select the documents on this page'))
         self.table.props('flat bordered :rows-per-page-options="[10, 25, 50, 100]"')
+        self.table.props(':grid="Quasar.Screen.lt.md"')  # narrower than a laptop: each document a stacked row
         self.table.add_slot(
             'body-cell-reference',
             '<q-td :props="props"><a :href="\'/documents/\' + props.row.id" class="text-primary font-medium">'
             '{{ props.value }}</a></q-td>',
         )
-        row_buttons = ''.join(
-            f'<q-btn flat dense round color="primary" icon="{a.icon}" @click="$parent.$emit(\'action\', '
-            f"{{key: '{a.key}', id: props.row.id}})\"><q-tooltip>{_(a.label)}</q-tooltip></q-btn>"
-            for a in document_actions(self.services)
-        )
-        open_pdf, edit, delete = _('Open PDF'), _('Edit'), _('Delete')
         self.table.add_slot(
-            'body-cell-actions',
-            '<q-td :props="props" class="whitespace-nowrap">'
-            f'{row_buttons}'
-            '<q-btn flat dense round color="grey-8" icon="picture_as_pdf" '
-            ':href="\'/documents/\' + props.row.id + \'/pdf\'" target="_blank">'
-            f'<q-tooltip>{open_pdf}</q-tooltip></q-btn>'
-            '<q-btn flat dense round color="grey-8" icon="edit" :href="\'/documents/\' + props.row.id + \'/edit\'">'
-            f'<q-tooltip>{edit}</q-tooltip></q-btn>'
-            '<q-btn flat dense round icon="delete" color="negative" '
-            f'@click="$parent.$emit(\'delete\', props.row.id)"><q-tooltip>{delete}</q-tooltip></q-btn>'
-            '</q-td>',
+            'body-cell-actions', f'<q-td :props="props" class="whitespace-nowrap">{self.row_buttons()}</q-td>'
         )
+        self.table.add_slot('item', self.phone_row())
         self.table.on('request', self.on_request)
         self.table.on('delete', lambda e: self.ask_delete(e.args))
         self.table.on('action', self.on_action)
         self.load()
+
+    def row_buttons(self) -> str:
+        """The actions on one row, in the table's slot templates; `$parent` is the table in both of them."""
+        row_url = "'/documents/' + props.row.id"
+        actions = ''.join(
+            slot_icon_button(
+                _(a.label),
+                f'color="primary" icon="{a.icon}" '
+                f"@click=\"$parent.$emit('action', {{key: '{a.key}', id: props.row.id}})\"",
+            )
+            for a in document_actions(self.services)
+        )
+        return (
+            actions
+            + slot_icon_button(
+                _('Open PDF'), f'color="grey-8" icon="picture_as_pdf" :href="{row_url} + \'/pdf\'" target="_blank"'
+            )
+            + slot_icon_button(_('Edit'), f'color="grey-8" icon="edit" :href="{row_url} + \'/edit\'"')
+            + slot_icon_button(
+                _('Delete'), 'color="negative" icon="delete" @click="$parent.$emit(\'delete\', props.row.id)"'
+            )
+        )
+
+    def phone_row(self) -> str:
+        """One document on a narrow screen: reference and total, the customer, type, date and sent, its actions."""
+        sent_label = "props.cols.find(c => c.name === 'sent').label"
+        return (
+            '<div class="q-pa-xs col-12"><q-card flat bordered :class="props.selected ? \'bg-blue-1\' : \'\'">'
+            '<q-card-section class="q-pt-sm q-pb-none"><div class="row items-center no-wrap">'
+            '<q-checkbox dense v-model="props.selected" :aria-label="props.row.reference" class="q-mr-sm" />'
+            '<a :href="\'/documents/\' + props.row.id" class="text-primary text-weight-medium text-subtitle1">'
+            '{{ props.row.reference }}</a><q-space />'
+            '<span class="text-weight-medium">{{ props.row.total }}</span></div>'
+            '<div>{{ props.row.contact }}</div>'
+            '<div class="text-caption text-grey-8">{{ props.row.type }} · {{ props.row.issue_date }}'
+            f'<span v-if="props.row.sent" class="text-positive"> · {{{{ {sent_label} }}}} {{{{ props.row.sent }}}}'
+            '</span></div></q-card-section>'
+            f'<q-card-actions align="right" class="q-pt-none">{self.row_buttons()}</q-card-actions>'
+            '</q-card></div>'
+        )
 
     def choose_statement_customer(self) -> None:
         """Statements are reports, not stored documents: pick the customer, the statement page does the rest."""

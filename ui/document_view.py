@@ -45,7 +45,7 @@ class DocumentView:
             )
             ui.button(_('Delete'), icon='delete', color='negative', on_click=self.ask_delete).props('flat')
         with ui.row().classes('w-full gap-6 no-wrap max-lg:flex-wrap items-start'):
-            with ui.card().classes('w-96 shrink-0').props('flat bordered'):
+            with ui.card().classes('w-full lg:w-96 shrink-0').props('flat bordered'):
                 facts = [
                     (_('Reference'), document.reference),
                     (
@@ -75,7 +75,7 @@ class DocumentView:
                 document_history(self.services, document.id)
             preview = _('PDF preview')
             ui.element('iframe').props(f'src="/documents/{document.id}/pdf" title="{preview}"').classes(
-                'grow min-w-96 w-full h-[80vh] border rounded'
+                'grow w-full lg:min-w-96 h-[80vh] border rounded'
             ).mark('pdf-preview')
 
     def ask_delete(self) -> None:

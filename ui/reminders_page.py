@@ -20,7 +20,7 @@ from core.reminders.stages import (
     settings_problems,
 )
 from core.templates import PLACEHOLDERS, EmailTemplate
-from ui.components import local_time, shown_date, shown_title, status_badge
+from ui.components import icon_button, local_time, shown_date, shown_title, status_badge
 from ui.language import page
 from ui.layout import frame
 from ui.notices import PageNotifier
@@ -246,8 +246,8 @@ class RemindersView:
                 if problem := form.errors.get('days'):
                     days.props(f'error error-message="{problem}"')
                 ui.space()
-                ui.button(icon='delete', on_click=lambda: self.remove_stage(form)).props('flat round').tooltip(
-                    _('Remove this reminder')
+                icon_button('delete', _('Remove this reminder'), lambda: self.remove_stage(form)).props(
+                    'flat round'
                 ).mark(f'stage-{form.id}-remove')
             subject = ui.input(_('Subject')).bind_value(form, 'subject').classes('w-full')
             limit_length(subject, LINE_LIMIT).props('outlined dense').mark(f'stage-{form.id}-subject')

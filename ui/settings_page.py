@@ -312,7 +312,11 @@ class SettingsEditor:
         for name in (name for name in SECRET_FIELDS if name in self.unreadable_notes):
             saved = self.repository.saved_secret(settings, name)
             placeholder = _(PASSWORD_SAVED_PLACEHOLDER) if saved is SavedSecret.FITS else ''
-            self.inputs[name].props(f'placeholder="{placeholder}"')
+            # the label stays above the field, so "Saved" shows without focus (Quasar hides a placeholder under a label)
+            stacked = 'stack-label' if placeholder else ''
+            self.inputs[name].props(
+                f'placeholder="{placeholder}" {stacked}', remove='' if placeholder else 'stack-label'
+            )
             self.unreadable_notes[name].set_visibility(saved is SavedSecret.UNREADABLE and not getattr(settings, name))
 
     def _refresh_address_notes(self) -> None:

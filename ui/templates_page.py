@@ -20,6 +20,7 @@ from core.templates import (
     template_problems,
     type_label,
 )
+from ui.components import icon_button, named_upload, titled
 from ui.language import page
 from ui.layout import frame
 from ui.notices import PageNotifier
@@ -127,12 +128,14 @@ class TemplatesEditor:
             self.tabs.set_value(self.document_type)
             self.languages.set_value(self.language)
 
-        with ui.dialog().props('persistent') as dialog, ui.card().classes('max-w-md'):
-            ui.label(_('Your changes to the {label} template are not saved').format(label=label)).classes('text-h6')
+        with ui.dialog().props('no-backdrop-dismiss') as dialog, ui.card().classes('max-w-md'):
+            title = _('Your changes to the {label} template are not saved').format(label=label)
+            titled(dialog, ui.label(title).classes('text-h6'))
             ui.label(_('Keep editing to save them first, or discard them and open the other template.'))
             with ui.row().classes('w-full justify-end'):
                 ui.button(_('Keep editing'), on_click=keep).props('flat').mark('keep-editing')
                 ui.button(_('Discard changes'), on_click=discard).props('unelevated').mark('discard-changes')
+        dialog.on('escape-key', keep)  # Esc leaves the edit as it is, like Keep editing
         dialog.on('hide', dialog.delete)
         dialog.open()
 
@@ -210,15 +213,21 @@ class TemplatesEditor:
                 with ui.row().classes('items-center gap-2 no-wrap').mark('type-attachment'):
                     ui.icon('attach_file', size='xs')
                     ui.label(f'{attachment.filename} · {human_size(len(attachment.data))}')
-                    ui.button(icon='delete', on_click=lambda a=attachment: self.remove_file(a.filename)).props(
-                        'flat round dense size=sm'
-                    ).tooltip(_('Stop attaching this file')).mark(f'remove-type-{attachment.filename}')
-        ui.upload(
-            label=_('Add a file to every {label} email').format(label=label),
-            on_upload=self.add_file,
-            auto_upload=True,
-            max_file_size=MAX_ATTACHMENT_BYTES,
-        ).props('flat bordered dense hide-upload-btn').classes('w-full').mark('type-upload')
+                    icon_button(
+                        'delete', _('Stop attaching this file'), lambda a=attachment: self.remove_file(a.filename)
+                    ).props('flat round dense size=sm').mark(f'remove-type-{attachment.filename}')
+        upload = (
+            ui.upload(
+                label=_('Add a file to every {label} email').format(label=label),
+                on_upload=self.add_file,
+                auto_upload=True,
+                max_file_size=MAX_ATTACHMENT_BYTES,
+            )
+            .props('flat bordered dense hide-upload-btn')
+            .classes('w-full')
+            .mark('type-upload')
+        )
+        named_upload(upload)
 
     async def add_file(self, event: events.UploadEventArguments) -> None:
         data = await event.file.read()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
 from core.documents.model import Contact, Document, DocumentType
 from core.settings import EmailSettings, Security
@@ -181,3 +181,56 @@ def mailbox(
         folder.close()
         app = live_app_factory(data_dir=data_dir)
         yield Mailbox(app=app, server=server, invoice=invoice, contact=contact, business_name=business_name)
+
+
+PHONE: ViewportSize = {'width': 390, 'height': 844}
+DESKTOP: ViewportSize = {'width': 1280, 'height': 900}
+
+
+@dataclass
+class SamplePages:
+    """The sample business with saved settings, and the address of every kind of page a person opens."""
+
+    app: LiveApp
+    paths: dict[str, str]
+
+    def open(self, page: Page, name: str) -> None:
+        """Go to a page and wait until it is built and its socket connected, so it is what a person sees."""
+        page.goto(self.app.url + self.paths[name])
+        page.wait_for_function('window.did_handshake === true')
+        expect(page.locator('.q-header')).to_be_visible()
+
+
+@pytest.fixture(scope='module')
+def sample_pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SamplePages]:
+    """One app for a module's tests that only look: the settings point at a closed port, so nothing is sent."""
+    data_dir = tmp_path_factory.mktemp('sample') / 'data'
+    folder = DataFolder(data_dir)
+    seed_sample_data(folder, today=date.today())
+    folder.settings.save(
+        EmailSettings(
+            host='127.0.0.1', port=free_port(), security=Security.STARTTLS, username=USERNAME, password=PASSWORD
+        )
+    )
+    document = next(d for d in folder.documents.all() if d.type is DocumentType.SALES_INVOICE)
+    contact = folder.contacts.get(document.contact_id)
+    assert contact is not None
+    folder.close()
+    app = start_app(data_dir)
+    yield SamplePages(
+        app=app,
+        paths={
+            'documents': '/documents',
+            'document': f'/documents/{document.id}',
+            'new document': '/documents/new/sales-invoice',
+            'contacts': '/contacts',
+            'contact': f'/contacts/{contact.id}',
+            'emails': '/emails',
+            'reminders': '/reminders',
+            'templates': '/templates',
+            'business': '/business',
+            'settings': '/settings',
+            'batches': '/batches',
+        },
+    )
+    stop_app(app)
