@@ -60,7 +60,7 @@ def shown_literals(tree: ast.AST) -> list[tuple[int, str]]:
             if isinstance(value, ast.Constant) and isinstance(value.value, str) and WORDS.search(value.value):
                 found.append((value.lineno, value.value))
             elif isinstance(value, ast.JoinedStr):
-                literal = ''.join(part.value for part in value.values if isinstance(part, ast.Constant))
+                literal = ''.join(str(part.value) for part in value.values if isinstance(part, ast.Constant))
                 if WORDS.search(literal) and literal not in NOT_PROSE:
                     found.append((value.lineno, literal))
     return found
