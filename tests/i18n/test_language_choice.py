@@ -76,3 +76,18 @@ async def test_the_language_chosen_in_the_header_is_kept_and_beats_the_browser(
     answer = await app_user.http_client.get('/language/en', params={'next': '//evil.example'}, follow_redirects=False)
     assert answer.headers['location'] == '/'
     assert services.folder.preferences.language() == 'en'
+
+
+def test_a_terminal_command_run_in_process_leaves_the_language_as_it_found_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Otherwise everything after it in this thread (a test's clicks, say) would speak the terminal's language."""
+    from main import main
+
+    for name in ('LANGUAGE', 'LC_ALL', 'LC_MESSAGES'):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv('LANG', 'is_IS.UTF-8')
+    with pytest.raises(SystemExit):
+        main(['--help'])
+    assert 'Mailroom' in capsys.readouterr().out
+    assert current_language() == 'en'
