@@ -5,10 +5,12 @@ from __future__ import annotations
 from tinydb import TinyDB
 from tinydb.table import Document
 
+from core.i18n import N_
 from core.providers import SendingLimits
 
 _DOCUMENT_ID = 1
-SOURCE = 'your own numbers'
+SOURCE = N_('your own numbers')
+"""Marked here, worded where shown."""
 
 
 class SendingLimitsRepository:

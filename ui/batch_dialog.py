@@ -204,7 +204,7 @@ class BatchDialog:
             return _(
                 'Sending limits ({source}): {limits}. The emails are spread out to stay within them; the last should '
                 'go by {time}.'
-            ).format(source=limits.source, limits=limits.describe(), time=local_time(finish))
+            ).format(source=_(limits.source), limits=limits.describe(), time=local_time(finish))
         return _('The emails are spread out to stay within them; the last should go by {time}.').format(
             time=local_time(finish)
         )

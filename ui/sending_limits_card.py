@@ -44,7 +44,7 @@ def sending_limits_card(services: Services) -> None:
                     'Mailroom sends at most {limits} ({source}), spread out, so that your provider does not block '
                     'the account. Batches say when they will finish. If your provider allows less (or more), enter '
                     'its numbers here.'
-                ).format(limits=limits.describe(), source=limits.source)
+                ).format(limits=limits.describe(), source=_(limits.source))
             ).classes('text-grey-8').mark('sending-limits-in-effect')
             with ui.row().classes('w-full gap-3'):
                 per_minute = ui.number(_(PER_MINUTE), value=limits.per_minute, min=1, max=MAX_PER_MINUTE, step=1)
