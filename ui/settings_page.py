@@ -190,9 +190,8 @@ class SettingsEditor:
                         'outline dense no-caps'
                     ).classes('px-2').tooltip(_(explanation)).mark(f'port-{port}')
             self.port_help = ui.label().classes('text-grey-7 text-sm')
-            username = self._text_input('username', _('Username'), placeholder='you@example.com')
-            with username.add_slot('after'):
-                self.finder.button()
+            self._text_input('username', _('Username'), placeholder='you@example.com')
+            self.finder.button()  # below the field, so a longer label (Icelandic) never squeezes it
             with ui.column().classes('w-full gap-0') as self.email_box:
                 ui.label(_('Your username is not an email address: enter the address you send from.')).classes(
                     'text-grey-7 text-sm'
