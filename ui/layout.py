@@ -57,7 +57,7 @@ def frame(title: str) -> Iterator[None]:
     with navigation:
         for label, path, icon in NAVIGATION:  # links (Quasar's list items would hide them from screen readers)
             current = here == path or here.startswith(f'{path}/')
-            link = ui.link(target=path).classes('flex items-center gap-6 px-4 py-3 no-underline text-body1')
+            link = ui.link(target=path).classes('flex no-wrap items-center gap-4 px-4 py-3 no-underline text-body1')
             link.classes('bg-blue-1 text-primary font-medium' if current else 'text-grey-10 hover:bg-grey-2')
             if current:
                 link.props['aria-current'] = 'page'
