@@ -16,7 +16,7 @@ from ui.layout import frame
 from ui.services import Services
 
 MAX_LOGO_BYTES = 512 * 1024
-FIELD_LABELS = {'name': N_('Business name'), 'email': N_('Email address'), 'currency': N_('Currency')}
+FIELD_LABELS = {'name': N_('Business name'), 'email': N_('Email'), 'currency': N_('Currency')}
 TEXT_FIELDS = ('name', 'address', 'tax_number', 'email', 'phone', 'currency', 'payment_details')
 
 
