@@ -81,9 +81,13 @@ def _data_dir_after_command(parser: argparse.ArgumentParser, help_text: str) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    from core.i18n import language_from_environment, set_language
+    from core.i18n import language_from_environment, using_language
 
-    set_language(language_from_environment())  # the terminal's language; each web request sets its own
+    with using_language(language_from_environment()):  # the terminal's language; each web request sets its own
+        return run_command(argv)
+
+
+def run_command(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == 'relay':
         from cli import relay as relay_cli
