@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlencode
 
 from nicegui import Client, app, context, ui
 from nicegui.language import Language
+from nicegui.slot import Slot, get_task_id
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -59,10 +60,11 @@ def _language_of_page(scope: Scope) -> str | None:
 
 def _language_of_current_client() -> str | None:
     """For work that runs outside a request's context (the `User` test fixture's clicks): the page's language."""
-    try:
-        language = context.client.storage.get(_CLIENT_KEY)
-    except RuntimeError:  # no page in this task
+    task_id = get_task_id()
+    stack = Slot.stacks.get(task_id) if task_id else None  # not `context.client`: outside a page it starts script mode
+    if not stack:
         return None
+    language = stack[-1].parent.client.storage.get(_CLIENT_KEY)
     return language if isinstance(language, str) else None
 
 
