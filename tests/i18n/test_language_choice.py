@@ -46,22 +46,23 @@ def test_an_unknown_language_means_english() -> None:
     assert current_language() == 'en'
 
 
-async def test_a_browser_asking_for_icelandic_gets_icelandic_pages_and_html_lang(app_user: User) -> None:
-    app_user.http_client.headers['Accept-Language'] = 'is-IS,is;q=0.9,en;q=0.5'
+@pytest.mark.parametrize(
+    ('header', 'html_lang', 'shown', 'not_shown'),
+    [
+        ('is-IS,is;q=0.9,en;q=0.5', 'is', ('Tölvupóststillingar', 'Skjöl'), 'Documents'),
+        ('en-GB,en;q=0.9', 'en-GB', ('Email settings', 'Documents'), 'Skjöl'),
+    ],
+)
+async def test_the_browsers_language_gives_the_pages_and_html_lang(
+    app_user: User, header: str, html_lang: str, shown: tuple[str, str], not_shown: str
+) -> None:
+    app_user.http_client.headers['Accept-Language'] = header
     response = await app_user.http_client.get('/settings')
-    assert '<html lang="is"' in response.text
+    assert f'<html lang="{html_lang}"' in response.text
     await app_user.open('/settings')
-    await app_user.should_see('Tölvupóststillingar')
-    await app_user.should_see('Skjöl')
-
-
-async def test_an_english_browser_gets_english(app_user: User) -> None:
-    app_user.http_client.headers['Accept-Language'] = 'en-GB,en;q=0.9'
-    response = await app_user.http_client.get('/settings')
-    assert '<html lang="en-GB"' in response.text
-    await app_user.open('/settings')
-    await app_user.should_see('Documents')
-    await app_user.should_not_see('Skjöl')
+    for text in shown:
+        await app_user.should_see(text)
+    await app_user.should_not_see(not_shown)
 
 
 async def test_the_language_chosen_in_the_header_is_kept_and_beats_the_browser(
