@@ -226,7 +226,8 @@ def format_event(event: StepEvent, *, verbose: bool = False) -> str:
         lines += [f'        {key} ({flags[key]}): {value}' for key, value in event.details.items() if key in flags]
     elif event.status is Status.FAIL:
         if not verbose:
-            lines += [f'        {key}: {value}' for key, value in event.details.items() if 'fail' in value]
+            failed = _('failed: {reason}').partition('{')[0]  # how a failed check's detail begins, in any language
+            lines += [f'        {key}: {value}' for key, value in event.details.items() if value.startswith(failed)]
         if event.reply:
             lines.append('        ' + _('Server reply: {reply}').format(reply=event.reply))
     return '\n'.join(lines) + '\n'

@@ -13,6 +13,10 @@ from pathlib import Path
 import pytest
 
 from cli import check as check_cli
+from cli.check import format_event
+from core.causes import Step
+from core.diagnostics.events import Status, StepEvent
+from core.i18n import _, using_language
 from core.settings import EmailSettings, Protocol, Security
 from storage.folder import DataFolder
 from tests.diagnostics.conftest import ACCOUNTS, PASSWORD, USER
@@ -167,3 +171,19 @@ async def test_ctrl_c_prints_the_cancelled_verdict_naming_the_step_under_way(tru
     assert (verdict['verdict'], verdict['step'], verdict['cause']) == ('fail', 'rcpt', 'cancelled')
     assert verdict['explanation']['what'] == 'The test was cancelled.'
     assert 'Traceback' not in stderr.decode()
+
+
+@pytest.mark.parametrize('language', ['en', 'is'])
+def test_a_failed_steps_failed_check_is_printed_without_verbose_in_either_language(language: str) -> None:
+    with using_language(language):
+        failed = _('failed: {host} is not listed').format(host='smtp.example.test')
+        event = StepEvent(
+            seq=3,
+            step=Step.TLS,
+            status=Status.FAIL,
+            message='…',
+            details={_('Host name'): failed, _('Version'): 'TLSv1.3'},
+        )
+        printed = format_event(event)
+    assert failed in printed
+    assert 'TLSv1.3' not in printed
