@@ -64,7 +64,10 @@ def _language_of_current_client() -> str | None:
     stack = Slot.stacks.get(task_id) if task_id else None  # not `context.client`: outside a page it starts script mode
     if not stack:
         return None
-    language = stack[-1].parent.client.storage.get(_CLIENT_KEY)
+    try:
+        language = stack[-1].parent.client.storage.get(_CLIENT_KEY)
+    except RuntimeError:  # the slot's element was deleted, as a rebuilt card's button is after its click
+        return None
     return language if isinstance(language, str) else None
 
 
