@@ -1,43 +1,120 @@
-"""The Icelandic catalogues: `.po` files kept in git, compiled in memory when first needed (no `.mo` files)."""
+"""The Icelandic catalogues: `.po` files kept in git (written and checked with Babel by tools/i18n.py), read into the
+standard library's gettext when first needed (no `.mo` files).
+
+Why not Babel's `read_po` and an in-memory `.mo` here: importing Babel's catalogue code, parsing with it and
+compiling took about 200 ms of every start-up (bench/startup.py); reading the files straight into gettext takes a
+few. A test holds this reader to Babel's: the same translation for every message of every file.
+"""
 
 from __future__ import annotations
 
+import gettext
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import cache
-from io import BytesIO
 from pathlib import Path
-
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
 
 CATALOGUE_FOLDER = Path(__file__).parent
 """One folder per language (`is/`), holding one `.po` file per area of the app, merged into one catalogue."""
+
+_ESCAPE = re.compile(r'\\([\\tnr"])')
+_ESCAPED = {'\\': '\\', 't': '\t', 'n': '\n', 'r': '\r', '"': '"'}
+_STARTS_ENTRY = ('msgctxt', 'msgid')
 
 
 def po_files(language: str) -> list[Path]:
     return sorted((CATALOGUE_FOLDER / language).glob('*.po'))
 
 
-def read_catalogue(language: str) -> Catalog:
-    """Every area's messages of `language` in one Babel catalogue (the first file's header and plural rule)."""
-    merged: Catalog | None = None
-    for path in po_files(language):
-        with path.open('rb') as file:
-            part = read_po(file, locale=language)
-        if merged is None:
-            merged = part
-            continue
-        for message in part:
-            if message.id:
-                merged[message.id] = message
-    return merged if merged is not None else Catalog(locale=language)
-
-
 @cache
-def catalogue(language: str) -> NullTranslations:
-    """Compiled once per process: Mailroom loads both catalogues at start-up, so the first page pays nothing."""
-    compiled = BytesIO()
-    write_mo(compiled, read_catalogue(language), use_fuzzy=False)
-    compiled.seek(0)
-    return Translations(fp=compiled)
+def catalogue(language: str) -> PoTranslations:
+    """Read once per process: Mailroom loads both catalogues at start-up, so the first page pays nothing."""
+    return translations_from_po(path.read_text(encoding='utf-8') for path in po_files(language))
+
+
+def translations_from_po(texts: Iterable[str]) -> PoTranslations:
+    """Several `.po` texts merged into one catalogue; the first header found gives the plural rule."""
+    return PoTranslations(io.BytesIO('\n\n'.join(texts).encode()))
+
+
+@dataclass(frozen=True)
+class PoEntry:
+    """One message of a `.po` file: the id (with its context in front, as gettext keys it) and its translation(s)."""
+
+    key: str
+    plural: bool
+    strings: tuple[str, ...]
+    fuzzy: bool
+
+
+class PoTranslations(gettext.GNUTranslations):
+    """gettext's catalogue filled from `.po` text; `_parse` is gettext's documented hook for another file format.
+    Like Babel's `.mo` compiler it leaves out fuzzy and untranslated messages, so they read in English."""
+
+    def _parse(self, fp: gettext._TranslationsReader) -> None:
+        self._info: dict[str, str] = {}
+        self._charset = 'utf-8'
+        self._catalog: dict[str | tuple[str, int], str] = {}
+        self.plural = lambda n: int(n != 1)
+        for entry in read_entries(fp.read().decode()):
+            if entry.key == '':
+                if not self._info:
+                    self._read_header(entry.strings[0])
+            elif not entry.fuzzy and all(entry.strings):
+                if entry.plural:
+                    for index, string in enumerate(entry.strings):
+                        self._catalog[(entry.key, index)] = string
+                else:
+                    self._catalog[entry.key] = entry.strings[0]
+
+    def _read_header(self, header: str) -> None:
+        for line in header.splitlines():
+            name, colon, value = line.partition(':')
+            if colon:
+                self._info[name.strip().lower()] = value.strip()
+        rule = self._info.get('plural-forms', '').partition('plural=')[2].rstrip(';').strip()
+        if rule:
+            self.plural = gettext.c2py(rule)
+
+
+def read_entries(text: str) -> Iterator[PoEntry]:
+    """The entries of a `.po` text in order. An entry ends at a blank line, a comment or the next msgctxt/msgid once
+    its msgstr has begun; `#, fuzzy` marks the entry after it; obsolete `#~` entries are comments here."""
+    fields: dict[str, list[str]] = {}
+    current = ''
+    fuzzy = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith('"'):
+            if current:
+                fields[current].append(_unquote(line))
+            continue
+        has_translation = any(name.startswith('msgstr') for name in fields)
+        if has_translation and (not line or line.startswith('#') or line.startswith(_STARTS_ENTRY)):
+            yield _entry(fields, fuzzy)
+            fields, current, fuzzy = {}, '', False
+        if line.startswith('#,'):
+            fuzzy = fuzzy or 'fuzzy' in (flag.strip() for flag in line[2:].split(','))
+        elif line.startswith('msg'):
+            keyword, _space, value = line.partition(' ')
+            current = keyword
+            fields[current] = [_unquote(value.strip())]
+    if any(name.startswith('msgstr') for name in fields):
+        yield _entry(fields, fuzzy)
+
+
+def _entry(fields: dict[str, list[str]], fuzzy: bool) -> PoEntry:
+    ident = ''.join(fields.get('msgid', ()))
+    if 'msgctxt' in fields:
+        ident = f'{"".join(fields["msgctxt"])}\x04{ident}'
+    if 'msgid_plural' in fields:
+        forms = sorted((name for name in fields if name.startswith('msgstr[')), key=lambda name: int(name[7:-1]))
+        return PoEntry(ident, True, tuple(''.join(fields[name]) for name in forms), fuzzy)
+    return PoEntry(ident, False, (''.join(fields.get('msgstr', ())),), fuzzy)
+
+
+def _unquote(quoted: str) -> str:
+    """A `"…"` piece of a `.po` line without its quotes, its C escapes read as Babel reads them."""
+    return _ESCAPE.sub(lambda match: _ESCAPED[match.group(1)], quoted[1:-1])
