@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -24,8 +25,11 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir('mailroom', appauthor=False))
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """In the terminal's language: `main` sets it before building the parser (argparse's own words stay English)."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """In the terminal's language: `main` sets it before building the parser (argparse's own words stay English).
+
+    Only `command`'s own options are added, its module imported then: the app's start loads no terminal command.
+    """
     from core.i18n import _
 
     parser = argparse.ArgumentParser(
@@ -56,22 +60,21 @@ def build_parser() -> argparse.ArgumentParser:
         help=_('on first start, create an empty data folder instead of the sample business'),
     )
     commands = parser.add_subparsers(dest='command', metavar='COMMAND')
-    from cli import check as check_cli
-
-    check = commands.add_parser('check', help=_('test the saved email settings from the terminal'))
+    check = commands.add_parser(
+        'check', help=_('test the saved email settings from the terminal'), add_help=command == 'check'
+    )
     _data_dir_after_command(check, _("the data folder whose saved settings are tested (default: the app's)"))
-    check_cli.add_arguments(check)
-    from cli import signin as signin_cli
-
-    signin = commands.add_parser('signin', help=_('sign in with Microsoft by a code, for the saved email settings'))
+    signin = commands.add_parser(
+        'signin', help=_('sign in with Microsoft by a code, for the saved email settings'), add_help=command == 'signin'
+    )
     _data_dir_after_command(signin, _("the data folder whose settings get the sign-in (default: the app's)"))
-    signin_cli.add_arguments(signin)
-    from cli import discover as discover_cli
-
-    discover_cli.add_arguments(commands.add_parser('discover', help=_('find the email settings for an address')))
-    from cli import relay as relay_cli
-
-    relay_cli.add_arguments(commands.add_parser('relay', help=_('run the HTTP email relay service')))
+    discover = commands.add_parser(
+        'discover', help=_('find the email settings for an address'), add_help=command == 'discover'
+    )
+    relay = commands.add_parser('relay', help=_('run the HTTP email relay service'), add_help=command == 'relay')
+    chosen = {'check': check, 'signin': signin, 'discover': discover, 'relay': relay}.get(command or '')
+    if chosen is not None:
+        importlib.import_module(f'cli.{command}').add_arguments(chosen)
     return parser
 
 
@@ -87,8 +90,14 @@ def main(argv: list[str] | None = None) -> int:
         return run_command(argv)
 
 
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    """Twice: first to learn which command is run, then with that command's own options (and its --help)."""
+    command = build_parser().parse_known_args(argv)[0].command
+    return build_parser(command).parse_args(argv)
+
+
 def run_command(argv: list[str] | None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_arguments(argv)
     if args.command == 'relay':
         from cli import relay as relay_cli
 

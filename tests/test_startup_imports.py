@@ -1,5 +1,5 @@
-"""The app starts without the libraries only sending, templating, PDFs, DNS lookups or the relay need: they load on
-first use."""
+"""The app starts without the libraries only sending, templating, PDFs, DNS lookups or the relay need, and without
+the terminal commands: they load on first use."""
 
 from __future__ import annotations
 
@@ -10,17 +10,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFERRED = ('aiosmtplib', 'dns', 'httpx', 'limits', 'liquid', 'markdown_it', 'typst')
+COMMANDS = ('cli.check', 'cli.signin', 'cli.discover', 'cli.relay')
 
 
-def deferred_loaded(after: str = '') -> list[str]:
-    """Which deferred libraries a fresh interpreter holds once it has imported the app (and run `after`)."""
+def deferred_loaded(after: str = '', deferred: tuple[str, ...] = DEFERRED) -> list[str]:
+    """Which deferred modules a fresh interpreter holds once it has imported the app (and run `after`)."""
     code = '\n'.join(
         [
             'import json, sys',
             'import main, ui.app, ui.services',
-            'main.build_parser()',
+            "main.parse_arguments(['--empty'])",
             after,
-            f'print(json.dumps(sorted(name for name in {DEFERRED!r} if name in sys.modules)))',
+            f'print(json.dumps(sorted(name for name in {deferred!r} if name in sys.modules)))',
         ]
     )
     done = subprocess.run([sys.executable, '-c', code], cwd=ROOT, capture_output=True, text=True, timeout=60)
@@ -40,3 +41,13 @@ def test_a_library_loads_once_it_is_used() -> None:
         "render_email(default_template('sales_invoice'), sample_context())"
     )
     assert deferred_loaded(render) == ['liquid', 'markdown_it']
+
+
+def test_the_app_imports_no_terminal_command() -> None:
+    assert deferred_loaded(deferred=COMMANDS) == []
+
+
+def test_a_terminal_command_gets_its_own_options_when_it_is_run() -> None:
+    """Also proves the check above can fail: parsing `check --json` imports cli.check for its options."""
+    after = "assert main.parse_arguments(['check', '--json', '--to', 'a@example.com']).json is True"
+    assert deferred_loaded(after, COMMANDS) == ['cli.check']
