@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFERRED = ('aiosmtplib', 'dns', 'httpx', 'limits', 'liquid', 'markdown_it', 'typst')
+DEFERRED = ('aiosmtplib', 'babel.dates', 'dns', 'httpx', 'limits', 'liquid', 'markdown_it', 'typst')
 COMMANDS = ('cli.check', 'cli.signin', 'cli.discover', 'cli.relay')
 
 
@@ -35,12 +35,12 @@ def test_the_app_imports_none_of_the_deferred_libraries() -> None:
 
 
 def test_a_library_loads_once_it_is_used() -> None:
-    """Also proves the check above can fail: rendering a template loads python-liquid and markdown-it."""
+    """Also proves the check above can fail: rendering a template loads python-liquid, markdown-it and Babel's dates."""
     render = (
         'from core.templates import default_template, render_email, sample_context\n'
         "render_email(default_template('sales_invoice'), sample_context())"
     )
-    assert deferred_loaded(render) == ['liquid', 'markdown_it']
+    assert deferred_loaded(render) == ['babel.dates', 'liquid', 'markdown_it']
 
 
 def test_the_app_imports_no_terminal_command() -> None:

@@ -13,7 +13,6 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
-from babel.dates import format_date, format_time
 from fastapi import Response
 from nicegui import ui
 
@@ -132,13 +131,19 @@ def local_time(moment: datetime | None) -> str:
     """A moment in this computer's time zone, written as the page language writes dates and times."""
     if moment is None:
         return ''
+    from babel.dates import format_date, format_time  # on first use: importing it costs start-up ~50 ms
+
     local = moment.astimezone()
     return f'{format_date(local, "medium", locale=babel_locale())} {format_time(local, "short", locale=babel_locale())}'
 
 
 def shown_date(day: date | None) -> str:
     """A date as the page language writes it (2 Dec 2026, 2. des. 2026)."""
-    return format_date(day, 'medium', locale=babel_locale()) if day else ''
+    if day is None:
+        return ''
+    from babel.dates import format_date  # on first use: importing it costs start-up ~50 ms
+
+    return format_date(day, 'medium', locale=babel_locale())
 
 
 def shown_title(document: Document | Statement) -> str:

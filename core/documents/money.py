@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from babel.dates import format_date as babel_format_date
 from babel.numbers import format_currency, get_currency_precision, get_currency_symbol, get_decimal_symbol
 
 from core.i18n import _, babel_locale
@@ -96,4 +95,6 @@ def format_date(value: date, locale: str | None = None) -> str:
     locale = locale or babel_locale()
     if _is_english(locale):
         return f'{value.day} {value.strftime("%b %Y")}'
+    from babel.dates import format_date as babel_format_date  # on first use: importing it costs start-up ~50 ms
+
     return babel_format_date(value, format='long', locale=locale)
