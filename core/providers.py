@@ -11,9 +11,7 @@ import re
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
-from babel.numbers import format_decimal
-
-from core.i18n import N_, _, babel_locale, ngettext
+from core.i18n import N_, _, format_count, ngettext
 from core.settings import SECURITY_LABELS, Security, suggest_host_fix
 
 
@@ -30,17 +28,13 @@ class SendingLimits:
         parts = []
         if self.per_minute:
             words = ngettext('{count} email a minute', '{count} emails a minute', self.per_minute)
-            parts.append(words.format(count=_number(self.per_minute)))
+            parts.append(words.format(count=format_count(self.per_minute)))
         if self.per_day:
             words = ngettext('{count} recipient a day', '{count} recipients a day', self.per_day)
-            parts.append(words.format(count=_number(self.per_day)))
+            parts.append(words.format(count=format_count(self.per_day)))
         if len(parts) == 2:
             return _('{first} and {second}').format(first=parts[0], second=parts[1])
         return parts[0] if parts else _('no limit')
-
-
-def _number(count: int) -> str:
-    return format_decimal(count, locale=babel_locale())
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,10 @@ import inspect
 import json
 from collections.abc import Awaitable, Callable, Sequence
 
-from babel.numbers import format_decimal
 from nicegui import ui
 from nicegui.events import GenericEventArguments
 
-from core.i18n import _, babel_locale
+from core.i18n import _, format_count
 
 # Even if every character needed JSON's 6-character escape, 100,000 of them fit in one message.
 LONG_TEXT_LIMIT = 100_000
@@ -41,7 +40,7 @@ def length_problem(text: str | None, limit: int = LONG_TEXT_LIMIT, *, what: str 
     return _(
         '{what} is longer than {limit} characters, the most Mailroom takes here, so anything pasted beyond that was '
         'cut off. Check its end and shorten it.'
-    ).format(what=what or _('This text'), limit=format_decimal(limit, locale=babel_locale()))
+    ).format(what=what or _('This text'), limit=format_count(limit))
 
 
 def fingerprint(text: str) -> str:

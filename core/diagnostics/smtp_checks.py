@@ -24,7 +24,7 @@ from core.diagnostics.probe import Probe, StepFailure, StepScope, describe_error
 from core.diagnostics.tls_check import describe_tls, handshake_failure
 from core.diagnostics.transcript import REDACTED, Transcript
 from core.ehlo import ehlo_name, local_fqdn
-from core.i18n import N_, _, babel_locale, ngettext
+from core.i18n import N_, _, babel_locale, format_count, ngettext
 from core.message import BuiltMessage, MessageError, OutgoingMessage, build_mime
 from core.oauth.claims import token_claims
 from core.oauth.providers import PROVIDER_LABELS, oauth_provider
@@ -107,7 +107,7 @@ def _megabytes(size: int) -> str:
 
 
 def _bytes(size: int) -> str:
-    return ngettext('{bytes} byte', '{bytes} bytes', size).format(bytes=format_decimal(size, locale=babel_locale()))
+    return ngettext('{bytes} byte', '{bytes} bytes', size).format(bytes=format_count(size))
 
 
 class _Wire:
