@@ -21,7 +21,6 @@ CATALOGUE_FOLDER = Path(__file__).parent
 
 _ESCAPE = re.compile(r'\\([\\tnr"])')
 _ESCAPED = {'\\': '\\', 't': '\t', 'n': '\n', 'r': '\r', '"': '"'}
-_STARTS_ENTRY = ('msgctxt', 'msgid')
 
 
 def po_files(language: str) -> list[Path]:
@@ -83,25 +82,24 @@ def read_entries(text: str) -> Iterator[PoEntry]:
     """The entries of a `.po` text in order. An entry ends at a blank line, a comment or the next msgctxt/msgid once
     its msgstr has begun; `#, fuzzy` marks the entry after it; obsolete `#~` entries are comments here."""
     fields: dict[str, list[str]] = {}
-    current = ''
-    fuzzy = False
+    current: list[str] | None = None
+    translated = fuzzy = False
     for raw in text.splitlines():
         line = raw.strip()
         if line.startswith('"'):
-            if current:
-                fields[current].append(_unquote(line))
+            if current is not None:
+                current.append(_unquote(line))
             continue
-        has_translation = any(name.startswith('msgstr') for name in fields)
-        if has_translation and (not line or line.startswith('#') or line.startswith(_STARTS_ENTRY)):
+        if translated and (not line or line.startswith(('#', 'msgctxt', 'msgid'))):
             yield _entry(fields, fuzzy)
-            fields, current, fuzzy = {}, '', False
-        if line.startswith('#,'):
-            fuzzy = fuzzy or 'fuzzy' in (flag.strip() for flag in line[2:].split(','))
-        elif line.startswith('msg'):
+            fields, current, translated, fuzzy = {}, None, False, False
+        if line.startswith('msg'):
             keyword, _space, value = line.partition(' ')
-            current = keyword
-            fields[current] = [_unquote(value.strip())]
-    if any(name.startswith('msgstr') for name in fields):
+            current = fields[keyword] = [_unquote(value.strip())]
+            translated = translated or keyword.startswith('msgstr')
+        elif line.startswith('#,'):
+            fuzzy = fuzzy or 'fuzzy' in (flag.strip() for flag in line[2:].split(','))
+    if translated:
         yield _entry(fields, fuzzy)
 
 
@@ -117,4 +115,5 @@ def _entry(fields: dict[str, list[str]], fuzzy: bool) -> PoEntry:
 
 def _unquote(quoted: str) -> str:
     """A `"…"` piece of a `.po` line without its quotes, its C escapes read as Babel reads them."""
-    return _ESCAPE.sub(lambda match: _ESCAPED[match.group(1)], quoted[1:-1])
+    inner = quoted[1:-1]
+    return _ESCAPE.sub(lambda match: _ESCAPED[match.group(1)], inner) if '\\' in inner else inner
