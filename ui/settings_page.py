@@ -9,8 +9,9 @@ from nicegui import ui
 from starlette.requests import Request
 
 from core.diagnostics.events import SettingsChange
-from core.discovery.model import Proposal, UsernameForm
+from core.discovery.model import Proposal, SignIn, UsernameForm
 from core.i18n import N_, _
+from core.oauth.providers import GOOGLE, MICROSOFT
 from core.oauth.signins import CALLBACK_PATH
 from core.providers import Provider, detect_provider, is_well_known_host
 from core.settings import (
@@ -64,6 +65,10 @@ PLAINTEXT_WARNING = N_(
     'readable form. Anyone on the network path can read them and take over the account. Choose this only for a server '
     'on your own machine or local network that offers no encryption.'
 )
+
+
+OAUTH_PROVIDERS_BY_NAME = {provider.name: provider for provider in (MICROSOFT, GOOGLE)}
+"""Find my settings names the sign-in a server needs ("Microsoft", "Google"); these are the ones Mailroom does."""
 
 
 def register(services: Services) -> None:
@@ -395,16 +400,27 @@ class SettingsEditor:
             self.form.email = address  # the username is not the address: the page asks for it apart
         if proposal.username:
             self.form.username = proposal.username
+        sign_in = OAUTH_PROVIDERS_BY_NAME.get(proposal.oauth_provider) if proposal.sign_in is SignIn.OAUTH else None
+        if sign_in is not None:  # the server refuses passwords: its provider's sign-in is the way in
+            self.form.auth = AuthMethod.OAUTH.value
+            self.form.oauth_provider = sign_in.key
         self.refresh()
-        filled = (
-            _('Filled in: {settings} (source: {source}). Enter your password, test, then Update to save.')
-            if proposal.username
-            else _(
+        if sign_in is not None:
+            filled = _(
+                'Filled in: {settings} (source: {source}). This server takes no password: sign in with {provider}, '
+                'test, then Update to save.'
+            )
+        elif proposal.username:
+            filled = _('Filled in: {settings} (source: {source}). Enter your password, test, then Update to save.')
+        else:
+            filled = _(
                 'Filled in: {settings} (source: {source}). Ask your provider for your username and enter it. '
                 'Enter your password, test, then Update to save.'
             )
+        said = filled.format(
+            settings=proposal.describe(), source=proposal.source_detail, provider=sign_in.name if sign_in else ''
         )
-        self.notify(filled.format(settings=proposal.describe(), source=proposal.source_detail), type='info')
+        self.notify(said, type='info')
 
     def apply_change(self, change: SettingsChange) -> None:
         """A fix offered by the settings test, e.g. Connection security SSL/TLS for a port that speaks TLS first."""

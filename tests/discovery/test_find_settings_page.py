@@ -54,3 +54,20 @@ async def test_find_my_settings_without_an_address_says_where_to_type_it(app_use
     await app_user.open('/settings')
     app_user.find(marker='find-settings').click()
     await app_user.should_see('Type your email address in Username (or in Email address) first')
+
+
+async def test_a_server_that_refuses_passwords_switches_the_form_to_its_sign_in(
+    services: Services, app_user: User
+) -> None:
+    """Outlook.com takes no password from other programs: Use these settings chooses Sign in with Microsoft."""
+    with serve_zone('') as dns:
+        services.discovery = network(dns)
+        await app_user.open('/settings')
+        assert value_of(app_user, 'auth') == 'password'
+        app_user.find(marker='username').type('anna@outlook.com')
+        app_user.find(marker='find-settings').click()
+        await app_user.should_see('Found: smtp-mail.outlook.com', retries=BACKGROUND_RETRIES)
+        app_user.find(marker='use-found-settings').click()
+    assert (value_of(app_user, 'auth'), value_of(app_user, 'oauth_provider')) == ('oauth', 'microsoft')
+    await app_user.should_see('This server takes no password: sign in with Microsoft')
+    await app_user.should_see('Sign in with Microsoft')
