@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFERRED = ('aiosmtplib', 'babel.dates', 'dns', 'httpx', 'limits', 'liquid', 'markdown_it', 'typst')
+DEFERRED = ('aiosmtplib', 'babel.dates', 'dns', 'httpx', 'limits', 'liquid', 'markdown_it', 'publicsuffixlist', 'typst')
 COMMANDS = ('cli.check', 'cli.signin', 'cli.discover', 'cli.relay')
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from core.deliverability.dkim_keys import tags
 from core.dns import DnsResolver
+from core.domains import registrable_domain
 
 POLICIES = ('none', 'quarantine', 'reject')
 
@@ -54,6 +55,6 @@ async def lookup(resolver: DnsResolver, domain: str) -> tuple[DmarcPolicy | None
 
 
 def aligned(domain: str, from_domain: str) -> bool:
-    """Relaxed alignment approximated as one name being the other or a subdomain of it (no public-suffix list)."""
-    a, b = domain.lower().rstrip('.'), from_domain.lower().rstrip('.')
-    return a == b or a.endswith(f'.{b}') or b.endswith(f'.{a}')
+    """Relaxed alignment (RFC 7489 §3.1): both names belong to the same organisation, so bounce.example.co.uk aligns
+    with news.example.co.uk, but example.co.uk does not with other.co.uk."""
+    return registrable_domain(domain) == registrable_domain(from_domain)

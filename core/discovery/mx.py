@@ -7,34 +7,21 @@ host's parent names down to its registrable domain (publicsuffixlist, offline da
 
 from __future__ import annotations
 
-import functools
-
-from publicsuffixlist import PublicSuffixList
-
 from core.discovery import ispdb
 from core.discovery.local import proposal_from_config
 from core.discovery.model import Source
 from core.discovery.network import Network
 from core.discovery.proposals import Answer, SourceUnavailable, from_provider
 from core.dns import DnsUnavailable
+from core.domains import registrable_domain
 from core.i18n import _
 from core.providers import detect_provider
-
-
-@functools.cache
-def _suffixes() -> PublicSuffixList:
-    """The bundled Public Suffix List, parsed once (about 0.1 s)."""
-    return PublicSuffixList()
-
-
-def registrable_domain(host: str) -> str:
-    return _suffixes().privatesuffix(host) or host
 
 
 def parent_names(host: str) -> tuple[str, ...]:
     """mx1.eu.mail.example.co.uk → eu.mail.example.co.uk, mail.example.co.uk, example.co.uk."""
     registrable = registrable_domain(host)
-    labels = host.split('.')
+    labels = host.lower().rstrip('.').split('.')
     names = ['.'.join(labels[i:]) for i in range(1, len(labels))]
     return tuple(name for name in names if name == registrable or name.endswith(f'.{registrable}'))
 
