@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """The app's start-up makes long-lived objects only (modules, classes, routes, catalogues): the garbage collector's
-    passes over them, again and again as they pile up, found nothing to free and cost about a sixth of the time to
+    passes over them, again and again as they pile up, find almost nothing to free and cost about a sixth of the time to
     the first page (bench/startup.py). So it is off while starting, until `resume_collection`; left as it was after."""
     was_enabled = gc.isenabled()
     gc.disable()
