@@ -38,15 +38,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument('address', help=_('the email address you send from, e.g. office@example.com'))
     parser.add_argument('--json', action='store_true', help=_('one JSON object per event; the last line is the result'))
-    parser.add_argument(
+    reach = parser.add_mutually_exclusive_group()
+    reach.add_argument(
         '--no-network', action='store_true', help=_('answer from the bundled data alone: no DNS, HTTP or connection')
+    )
+    reach.add_argument(
+        '--online-ispdb',
+        action='store_true',
+        help=_(
+            "also ask Thunderbird's online provider database (live.thunderbird.net), for the domain and for the "
+            'domain that hosts its mail; this tells Mozilla those domains'
+        ),
     )
 
 
 def run(args: argparse.Namespace, network: Network | None = None, out: TextIO = sys.stdout) -> int:
     """Exit 0 when settings were found, 1 when none were, 2 when the address is not one."""
     try:
-        discovery = asyncio.run(_search(args.address, network, not args.no_network, args.json, out))
+        search = _search(args.address, network, not args.no_network, args.online_ispdb, args.json, out)
+        discovery = asyncio.run(search)
     except KeyboardInterrupt:
         return 130
     if discovery.proposal is not None:
@@ -54,10 +64,13 @@ def run(args: argparse.Namespace, network: Network | None = None, out: TextIO = 
     return EXIT_INVALID if not discovery.outcomes else EXIT_NOTHING
 
 
-async def _search(address: str, network: Network | None, use_network: bool, as_json: bool, out: TextIO) -> Discovery:
+async def _search(
+    address: str, network: Network | None, use_network: bool, online_ispdb: bool, as_json: bool, out: TextIO
+) -> Discovery:
     from core.discovery.finder import discover
 
-    async with contextlib.aclosing(discover(address, network, use_network=use_network)) as events:
+    search = discover(address, network, use_network=use_network, online_ispdb=online_ispdb)
+    async with contextlib.aclosing(search) as events:
         async for item in events:
             if isinstance(item, Discovery):
                 out.write(json.dumps(item.to_dict(), ensure_ascii=False) + '\n' if as_json else render_result(item))

@@ -1,4 +1,5 @@
-"""How this person wants Mailroom itself: for now, the language of its pages when chosen in the header."""
+"""How this person wants Mailroom itself: the language of its pages when chosen in the header, and whether Find my
+settings may ask Thunderbird's online database."""
 
 from __future__ import annotations
 
@@ -25,6 +26,14 @@ class PreferencesRepository:
             raise ValueError(f'Mailroom does not speak {language!r}.')
         self._table.upsert(Document({'language': language}, doc_id=_DOCUMENT_ID))
         self._language = language
+
+    def online_ispdb(self) -> bool:
+        """Off until chosen: asking Thunderbird's online database tells Mozilla the domain looked up."""
+        row = self._table.get(doc_id=_DOCUMENT_ID)
+        return isinstance(row, dict) and row.get('online_ispdb') is True
+
+    def choose_online_ispdb(self, wanted: bool) -> None:
+        self._table.upsert(Document({'online_ispdb': wanted}, doc_id=_DOCUMENT_ID))
 
     def _read_language(self) -> str | None:
         row = self._table.get(doc_id=_DOCUMENT_ID)

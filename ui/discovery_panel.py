@@ -24,6 +24,7 @@ from core.discovery.model import (
 from core.discovery.network import Network
 from core.i18n import _
 from core.settings import security_label
+from storage.preferences_repo import PreferencesRepository
 
 STATUS_ICONS: dict[SourceStatus, tuple[str, str]] = {
     SourceStatus.FOUND: ('check_circle', 'positive'),
@@ -35,16 +36,19 @@ STATUS_ICONS: dict[SourceStatus, tuple[str, str]] = {
 
 class FindSettings:
     """One per settings page. `read_address` gives the address typed on the form; `on_use` fills the form with a
-    proposal; `on_test` starts the settings test on the form as it then is."""
+    proposal; `on_test` starts the settings test on the form as it then is. Whether Thunderbird's online database is
+    asked too is the person's choice, remembered in `preferences`."""
 
     def __init__(
         self,
         network: Network,
+        preferences: PreferencesRepository,
         read_address: Callable[[], str],
         on_use: Callable[[Proposal], None],
         on_test: Callable[[], None],
     ) -> None:
         self.network = network
+        self.preferences = preferences
         self.read_address = read_address
         self.on_use = on_use
         self.on_test = on_test
@@ -57,6 +61,16 @@ class FindSettings:
             .props('outline no-caps no-wrap')
             .mark('find-settings')
             .tooltip(_('Looks up the server, port and security for the email address you typed'))
+        )
+        self.online_ispdb = (
+            ui.checkbox(
+                _('Also ask Thunderbird’s online provider database (tells Mozilla your domain)'),
+                value=self.preferences.online_ispdb(),
+                on_change=lambda event: self.preferences.choose_online_ispdb(bool(event.value)),
+            )
+            .props('dense')
+            .classes('text-sm text-grey-8')
+            .mark('find-settings-online-ispdb')
         )
 
     def panel(self) -> None:
@@ -97,7 +111,8 @@ class FindSettings:
         from core.discovery.finder import discover  # httpx and dnspython load on first use
 
         try:
-            async with contextlib.aclosing(discover(address, self.network)) as events:
+            search = discover(address, self.network, online_ispdb=bool(self.online_ispdb.value))
+            async with contextlib.aclosing(search) as events:
                 async for item in events:
                     if isinstance(item, Discovery):
                         self._show_result(item)

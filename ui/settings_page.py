@@ -108,6 +108,7 @@ class SettingsEditor:
         )
         self.finder = FindSettings(
             services.discovery,
+            services.folder.preferences,
             lambda: self.form.to_settings().sender_address,
             self.use_found,
             lambda: self.tester.start(),

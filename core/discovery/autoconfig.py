@@ -24,8 +24,8 @@ MAX_REDIRECTS = 3
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
-class _Refused(Exception):
-    """This URL gave no usable file; the message says why, in plain words."""
+class Refused(Exception):
+    """This URL gave no usable file; the message says why, in plain words (`unavailable`: it could not be asked)."""
 
     def __init__(self, message: str, *, unavailable: bool = False) -> None:
         super().__init__(message)
@@ -44,31 +44,32 @@ async def ask_autoconfig(address: str, domain: str, client: httpx.AsyncClient) -
     """Both places asked at once; the first in order that holds a usable file wins. "Could not check" only when
     neither could be asked."""
     urls = autoconfig_urls(address, domain)
-    outcomes = await asyncio.gather(*(_usable_file(client, url, params) for url, params in urls))
+    outcomes = await asyncio.gather(*(usable_file(client, url, params) for url, params in urls))
     for outcome in outcomes:
         if isinstance(outcome, tuple):
             final_url, config = outcome
             detail = _('the settings file at {url}').format(url=final_url)
             found = _('Found {url}.').format(url=final_url)
             return Answer(proposal_from_config(config, address, Source.AUTOCONFIG, detail), found)
-    reasons = ' '.join(refused.message for refused in outcomes if isinstance(refused, _Refused))
-    if all(isinstance(refused, _Refused) and refused.unavailable for refused in outcomes):
+    reasons = ' '.join(refused.message for refused in outcomes if isinstance(refused, Refused))
+    if all(isinstance(refused, Refused) and refused.unavailable for refused in outcomes):
         raise SourceUnavailable(reasons)
     return Answer(None, reasons)
 
 
-async def _usable_file(
+async def usable_file(
     client: httpx.AsyncClient, url: str, params: dict[str, str]
-) -> tuple[str, ClientConfig] | _Refused:
+) -> tuple[str, ClientConfig] | Refused:
+    """The final URL and the settings of a file that names an encrypted outgoing server, or why there is none."""
     try:
         final_url, data = await fetch(client, url, params)
         config = parse_client_config(data)
-    except _Refused as refused:
+    except Refused as refused:
         return refused
     except ConfigError as error:
-        return _Refused(_('{url}: {problem}; ignored.').format(url=url, problem=error))
+        return Refused(_('{url}: {problem}; ignored.').format(url=url, problem=error))
     if not config.servers:
-        return _Refused(_('{url} names no encrypted outgoing server.').format(url=final_url))
+        return Refused(_('{url} names no encrypted outgoing server.').format(url=final_url))
     return final_url, config
 
 
@@ -84,34 +85,34 @@ async def fetch(client: httpx.AsyncClient, url: str, params: dict[str, str]) -> 
                 if response.status_code in _REDIRECTS and 'location' in response.headers:
                     target = current.join(response.headers['location'])
                     if target.scheme != 'https':
-                        raise _Refused(_('{url} redirects to an unencrypted address; not followed.').format(url=shown))
+                        raise Refused(_('{url} redirects to an unencrypted address; not followed.').format(url=shown))
                     current = target
                     continue
                 if response.status_code != 200:
-                    raise _Refused(
+                    raise Refused(
                         _('{url}: none there (HTTP {status}).').format(url=shown, status=response.status_code)
                     )
                 return shown, await _read_capped(response, shown)
         except httpx.TimeoutException:
-            raise _Refused(_('{url} did not answer in time.').format(url=shown), unavailable=True) from None
+            raise Refused(_('{url} did not answer in time.').format(url=shown), unavailable=True) from None
         except httpx.ConnectError as error:
             said = _('{url}: no server could be reached ({reason}).').format(url=shown, reason=_reason(error))
-            raise _Refused(said) from None
+            raise Refused(said) from None
         except httpx.HTTPError as error:
             said = _('{url}: the answer broke off ({error}).').format(url=shown, error=type(error).__name__)
-            raise _Refused(said, unavailable=True) from None
-    raise _Refused(_('{url} redirects more than {count} times; not followed.').format(url=url, count=MAX_REDIRECTS))
+            raise Refused(said, unavailable=True) from None
+    raise Refused(_('{url} redirects more than {count} times; not followed.').format(url=url, count=MAX_REDIRECTS))
 
 
 async def _read_capped(response: httpx.Response, shown: str) -> bytes:
     declared = response.headers.get('content-length', '')
     if declared.isdigit() and int(declared) > MAX_BYTES:
-        raise _Refused(_too_large(shown))
+        raise Refused(_too_large(shown))
     body = bytearray()
     async for chunk in response.aiter_bytes():
         body += chunk
         if len(body) > MAX_BYTES:
-            raise _Refused(_too_large(shown))
+            raise Refused(_too_large(shown))
     return bytes(body)
 
 

@@ -1,9 +1,10 @@
 """discover: every source asked at once; the highest-priority source that answers wins.
 
 Sources in priority order (model.Source): Mailroom's provider cards, the bundled ISPDB, the domain's own autoconfig
-file, the MX records, SRV records, and last trying the usual server names. A source that finishes with nothing lets
-the next one win; as soon as the winner is certain, the sources still running are stopped. A source that could not
-be asked (DNS silent, network down) is "could not check", which the final message says, never "nothing found".
+file, Thunderbird's online ISPDB (only when the person chose it), the MX records, SRV records, and last trying the
+usual server names. A source that finishes with nothing lets the next one win; as soon as the winner is certain, the
+sources still running are stopped. A source that could not be asked (DNS silent, network down) is "could not check",
+which the final message says, never "nothing found".
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from functools import partial
 
 from core import addresses
 from core.discovery.autoconfig import ask_autoconfig
+from core.discovery.live_ispdb import ask_live_ispdb
 from core.discovery.local import ask_bundled_ispdb, ask_provider_cards
 from core.discovery.model import (
     SOURCE_TITLES,
@@ -35,18 +37,23 @@ ASKING_MESSAGES = {
     Source.PROVIDER: N_('Looking in Mailroom’s provider list'),
     Source.ISPDB: N_('Looking in Thunderbird’s provider database'),
     Source.AUTOCONFIG: N_('Asking your domain for its settings file (HTTPS)'),
+    Source.LIVE_ISPDB: N_('Asking Thunderbird’s online provider database (HTTPS)'),
     Source.MX: N_('Looking up your domain’s mail servers (MX)'),
     Source.SRV: N_('Looking for SRV records in DNS'),
     Source.PROBE: N_('Trying smtp., mail. and your domain itself on ports 465, 587 and 25'),
 }
 
+NOT_ASKED_OFFLINE = N_('Not asked: only the bundled data was wanted.')
+NOT_ASKED_UNCHOSEN = N_('Not asked: it is turned off, because asking it tells Mozilla your domain.')
+
 
 async def discover(
-    address: str, network: Network | None = None, *, use_network: bool = True
+    address: str, network: Network | None = None, *, use_network: bool = True, online_ispdb: bool = False
 ) -> AsyncGenerator[SourceEvent | Discovery, None]:
     """Yield an ASKING event per source, then each source's outcome as it comes, then one Discovery.
 
-    With `use_network` False only the bundled data is asked (no DNS, no HTTP, no connection). Closing the iterator
+    With `use_network` False only the bundled data is asked (no DNS, no HTTP, no connection). `online_ispdb` is the
+    person's choice to ask Thunderbird's online database too, which tells Mozilla the domain. Closing the iterator
     stops every source still running.
     """
     try:
@@ -67,15 +74,16 @@ async def discover(
         }
         if client is not None:
             askers[Source.AUTOCONFIG] = partial(ask_autoconfig, typed, domain, client)
-            askers[Source.MX] = partial(ask_mx, typed, domain, network)
+            if online_ispdb:
+                askers[Source.LIVE_ISPDB] = partial(ask_live_ispdb, typed, domain, client)
+            askers[Source.MX] = partial(ask_mx, typed, domain, network, client, online_ispdb=online_ispdb)
             askers[Source.SRV] = partial(ask_srv, typed, domain, network)
             askers[Source.PROBE] = partial(ask_probing, typed, domain, network)
         tasks: dict[asyncio.Task[Answer], Source] = {}
         for source in Source:
             if source not in askers:
-                event = outcomes[source] = SourceEvent(
-                    source, SourceStatus.SKIPPED, _('Not asked: only the bundled data was wanted.')
-                )
+                why = _(NOT_ASKED_OFFLINE if client is None else NOT_ASKED_UNCHOSEN)
+                event = outcomes[source] = SourceEvent(source, SourceStatus.SKIPPED, why)
                 yield event
                 continue
             yield SourceEvent(source, SourceStatus.ASKING, _(ASKING_MESSAGES[source]))

@@ -19,6 +19,7 @@ class Source(StrEnum):
     PROVIDER = 'provider'
     ISPDB = 'ispdb'
     AUTOCONFIG = 'autoconfig'
+    LIVE_ISPDB = 'live-ispdb'  # asked only when the person chose it: asking tells Mozilla the domain
     MX = 'mx'
     SRV = 'srv'
     PROBE = 'probe'
@@ -28,6 +29,7 @@ SOURCE_TITLES: dict[Source, str] = {
     Source.PROVIDER: N_('Mailroom’s provider list'),
     Source.ISPDB: N_('Thunderbird’s provider database (bundled)'),
     Source.AUTOCONFIG: N_('Your domain’s own settings file'),
+    Source.LIVE_ISPDB: N_('Thunderbird’s online provider database'),
     Source.MX: N_('Your domain’s mail servers (MX)'),
     Source.SRV: N_('Found in DNS (SRV records)'),
     Source.PROBE: N_('Trying the usual server names'),

@@ -2,12 +2,19 @@
 
 The MX host's own name tells Microsoft 365 (`*.mail.protection.outlook.com`) from Outlook.com
 (`*.olc.protection.outlook.com`), so the provider cards are asked with the host first; then the ISPDB with the MX
-host's parent names down to its registrable domain (publicsuffixlist, offline data), as Thunderbird does.
+host's parent names down to its registrable domain (publicsuffixlist, offline data), as Thunderbird does. When the
+bundled ISPDB has nothing, the mail host's domain is asked for its own settings file, and the online ISPDB for it when
+the person chose that.
 """
 
 from __future__ import annotations
 
+import asyncio
+from typing import TYPE_CHECKING
+
 from core.discovery import ispdb
+from core.discovery.autoconfig import Refused, autoconfig_urls, usable_file
+from core.discovery.live_ispdb import live_ispdb_url
 from core.discovery.local import proposal_from_config
 from core.discovery.model import Source
 from core.discovery.network import Network
@@ -16,6 +23,9 @@ from core.dns import DnsUnavailable
 from core.domains import registrable_domain
 from core.i18n import _
 from core.providers import detect_provider
+
+if TYPE_CHECKING:
+    import httpx
 
 
 def parent_names(host: str) -> tuple[str, ...]:
@@ -26,7 +36,9 @@ def parent_names(host: str) -> tuple[str, ...]:
     return tuple(name for name in names if name == registrable or name.endswith(f'.{registrable}'))
 
 
-async def ask_mx(address: str, domain: str, network: Network) -> Answer:
+async def ask_mx(
+    address: str, domain: str, network: Network, client: httpx.AsyncClient, *, online_ispdb: bool = False
+) -> Answer:
     try:
         records = await network.dns().mx(domain)
     except DnsUnavailable as error:
@@ -56,9 +68,32 @@ async def ask_mx(address: str, domain: str, network: Network) -> Answer:
             )
             message = _('{host} is {provider}.').format(host=mx, provider=config.display_name)
             return Answer(proposal_from_config(config, address, Source.MX, detail), message)
-    return Answer(
-        None,
-        _('{host} belongs to {owner}, which is not a provider Mailroom or Thunderbird knows.').format(
-            host=mx, owner=owner
-        ),
+    return await _ask_mail_host(address, mx, owner, client, online_ispdb)
+
+
+async def _ask_mail_host(address: str, mx: str, owner: str, client: httpx.AsyncClient, online_ispdb: bool) -> Answer:
+    """The mail host's domain asked for its own settings file (and the online ISPDB for it, when chosen), at once;
+    the settings file wins over the database, as for the address's own domain."""
+    url, params = autoconfig_urls(address, owner)[0]
+    asks = {url: (params, _('the settings file of {owner}, which hosts your domain’s mail'))}
+    if online_ispdb:
+        asks[live_ispdb_url(owner)] = (
+            {},
+            _('Thunderbird’s online provider database, for {owner}, which hosts your domain’s mail'),
+        )
+    outcomes = await asyncio.gather(*(usable_file(client, url, params) for url, (params, _detail) in asks.items()))
+    for outcome, (_params, detail) in zip(outcomes, asks.values(), strict=True):
+        if isinstance(outcome, tuple):
+            _url, config = outcome
+            said = _('{host} belongs to {owner}, whose settings name {provider}.').format(
+                host=mx, owner=owner, provider=config.display_name or owner
+            )
+            return Answer(proposal_from_config(config, address, Source.MX, detail.format(owner=owner)), said)
+    refused = [outcome for outcome in outcomes if isinstance(outcome, Refused)]
+    reasons = ' '.join(outcome.message for outcome in refused)
+    if any(outcome.unavailable for outcome in refused):
+        raise SourceUnavailable(reasons)
+    unknown = _('{host} belongs to {owner}, which is not a provider Mailroom or Thunderbird knows.').format(
+        host=mx, owner=owner
     )
+    return Answer(None, f'{unknown} {reasons}')

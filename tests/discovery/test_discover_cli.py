@@ -59,7 +59,7 @@ def test_human_output_names_each_source_and_the_settings_to_test() -> None:
 
 
 def test_with_the_network_the_mx_answer_is_printed_with_its_source() -> None:
-    args = argparse.Namespace(address='anna@firm.test', json=True, no_network=False)
+    args = argparse.Namespace(address='anna@firm.test', json=True, no_network=False, online_ispdb=False)
     out = io.StringIO()
     with serve_zone('firm.test. 300 IN MX 0 firm-test.mail.protection.outlook.com.') as dns:
         code = discover_cli.run(args, network(dns), out=out)

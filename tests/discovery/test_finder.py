@@ -22,9 +22,12 @@ from tests.support.smtp_servers import ServerInfo, smtp_server
 ACCOUNTS = {'office@shop.test': 'secret'}
 
 
-async def run(address: str, net: Network | None, *, use_network: bool = True) -> tuple[list[SourceEvent], Discovery]:
+async def run(
+    address: str, net: Network | None, *, use_network: bool = True, online_ispdb: bool = False
+) -> tuple[list[SourceEvent], Discovery]:
     events: list[SourceEvent] = []
-    async with contextlib.aclosing(discover(address, net, use_network=use_network)) as stream:
+    search = discover(address, net, use_network=use_network, online_ispdb=online_ispdb)
+    async with contextlib.aclosing(search) as stream:
         async for item in stream:
             if isinstance(item, Discovery):
                 return events, item
@@ -221,7 +224,7 @@ async def test_the_domains_own_autoconfig_wins_over_an_mx_that_answered_first() 
 async def test_a_built_in_provider_answers_at_once_and_the_network_sources_are_stopped() -> None:
     with silent_dns() as dns:
         net = Network(resolver=dns.resolver(timeout=5.0), transport=web())
-        events, found = await run('someone@gmail.com', net)
+        events, found = await run('someone@gmail.com', net, online_ispdb=True)
     assert found.proposal is not None and found.proposal.source is Source.PROVIDER
     assert outcome(found, Source.PROBE).status is SourceStatus.SKIPPED
     assert 'Not needed' in outcome(found, Source.MX).message
