@@ -85,7 +85,7 @@ async def _ask_mail_host(address: str, mx: str, owner: str, client: httpx.AsyncC
     for outcome, (_params, detail) in zip(outcomes, asks.values(), strict=True):
         if isinstance(outcome, tuple):
             _url, config = outcome
-            said = _('{host} belongs to {owner}, whose settings name {provider}.').format(
+            said = _('{host} belongs to {owner} ({provider}).').format(
                 host=mx, owner=owner, provider=config.display_name or owner
             )
             return Answer(proposal_from_config(config, address, Source.MX, detail.format(owner=owner)), said)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import httpx
 from nicegui.testing import User
 
-from tests.discovery.support import network
+from tests.discovery.support import VALID_CONFIG, network, web
 from tests.support.dns_server import serve_zone
 from tests.support.ui import BACKGROUND_RETRIES, value_of
 from ui.services import Services
@@ -71,3 +72,36 @@ async def test_a_server_that_refuses_passwords_switches_the_form_to_its_sign_in(
     assert (value_of(app_user, 'auth'), value_of(app_user, 'oauth_provider')) == ('oauth', 'microsoft')
     await app_user.should_see('This server takes no password: sign in with Microsoft')
     await app_user.should_see('Sign in with Microsoft')
+
+
+async def test_asking_thunderbirds_online_database_is_chosen_on_the_page_and_remembered(
+    services: Services, app_user: User
+) -> None:
+    live = 'https://live.thunderbird.net/autoconfig/v1.1/shop.test'
+    transport = web({live: lambda _request: httpx.Response(200, content=VALID_CONFIG)})
+    with serve_zone('') as dns:
+        services.discovery = network(dns, transport)
+        await app_user.open('/settings')
+        assert value_of(app_user, 'find-settings-online-ispdb') is False
+        app_user.find(marker='find-settings-online-ispdb').click()
+        app_user.find(marker='username').type('office@shop.test')
+        app_user.find(marker='find-settings').click()
+        await app_user.should_see('Found: out.shop.test, port 587, STARTTLS', retries=BACKGROUND_RETRIES)
+    await app_user.should_see(f'Thunderbird’s online provider database ({live})')
+    assert services.folder.preferences.online_ispdb() is True
+    await app_user.open('/settings')
+    assert value_of(app_user, 'find-settings-online-ispdb') is True
+
+
+async def test_without_the_choice_the_page_never_asks_thunderbirds_online_database(
+    services: Services, app_user: User
+) -> None:
+    transport = web()
+    with serve_zone('') as dns:
+        services.discovery = network(dns, transport)
+        await app_user.open('/settings')
+        app_user.find(marker='username').type('office@shop.test')
+        app_user.find(marker='find-settings').click()
+        await app_user.should_see('No settings found for shop.test', retries=BACKGROUND_RETRIES)
+    await app_user.should_see('Not asked: it is turned off, because asking it tells Mozilla your domain.')
+    assert not any(r.url.host == 'live.thunderbird.net' for r in transport.seen)  # type: ignore[attr-defined]
