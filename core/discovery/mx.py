@@ -74,17 +74,15 @@ async def ask_mx(
 async def _ask_mail_host(address: str, mx: str, owner: str, client: httpx.AsyncClient, online_ispdb: bool) -> Answer:
     """The mail host's domain asked for its own settings file (and the online ISPDB for it, when chosen), at once;
     the settings file wins over the database, as for the address's own domain."""
-    url, params = autoconfig_urls(address, owner)[0]
-    asks = {url: (params, _('the settings file of {owner}, which hosts your domain’s mail'))}
+    own_file, params = autoconfig_urls(address, owner)[0]
+    asks = [(own_file, params, _('the settings file of {owner}, which hosts your domain’s mail'))]
     if online_ispdb:
-        asks[live_ispdb_url(owner)] = (
-            {},
-            _('Thunderbird’s online provider database, for {owner}, which hosts your domain’s mail'),
-        )
-    outcomes = await asyncio.gather(*(usable_file(client, url, params) for url, (params, _detail) in asks.items()))
-    for outcome, (_params, detail) in zip(outcomes, asks.values(), strict=True):
+        detail = _('Thunderbird’s online provider database, for {owner}, which hosts your domain’s mail')
+        asks.append((live_ispdb_url(owner), {}, detail))
+    outcomes = await asyncio.gather(*(usable_file(client, url, params) for url, params, _detail in asks))
+    for outcome, (_url, _params, detail) in zip(outcomes, asks, strict=True):
         if isinstance(outcome, tuple):
-            _url, config = outcome
+            config = outcome[1]
             said = _('{host} belongs to {owner} ({provider}).').format(
                 host=mx, owner=owner, provider=config.display_name or owner
             )

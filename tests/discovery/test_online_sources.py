@@ -16,6 +16,7 @@ from core.i18n import using_language
 from storage.folder import DataFolder
 from tests.discovery.support import network as loopback_network
 from tests.discovery.support import web
+from tests.discovery.test_discover_cli import discover as discover_command
 from tests.discovery.test_finder import flush_left, outcome, run
 from tests.support.dns_server import serve_zone
 
@@ -183,3 +184,10 @@ def test_the_choice_to_ask_the_online_database_is_remembered_beside_the_language
     again = DataFolder(data_dir)
     assert (again.preferences.online_ispdb(), again.preferences.language()) == (True, 'is')
     again.close()
+
+
+def test_the_online_database_flag_cannot_be_combined_with_no_network() -> None:
+    done = discover_command('anna@shop.test', '--online-ispdb', '--no-network')
+    assert done.returncode == 2
+    assert 'not allowed with argument --online-ispdb' in done.stderr
+    assert 'live.thunderbird.net' in discover_command('--help').stdout
