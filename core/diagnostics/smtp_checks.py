@@ -220,8 +220,7 @@ class SmtpCheck:
         finally:
             warm.cancel()
             building.cancel()
-            if self._silence is not None:
-                self._silence.cancel()
+            self._let_go()
             if sock is not None:
                 sock.close()  # connected, but never handed over
 
@@ -237,8 +236,7 @@ class SmtpCheck:
                 except (TransportError, StepFailure) as error:
                     await self._stop(error)
         finally:
-            if self._silence is not None:
-                self._silence.cancel()
+            self._let_go()
             if sock is not None:
                 sock.close()
 
@@ -370,8 +368,7 @@ class SmtpCheck:
         describe_tls(scope, ssl_object, host=self.host, verify=self.verify, began=self._began)
 
     def _greeting_done(self, scope: StepScope) -> None:
-        if self._silence is not None:
-            self._silence.cancel()
+        self._end_silence_probe()
         scope.ok(_('The server said hello: {banner}').format(banner=scope.details.get(_('Banner'), '')[:80]))
 
     def _ehlo_done(self, scope: StepScope) -> None:
@@ -449,8 +446,7 @@ class SmtpCheck:
     # Failures, in the words of the step where they happened.
 
     async def _stop(self, error: TransportError | StepFailure) -> None:
-        if self._silence is not None:
-            self._silence.cancel()
+        self._end_silence_probe()
         scope = self.scope or self.probe.begin(error.failure.step, step_title(error.failure.step))
         self.scope = None
         if isinstance(error, TransportError):
@@ -521,6 +517,18 @@ class SmtpCheck:
         if await self._speaks_tls() and session_task is not None:
             self._speaks_tls_first = True
             session_task.cancel()
+
+    def _end_silence_probe(self) -> None:
+        if self._silence is not None:
+            self._silence.cancel()
+            self._silence = None
+
+    def _let_go(self) -> None:
+        """The session (whose observer is this check) and the cancelled probe task (whose traceback holds it) would
+        each make a reference cycle, and the whole run (events, transcript, message) would wait for the garbage
+        collector: letting go of them when the session is over frees it at once."""
+        self._end_silence_probe()
+        self.session = None
 
     async def _speaks_tls(self) -> bool:
         """A second connection that tries a TLS handshake: did the silent port expect SSL/TLS from the start?"""
