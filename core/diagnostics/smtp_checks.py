@@ -9,6 +9,7 @@ capability details, and the failures in the words of the step where they happene
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
 import ssl
 import time
@@ -103,7 +104,13 @@ def _yes(flag: bool) -> str:
 
 
 def _megabytes(size: int) -> str:
-    return f'{format_decimal(size / 1_048_576, "0.0", locale=babel_locale())} MB'
+    return _megabytes_in(size, babel_locale())
+
+
+@functools.lru_cache(maxsize=64)
+def _megabytes_in(size: int, locale: str) -> str:
+    """Babel takes tens of microseconds a number, and every test shows the same server limit again."""
+    return f'{format_decimal(size / 1_048_576, "0.0", locale=locale)} MB'
 
 
 def _bytes(size: int) -> str:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import gc
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
@@ -14,7 +12,6 @@ import pytest
 from core.causes import Cause, Step
 from core.diagnostics.events import Status, StepEvent, Verdict
 from core.diagnostics.runner import contradictions, run_checks
-from core.diagnostics.smtp_checks import SmtpCheck
 from core.diagnostics.transcript import REDACTED
 from core.settings import EmailSettings, Security
 from tests.diagnostics.conftest import ACCOUNTS, FAST, PASSWORD, USER, run, smtp_settings
@@ -111,30 +108,6 @@ async def test_transcript_is_swaks_style_and_never_contains_credentials(trusted:
     for mark in ('-> EHLO', '<- 220', '~> EHLO', '<~ 235', '=== '):
         assert mark in text
     assert all(line[2] == ':' and line[8] == '.' for line in text.splitlines())  # HH:MM:SS.mmm on every line
-
-
-@contextlib.contextmanager
-def without_garbage_collector() -> Iterator[None]:
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
-async def test_a_finished_check_is_freed_without_waiting_for_the_garbage_collector(trusted: TestPKI) -> None:
-    # Reference cycles would keep each run (its events, transcript and message) until the cyclic collector ran, and
-    # that collection would cost the next run its time. On a port other than 25 and 587 the silent-greeting probe runs.
-    async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS) as server:
-        with without_garbage_collector():
-            result = await run(smtp_settings(server.port))
-            assert result.verdict.passed, result.verdict.message
-            await wait_until(
-                lambda: not any(isinstance(o, SmtpCheck) for o in gc.get_objects()),
-                timeout=5,
-                message='the finished check to be freed by reference counting alone',
-            )
 
 
 async def test_plaintext_mode_chosen_explicitly_warns(trusted: TestPKI) -> None:

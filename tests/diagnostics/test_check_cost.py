@@ -1,0 +1,60 @@
+"""What one settings test leaves behind and repeats: nothing for the garbage collector, no formatting done twice."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from core.diagnostics import smtp_checks
+from core.diagnostics.smtp_checks import SmtpCheck
+from core.i18n import using_language
+from tests.diagnostics.conftest import ACCOUNTS, run, smtp_settings
+from tests.support.certs import TestPKI
+from tests.support.smtp_servers import smtp_server
+from tests.support.waiting import wait_until
+
+
+@contextlib.contextmanager
+def without_garbage_collector() -> Iterator[None]:
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+async def test_a_finished_check_is_freed_without_waiting_for_the_garbage_collector(trusted: TestPKI) -> None:
+    # Reference cycles would keep each run (its events, transcript and message) until the cyclic collector ran, and
+    # that collection would cost the next run its time. On a port other than 25 and 587 the silent-greeting probe runs.
+    async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS) as server:
+        with without_garbage_collector():
+            result = await run(smtp_settings(server.port))
+            assert result.verdict.passed, result.verdict.message
+            await wait_until(
+                lambda: not any(isinstance(o, SmtpCheck) for o in gc.get_objects()),
+                timeout=5,
+                message='the finished check to be freed by reference counting alone',
+            )
+
+
+def test_a_size_is_formatted_by_babel_once_per_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[Any, ...]] = []
+    babel = smtp_checks.format_decimal
+
+    def counted(*args: Any, **kwargs: Any) -> str:
+        calls.append(args)
+        return babel(*args, **kwargs)
+
+    monkeypatch.setattr(smtp_checks, 'format_decimal', counted)
+    smtp_checks._megabytes_in.cache_clear()
+    with using_language('is'):
+        icelandic = {smtp_checks._megabytes(10_485_760) for _ in range(3)}
+    with using_language('en'):
+        english = {smtp_checks._megabytes(10_485_760) for _ in range(3)}
+    assert (icelandic, english) == ({'10,0 MB'}, {'10.0 MB'})
+    assert len(calls) == 2
