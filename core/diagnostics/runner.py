@@ -137,7 +137,7 @@ async def _produce(
 
 async def _check_input(probe: Probe, settings: EmailSettings, recipient: str, business_name: str) -> OutgoingMessage:
     """The settings and the test message, each checked before any network step: a refused field is the Input step's.
-    (The SMTP check builds the MIME message while it connects, off the critical path.)
+    (The SMTP check builds the MIME message after the sign-in, as sending does.)
     """
     async with probe.step(Step.INPUT, _('Checking the settings')) as scope:
         errors = validate(settings)  # the same check as Update's, so the test refuses exactly what Update refuses

@@ -1,9 +1,10 @@
-"""What one settings test leaves behind and repeats: nothing for the garbage collector, no formatting done twice."""
+"""What one settings test leaves behind and does: nothing for the garbage collector, no work twice or in a thread."""
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from core.diagnostics import smtp_checks
 from core.diagnostics.smtp_checks import SmtpCheck
 from core.i18n import using_language
+from core.message import BuiltMessage, OutgoingMessage
 from tests.diagnostics.conftest import ACCOUNTS, run, smtp_settings
 from tests.support.certs import TestPKI
 from tests.support.smtp_servers import smtp_server
@@ -40,6 +42,24 @@ async def test_a_finished_check_is_freed_without_waiting_for_the_garbage_collect
                 timeout=5,
                 message='the finished check to be freed by reference counting alone',
             )
+
+
+async def test_the_test_message_is_built_after_the_sign_in_on_the_event_loop_as_sending_builds_it(
+    trusted: TestPKI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A worker thread would take turns at the GIL with the session's own work, and cost more than the overlap saves.
+    built: list[tuple[bool, int]] = []
+    build = smtp_checks.build_mime
+
+    def watched(message: OutgoingMessage) -> BuiltMessage:
+        built.append((threading.current_thread() is threading.main_thread(), len(server.recorder.auth_attempts)))
+        return build(message)
+
+    monkeypatch.setattr(smtp_checks, 'build_mime', watched)
+    async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS) as server:
+        result = await run(smtp_settings(server.port))
+    assert result.verdict.passed, result.verdict.message
+    assert built == [(True, 1)]
 
 
 def test_a_size_is_formatted_by_babel_once_per_language(monkeypatch: pytest.MonkeyPatch) -> None:
