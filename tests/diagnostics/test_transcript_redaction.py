@@ -108,3 +108,8 @@ def test_each_form_is_hidden_where_it_starts_first_with_its_padding(text: str, s
     transcript = Transcript(secrets=(PASSWORD,), username=USER)
     transcript.received(text, encrypted=False)
     assert transcript.lines[-1].text == shown
+
+
+def test_a_text_as_short_as_the_shortest_form_is_still_searched() -> None:
+    redact = Transcript(secrets=('abc',)).redact  # its forms: abc, YWJj, and the base64 fragments inside others
+    assert (redact('abc'), redact('ab'), redact('YWJj')) == (REDACTED, 'ab', REDACTED)
