@@ -57,6 +57,8 @@ _LIBRARY_REASONS_NAMING_CHARACTERS = {
 }
 """email-validator's words for the commonest typing mistakes, marked so that each language can say them."""
 _DISPLAY_SPECIALS = re.compile(r'[][\\()<>@,:;."]')
+# Unicode's Cc, Zl and Zp characters (fixed sets: the C0 and C1 controls, U+2028, U+2029), found faster than by name.
+_CONTROL = re.compile(r'[\x00-\x1f\x7f-\x9f\u2028\u2029]')
 
 
 class AddressError(ValueError):
@@ -144,10 +146,11 @@ def parse(text: str) -> EmailAddress:
     typed = text.strip()
     if not typed:
         raise AddressError(_('Enter an email address.'))
-    if any(unicodedata.category(c) in ('Cc', 'Zl', 'Zp') for c in typed):
+    if _CONTROL.search(typed):
         raise AddressError(_('An email address cannot contain a line break or control character.'))
     display_name, bare = _split_display_name(typed)
-    return replace(_check(bare), display_name=display_name)
+    checked = _check(bare)
+    return replace(checked, display_name=display_name) if display_name else checked
 
 
 def parse_list(text: str) -> list[EmailAddress]:

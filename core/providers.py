@@ -580,7 +580,9 @@ def _provider(key: str, host: str) -> Provider:
     return replace(provider, host=host) if host and host != provider.host else provider
 
 
+@functools.lru_cache(maxsize=256)
 def _host_rule(host: str) -> _HostRule | None:
+    """Cached: every settings test asks about the same host, and the patterns are many."""
     name = _normalize(host)
     return next((rule for pattern, rule in _compiled_hosts() if pattern.fullmatch(name)), None) if name else None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass, field, fields
@@ -168,9 +169,10 @@ class EmailSettings:
         """Signed in through the provider (XOAUTH2) rather than with a password; only for SMTP."""
         return self.protocol is Protocol.SMTP and self.auth is AuthMethod.OAUTH
 
-    @property
+    @functools.cached_property
     def needs_email_field(self) -> bool:
-        """The seed's extra Email address field: shown when the username is not an email address."""
+        """The seed's extra Email address field: shown when the username is not an email address. (Cached: the sender
+        address depends on it, and a settings test asks for that a few times.)"""
         return self.protocol is Protocol.SMTP and bool(self.username) and not looks_like_email(self.username)
 
     @property
