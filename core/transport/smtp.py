@@ -206,9 +206,11 @@ class _WatchedProtocol(SMTPProtocol):
         super().data_received(data)
 
     def write(self, data: bytes) -> None:
-        if self.transport is not None and not self.transport.is_closing():
-            self._observer.wire(data, sent=True, encrypted=self._encrypted())
+        watched = self.transport is not None and not self.transport.is_closing()
+        encrypted = watched and self._encrypted()
         super().write(data)
+        if watched:  # once the bytes are on their way: the transcript is written while the server reads them
+            self._observer.wire(data, sent=True, encrypted=encrypted)
 
 
 class SmtpClient(SMTP):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import threading
@@ -14,6 +15,7 @@ from core.diagnostics import smtp_checks
 from core.diagnostics.smtp_checks import SmtpCheck
 from core.i18n import using_language
 from core.message import BuiltMessage, OutgoingMessage
+from core.transport.smtp import SmtpClient, _Unobserved, _WatchedProtocol
 from tests.diagnostics.conftest import ACCOUNTS, run, smtp_settings
 from tests.support.certs import TestPKI
 from tests.support.smtp_servers import smtp_server
@@ -78,3 +80,24 @@ def test_a_size_is_formatted_by_babel_once_per_language(monkeypatch: pytest.Monk
         english = {smtp_checks._megabytes(10_485_760) for _ in range(3)}
     assert (icelandic, english) == ({'10,0 MB'}, {'10.0 MB'})
     assert len(calls) == 2
+
+
+async def test_a_command_goes_out_before_its_transcript_line_is_written() -> None:
+    # The transcript is then written while the server reads the command, instead of delaying it.
+    order: list[str] = []
+
+    class Watching(_Unobserved):
+        def wire(self, data: bytes, *, sent: bool, encrypted: bool) -> None:
+            order.append(f'transcript {data!r}')
+
+    class Wire(asyncio.Transport):
+        def write(self, data: bytes | bytearray | memoryview) -> None:
+            order.append(f'wire {bytes(data)!r}')
+
+        def is_closing(self) -> bool:
+            return False
+
+    protocol = _WatchedProtocol(SmtpClient(Watching(1.0), hostname='127.0.0.1'), asyncio.get_running_loop())
+    protocol.connection_made(Wire())
+    protocol.write(b'EHLO mailroom.example\r\n')
+    assert order == ["wire b'EHLO mailroom.example\\r\\n'", "transcript b'EHLO mailroom.example\\r\\n'"]
