@@ -215,8 +215,8 @@ def contradictions(settings: EmailSettings) -> list[str]:
 def compose_test_email(settings: EmailSettings, recipient: str, business_name: str) -> OutgoingMessage:
     """The small message the test sends (public so that the benchmark sends the very same one without the test)."""
     where = settings.http_server if settings.protocol is Protocol.HTTP else f'{settings.host}:{settings.port}'
-    return message_from_settings(
-        replace(settings, bcc_enabled=False),
+    message = message_from_settings(
+        settings,
         business_name=business_name or 'Mailroom',
         to=[recipient],
         subject=_('Test email from {business}').format(business=business_name or 'Mailroom'),
@@ -225,3 +225,6 @@ def compose_test_email(settings: EmailSettings, recipient: str, business_name: s
             'read this, emails to your customers and suppliers will go out the same way. No reply is needed.'
         ).format(time=f'{datetime.now().astimezone():%Y-%m-%d %H:%M %Z}', where=where),
     )
+    # The test goes to its recipient alone, never to the copy address. (Dropped here: a changed copy of the settings
+    # costs a tenth of a millisecond to make.)
+    return replace(message, bcc=())

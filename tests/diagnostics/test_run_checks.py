@@ -213,3 +213,12 @@ async def test_a_test_cancelled_before_it_starts_still_ends_with_a_cancelled_ver
             items = [item async for item in stream]
     verdict = items[-1]
     assert isinstance(verdict, Verdict) and verdict.cause is Cause.CANCELLED and not verdict.passed
+
+
+async def test_the_test_message_never_goes_to_the_copy_address(trusted: TestPKI) -> None:
+    async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS) as server:
+        settings = smtp_settings(server.port, bcc_enabled=True, bcc='copies@example.com')
+        result = await run(settings, to='customer@example.com')
+    assert result.verdict.passed, result.verdict.message
+    (message,) = server.recorder.messages
+    assert message.rcpt_tos == ('customer@example.com',)
