@@ -1,4 +1,4 @@
-"""What one settings test leaves behind and does: nothing for the garbage collector, no work twice or in a thread."""
+"""What one settings test costs: nothing left for the garbage collector, nothing formatted twice, no thread, no wait."""
 
 from __future__ import annotations
 
