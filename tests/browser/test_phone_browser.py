@@ -93,7 +93,9 @@ def test_at_phone_size_each_contact_is_a_stacked_row_with_its_actions_on_screen(
     row = phone.locator('.q-card').filter(has=phone.get_by_role('link', name='Pappírsverk ehf.', exact=True))
     expect(row.get_by_text('Supplier')).to_be_visible()
     for role, label in (('link', 'Edit'), ('button', 'Delete')):
-        assert on_screen_across(row.get_by_role(role, name=label, exact=True))  # type: ignore[arg-type]
+        action = row.get_by_role(role, name=label, exact=True)  # type: ignore[arg-type]
+        expect(action).to_be_visible()  # rendered: a box is measured only once it is there
+        assert on_screen_across(action)
     row.get_by_role('button', name='Delete', exact=True).click()
     expect(phone.get_by_text('Pappírsverk ehf. has')).to_be_visible()  # the row's Delete asks the page
 
