@@ -108,13 +108,18 @@ def test_at_phone_size_the_compose_dialog_fills_the_screen_with_close_in_its_hea
     dialog = phone.get_by_role('dialog')
     expect(dialog.get_by_label('Subject')).to_be_visible()
     card = dialog.locator('.q-card').first
-    box = card.bounding_box()
-    assert box is not None and (box['x'], box['y'], box['width'], box['height']) == (
-        0,
-        0,
-        PHONE['width'],
-        PHONE['height'],
-    )
+
+    def fills_the_screen() -> bool:
+        """Once Quasar's opening animation (a zoom from the middle) has ended."""
+        box = card.bounding_box()
+        return box is not None and (box['x'], box['y'], box['width'], box['height']) == (
+            0,
+            0,
+            PHONE['width'],
+            PHONE['height'],
+        )
+
+    wait_until_sync(fills_the_screen, message='the compose dialog filling the screen')
     close = dialog.get_by_role('button', name='Close')
     dialog.get_by_label('Message (Markdown: **bold**, *italic*, - list)').scroll_into_view_if_needed()
     close_box = close.bounding_box()
