@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from core.i18n import N_, _
+from core.i18n.phrase import Phrase
 
 
 class Cause(StrEnum):
@@ -87,13 +88,16 @@ class Step(StrEnum):
 class Failure:
     """A failure as data, the same for the settings test, the transports, the outbox and the email log: where it
     failed, the cause code, the server's reply, whether waiting may help, and whether the server may have taken the
-    message all the same (its answer after the message data was lost)."""
+    message all the same (its answer after the message data was lost). `reply` holds only the server's own words;
+    `said` is what Mailroom has to add (what happened instead of a reply), worded when shown, so a log row reads in
+    the language of whoever reads it."""
 
     step: Step
     cause: Cause
     reply: str
     transient: bool
     outcome_unknown: bool = False
+    said: Phrase | None = None
 
     @property
     def reply_code(self) -> int | None:
@@ -101,23 +105,26 @@ class Failure:
         code = self.reply[:3]
         return int(code) if code.isdigit() and self.reply[3:4] in ('', ' ', '-') else None
 
-    def to_dict(self) -> dict[str, str | bool]:
-        return {
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
             'step': self.step.value,
             'cause': self.cause.value,
             'reply': self.reply,
             'transient': self.transient,
             'outcome_unknown': self.outcome_unknown,
         }
+        return data | ({'said': self.said.to_dict()} if self.said else {})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Failure:
+        """Records from before `said` keep Mailroom's words in `reply`, in the language they were written in."""
         return cls(
             Step(data['step']),
             Cause(data['cause']),
             str(data.get('reply', '')),
             bool(data.get('transient', False)),
             bool(data.get('outcome_unknown', False)),
+            Phrase.from_dict(data['said']) if data.get('said') else None,
         )
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from core.causes import Cause, Failure, Step, explain
 from core.delivery import RecipientOutcome
+from core.i18n.phrase import Phrase
 
 if TYPE_CHECKING:
     from core.message import Attachment
@@ -43,7 +44,7 @@ class Draft:
     cc: tuple[str, ...] = ()
     bcc: tuple[str, ...] = ()
     document_id: str = ''
-    document_label: str = ''
+    document_label: str | Phrase = ''  # a Phrase, worded for each reader; a string in records from before
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,11 @@ class EmailRecord:
         return self.failure.reply if self.failure else self.sent_reply
 
     @property
+    def said(self) -> str:
+        """What Mailroom has to say about the failure beyond the server's words, in the current language."""
+        return str(self.failure.said) if self.failure and self.failure.said else ''
+
+    @property
     def explanation(self) -> str:
         """The plain-words what/why/fix for the failure, the same text the settings test shows."""
         return explain(self.failure.cause, step=self.failure.step).text() if self.failure else ''
@@ -114,7 +120,7 @@ class EmailRecord:
             'html_body': draft.html_body,
             'business_name': draft.business_name,
             'document_id': draft.document_id,
-            'document_label': draft.document_label,
+            'document_label': _stored(draft.document_label),
             'attachment_names': list(self.attachment_names),
             'attachment_bytes': self.attachment_bytes,
             'status': self.status.value,
@@ -141,7 +147,7 @@ class EmailRecord:
             html_body=data.get('html_body', ''),
             business_name=data.get('business_name', ''),
             document_id=data.get('document_id', ''),
-            document_label=data.get('document_label', ''),
+            document_label=_loaded(data.get('document_label', '')),
         )
         return cls(
             id=data['id'],
@@ -172,6 +178,15 @@ def _failure(data: dict[str, Any]) -> Failure | None:
     step = Step(data['step']) if data.get('step') else Step.INPUT
     reply, transient = str(data.get('reply', '')), bool(data.get('transient', False))
     return Failure(step, Cause(cause), reply, transient, cause == Cause.OUTCOME_UNKNOWN)
+
+
+def _stored(label: str | Phrase) -> str | dict[str, Any]:
+    return label.to_dict() if isinstance(label, Phrase) else label
+
+
+def _loaded(label: Any) -> str | Phrase:
+    """A label as stored: a phrase, or the words an older version wrote (shown as they are)."""
+    return Phrase.from_dict(label) if isinstance(label, dict) else str(label or '')
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -246,7 +261,8 @@ def filter_records(
             continue
         if document_id and record.draft.document_id != document_id:
             continue
-        haystack = ' '.join([*record.draft.to, *record.draft.cc, record.draft.subject, record.draft.document_label])
+        label = str(record.draft.document_label)  # as the reader sees it
+        haystack = ' '.join([*record.draft.to, *record.draft.cc, record.draft.subject, label])
         if needle and needle not in haystack.lower():
             continue
         result.append(record)

@@ -34,7 +34,8 @@ from core.delivery import Delivery, RecipientOutcome, address_key, merge_outcome
 from core.documents.model import BusinessProfile, Contact, Document, document_language
 from core.documents.statement import Statement
 from core.email_log import Draft, EmailLogStore, EmailRecord, EmailStatus
-from core.i18n import _, using_language
+from core.i18n import using_language
+from core.i18n.phrase import Phrase, literal, phrase
 from core.message import Attachment, MessageError, OutgoingMessage, message_from_settings, validate_message
 from core.pacing import Pacer, is_rate_limited
 from core.providers import SendingLimits
@@ -85,16 +86,17 @@ def classify_failure(error: BaseException, step: Step) -> Failure:
     if isinstance(error, TransportError):
         return error.failure
     if isinstance(error, MessageError):
-        return Failure(Step.INPUT, Cause.INVALID_INPUT, str(error), False)
+        return Failure(Step.INPUT, Cause.INVALID_INPUT, '', False, said=literal(str(error)))
     if not isinstance(error, OSError | TimeoutError | EOFError):  # a defect in Mailroom: retrying won't help
         return internal_failure(error, step)
     cause = classify_smtp_error(error, step)
-    return Failure(step, cause, f'{type(error).__name__}: {error}', is_transient(cause))
+    return Failure(step, cause, '', is_transient(cause), said=literal(f'{type(error).__name__}: {error}'))
 
 
 def internal_failure(error: BaseException, step: Step) -> Failure:
     """A fault in Mailroom itself; its text stays out of the log, which the user may paste anywhere."""
-    return Failure(step, Cause.INTERNAL_ERROR, f'{type(error).__name__} in Mailroom', False)
+    said = phrase('{error} in Mailroom', error=type(error).__name__)
+    return Failure(step, Cause.INTERNAL_ERROR, '', False, said=said)
 
 
 def refusal_failure(refused: RecipientOutcome, classified: Failure | None = None) -> Failure:
@@ -106,13 +108,6 @@ def refusal_failure(refused: RecipientOutcome, classified: Failure | None = None
     if classified is not None:
         step, cause = classified.step, classified.cause
     return Failure(step, cause, refused.reply, refused.delivery is Delivery.DEFERRED)
-
-
-def describe_receipt(receipt: Receipt) -> str:
-    """The server's final words, plus any recipient it refused while accepting the others."""
-    said = _('{address} refused: {reply}')
-    refused = '; '.join(said.format(address=address, reply=reply) for address, reply in receipt.refused.items())
-    return ' — '.join(part for part in (receipt.server_reply, refused) if part)
 
 
 def log_defect(error: BaseException, doing: str) -> None:
@@ -249,11 +244,9 @@ class Outbox:
             except SecretUnavailable as error:  # nothing is sent without its own secret
                 return done + [self._without_secret(r, error, progress) for r in pending]
             if settings is None:
-                unsaved = _('email settings are not saved yet; save them on the Settings page.')
-                missing = MessageError('settings', unsaved)
-                return done + [
-                    self._failed(self._started(r), classify_failure(missing, Step.INPUT), progress) for r in pending
-                ]
+                unsaved = phrase('Email settings are not saved yet: save them on the Email settings page.')
+                missing = Failure(Step.INPUT, Cause.INVALID_INPUT, '', False, said=unsaved)
+                return done + [self._failed(self._started(r), missing, progress) for r in pending]
             self.pacer.limits = self._limits()
             if self._pacer_wait(pending[0], settings) > LONGEST_PAUSE_IN_SESSION:
                 return done + self._latest(pending)  # they wait in the queue; next_due_in knows until when
@@ -397,7 +390,7 @@ class Outbox:
             deferred = [o for o in missing if o.delivery is Delivery.DEFERRED]
             return self._failed(record, refusal_failure((deferred or missing)[0], classified), progress)
         first_time = record.sent_at is None
-        reply = describe_receipt(receipt) if receipt else record.reply
+        reply = receipt.server_reply if receipt else record.reply  # a refused blind copy is in `outcomes`
         record = replace(record, sent_at=record.sent_at or self._clock(), sent_reply=reply)
         if later := [o for o in outcomes if o.delivery is Delivery.DEFERRED]:  # a blind copy the server will take later
             record = self._failed(record, refusal_failure(later[0]), progress)  # the document is sent all the same
@@ -462,7 +455,7 @@ class Outbox:
     def _without_secret(self, record: EmailRecord, error: SecretUnavailable, progress: ProgressCallback) -> EmailRecord:
         """An unreadable secret keeps the email waiting (no try used up); one saved for another connection fails it."""
         if error.state is not SavedSecret.UNREADABLE:
-            failure = Failure(Step.INPUT, Cause.SAVED_SECRET_OTHER_CONNECTION, str(error), False)
+            failure = Failure(Step.INPUT, Cause.SAVED_SECRET_OTHER_CONNECTION, '', False, said=error.said)
             return self._failed(self._started(record), failure, progress)
         now = self._clock()
         record = replace(
@@ -470,7 +463,7 @@ class Outbox:
             status=EmailStatus.QUEUED,
             next_try_at=now + (self._backoff[0] if self._backoff else BACKOFF[0]),
             updated_at=now,
-            failure=Failure(Step.INPUT, Cause.SAVED_SECRET_UNREADABLE, str(error), True),
+            failure=Failure(Step.INPUT, Cause.SAVED_SECRET_UNREADABLE, '', True, said=error.said),
         )
         self.log.update(record)
         progress(Stage.QUEUED)
@@ -631,6 +624,13 @@ def document_key(document: Document | Statement) -> str:
     return document.id
 
 
+def document_label(document: Document | Statement) -> Phrase:
+    """What the email log calls the document ('Sales Invoice INV-0042'), worded for each reader."""
+    if isinstance(document, Statement):
+        return phrase('Customer Statement {reference}', reference=document.reference)
+    return phrase('{type} {reference}', type=document.type.stored_label, reference=document.reference)
+
+
 def recipient_of(document: Document | Statement, contact: Contact | None) -> Contact | None:
     """Who a document goes to: a statement's customer, or a transaction's contact."""
     return document.customer if isinstance(document, Statement) else contact
@@ -681,5 +681,5 @@ def document_draft(
         html_body=rendered.html,
         business_name=business.name,
         document_id=document_key(document),
-        document_label=document.title,
+        document_label=document_label(document),
     )

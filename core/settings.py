@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from core import addresses
 from core.i18n import N_, _
+from core.i18n.phrase import phrase
 
 
 class Protocol(StrEnum):
@@ -109,7 +110,8 @@ class SecretUnavailable(Exception):
         self.name = name
         self.state = state
         table = UNREADABLE_SECRET if state is SavedSecret.UNREADABLE else OTHER_CONNECTION_SECRET
-        super().__init__(_(table[name]).format(target=target))
+        self.said = phrase(table[name], target=target)  # the email log words it for each reader
+        super().__init__(str(self.said))
 
 
 LOOPBACK_HOSTS = frozenset({'localhost', '127.0.0.1', '::1', '[::1]'})

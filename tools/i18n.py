@@ -18,7 +18,14 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_FOLDERS = ('core', 'storage', 'ui', 'cli')
 SOURCE_FILES = ('main.py',)
-KEYWORDS = {'_': None, 'N_': None, 'ngettext': (1, 2), 'pgettext': ((1, 'c'), 2)}
+KEYWORDS = {
+    '_': None,
+    'N_': None,
+    'ngettext': (1, 2),
+    'pgettext': ((1, 'c'), 2),
+    'phrase': None,
+    'plural_phrase': (1, 2),
+}
 PLACEHOLDER = re.compile(r'\{[^{}]*\}')
 LANGUAGE = 'is'
 
@@ -46,7 +53,7 @@ def source_files(paths: Iterable[str] = SOURCE_FOLDERS + SOURCE_FILES) -> list[P
 
 
 def extract(paths: Iterable[str] = SOURCE_FOLDERS + SOURCE_FILES) -> list[Message]:
-    """Every `_()`, `N_()` and `ngettext()` text with a literal argument, in file order."""
+    """Every `_()`, `N_()`, `ngettext()` and `phrase()` text with a literal argument, in file order."""
     messages: list[Message] = []
     for path in source_files(paths):
         relative = str(path.relative_to(ROOT))

@@ -225,6 +225,8 @@ def failure_details(record: EmailRecord, *, retry_note: bool = True) -> None:
         ui.label(explanation.what).classes('font-medium')
         ui.label(explanation.why).classes('text-grey-8')
         ui.label(explanation.fix).classes('text-grey-8')
+        if record.said:  # what happened instead of a reply, worded now for this reader
+            ui.label(record.said).classes('text-caption text-grey-8 break-all').mark('failure-said')
         if record.reply and not record.not_accepted:  # else each refused address is listed with its reply
             ui.label(_('Server reply: {reply}').format(reply=record.reply)).classes(
                 'font-mono text-caption text-grey-8 break-all'
@@ -251,7 +253,7 @@ def email_row(record: EmailRecord, *, on_retry: Callable[[EmailRecord], Awaitabl
             )
             ui.item_label(_('To {recipients}').format(recipients=recipients)).props('caption')
             tries = ngettext('{count} try', '{count} tries', record.tries).format(count=record.tries)
-            facts = [draft.document_label, *record.attachment_names, tries if record.tries > 1 else '']
+            facts = [str(draft.document_label), *record.attachment_names, tries if record.tries > 1 else '']
             ui.item_label(' · '.join(f for f in facts if f)).props('caption')
             if record.status is EmailStatus.SENT:
                 ui.item_label(f'{record.reply} · Message-ID {record.message_id}').props('caption').classes(

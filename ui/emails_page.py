@@ -112,5 +112,5 @@ class EmailLogView:
             )
             self.notify(partly, type='warning', multi_line=True)
         else:
-            problem = result.explanation or result.reply
+            problem = ' '.join(part for part in (result.explanation, result.said) if part) or result.reply
             self.notify(_('Not sent: {problem}').format(problem=problem), type='warning', multi_line=True)

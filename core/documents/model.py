@@ -11,6 +11,7 @@ from enum import StrEnum
 from core import addresses
 from core.documents.money import ZERO, round_money
 from core.i18n import DEFAULT_LANGUAGE, N_, _, supported
+from core.i18n.phrase import Phrase
 
 
 def new_id() -> str:
@@ -48,6 +49,11 @@ class DocumentType(StrEnum):
     def label(self) -> str:
         """'Sales Invoice', in the current language."""
         return _(_TYPE_FACTS[self][0])
+
+    @property
+    def stored_label(self) -> Phrase:
+        """The label as a record keeps it (the email log), worded in the language of whoever reads the record."""
+        return Phrase(_TYPE_FACTS[self][0])
 
     @property
     def prefix(self) -> str:

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from core.causes import Cause, Failure, Step, explain, is_transient
 from core.delivery import RecipientOutcome
+from core.i18n.phrase import Phrase, literal
 from core.message import MessageError, OutgoingMessage
 
 
@@ -36,9 +37,9 @@ class Receipt:
 
 
 class TransportError(Exception):
-    """A send that failed, as its `Failure` (where, why, the server's reply or else what happened instead, whether to
-    try again later), plus what the failure value does not keep: the detail in our words, and each refused
-    recipient's own reply."""
+    """A send that failed, as its `Failure` (where, why, the server's reply and what happened instead, whether to
+    try again later), plus what the failure value does not keep: the detail worded now, and each refused recipient's
+    own reply."""
 
     def __init__(
         self,
@@ -48,14 +49,15 @@ class TransportError(Exception):
         reply_code: int | None = None,
         reply_text: str = '',
         transient: bool | None = None,
-        detail: str = '',
+        detail: str | Phrase = '',
         recipients: tuple[RecipientOutcome, ...] = (),
         outcome_unknown: bool = False,
     ) -> None:
         reply = reply_text if reply_code is None else f'{reply_code} {reply_text}'.strip()
         transient = is_transient(cause, reply_code) if transient is None else transient
-        self.failure = Failure(Step(step), cause, reply or detail, transient)
-        self.detail = detail
+        said = detail if isinstance(detail, Phrase) else literal(detail) if detail else None
+        self.failure = Failure(Step(step), cause, reply, transient, said=said)
+        self.detail = str(detail)  # in the language of the moment, for whoever handles the error now
         self.recipients = recipients  # each refused recipient's own reply, when the server refused them all
         if outcome_unknown:
             self.mark_outcome_unknown()
@@ -83,8 +85,8 @@ class TransportError(Exception):
 
     @property
     def server_reply(self) -> str:
-        """What the server said; empty when it said nothing (the failure's reply is then our detail)."""
-        return '' if self.failure.reply == self.detail else self.failure.reply
+        """What the server said; empty when it said nothing (the failure then says what happened instead)."""
+        return self.failure.reply
 
     def mark_outcome_unknown(self) -> None:
         """The message data reached the server but no answer came back: it may have been delivered, so sending it
@@ -93,7 +95,7 @@ class TransportError(Exception):
 
     def summary(self) -> str:
         """One line for logs and the email log: step, cause, then the server's reply or the detail."""
-        said = self.failure.reply
+        said = self.failure.reply or self.detail
         return f'{self.step}: {self.cause.value}' + (f' ({said})' if said else '')
 
     def explanation(self, host: str = '') -> str:

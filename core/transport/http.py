@@ -14,6 +14,7 @@ from core.causes import Cause, classify_reply, classify_smtp_error
 from core.delivery import Delivery, RecipientOutcome, address_key, refusal
 from core.http_wire import RelayReply, error_summary, parse_relay_reply, wire_fields, wire_files
 from core.i18n import _
+from core.i18n.phrase import phrase
 from core.message import MessageError, OutgoingMessage, validate_message
 from core.settings import EmailSettings
 from core.transport.base import Receipt, SessionTransport, TransportError, input_error
@@ -34,9 +35,9 @@ def http_error(exc: httpx.HTTPError) -> TransportError:
     """Network-level failures keep the shared causes (DNS, refused, TLS, timeout), explained in HTTP's words; an
     answer that is not HTTP, or none, is the service failing."""
     if isinstance(exc, httpx.ConnectTimeout):
-        return TransportError(STEP, Cause.CONNECTION_TIMEOUT, detail=_('The service did not answer in time.'))
+        return TransportError(STEP, Cause.CONNECTION_TIMEOUT, detail=phrase('The service did not answer in time.'))
     if isinstance(exc, httpx.TimeoutException):
-        return TransportError(STEP, Cause.TIMEOUT, detail=_('The service stopped answering.'))
+        return TransportError(STEP, Cause.TIMEOUT, detail=phrase('The service stopped answering.'))
     cause = classify_smtp_error(exc, 'connect' if isinstance(exc, httpx.ConnectError) else STEP)
     cause = Cause.HTTP_FAILED if cause is Cause.SERVER_DISCONNECTED else cause
     return TransportError(STEP, cause, detail=type(exc).__name__)
@@ -107,13 +108,13 @@ class HttpSession:
             summary = error_summary(response.status_code, response.reason_phrase, response.text)
             reason = summary.removeprefix(str(response.status_code)).strip()
             location = response.headers.get('location', '')
-            moved = _('The service moved to {location}: use that as the HTTP server address.')
+            moved = phrase('The service moved to {location}: use that as the HTTP server address.', location=location)
             raise TransportError(
                 STEP,
                 classify_reply(response.status_code, response.text, STEP),
                 reply_code=response.status_code,
                 reply_text=reason,
-                detail=moved.format(location=location) if location else '',
+                detail=moved if location else '',
             )
         return parse_relay_reply(response.headers.get('content-type', ''), response.text), status_line
 

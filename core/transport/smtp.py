@@ -34,7 +34,7 @@ from core.causes import Cause, Step, classify_smtp_error, classify_xoauth2_refus
 from core.delivery import Delivery, RecipientOutcome, refusal
 from core.diagnostics.transcript import redactor
 from core.ehlo import ehlo_name, local_fqdn
-from core.i18n import _
+from core.i18n.phrase import phrase
 from core.message import BuiltMessage, MessageError, OutgoingMessage, build_mime, human_size
 from core.oauth.tokens import FreshToken, TokenCache
 from core.oauth.values import OAuthFailure
@@ -132,9 +132,13 @@ def size_refusal(size: int, advertised: str) -> TransportError | None:
         'mail',
         Cause.MESSAGE_TOO_LARGE,
         transient=False,
-        detail=_(
-            'The message is {size} ({bytes} bytes) but the server accepts at most {limit} ({limit_bytes} bytes).'
-        ).format(size=human_size(size), bytes=size, limit=human_size(limit), limit_bytes=limit),
+        detail=phrase(
+            'The message is {size} ({bytes} bytes) but the server accepts at most {limit} ({limit_bytes} bytes).',
+            size=human_size(size),
+            bytes=size,
+            limit=human_size(limit),
+            limit_bytes=limit,
+        ),
     )
 
 
@@ -158,7 +162,7 @@ async def sign_in_xoauth2(smtp: SMTP, username: str, access_token: str, *, token
             'auth',
             Cause.AUTH_UNAVAILABLE,
             transient=False,
-            detail=_(
+            detail=phrase(
                 'The server does not offer XOAUTH2, the sign-in method for a token; this server needs a password.'
             ),
         )
@@ -173,8 +177,11 @@ async def sign_in_xoauth2(smtp: SMTP, username: str, access_token: str, *, token
     text = redactor((access_token,), username)(said)  # a server may echo what it was sent
     other = bool(token_account) and token_account.lower() != username.lower()
     cause = classify_xoauth2_refusal(response.code, text, other_account=other)
-    detail = _('The token belongs to {account}, the Username is {username}.') if other else ''
-    detail = detail.format(account=token_account, username=username)
+    detail = (
+        phrase('The token belongs to {account}, the Username is {username}.', account=token_account, username=username)
+        if other
+        else ''
+    )
     raise TransportError('auth', cause, reply_code=response.code, reply_text=text, detail=detail)
 
 
@@ -468,7 +475,7 @@ class SmtpSession:
                 'auth',
                 Cause.AUTH_REQUIRES_TLS,
                 transient=False,
-                detail=_('The password would cross the network unencrypted; choose SSL/TLS or STARTTLS.'),
+                detail=phrase('The password would cross the network unencrypted; choose SSL/TLS or STARTTLS.'),
             )
         mechanism = choose_mechanism(smtp.server_auth_methods, encrypted=encrypted)
         if mechanism is None:
@@ -476,7 +483,7 @@ class SmtpSession:
                 'auth',
                 Cause.AUTH_UNAVAILABLE,
                 transient=False,
-                detail=_('The server offers no sign-in method Mailroom can use (PLAIN, LOGIN, CRAM-MD5).'),
+                detail=phrase('The server offers no sign-in method Mailroom can use (PLAIN, LOGIN, CRAM-MD5).'),
             )
         method = {'PLAIN': smtp.auth_plain, 'LOGIN': smtp.auth_login, 'CRAM-MD5': smtp.auth_crammd5}[mechanism]
         await method(settings.username, settings.password)
@@ -514,10 +521,11 @@ def starttls_missing(port: int) -> TransportError:
         'tls',
         Cause.STARTTLS_UNAVAILABLE,
         transient=False,
-        detail=_(
+        detail=phrase(
             'The server did not offer STARTTLS on port {port}. Mailroom stopped before signing in, so your password '
-            'was not sent (a missing STARTTLS can be a downgrade attack).'
-        ).format(port=port),
+            'was not sent (a missing STARTTLS can be a downgrade attack).',
+            port=port,
+        ),
     )
 
 
@@ -530,8 +538,10 @@ def _check_smtputf8(smtp: SMTP, built: BuiltMessage) -> None:
             'mail',
             Cause.SMTPUTF8_UNAVAILABLE,
             transient=False,
-            detail=_('{host} does not offer SMTPUTF8, which {addresses} needs.').format(
-                host=smtp.hostname, addresses=', '.join(international) or _('the Reply-To address')
+            detail=phrase(
+                '{host} does not offer SMTPUTF8, which {addresses} needs.',
+                host=smtp.hostname or '',
+                addresses=', '.join(international) or phrase('the Reply-To address'),
             ),
         )
 

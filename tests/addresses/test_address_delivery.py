@@ -87,7 +87,7 @@ async def test_without_smtputf8_the_send_fails_saying_so_and_nothing_is_sent() -
         record = await outbox_for(plain_settings(server.port)).send(make_draft(to=('jörg@example.de',), cc=()))
     assert record.status is EmailStatus.FAILED
     assert (record.step, record.cause) == ('mail', Cause.SMTPUTF8_UNAVAILABLE.value)
-    assert 'jörg@example.de' in record.reply and 'SMTPUTF8' in record.reply
+    assert 'jörg@example.de' in record.said and 'SMTPUTF8' in record.said
     assert server.recorder.messages == []
     assert 'MAIL' not in server.recorder.commands
 

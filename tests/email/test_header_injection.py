@@ -77,8 +77,8 @@ async def test_a_control_character_in_any_header_field_is_refused_and_nothing_is
         record = await outbox.send(make_draft(**draft_changes), attachments)
     assert record.status is EmailStatus.FAILED
     assert record.cause == Cause.INVALID_INPUT.value and not record.transient
-    assert f'{FIELDS[field]} contains {name}' in record.reply
-    assert ('hidden in encoded text' in record.reply) is (form == 'encoded')
+    assert f'{FIELDS[field]} contains {name}' in record.said
+    assert ('hidden in encoded text' in record.said) is (form == 'encoded')
     assert server.recorder.messages == [] and server.recorder.connections == 0
 
 
@@ -89,7 +89,7 @@ async def test_the_example_from_the_advisory_cannot_replace_the_body(
     async with smtp_server(submission_server(pki)) as server:
         record = await outbox_for(server, clock).send(make_draft(subject=subject), [PDF])
     assert record.status is EmailStatus.FAILED
-    assert 'The subject contains a line break (CR) hidden in encoded text' in record.reply
+    assert 'The subject contains a line break (CR) hidden in encoded text' in record.said
     assert server.recorder.messages == []
 
 

@@ -49,7 +49,7 @@ async def test_a_connection_changed_behind_the_password_fails_with_re_enter_and_
         record = await outbox_for(folder, clock).send(make_draft())
         folder.close()
     assert record.status is EmailStatus.FAILED and record.cause == Cause.SAVED_SECRET_OTHER_CONNECTION.value
-    assert 'enter the password again' in record.reply
+    assert 'enter the password again' in record.said
     assert server.recorder.connections == 0 and nothing_sent(server) and server.recorder.messages == []
 
 
@@ -67,7 +67,7 @@ async def test_a_lost_key_keeps_emails_waiting_with_the_cause_until_the_password
         record = await outbox.send(make_draft())
         assert record.status is EmailStatus.QUEUED and record.cause == Cause.SAVED_SECRET_UNREADABLE.value
         assert record.tries == 0 and record.next_try_at is not None and record.next_try_at > clock.now
-        assert 'can no longer be read' in record.reply
+        assert 'can no longer be read' in record.said
         clock.advance(3600)
         (again,) = await outbox.run_due()
         assert again.status is EmailStatus.QUEUED and again.tries == 0  # waiting costs no try, however long

@@ -145,7 +145,7 @@ async def test_a_message_over_the_servers_size_limit_is_refused_before_mail_from
         draft = document_draft(invoice, BUSINESS, contact, default_template('sales_invoice'))
         record = await outbox.send(draft, [document_attachment(invoice, BUSINESS, contact)])
     assert (record.status, record.cause) == (EmailStatus.FAILED, 'message-too-large')
-    assert '20000 bytes' in record.reply
+    assert '20000 bytes' in record.said
     assert 'MAIL' not in server.recorder.commands
     assert server.recorder.messages == []
 
