@@ -22,8 +22,9 @@ from core.documents.model import BusinessProfile, Contact, Document
 from core.documents.statement import Statement
 from core.email_log import Draft, EmailRecord, EmailStatus
 from core.i18n import _
+from core.i18n.phrase import Phrase, loaded_text, phrase, stored_text
 from core.message import Attachment, human_size
-from core.outbox import Outbox, document_attachments, document_draft, document_key
+from core.outbox import Outbox, document_attachments, document_draft, document_key, document_label
 from core.settings import EmailSettings, SecretUnavailable
 from core.templates import EmailTemplate, TemplateError
 
@@ -40,13 +41,18 @@ class BatchState(StrEnum):
 
 @dataclass(frozen=True)
 class Prepared:
-    """One document's email, ready to queue, or the problems that keep it from going."""
+    """One document's email, ready to queue, or the problems that keep it from going (phrases: a batch keeps the
+    ones left out, for whoever opens it later)."""
 
     key: str
-    label: str
+    label: str | Phrase
     draft: Draft | None
     attachments: tuple[Attachment, ...]  # the PDF first, then the files of its type; empty when not made
-    problems: tuple[str, ...] = ()
+    problems: tuple[Phrase, ...] = ()
+
+    def left_out(self) -> tuple[Phrase, ...]:
+        """What a batch records about it when it is not sent: the document and each of its problems."""
+        return tuple(phrase('{document}: {problem}', document=self.label, problem=p) for p in self.problems)
 
     @property
     def ready(self) -> bool:
@@ -72,37 +78,36 @@ def prepare(
 ) -> Prepared:
     """The email the Email button would propose for this document, and its PDF with `extras` (its type's files); a
     document without a valid address gets its problem instead (and no PDF is made for it)."""
-    label = document.title
+    label = document_label(document)
     recipient = document.customer if isinstance(document, Statement) else contact
     if recipient is None:
-        return Prepared(document_key(document), label, None, (), (_('Its contact was deleted: nobody to send to.'),))
+        return Prepared(
+            document_key(document), label, None, (), (phrase('Its contact was deleted: nobody to send to.'),)
+        )
     try:
         draft = document_draft(document, business, contact, template)
     except TemplateError as error:
-        return Prepared(
-            document_key(document),
-            label,
-            None,
-            (),
-            (_('The email template has a problem: {error}').format(error=error),),
-        )
+        problem = phrase('The email template has a problem: {error}', error=str(error))
+        return Prepared(document_key(document), label, None, (), (problem,))
     problems = address_problems(draft, recipient.name)
     if problems or not render:
         return Prepared(draft.document_id, label, draft, (), problems)
     return Prepared(draft.document_id, label, draft, document_attachments(document, business, contact, extras))
 
 
-def address_problems(draft: Draft, name: str) -> tuple[str, ...]:
+def address_problems(draft: Draft, name: str) -> tuple[Phrase, ...]:
     if not draft.to:
         return (
-            _('{name} has no email address: add one on the Contacts page, or leave this document out.').format(
-                name=name
-            ),
+            phrase('{name} has no email address: add one on the Contacts page, or leave this document out.', name=name),
         )
     wrong = [f'{a} ({why})' for a in (*draft.to, *draft.cc) if (why := addresses.problem(a))]
     if wrong:
-        problem = _('The email address of {name} is not valid: {problems}. Correct it on the Contacts page.')
-        return (problem.format(name=name, problems='; '.join(wrong)),)
+        problem = phrase(
+            'The email address of {name} is not valid: {problems}. Correct it on the Contacts page.',
+            name=name,
+            problems='; '.join(wrong),
+        )
+        return (problem,)
     return ()
 
 
@@ -137,10 +142,12 @@ def size_problems(items: Sequence[Prepared], size_limit: int | None) -> tuple[li
     for item in items:
         size = message_size(item)
         if item.ready and size > limit:
-            problem = _(
+            problem = phrase(
                 'The email would be about {size}, more than the {limit} the server takes: send this one on its own '
-                'with a smaller PDF, or through another server.'
-            ).format(size=human_size(size), limit=human_size(limit))
+                'with a smaller PDF, or through another server.',
+                size=human_size(size),
+                limit=human_size(limit),
+            )
             item = replace(item, problems=(*item.problems, problem))
         checked.append(item)
     return checked, note
@@ -165,19 +172,19 @@ class Batch:
 
     id: str
     created_at: datetime
-    title: str
+    title: str | Phrase  # phrases, worded for whoever opens the batch; words in batches from before
     record_ids: tuple[str, ...]
     state: BatchState = BatchState.RUNNING
-    left_out: tuple[str, ...] = ()  # the preflight's problems for the documents that were not queued
+    left_out: tuple[str | Phrase, ...] = ()  # the preflight's problems for the documents that were not queued
 
     def to_dict(self) -> dict[str, Any]:
         return {
             'id': self.id,
             'created_at': self.created_at.isoformat(),
-            'title': self.title,
+            'title': stored_text(self.title),
             'record_ids': list(self.record_ids),
             'state': self.state.value,
-            'left_out': list(self.left_out),
+            'left_out': [stored_text(line) for line in self.left_out],
         }
 
     @classmethod
@@ -185,10 +192,10 @@ class Batch:
         return cls(
             id=data['id'],
             created_at=datetime.fromisoformat(data['created_at']),
-            title=data.get('title', ''),
+            title=loaded_text(data.get('title')),
             record_ids=tuple(data.get('record_ids', ())),
             state=BatchState(data.get('state', BatchState.RUNNING.value)),
-            left_out=tuple(data.get('left_out', ())),
+            left_out=tuple(loaded_text(line) for line in data.get('left_out', ())),
         )
 
 
@@ -246,12 +253,12 @@ class Batches:
         self._paused: frozenset[str] | None = None
         outbox.held = self.held
 
-    def start(self, title: str, items: Iterable[Prepared], left_out: Sequence[str] = ()) -> Batch:
+    def start(self, title: str | Phrase, items: Iterable[Prepared], left_out: Sequence[str | Phrase] = ()) -> Batch:
         """Queue every ready message (each recorded before anything is sent), then let the outbox send them."""
         batch = self.begin(title, left_out)
         return self.launch(batch, self.add(batch, [item for item in items if item.ready]))
 
-    def begin(self, title: str, left_out: Sequence[str] = ()) -> Batch:
+    def begin(self, title: str | Phrase, left_out: Sequence[str | Phrase] = ()) -> Batch:
         """A new batch, held until `launch`, so that no email goes before the batch can count it."""
         batch = Batch(uuid.uuid4().hex, self._outbox.now(), title, (), BatchState.PAUSED, tuple(left_out))
         self._save(batch)
@@ -259,7 +266,7 @@ class Batches:
 
     def add(self, batch: Batch, items: Sequence[Prepared]) -> list[str]:
         """Queue ready messages of the batch, several in one write; returns their emails' ids."""
-        if wrong := [i.label for i in items if not i.ready]:
+        if wrong := [str(i.label) for i in items if not i.ready]:
             raise ValueError(f'not ready to send: {", ".join(wrong)}')
         emails = [(i.draft, i.attachments) for i in items if i.draft is not None]
         return [record.id for record in self._outbox.enqueue_many(emails, batch_id=batch.id)]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from core.causes import Cause, Failure, Step, explain
 from core.delivery import RecipientOutcome
-from core.i18n.phrase import Phrase
+from core.i18n.phrase import Phrase, loaded_text, stored_text
 
 if TYPE_CHECKING:
     from core.message import Attachment
@@ -120,7 +120,7 @@ class EmailRecord:
             'html_body': draft.html_body,
             'business_name': draft.business_name,
             'document_id': draft.document_id,
-            'document_label': _stored(draft.document_label),
+            'document_label': stored_text(draft.document_label),
             'attachment_names': list(self.attachment_names),
             'attachment_bytes': self.attachment_bytes,
             'status': self.status.value,
@@ -147,7 +147,7 @@ class EmailRecord:
             html_body=data.get('html_body', ''),
             business_name=data.get('business_name', ''),
             document_id=data.get('document_id', ''),
-            document_label=_loaded(data.get('document_label', '')),
+            document_label=loaded_text(data.get('document_label')),
         )
         return cls(
             id=data['id'],
@@ -178,15 +178,6 @@ def _failure(data: dict[str, Any]) -> Failure | None:
     step = Step(data['step']) if data.get('step') else Step.INPUT
     reply, transient = str(data.get('reply', '')), bool(data.get('transient', False))
     return Failure(step, Cause(cause), reply, transient, cause == Cause.OUTCOME_UNKNOWN)
-
-
-def _stored(label: str | Phrase) -> str | dict[str, Any]:
-    return label.to_dict() if isinstance(label, Phrase) else label
-
-
-def _loaded(label: Any) -> str | Phrase:
-    """A label as stored: a phrase, or the words an older version wrote (shown as they are)."""
-    return Phrase.from_dict(label) if isinstance(label, dict) else str(label or '')
 
 
 def _iso(moment: datetime | None) -> str | None:

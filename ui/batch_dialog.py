@@ -12,8 +12,9 @@ from core.batch import PREVIEW_COUNT, QUEUE_CHUNK, Prepared, prepare, settings_p
 from core.documents.model import BusinessProfile, Contact, Document, document_language
 from core.documents.statement import Statement
 from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, ngettext
+from core.i18n.phrase import Phrase, phrase
 from core.message import human_size
-from core.outbox import document_key, recipient_of
+from core.outbox import document_key, document_label, recipient_of
 from core.templates import EmailTemplate, template_type, type_label
 from ui.components import DIALOG_PROPS, icon_button, local_time, shown_title, titled
 from ui.services import Services
@@ -24,7 +25,7 @@ BODY_START = 160
 class BatchDialog:
     """Built when opened; every document is prepared by the same builder as the Email button."""
 
-    def __init__(self, services: Services, documents: Sequence[Document | Statement], title: str) -> None:
+    def __init__(self, services: Services, documents: Sequence[Document | Statement], title: Phrase) -> None:
         self.services = services
         self.documents = list(documents)
         self.title = title
@@ -50,7 +51,7 @@ class BatchDialog:
             with ui.row().classes('w-full items-center'):
                 titled(
                     self.dialog,
-                    ui.label(_('Email {title}').format(title=self.title)).classes('text-h6').mark('batch-title'),
+                    ui.label(_('Email {title}').format(title=str(self.title))).classes('text-h6').mark('batch-title'),
                 )
                 ui.space()
                 icon_button('close', _('Close'), self.dialog.close).props('flat round dense').mark('batch-close')
@@ -114,12 +115,12 @@ class BatchDialog:
             contact = None if isinstance(document, Statement) else contacts.get(document.contact_id)
             template = self.templates[key]
             extras = self.type_files[template_type(document)]
-            problem = _('The PDF could not be made.')
+            problem = phrase('The PDF could not be made.')
             try:
                 item = await run.io_bound(prepare, document, business, contact, template, extras)
             except Exception as error:  # the PDF engine's own words are what the user needs
-                item, problem = None, _('The PDF could not be made: {problem}').format(problem=error)
-            self.items.append(item or Prepared(document_key(document), document.title, None, (), (problem,)))
+                item, problem = None, phrase('The PDF could not be made: {problem}', problem=str(error))
+            self.items.append(item or Prepared(document_key(document), document_label(document), None, (), (problem,)))
         self.items, self.size_note = size_problems(self.items, self.size_limit)
         self.prepared = True
         self.bar.set_visibility(False)
@@ -167,7 +168,7 @@ class BatchDialog:
                 for item in problems:
                     with ui.row().classes('items-start gap-2 no-wrap'):
                         ui.icon('error', color='negative', size='xs')
-                        ui.label(f'{item.label}: {" ".join(item.problems)}').classes('text-caption').mark(
+                        ui.label(' '.join(str(line) for line in item.left_out())).classes('text-caption').mark(
                             'batch-problem'
                         )
             else:
@@ -214,7 +215,7 @@ class BatchDialog:
             return
         self.sending = True
         self.send_button.disable()
-        left_out = [f'{i.label}: {" ".join(i.problems)}' for i in self.items if not i.ready]
+        left_out = [line for i in self.items if not i.ready for line in i.left_out()]
         batches = self.services.batches
         batch = batches.begin(self.title, left_out)
         ready = [i for i in self.items if i.ready]
@@ -256,7 +257,7 @@ def preview_card(item: Prepared) -> None:
                 ).classes('bg-grey-3')
 
 
-async def email_many(services: Services, documents: Sequence[Document | Statement], title: str) -> None:
+async def email_many(services: Services, documents: Sequence[Document | Statement], title: Phrase) -> None:
     """Open the batch dialog for these documents; its preflight says what stops any of them from going."""
     if not documents:
         ui.notify(_('Choose at least one document first.'), type='warning')

@@ -56,7 +56,7 @@ def batch_list(services: Services) -> None:
             progress = services.batches.progress(batch)
             item = ui.item(on_click=lambda b=batch: ui.navigate.to(f'/batches/{b.id}')).props('clickable')
             with item, ui.item_section():
-                ui.item_label(batch.title).classes('font-medium')
+                ui.item_label(str(batch.title)).classes('font-medium')
                 ui.item_label(f'{local_time(batch.created_at)} · {summary(progress)}').props('caption')
 
 
@@ -75,7 +75,7 @@ class BatchView:
         self._shown: tuple[object, ...] = ()
 
     def build(self) -> None:
-        ui.label(self.batch.title).classes('text-h6')
+        ui.label(str(self.batch.title)).classes('text-h6')
         ui.label(_('Started {time}').format(time=local_time(self.batch.created_at))).classes('text-caption text-grey-7')
         self.head()
         if self.batch.left_out:
@@ -83,7 +83,7 @@ class BatchView:
             words = ngettext('{count} left out before sending', '{count} left out before sending', left_out)
             with ui.expansion(words.format(count=left_out), icon='error_outline').classes('w-full'):
                 for line in self.batch.left_out:
-                    ui.label(line).classes('text-caption').mark('batch-left-out')
+                    ui.label(str(line)).classes('text-caption').mark('batch-left-out')
         self.emails()
         ui.timer(1.0, self.refresh_if_changed)
 

@@ -8,6 +8,7 @@ from nicegui import ui
 
 from core.documents import ContactKind, Document, DocumentType, format_money
 from core.i18n import _, ngettext
+from core.i18n.phrase import plural_phrase
 from storage.documents_repo import DocumentPage
 from ui.batch_dialog import email_many
 from ui.components import confirm_delete, selection_slots, shown_date, shown_title, slot_icon_button
@@ -233,7 +234,7 @@ class DocumentList:
         documents = self.chosen()
         count = len(documents)
         await email_many(
-            self.services, documents, ngettext('{count} document', '{count} documents', count).format(count=count)
+            self.services, documents, plural_phrase('{count} document', '{count} documents', count, count=count)
         )
 
     def on_request(self, event: Any) -> None:

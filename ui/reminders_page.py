@@ -133,7 +133,7 @@ class RemindersView:
                         'text-caption text-grey-7'
                     )
             if report.waiting:
-                ui.label(report.waiting).classes('text-negative').mark('reminders-waiting')
+                ui.label(str(report.waiting)).classes('text-negative').mark('reminders-waiting')
             outlooks = {o.invoice.id: o for o in scheduler.overview()}
             problems = dict(report.problems)
             for invoice_id, outlook in outlooks.items():
@@ -216,7 +216,7 @@ class RemindersView:
                 if email is not None:
                     status_badge(email)
             with ui.item_section():
-                heading = _('{title} · reminder {stage}').format(title=title, stage=record.stage_label)
+                heading = _('{title} · reminder {stage}').format(title=title, stage=str(record.stage_label))
                 ui.item_label(heading).classes('font-medium')
                 recipients = ', '.join([*email.draft.to, *(f'cc {a}' for a in email.draft.cc)]) if email else ''
                 queued = _('Queued {time} to {recipients}') if recipients else _('Queued {time}')

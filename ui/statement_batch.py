@@ -8,7 +8,8 @@ from datetime import date
 from nicegui import ui
 
 from core.documents import ContactKind
-from core.i18n import _, ngettext
+from core.i18n import _
+from core.i18n.phrase import plural_phrase
 from ui.batch_dialog import email_many
 from ui.services import Services
 
@@ -57,8 +58,8 @@ def choose_statements(services: Services, chosen: Sequence[str], period: tuple[d
             ]
             dialog.close()
             count = len(statements)
-            title = ngettext('statements to {count} customer', 'statements to {count} customers', count).format(
-                count=count
+            title = plural_phrase(
+                'statements to {count} customer', 'statements to {count} customers', count, count=count
             )
             await email_many(services, statements, title)
 

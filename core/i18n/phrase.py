@@ -80,7 +80,7 @@ def phrase(text: str, **values: str | int | Phrase) -> Phrase:
     return Phrase(text, tuple(values.items()))
 
 
-def plural_phrase(singular: str, plural: str, count: int, **values: str | int | Phrase) -> Phrase:
+def plural_phrase(singular: str, plural: str, count: int, /, **values: str | int | Phrase) -> Phrase:
     """As ngettext: `plural_phrase('{days} day', '{days} days', days, days=days)`."""
     return Phrase(singular, tuple(values.items()), plural, count)
 
@@ -88,6 +88,16 @@ def plural_phrase(singular: str, plural: str, count: int, **values: str | int | 
 def literal(text: str) -> Phrase:
     """Words that are not Mailroom's to translate (a server's reply, a program's message), kept as they are."""
     return Phrase(text, literal=True)
+
+
+def stored_text(text: str | Phrase) -> str | dict[str, Any]:
+    """A text as a record keeps it: a phrase as its parts; words (a record from before phrases) as they are."""
+    return text.to_dict() if isinstance(text, Phrase) else text
+
+
+def loaded_text(data: Any) -> str | Phrase:
+    """A text read back from a record: a phrase, or the words an older version stored (shown as they are)."""
+    return Phrase.from_dict(data) if isinstance(data, Mapping) else str(data or '')
 
 
 def _stored(value: str | int | Phrase) -> Any:

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from core.documents.model import Contact, Document
+from core.i18n.phrase import Phrase, loaded_text, stored_text
 from core.reminders.stages import ReminderStage
 
 _EMAIL_IDS = uuid.UUID('6f1d3c1e-2b7a-4c55-9a51-0c8f1f6f2a10')
@@ -34,7 +35,7 @@ class SentReminder:
     stage_id: str
     email_id: str
     queued_at: datetime
-    stage_label: str = ''
+    stage_label: str | Phrase = ''  # a Phrase; the words themselves in records from before
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -42,7 +43,7 @@ class SentReminder:
             'stage_id': self.stage_id,
             'email_id': self.email_id,
             'queued_at': self.queued_at.isoformat(),
-            'stage_label': self.stage_label,
+            'stage_label': stored_text(self.stage_label),
         }
 
     @classmethod
@@ -52,7 +53,7 @@ class SentReminder:
             stage_id=data['stage_id'],
             email_id=data['email_id'],
             queued_at=datetime.fromisoformat(data['queued_at']),
-            stage_label=data.get('stage_label', ''),
+            stage_label=loaded_text(data.get('stage_label')),
         )
 
 

@@ -19,9 +19,10 @@ from core.documents.model import BusinessProfile, Contact, Document, DocumentTyp
 from core.documents.money import format_money
 from core.documents.statement import open_amounts
 from core.email_log import EmailRecord, EmailStatus
-from core.i18n import _, babel_locale
+from core.i18n import babel_locale
+from core.i18n.phrase import Phrase, phrase
 from core.message import Attachment
-from core.outbox import Clock, Outbox, Sleep, document_attachments, document_draft, utc_now
+from core.outbox import Clock, Outbox, Sleep, document_attachments, document_draft, document_label, utc_now
 from core.reminders.plan import InvoiceOutlook, Outlook, SentReminder, plan_invoice, reminder_email_id
 from core.reminders.stages import ReminderSettings, ReminderStage
 
@@ -55,12 +56,13 @@ class Sources:
 
 @dataclass
 class RunReport:
-    """The last run, for the Reminders page: when, what went, and what kept a reminder from going."""
+    """The last run, for the Reminders page: when, what went, and what kept a reminder from going. The loop runs in
+    no page's language, so the words are phrases, worded on the page for whoever opens it."""
 
     at: datetime | None = None
     queued: list[str] = field(default_factory=list)  # email ids
-    problems: dict[str, str] = field(default_factory=dict)  # invoice id -> what is wrong, in plain words
-    waiting: str = ''  # why nothing could go at all
+    problems: dict[str, Phrase] = field(default_factory=dict)  # invoice id -> what is wrong, in plain words
+    waiting: Phrase | None = None  # why nothing could go at all
 
 
 class ReminderScheduler:
@@ -132,7 +134,9 @@ class ReminderScheduler:
         """Queue every reminder that is due now. Safe to call at any time, as often as wanted."""
         report = RunReport(at=self._clock())
         if self.store.settings().enabled and not self.sources.email_ready():
-            report.waiting = _('Email settings are not saved yet, so no reminder can go: save them on Email settings.')
+            report.waiting = phrase(
+                'Email settings are not saved yet, so no reminder can go: save them on Email settings.'
+            )
         elif self.store.settings().enabled:
             for outlook in self.overview():
                 if outlook.outlook in _NO_LONGER_WANTED:
@@ -160,10 +164,12 @@ class ReminderScheduler:
             report.queued.append(await self._queue(outlook, stage))
         except Exception as error:
             LOG.error('Reminders: %s while queueing a reminder', type(error).__name__)
-            report.problems[outlook.invoice.id] = _(
+            report.problems[outlook.invoice.id] = phrase(
                 'The reminder {when} could not be prepared ({error}). '
-                'Check the reminder text on this page, then it goes at the next run.'
-            ).format(when=stage.label, error=error)
+                'Check the reminder text on this page, then it goes at the next run.',
+                when=stage.stored_label,
+                error=str(error),
+            )
 
     async def _queue(self, outlook: InvoiceOutlook, stage: ReminderStage) -> str:
         invoice, contact = outlook.invoice, outlook.contact
@@ -181,11 +187,12 @@ class ReminderScheduler:
                     'amount_overdue': format_money(outlook.open_amount, invoice.currency, babel_locale(language)),
                 },
             )
-            draft = replace(draft, document_label=f'{invoice.title} · reminder {stage.label}')
+            label = phrase('{title} · reminder {stage}', title=document_label(invoice), stage=stage.stored_label)
+            draft = replace(draft, document_label=label)
             files = self.sources.type_files(invoice.type.value)
             attachments = await asyncio.to_thread(self._render, invoice, business, contact, files)
             self.outbox.enqueue(draft, attachments, record_id=email_id)
-        self.store.add_sent(SentReminder(invoice.id, stage.id, email_id, self._clock(), stage.label))
+        self.store.add_sent(SentReminder(invoice.id, stage.id, email_id, self._clock(), stage.stored_label))
         return email_id
 
     def email_of(self, record: SentReminder) -> EmailRecord | None:
@@ -204,8 +211,9 @@ class ReminderScheduler:
                 LOG.error('Reminders: %s while looking for reminders that are due', type(error).__name__)
                 self.report = RunReport(
                     at=self._clock(),
-                    waiting=_('Looking for reminders failed ({error}); Mailroom tries again shortly.').format(
-                        error=type(error).__name__
+                    waiting=phrase(
+                        'Looking for reminders failed ({error}); Mailroom tries again shortly.',
+                        error=type(error).__name__,
                     ),
                 )
             self._wake.clear()
@@ -218,9 +226,10 @@ class ReminderScheduler:
         await self._task.stop()
 
 
-def no_address_problem(outlook: InvoiceOutlook) -> str:
+def no_address_problem(outlook: InvoiceOutlook) -> Phrase:
     if outlook.contact is None:
-        return _('The customer has no email address, so this reminder cannot go: add one to the contact (To).')
-    return _('{name} has no email address, so this reminder cannot go: add one to the contact (To).').format(
-        name=outlook.contact.name
+        return phrase('The customer has no email address, so this reminder cannot go: add one to the contact (To).')
+    return phrase(
+        '{name} has no email address, so this reminder cannot go: add one to the contact (To).',
+        name=outlook.contact.name,
     )

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, _, ngettext, supported
+from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, _, supported
+from core.i18n.phrase import Phrase, plural_phrase
 from core.templates import EmailTemplate, Placeholder, TemplateError, template_problems
 
 MAX_STAGE_DAYS = 3650
@@ -57,8 +58,13 @@ class ReminderStage:
     @property
     def label(self) -> str:
         """'3 days after the due date', in the current language."""
-        return ngettext('{days} day after the due date', '{days} days after the due date', self.days).format(
-            days=self.days
+        return str(self.stored_label)
+
+    @property
+    def stored_label(self) -> Phrase:
+        """The label as a record keeps it (a sent reminder, the email log), worded for whoever reads the record."""
+        return plural_phrase(
+            '{days} day after the due date', '{days} days after the due date', self.days, days=self.days
         )
 
 
