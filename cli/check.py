@@ -31,8 +31,7 @@ FLAGS = {
     'HTTP server': '--http-server',
     'Send the test to': '--to',
 }
-"""The settings page's field names, which the input step uses, and the flag that sets each one here (English; the
-input step's details may name them in the current language)."""
+"""The settings page's field names, which label the input step's details, and the flag that sets each one here."""
 ICONS = {Status.OK: '✓', Status.WARN: '⚠', Status.FAIL: '✗', Status.SKIPPED: '–', Status.RUNNING: '…'}
 
 
@@ -220,14 +219,14 @@ def format_event(event: StepEvent, *, verbose: bool = False) -> str:
     elapsed = f'{event.elapsed_ms:.0f} ms' if event.elapsed_ms is not None else ''
     lines = [f'  {ICONS[event.status]} {event.title:<22} {event.message} {elapsed}'.rstrip()]
     if verbose:
-        lines += [f'        {key}: {value}' for key, value in event.details.items()]
+        lines += [f'        {key}: {value}' for key, value in event.shown_details().items()]
     if event.status is Status.FAIL and event.step is Step.INPUT:
-        flags = {**FLAGS, **{_(field): flag for field, flag in FLAGS.items()}}
-        lines += [f'        {key} ({flags[key]}): {value}' for key, value in event.details.items() if key in flags]
+        lines += [f'        {_(key)} ({FLAGS[key]}): {value}' for key, value in event.details.items() if key in FLAGS]
     elif event.status is Status.FAIL:
         if not verbose:
             failed = _('failed: {reason}').partition('{')[0]  # how a failed check's detail begins, in any language
-            lines += [f'        {key}: {value}' for key, value in event.details.items() if value.startswith(failed)]
+            shown = event.shown_details().items()
+            lines += [f'        {key}: {value}' for key, value in shown if value.startswith(failed)]
         if event.reply:
             lines.append('        ' + _('Server reply: {reply}').format(reply=event.reply))
     return '\n'.join(lines) + '\n'

@@ -60,7 +60,7 @@ class StepRow:
         self.message.set_text(event.message)
         if event.elapsed_ms is not None:
             self.elapsed.set_text(f'{event.elapsed_ms:.0f} ms')
-        details = dict(event.details)
+        details = event.shown_details()
         if event.reply:
             details[_('Server reply')] = event.reply
         if self.details is not None:

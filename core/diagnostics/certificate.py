@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from core.i18n import _, ngettext
+from core.i18n import N_, _, ngettext
 
 EXPIRY_WARNING_DAYS = 14
 
@@ -40,12 +40,12 @@ class CertificateInfo:
         days = self.days_left()
         until = ngettext('{date} UTC ({days} day left)', '{date} UTC ({days} days left)', days)
         return {
-            _('Certificate subject'): self.subject,
-            _('Certificate names (SAN)'): ', '.join(self.san) or _('(none)'),
-            _('Issuer'): _('{issuer} (self-signed)').format(issuer=self.issuer) if self.self_signed else self.issuer,
-            _('Valid from'): f'{self.not_before:%Y-%m-%d %H:%M} UTC',
-            _('Valid until'): until.format(date=f'{self.not_after:%Y-%m-%d %H:%M}', days=days),
-            _('SHA-256 fingerprint'): self.sha256,
+            N_('Certificate subject'): self.subject,
+            N_('Certificate names (SAN)'): ', '.join(self.san) or _('(none)'),
+            N_('Issuer'): _('{issuer} (self-signed)').format(issuer=self.issuer) if self.self_signed else self.issuer,
+            N_('Valid from'): f'{self.not_before:%Y-%m-%d %H:%M} UTC',
+            N_('Valid until'): until.format(date=f'{self.not_after:%Y-%m-%d %H:%M}', days=days),
+            N_('SHA-256 fingerprint'): self.sha256,
         }
 
 
@@ -113,6 +113,6 @@ def tls_details(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> dict[str, s
         return {}
     cipher = ssl_object.cipher()
     return {
-        _('TLS version'): ssl_object.version() or '?',
-        _('Cipher'): _('{cipher} ({bits} bits)').format(cipher=cipher[0], bits=cipher[2]) if cipher else '?',
+        N_('TLS version'): ssl_object.version() or '?',
+        N_('Cipher'): _('{cipher} ({bits} bits)').format(cipher=cipher[0], bits=cipher[2]) if cipher else '?',
     }

@@ -76,8 +76,13 @@ class StepEvent:
         return step_title(self.step)
 
     def detail(self, label: str) -> str:
-        """One detail by its English label: the labels are worded in the language of the test, as they are shown."""
-        return self.details.get(_(label)) or self.details.get(label, '')
+        """One detail by its English label: the labels are kept in English, so scripts (`check --json`) and code can
+        rely on them in any language; `shown_details` words them."""
+        return self.details.get(label, '')
+
+    def shown_details(self) -> dict[str, str]:
+        """The details as the page and the terminal show them: each label in the current language."""
+        return {_(label): value for label, value in self.details.items()}
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {

@@ -15,7 +15,7 @@ from core.diagnostics.probe import Probe, StepFailure, step_failure
 from core.diagnostics.tls_check import tls_handshake
 from core.diagnostics.transcript import Transcript
 from core.http_wire import wire_fields
-from core.i18n import _
+from core.i18n import N_, _
 from core.message import OutgoingMessage
 from core.settings import EmailSettings
 from core.transport.base import TransportError
@@ -56,7 +56,7 @@ class HttpCheck:
 
     async def tls(self, writer: asyncio.StreamWriter, address: str) -> None:
         async with self.probe.step(Step.TLS, _('Starting HTTPS encryption')) as scope:
-            scope.details[_('Mode')] = 'HTTPS'
+            scope.details[N_('Mode')] = 'HTTPS'
             timeout = self.probe.budget(self.probe.timeouts.tls)
 
             async def handshake(context: ssl.SSLContext) -> ssl.SSLObject:
@@ -127,9 +127,9 @@ class _Watch:
         self.transcript.received(
             f'HTTP/{version} {response.status_code} {response.reason_phrase}', encrypted=self.encrypted
         )
-        self.details[_('Status')] = f'{response.status_code} {response.reason_phrase}'
+        self.details[N_('Status')] = f'{response.status_code} {response.reason_phrase}'
         if body := ' '.join(response.text.split()):
             self.transcript.received(body[:BODY_SHOWN], encrypted=self.encrypted)
-            self.details[_('Response')] = body[:BODY_SHOWN]
+            self.details[N_('Response')] = body[:BODY_SHOWN]
         if location := response.headers.get('location'):
-            self.details[_('Moved to')] = location
+            self.details[N_('Moved to')] = location

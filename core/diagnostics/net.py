@@ -10,7 +10,7 @@ import time
 
 from core.causes import Cause, Step
 from core.diagnostics.probe import Probe, StepFailure, StepScope, step_failure
-from core.i18n import _, ngettext
+from core.i18n import N_, _, ngettext
 
 _NOT_FOUND = frozenset({socket.EAI_NONAME, getattr(socket, 'EAI_NODATA', socket.EAI_NONAME)})
 _FAMILIES = ((socket.AF_INET6, 'AAAA (IPv6)'), (socket.AF_INET, 'A (IPv4)'))
@@ -20,7 +20,7 @@ async def resolve(probe: Probe, host: str, port: int) -> list[str]:
     """The addresses to try, IPv6 and IPv4 interleaved; IP literals and localhost need no lookup."""
     if is_ip(host) or host.lower() == 'localhost':
         addresses = [host] if is_ip(host) else ['127.0.0.1', '::1']
-        probe.skipped(Step.DNS, _('{host} needs no lookup.').format(host=host), {_('Addresses'): ', '.join(addresses)})
+        probe.skipped(Step.DNS, _('{host} needs no lookup.').format(host=host), {N_('Addresses'): ', '.join(addresses)})
         return addresses
     async with probe.step(Step.DNS, _('Looking up {host}').format(host=host)) as scope:
         began = time.perf_counter()
@@ -31,7 +31,7 @@ async def resolve(probe: Probe, host: str, port: int) -> list[str]:
             for f, _label in _FAMILIES
         ]
         results = await asyncio.gather(*lookups, return_exceptions=True)
-        scope.details[_('Lookup time')] = f'{(time.perf_counter() - began) * 1000:.0f} ms'
+        scope.details[N_('Lookup time')] = f'{(time.perf_counter() - began) * 1000:.0f} ms'
         found: list[list[str]] = []
         errors: list[BaseException] = []
         for (_family, label), result in zip(_FAMILIES, results, strict=True):

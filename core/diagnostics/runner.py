@@ -143,15 +143,15 @@ async def _check_input(probe: Probe, settings: EmailSettings, recipient: str, bu
         errors = validate(settings)  # the same check as Update's, so the test refuses exactly what Update refuses
         if problem := addresses.problem(recipient):
             errors['to'] = problem
-        details = {_(FIELD_LABELS[k]) if k in FIELD_LABELS else k: v for k, v in errors.items()}
-        problems = [f'{label}: {problem}' for label, problem in details.items()]
+        details = {FIELD_LABELS.get(k, k): v for k, v in errors.items()}
+        problems = [f'{_(label)}: {problem}' for label, problem in details.items()]
         message: OutgoingMessage | None = None
         if not errors:
             test_email = compose_test_email(settings, recipient, business_name)
             try:
                 message = validate_message(test_email)
             except MessageError as error:  # its problem names the field already
-                details[_('Test message')] = error.problem
+                details[N_('Test message')] = error.problem
                 problems.append(error.problem)
         if problems or message is None:
             scope.details.update(details)
@@ -162,7 +162,7 @@ async def _check_input(probe: Probe, settings: EmailSettings, recipient: str, bu
         if recipient.lower() != settings.sender_address.lower():
             warnings += addresses.warnings([addresses.parse(recipient)])
         if warnings:
-            scope.details[_('Warnings')] = ' '.join(warnings)
+            scope.details[N_('Warnings')] = ' '.join(warnings)
             scope.warn(' '.join(warnings))
         else:
             scope.ok(_('The settings are complete.'))
@@ -171,22 +171,22 @@ async def _check_input(probe: Probe, settings: EmailSettings, recipient: str, bu
 
 def _describe_settings(scope: StepScope, settings: EmailSettings, recipient: str) -> None:
     if settings.protocol is Protocol.HTTP:
-        scope.details.update({_('Protocol'): 'HTTP', _('HTTP server'): settings.http_server})
+        scope.details.update({N_('Protocol'): 'HTTP', N_('HTTP server'): settings.http_server})
     else:
         method = _('a token from the provider (XOAUTH2)') if settings.uses_oauth else _('the password')
         scope.details.update(
             {
-                _('Protocol'): 'SMTP',
-                _('SMTP server'): settings.host,
-                _('Port'): str(settings.port),
-                _('Security'): _(SECURITY_LABELS[settings.effective_security]),
-                _('Username'): settings.username,
-                _('Sign-in method'): method,
+                N_('Protocol'): 'SMTP',
+                N_('SMTP server'): settings.host,
+                N_('Port'): str(settings.port),
+                N_('Security'): _(SECURITY_LABELS[settings.effective_security]),
+                N_('Username'): settings.username,
+                N_('Sign-in method'): method,
             }
         )
-    scope.details[_('Sender')] = settings.sender_address
-    scope.details[_('Test recipient')] = recipient
-    scope.details[_('Certificate verification')] = _('off') if settings.skip_tls_verify else _('on')
+    scope.details[N_('Sender')] = settings.sender_address
+    scope.details[N_('Test recipient')] = recipient
+    scope.details[N_('Certificate verification')] = _('off') if settings.skip_tls_verify else _('on')
 
 
 def contradictions(settings: EmailSettings) -> list[str]:

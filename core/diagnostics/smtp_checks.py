@@ -89,10 +89,10 @@ class Capabilities:
             auth = _('not offered yet (normal before encryption starts)')
             auth = auth if not encrypted and starttls_expected else _('not offered')
         return {
-            _('Server name'): self.server_name,
-            _('Size limit'): _megabytes(size) if size else _('not announced'),
+            N_('Server name'): self.server_name,
+            N_('Size limit'): _megabytes(size) if size else _('not announced'),
             'STARTTLS': _('offered') if self.has('STARTTLS') else _('not offered'),
-            _('Sign-in methods (AUTH)'): auth,
+            N_('Sign-in methods (AUTH)'): auth,
             '8BITMIME': _yes(self.has('8BITMIME')),
             'SMTPUTF8': _yes(self.has('SMTPUTF8')),
             'PIPELINING': _yes(self.has('PIPELINING')),
@@ -305,7 +305,7 @@ class SmtpCheck:
         scope = self.scope = self.probe.begin(step, title)
         if step is Step.TLS:
             ssl_first = self.security is Security.SSL
-            scope.details[_('Mode')] = (
+            scope.details[N_('Mode')] = (
                 _('SSL/TLS from the start (implicit TLS)')
                 if ssl_first
                 else _('STARTTLS (plain connection upgraded to TLS)')
@@ -314,24 +314,24 @@ class SmtpCheck:
             self._silence = asyncio.create_task(self._probe_after_silence(asyncio.current_task()))
         elif step is Step.TOKEN:
             provider = oauth_provider(self.settings)
-            scope.details[_('Provider')] = _(PROVIDER_LABELS.get(provider.key, provider.name))
-            scope.details[_('Token address')] = provider.token_url
+            scope.details[N_('Provider')] = _(PROVIDER_LABELS.get(provider.key, provider.name))
+            scope.details[N_('Token address')] = provider.token_url
         elif step is Step.AUTH:
             offered = self.capabilities.auth_mechanisms
-            scope.details[_('Offered')] = ' '.join(offered) or _('nothing')
+            scope.details[N_('Offered')] = ' '.join(offered) or _('nothing')
             if self.settings.uses_oauth:
-                scope.details[_('Method used')] = 'XOAUTH2'
+                scope.details[N_('Method used')] = 'XOAUTH2'
             elif mechanism := choose_mechanism(offered, encrypted=self._encrypted()):
-                scope.details[_('Method used')] = mechanism
-            scope.details[_('Username')] = self.settings.username
+                scope.details[N_('Method used')] = mechanism
+            scope.details[N_('Username')] = self.settings.username
         elif step is Step.MAIL and self.message is not None:
             size, limit = len(self.message.as_bytes()), self.capabilities.size_limit
-            scope.details[_('Sender')] = self.outgoing.sender_address
-            scope.details[_('Test message size')] = _bytes(size)
+            scope.details[N_('Sender')] = self.outgoing.sender_address
+            scope.details[N_('Test message size')] = _bytes(size)
             if limit:
-                scope.details[_('Size limit')] = f'{_bytes(limit)} ({_megabytes(limit)})'
+                scope.details[N_('Size limit')] = f'{_bytes(limit)} ({_megabytes(limit)})'
         elif step is Step.RCPT:
-            scope.details[_('Recipient')] = self.recipient
+            scope.details[N_('Recipient')] = self.recipient
 
     def replied(self, step: Step, reply: SMTPResponse) -> None:
         scope = self.scope
@@ -339,14 +339,14 @@ class SmtpCheck:
             return
         one_line = f'{reply.code} {" ".join(reply.message.splitlines())}'.strip()
         if step is Step.GREETING:
-            scope.details[_('Banner')] = one_line
-            scope.details[_('Delay')] = f'{(time.perf_counter() - self._began) * 1000:.0f} ms'
+            scope.details[N_('Banner')] = one_line
+            scope.details[N_('Delay')] = f'{(time.perf_counter() - self._began) * 1000:.0f} ms'
         elif step is Step.DATA:
-            scope.details[_('Final reply')] = one_line
+            scope.details[N_('Final reply')] = one_line
             if queue_id := find_queue_id(reply.message):
-                scope.details[_('Queue id')] = queue_id
+                scope.details[N_('Queue id')] = queue_id
         elif step is Step.QUIT:
-            scope.details[_('Reply')] = one_line
+            scope.details[N_('Reply')] = one_line
 
     def done(self, step: Step) -> None:
         scope = self.scope
@@ -373,17 +373,17 @@ class SmtpCheck:
 
     def _greeting_done(self, scope: StepScope) -> None:
         self._end_silence_probe()
-        scope.ok(_('The server said hello: {banner}').format(banner=scope.details.get(_('Banner'), '')[:80]))
+        scope.ok(_('The server said hello: {banner}').format(banner=scope.details.get(N_('Banner'), '')[:80]))
 
     def _ehlo_done(self, scope: StepScope) -> None:
         client = self._client()
         before, self.capabilities = self.capabilities, Capabilities.parse(client.last_ehlo_response)
-        scope.details[_('EHLO name used')] = client.local_hostname or ''
+        scope.details[N_('EHLO name used')] = client.local_hostname or ''
         scope.details.update(
             self.capabilities.details(encrypted=self._encrypted(), starttls_expected=self.security is Security.STARTTLS)
         )
         if self._ehlos > 1:
-            changes = scope.details[_('Changed after TLS')] = _changes(before, self.capabilities)
+            changes = scope.details[N_('Changed after TLS')] = _changes(before, self.capabilities)
             scope.ok(_('Again over the encrypted connection: {changes}.').format(changes=changes))
         else:
             offered = ', '.join(k for k in ('STARTTLS', 'AUTH', 'SIZE') if self.capabilities.has(k))
@@ -404,14 +404,14 @@ class SmtpCheck:
             _('Access token refreshed now.') if fresh.refreshed else _('Access token kept from earlier, still valid.')
         )
         claims = token_claims(token.access_token)
-        scope.details[_('Access token')] = (
+        scope.details[N_('Access token')] = (
             _('refreshed now') if fresh.refreshed else _('still valid (kept from earlier)')
         )
-        scope.details[_('Expires in')] = _('{minutes} min').format(minutes=token.expires_in(time.time()) // 60)
-        scope.details[_('Scopes granted')] = token.scope or str(claims.get('scp', '')) or _('not stated')
+        scope.details[N_('Expires in')] = _('{minutes} min').format(minutes=token.expires_in(time.time()) // 60)
+        scope.details[N_('Scopes granted')] = token.scope or str(claims.get('scp', '')) or _('not stated')
         if audience := claims.get('aud'):
-            scope.details[_('Audience')] = str(audience)
-        scope.details[_('Account')] = token.account or _('not stated by the provider')
+            scope.details[N_('Audience')] = str(audience)
+        scope.details[N_('Account')] = token.account or _('not stated by the provider')
         user = self.settings.username
         if token.account and token.account.lower() != user.lower():
             scope.warn(
@@ -439,7 +439,7 @@ class SmtpCheck:
 
     def _data_done(self, scope: StepScope) -> None:
         self.probe.sent = True
-        if queue_id := scope.details.get(_('Queue id'), ''):
+        if queue_id := scope.details.get(N_('Queue id'), ''):
             scope.ok(_('The server accepted the test message (queue id {queue_id}).').format(queue_id=queue_id))
         else:
             scope.ok(_('The server accepted the test message.'))

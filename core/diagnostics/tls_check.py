@@ -57,7 +57,7 @@ async def handshake_failure(
     cause = cause or classify_smtp_error(error, 'tls')
     if isinstance(error, ssl.SSLCertVerificationError):
         hostname = cause is Cause.CERT_HOSTNAME_MISMATCH  # OpenSSL checks the name only once the authority passed
-        scope.details[_('Authority check (CA)')] = (
+        scope.details[N_('Authority check (CA)')] = (
             _('passed: issued by an authority this computer trusts')
             if hostname
             else _('failed: {reason}').format(reason=error.verify_message)
@@ -67,7 +67,7 @@ async def handshake_failure(
             return step_failure(Step.TLS, cause, _mismatch_message(info, host))
         return step_failure(Step.TLS, cause, _(_CERT_MESSAGES.get(cause, N_('The certificate could not be verified.'))))
     if isinstance(error, ssl.SSLError):
-        scope.details[_('TLS error')] = str(error.reason or error)
+        scope.details[N_('TLS error')] = str(error.reason or error)
         return step_failure(Step.TLS, cause, _handshake_message(cause, http))
     return step_failure(
         Step.TLS, Cause.TLS_HANDSHAKE_FAILED, _('The server closed the connection during the encryption handshake.')
@@ -77,7 +77,7 @@ async def handshake_failure(
 def describe_tls(scope: StepScope, ssl_object: ssl.SSLObject, *, host: str, verify: bool, began: float) -> None:
     """The TLS step's details after a handshake that passed: version, cipher, the certificate and both checks."""
     scope.details.update(connection_details(ssl_object))
-    scope.details[_('Handshake')] = f'{(time.perf_counter() - began) * 1000:.0f} ms'
+    scope.details[N_('Handshake')] = f'{(time.perf_counter() - began) * 1000:.0f} ms'
     der = ssl_object.getpeercert(binary_form=True)
     if der is None:
         raise step_failure(Step.TLS, Cause.TLS_HANDSHAKE_FAILED, _('The server sent no certificate.'))
@@ -90,12 +90,12 @@ def check_certificate(scope: StepScope, info: CertificateInfo, *, host: str, ver
     scope.details.update(info.details())
     if not verify:
         name_ok = hostname_matches(info, host)
-        scope.details[_('Authority check (CA)')] = _('not done: “Do not verify TLS certificate” is ticked')
-        scope.details[_('Host name check')] = _('not done (would pass)') if name_ok else _('not done (would fail)')
+        scope.details[N_('Authority check (CA)')] = _('not done: “Do not verify TLS certificate” is ticked')
+        scope.details[N_('Host name check')] = _('not done (would pass)') if name_ok else _('not done (would fail)')
         scope.warn(_('Encrypted, but the certificate was not verified: anyone could pretend to be this server.'))
         return
-    scope.details[_('Authority check (CA)')] = _('passed: issued by an authority this computer trusts')
-    scope.details[_('Host name check')] = _('passed: the certificate lists {host}').format(host=host)
+    scope.details[N_('Authority check (CA)')] = _('passed: issued by an authority this computer trusts')
+    scope.details[N_('Host name check')] = _('passed: the certificate lists {host}').format(host=host)
     days = info.days_left()
     if days < EXPIRY_WARNING_DAYS:
         expiring = ngettext(
@@ -105,7 +105,7 @@ def check_certificate(scope: StepScope, info: CertificateInfo, *, host: str, ver
         )
         scope.warn(expiring.format(days=days))
     else:
-        version = scope.details.get(_('TLS version'), 'TLS')
+        version = scope.details.get(N_('TLS version'), 'TLS')
         scope.ok(_('Encrypted ({version}) and the certificate is valid.').format(version=version))
 
 
@@ -116,11 +116,11 @@ async def _show_unverified(scope: StepScope, host: str, refetch: Refetch) -> Cer
     except (OSError, ssl.SSLError, EOFError, TimeoutError, asyncio.IncompleteReadError, ValueError):
         der = None
     if der is None:
-        scope.details[_('Certificate')] = _('could not be fetched for display')
+        scope.details[N_('Certificate')] = _('could not be fetched for display')
         return None
     info = parse_certificate(der)
     scope.details.update(info.details())
-    scope.details[_('Host name check')] = (
+    scope.details[N_('Host name check')] = (
         _('passed') if hostname_matches(info, host) else _('failed: {host} is not listed').format(host=host)
     )
     return info

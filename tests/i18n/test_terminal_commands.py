@@ -3,6 +3,7 @@ messages. argparse's own words ("usage:", "options:") stay English, as the stand
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -17,19 +18,21 @@ from storage.folder import DataFolder
 from tests.diagnostics.conftest import ACCOUNTS
 from tests.diagnostics.test_check_cli import parse, saved
 from tests.support.certs import TestPKI
-from tests.support.smtp_servers import threaded_smtp_server
+from tests.support.smtp_servers import free_port, threaded_smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def main_py_in_icelandic(*arguments: str) -> subprocess.CompletedProcess[str]:
-    """`python main.py …` with LANG=is_IS.UTF-8, no terminal on stdin and no web password in the environment."""
+def main_py_in_icelandic(*arguments: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`python main.py …` with LANG=is_IS.UTF-8, no terminal on stdin and no web password in the environment
+    (`env`: more variables)."""
     unset = ('LANGUAGE', 'LC_ALL', 'LC_MESSAGES', 'MAILROOM_WEB_PASSWORD')
-    env = {name: value for name, value in os.environ.items() if name not in unset and not name.startswith('PYTEST_')}
+    inherited = {name: value for name, value in os.environ.items() if name not in unset}
+    inherited = {name: value for name, value in inherited.items() if not name.startswith('PYTEST_')}
     return subprocess.run(
         [sys.executable, 'main.py', *arguments],
         cwd=ROOT,
-        env={**env, 'LANG': 'is_IS.UTF-8'},
+        env={**inherited, **(env or {}), 'LANG': 'is_IS.UTF-8'},
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -93,3 +96,27 @@ def test_signin_without_a_provider_sign_in_says_what_to_do_in_icelandic(
     assert code == signin_cli.EXIT_INVALID
     err = capsys.readouterr().err
     assert err.startswith('mailroom signin: vistuðu stillingarnar nota ekki innskráningu hjá tölvupóstþjónustu.')
+
+
+def test_check_json_keeps_english_labels_and_codes_under_an_icelandic_terminal(tmp_path: Path) -> None:
+    """JSON is for scripts: its keys, codes and detail labels are the same in every language; the sentences meant
+    for a person (message, explanation) are in the terminal's language."""
+    port = free_port()
+    done = main_py_in_icelandic(
+        *('check', '--data-dir', str(tmp_path / 'd'), '--host', '127.0.0.1', '--port', str(port)),
+        *('--username', 'anna@example.com', '--no-send', '--json'),
+        env={check_cli.PASSWORD_ENV: 'secret'},
+    )
+    assert done.returncode == check_cli.EXIT_FAIL, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    settings_step = next(e for e in lines if e.get('step') == 'input' and e.get('status') == 'ok')
+    assert {'Protocol', 'SMTP server', 'Port', 'Username', 'Sender', 'Certificate verification'} <= set(
+        settings_step['details']
+    )
+    assert settings_step['details']['Port'] == str(port)
+    assert settings_step['message'] == 'Allar stillingar eru útfylltar.'  # a person's sentence, in Icelandic
+    dns = next(e for e in lines if e.get('step') == 'dns')
+    assert dns['details'] == {'Addresses': '127.0.0.1'}
+    verdict = lines[-1]
+    assert (verdict['verdict'], verdict['step'], verdict['cause']) == ('fail', 'connect', 'connection-refused')
+    assert verdict['explanation']['what'] == 'Þjónninn hafnaði tengingu á þessari gátt.'
