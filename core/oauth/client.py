@@ -17,6 +17,7 @@ import httpx
 
 from core.causes import Cause, classify_oauth_error
 from core.i18n import _
+from core.i18n.phrase import phrase
 from core.oauth.claims import account_of
 from core.oauth.providers import OAuthProvider
 from core.oauth.values import DeviceCode, OAuthApp, OAuthFailure, PendingSignIn, TokenSet
@@ -136,15 +137,15 @@ async def _call(request: Awaitable[Any], *, waiting: bool = False) -> Any:
     except httpx.HTTPError as error:
         raise OAuthFailure(Cause.OAUTH_PROVIDER_FAILED, f'{type(error).__name__}: {error}') from None
     except ValueError as error:  # an answer that is not JSON (a proxy's error page)
-        said = _('The provider did not answer with a token ({error}).').format(error=error)
-        raise OAuthFailure(Cause.OAUTH_PROVIDER_FAILED, said) from None
+        unreadable = phrase('The provider did not answer with a token ({error}).', error=str(error))
+        raise OAuthFailure(Cause.OAUTH_PROVIDER_FAILED, unreadable) from None
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
     try:
         answer = response.json()
     except ValueError:
-        said = _('The provider answered {status} without a token.').format(status=response.status_code)
+        said = phrase('The provider answered {status} without a token.', status=response.status_code)
         raise OAuthFailure(Cause.OAUTH_PROVIDER_FAILED, said) from None
     return answer if isinstance(answer, dict) else {}
 
@@ -156,15 +157,16 @@ def _said(answer: dict[str, Any]) -> str:
 def _token_set(answer: dict[str, Any], old_refresh_token: str, provider: OAuthProvider) -> TokenSet:
     access = str(answer.get('access_token') or '')
     if not access:
-        raise OAuthFailure(Cause.OAUTH_PROVIDER_FAILED, _('The provider answered without an access token.'))
+        raise OAuthFailure(Cause.OAUTH_PROVIDER_FAILED, phrase('The provider answered without an access token.'))
     refresh_token = str(answer.get('refresh_token') or old_refresh_token)
     if not refresh_token:
         raise OAuthFailure(
             Cause.OAUTH_SCOPE_MISSING,
-            _(
+            phrase(
                 'The provider gave no refresh token, so Mailroom could send only for the next hour (the scope '
-                '{scope} includes what keeps a sign-in).'
-            ).format(scope=repr(provider.scope)),
+                '{scope} includes what keeps a sign-in).',
+                scope=repr(provider.scope),
+            ),
         )
     expires_at = answer.get('expires_at')
     if not isinstance(expires_at, int | float):
@@ -178,6 +180,6 @@ def _token_set(answer: dict[str, Any], old_refresh_token: str, provider: OAuthPr
     )
     if missing := token.missing_scopes(provider):
         raise OAuthFailure(
-            Cause.OAUTH_SCOPE_MISSING, _('Not granted: {scopes}.').format(scopes=' '.join(sorted(missing)))
+            Cause.OAUTH_SCOPE_MISSING, phrase('Not granted: {scopes}.', scopes=' '.join(sorted(missing)))
         )
     return token

@@ -5,16 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from core.causes import Cause
+from core.i18n.phrase import Phrase, literal
 from core.oauth.providers import OAuthProvider, oauth_provider
 from core.settings import EmailSettings
 
 
 class OAuthFailure(Exception):
-    """A sign-in or refresh that did not give a token: the cause, and the provider's own words for the expert."""
+    """A sign-in or refresh that did not give a token: the cause, and the provider's own words for the expert (or
+    Mailroom's, kept as a phrase: a refresh in the background ends up in the email log, read in any language)."""
 
-    def __init__(self, cause: Cause, detail: str) -> None:
+    def __init__(self, cause: Cause, detail: str | Phrase) -> None:
         self.cause = cause
-        self.detail = detail
+        self.said = detail if isinstance(detail, Phrase) else literal(detail)
+        self.detail = str(detail)
         super().__init__(f'{cause.value}: {detail}')
 
 

@@ -55,7 +55,7 @@ class TransportError(Exception):
     ) -> None:
         reply = reply_text if reply_code is None else f'{reply_code} {reply_text}'.strip()
         transient = is_transient(cause, reply_code) if transient is None else transient
-        said = detail if isinstance(detail, Phrase) else literal(detail) if detail else None
+        said = (detail if isinstance(detail, Phrase) else literal(detail)) if detail else None
         self.failure = Failure(Step(step), cause, reply, transient, said=said)
         self.detail = str(detail)  # in the language of the moment, for whoever handles the error now
         self.recipients = recipients  # each refused recipient's own reply, when the server refused them all

@@ -561,7 +561,7 @@ class SmtpTransport(SessionTransport):
             return await self.tokens.access_token(self.settings)
         except OAuthFailure as failure:
             transient = failure.cause is Cause.OAUTH_PROVIDER_FAILED
-            raise TransportError('token', failure.cause, transient=transient, detail=failure.detail) from None
+            raise TransportError('token', failure.cause, transient=transient, detail=failure.said) from None
 
     def tls_context(self) -> ssl.SSLContext:
         return smtp_context(not self.settings.skip_tls_verify)

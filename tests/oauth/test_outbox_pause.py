@@ -6,7 +6,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from core.causes import Cause
-from core.email_log import Draft, EmailStatus, MemoryEmailLog
+from core.email_log import Draft, EmailRecord, EmailStatus, MemoryEmailLog
+from core.i18n import using_language
 from core.oauth.tokens import TokenCache
 from core.outbox import Outbox
 from core.settings import EmailSettings
@@ -54,3 +55,27 @@ async def test_a_revoked_sign_in_pauses_the_outbox_and_signing_in_again_resumes_
     [sent] = await outbox.run_due()
     assert sent.status is EmailStatus.SENT
     assert len(mail_server.recorder.messages) == 1
+
+
+async def test_a_refresh_refused_in_the_background_is_logged_as_data_and_read_in_the_readers_language(
+    provider: FakeProvider, mail_server: ServerInfo
+) -> None:
+    base = oauth_settings(provider, mail_server)
+    first = await sign_in(base)
+    settings = replace(base, oauth_refresh_token=first.refresh_token)
+    for grant in provider.refresh_tokens.values():
+        grant.scope = 'offline_access'  # the next refresh comes back without the mail scope
+    log = MemoryEmailLog()
+    outbox = Outbox(
+        log, lambda: settings, lambda s: transport_for(s, tokens=TokenCache(), timeout=5), clock=lambda: NOW
+    )
+
+    with using_language('en'):  # the background outbox speaks no page's language
+        record = await outbox.send(draft())
+
+    assert (record.step, record.cause) == ('token', Cause.OAUTH_SCOPE_MISSING.value)
+    stored = EmailRecord.from_dict(record.to_dict())  # as the email log keeps it
+    assert stored.reply == ''  # the provider's token endpoint answered; no mail server said anything
+    assert stored.said.startswith('Not granted: ') and 'mail' in stored.said
+    with using_language('is'):
+        assert stored.said.startswith('Ekki veitt: ')
