@@ -226,7 +226,7 @@ def failure_details(record: EmailRecord, *, retry_note: bool = True) -> None:
         ui.label(explanation.why).classes('text-grey-8')
         ui.label(explanation.fix).classes('text-grey-8')
         if record.said:  # what happened instead of a reply, worded now for this reader
-            ui.label(record.said).classes('text-caption text-grey-8 break-all').mark('failure-said')
+            ui.label(record.said).classes('text-caption text-grey-8 break-words').mark('failure-said')
         if record.reply and not record.not_accepted:  # else each refused address is listed with its reply
             ui.label(_('Server reply: {reply}').format(reply=record.reply)).classes(
                 'font-mono text-caption text-grey-8 break-all'
