@@ -12,7 +12,7 @@ from core.oauth.tokens import TokenCache
 from core.outbox import Outbox
 from core.settings import EmailSettings
 from core.transport import transport_for
-from tests.oauth.conftest import oauth_settings, sign_in
+from tests.oauth.conftest import oauth_settings, sign_in, signed_in
 from tests.support.fake_oauth import FakeProvider
 from tests.support.smtp_servers import ServerInfo
 
@@ -60,15 +60,10 @@ async def test_a_revoked_sign_in_pauses_the_outbox_and_signing_in_again_resumes_
 async def test_a_refresh_refused_in_the_background_is_logged_as_data_and_read_in_the_readers_language(
     provider: FakeProvider, mail_server: ServerInfo
 ) -> None:
-    base = oauth_settings(provider, mail_server)
-    first = await sign_in(base)
-    settings = replace(base, oauth_refresh_token=first.refresh_token)
+    settings, _tokens, _token = await signed_in(oauth_settings(provider, mail_server))
     for grant in provider.refresh_tokens.values():
         grant.scope = 'offline_access'  # the next refresh comes back without the mail scope
-    log = MemoryEmailLog()
-    outbox = Outbox(
-        log, lambda: settings, lambda s: transport_for(s, tokens=TokenCache(), timeout=5), clock=lambda: NOW
-    )
+    outbox = Outbox(MemoryEmailLog(), lambda: settings, lambda s: transport_for(s, timeout=5), clock=lambda: NOW)
 
     with using_language('en'):  # the background outbox speaks no page's language
         record = await outbox.send(draft())
