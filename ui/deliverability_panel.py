@@ -49,7 +49,7 @@ def finding_card(finding: Finding) -> None:
                     ui.expansion(_('Details')).props('dense').classes('text-xs w-full'),
                     ui.grid(columns='auto 1fr').classes('gap-x-3 gap-y-0'),
                 ):
-                    for key, value in finding.details.items():
+                    for key, value in finding.shown_details().items():
                         ui.label(key).classes('text-grey-7 whitespace-nowrap')
                         ui.label(value).classes('break-all font-mono')
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from core.i18n import N_
+from core.i18n import N_, _
+from core.i18n.phrase import Phrase
 
 
 class FindingStatus(StrEnum):
@@ -38,7 +39,12 @@ class Finding:
     message: str
     meaning: str = ''
     action: str = ''
-    details: dict[str, str] = field(default_factory=dict)  # labels worded in the language of the check
+    details: dict[str, str] = field(default_factory=dict)  # labels in English: scripts rely on them in any language
+    labels: dict[str, Phrase] = field(default_factory=dict)  # how a label made of parts is worded ('Record 2')
+
+    def shown_details(self) -> dict[str, str]:
+        """The details as the page and the terminal show them: each label in the current language."""
+        return {str(self.labels[key]) if key in self.labels else _(key): value for key, value in self.details.items()}
 
     def to_json(self) -> dict[str, Any]:
         return {

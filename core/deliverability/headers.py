@@ -152,7 +152,7 @@ def _receiver_results(headers: list[str]) -> tuple[list[Finding], str]:
                 reports.format(receiver=receiver, method=METHOD_TITLES[method], result=value, properties=about),
                 _result_meaning(method, value),
                 '' if value == 'pass' else _('See the matching finding of the domain check above for what to change.'),
-                {_('Reason'): str(outcome.reason)} if outcome.reason else {},
+                {N_('Reason'): str(outcome.reason)} if outcome.reason else {},
             )
         )
     return findings, receiver
@@ -215,9 +215,9 @@ async def _verify(raw: bytes, index: int, from_domain: str, body_pasted: bool, r
     selector = signature[b's'].decode('ascii', 'replace')
     signer = _('{domain} (selector "{selector}")').format(domain=domain, selector=selector)
     details = {
-        _('Signed by'): domain,
-        _('Selector'): selector,
-        _('Key looked up at'): f'{selector}._domainkey.{domain}',
+        N_('Signed by'): domain,
+        N_('Selector'): selector,
+        N_('Key looked up at'): f'{selector}._domainkey.{domain}',
     }
     try:
         records = await resolver.txt(f'{selector}._domainkey.{domain}')
@@ -258,7 +258,7 @@ async def _verify(raw: bytes, index: int, from_domain: str, body_pasted: bool, r
         )
     if not body_pasted:
         signature = {name: value for name, value in signature.items() if name != b'bh'}
-        details[_('Body')] = _('not pasted: only the signed header lines were checked')
+        details[N_('Body')] = _('not pasted: only the signed header lines were checked')
 
     def dnsfunc(name: bytes, timeout: float = 5) -> bytes:
         return record.encode()

@@ -12,6 +12,7 @@ from core.deliverability.sender_findings import from_domain_findings, rewrites_f
 from core.deliverability.senders import SENDER_PROFILES
 from core.deliverability.spf_findings import spf_allows_sender, spf_findings
 from core.i18n import N_, _
+from core.i18n.phrase import Phrase, phrase
 from core.settings import Protocol
 
 GOOD, WARN, PROBLEM, UNKNOWN = FindingStatus.GOOD, FindingStatus.WARN, FindingStatus.PROBLEM, FindingStatus.UNKNOWN
@@ -68,7 +69,7 @@ def _dkim(facts: DomainFacts) -> Finding:
     domain, provider = facts.domain, facts.setup.provider
     profile = SENDER_PROFILES.get(provider.key) if provider else None
     selectors = ', '.join(facts.dkim_selectors)
-    details = {_('Names looked up'): ', '.join(f'{s}._domainkey.{domain}' for s in facts.dkim_selectors)}
+    details = {N_('Names looked up'): ', '.join(f'{s}._domainkey.{domain}' for s in facts.dkim_selectors)}
     usable = [key for key in facts.dkim_found if key.usable]
     if usable:
         key = usable[0]
@@ -181,7 +182,7 @@ def _dmarc(facts: DomainFacts, alignment: Alignment) -> Finding:
                 domain=domain, address=facts.setup.from_address
             ),
         )
-    details = {_('Record'): policy.text, _('Found at'): f'_dmarc.{policy.domain}'}
+    details = {N_('Record'): policy.text, N_('Found at'): f'_dmarc.{policy.domain}'}
     if count > 1 or not policy.policy:
         what = (
             _('_dmarc.{domain} has {count} DMARC records.')
@@ -460,10 +461,10 @@ def _sender_rules(facts: DomainFacts, alignment: Alignment, findings: list[Findi
         'dkim': alignment.dkim,
         'dmarc': None if dmarc is None or dmarc.status is UNKNOWN else dmarc.status is GOOD,
     }
-    details = {
-        **{_('All senders: {rule}').format(rule=_(RULE_NAMES[rule])): _(MARKS[ok]) for rule, ok in everyone.items()},
-        **{_('Over 5,000 a day: {rule}').format(rule=_(RULE_NAMES[rule])): _(MARKS[ok]) for rule, ok in bulk.items()},
-    }
+    rows = [(phrase('All senders: {rule}', rule=Phrase(RULE_NAMES[rule])), ok) for rule, ok in everyone.items()]
+    rows += [(phrase('Over 5,000 a day: {rule}', rule=Phrase(RULE_NAMES[rule])), ok) for rule, ok in bulk.items()]
+    details = {label.english(): _(MARKS[ok]) for label, ok in rows}
+    labels = {label.english(): label for label, _ok in rows}
     meaning = _(
         'Gmail and Yahoo (since February 2024) require every sender to pass SPF or DKIM, to send over TLS and to '
         'have reverse DNS; senders of more than 5,000 emails a day to them, and to Outlook.com since 5 May 2025, also '
@@ -479,6 +480,7 @@ def _sender_rules(facts: DomainFacts, alignment: Alignment, findings: list[Findi
             meaning + ' ' + _('Emails that miss them are refused or land in spam.'),
             _('Fix the problems above; each says how.'),
             details,
+            labels,
         )
     if any(ok is None for ok in everyone.values()):
         return Finding(
@@ -489,6 +491,7 @@ def _sender_rules(facts: DomainFacts, alignment: Alignment, findings: list[Findi
             meaning,
             _unknown_action(facts),
             details,
+            labels,
         )
     missing_bulk = [_(RULE_NAMES[rule]) for rule, ok in bulk.items() if ok is not True]
     if missing_bulk:
@@ -503,6 +506,7 @@ def _sender_rules(facts: DomainFacts, alignment: Alignment, findings: list[Findi
             meaning + ' ' + _('Invoices rarely reach that number, but meeting them helps every email reach the inbox.'),
             _('Fix the points marked above when you can.'),
             details,
+            labels,
         )
     return Finding(
         'sender-rules',
@@ -512,4 +516,5 @@ def _sender_rules(facts: DomainFacts, alignment: Alignment, findings: list[Findi
         meaning,
         '',
         details,
+        labels,
     )

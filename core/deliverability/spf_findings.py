@@ -9,6 +9,7 @@ from core.deliverability.findings import TRY_AGAIN, Finding, FindingStatus
 from core.deliverability.sender_findings import rewrites_from
 from core.deliverability.senders import SENDER_PROFILES
 from core.i18n import N_, _, ngettext
+from core.i18n.phrase import phrase
 
 GOOD, WARN, PROBLEM, UNKNOWN = FindingStatus.GOOD, FindingStatus.WARN, FindingStatus.PROBLEM, FindingStatus.UNKNOWN
 SPF_MEANING = N_(
@@ -54,12 +55,13 @@ def spf_findings(facts: DomainFacts) -> list[Finding]:
                 ),
                 _('Receivers treat more than one SPF record as an error and ignore them all, as if there were none.'),
                 _('Merge them into one TXT record that starts with v=spf1 and lists every service you send with.'),
-                {_('Record {number}').format(number=n): text for n, text in enumerate(records, start=1)},
+                {f'Record {n}': text for n, text in enumerate(records, start=1)},
+                {f'Record {n}': phrase('Record {number}', number=n) for n in range(1, len(records) + 1)},
             )
         ]
     record = spf.parse(records[0])
     tree = facts.spf_tree or spf.SpfTree()
-    details = {_('Record'): record.text}
+    details = {N_('Record'): record.text}
     if record.errors or tree.problems:
         return [
             Finding(
@@ -97,7 +99,7 @@ def spf_findings(facts: DomainFacts) -> list[Finding]:
 
 def _spf_lookups(domain: str, tree: spf.SpfTree) -> Finding:
     title = _('SPF lookups')
-    details = {_('Includes followed'): ', '.join(sorted(tree.includes)) or _('none')}
+    details = {N_('Includes followed'): ', '.join(sorted(tree.includes)) or _('none')}
     if tree.lookups > spf.LOOKUP_LIMIT:
         return Finding(
             'spf-lookups',
@@ -235,7 +237,7 @@ def spf_allows_sender(facts: DomainFacts) -> Finding | None:
             _('Add include:{include} to the SPF record, before its "all" at the end.').format(
                 include=profile.spf_includes[0]
             ),
-            {_('Looked for'): ', '.join(f'include:{name}' for name in profile.spf_includes)},
+            {N_('Looked for'): ', '.join(f'include:{name}' for name in profile.spf_includes)},
         )
     if not setup.own_server:
         return None

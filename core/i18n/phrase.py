@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from core.i18n import _, ngettext
+from core.i18n import DEFAULT_LANGUAGE, _, ngettext, using_language
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,11 @@ class Phrase:
             except (KeyError, IndexError, ValueError):  # a translation or a text that no longer fits: the next one
                 continue
         return english
+
+    def english(self) -> str:
+        """As written in the code: for what must not change with the language (a JSON key a script relies on)."""
+        with using_language(DEFAULT_LANGUAGE):
+            return str(self)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {'text': self.text}
