@@ -70,9 +70,11 @@ async def run_checks(
     task = asyncio.create_task(
         _produce(queue.put_nowait, settings, send, to, business_name, timeouts or Timeouts(), tokens or TokenCache())
     )
-    # Created after the task, so the task has reached its first await (and ends with a verdict) before this can fire.
-    stop = asyncio.ensure_future((cancel or asyncio.Event()).wait())
-    stop.add_done_callback(lambda waited: None if waited.cancelled() else task.cancel())
+    # Created after the task, so the task has reached its first await (and ends with a verdict) before this can fire;
+    # and only when there is a cancel to watch for (a waiting task costs every run a turn of the event loop).
+    stop = asyncio.ensure_future(cancel.wait()) if cancel is not None else None
+    if stop is not None:
+        stop.add_done_callback(lambda waited: None if waited.cancelled() else task.cancel())
     try:
         while True:
             item = await queue.get()
@@ -80,7 +82,8 @@ async def run_checks(
             if isinstance(item, Verdict):
                 return
     finally:
-        stop.cancel()
+        if stop is not None:
+            stop.cancel()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
