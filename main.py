@@ -188,7 +188,7 @@ def run_app(args: argparse.Namespace, folder: DataFolder) -> int:
     from nicegui import app, ui
 
     from core.i18n import load_catalogues
-    from storage.documents_repo import seed_sample_data
+    from storage.sample import seed_sample_data
     from ui.app import build_app
     from ui.services import build_services
 

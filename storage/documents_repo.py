@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tinydb import TinyDB
 
@@ -29,11 +29,7 @@ from core.documents.codec import (
 from core.documents.model import BusinessProfile, Contact, ContactKind, Document, DocumentType
 from core.documents.numbering import next_reference
 from core.documents.statement import Statement, build_statement
-from core.sample_data import sample_business, sample_contacts, sample_documents
 from storage.sharded import ShardedStore
-
-if TYPE_CHECKING:
-    from storage.folder import DataFolder
 
 DOCUMENT_SHARDS = 1024
 CONTACT_SHARDS = 16
@@ -247,22 +243,3 @@ class DocumentsRepository:
             if self._cache is None:
                 self._cache = {d.id: d for d in map(document_from_dict, self._store.load_all())}
             return self._cache
-
-
-def seed_sample_data(folder: DataFolder, *, empty: bool = False, today: date | None = None) -> bool:
-    """Call on every start: the first start gives the folder the sample business (or nothing, with `empty`).
-
-    Either way the folder remembers it was set up, so a folder started empty stays empty and deleted sample data
-    never comes back. Returns whether the sample was added.
-    """
-    if folder.business.is_set_up():
-        return False
-    has_data = folder.business.load() is not None or folder.contacts.all() or folder.documents.count()
-    seeded = not empty and not has_data
-    if seeded:
-        folder.business.save(sample_business())
-        for contact in sample_contacts():
-            folder.contacts.save(contact)
-        folder.documents.save_many(sample_documents(today or date.today()))
-    folder.business.mark_set_up()
-    return seeded

@@ -10,7 +10,7 @@ from nicegui.testing import User
 
 from core.outbox import Outbox
 from core.transport.memory import MemoryTransport
-from storage.documents_repo import seed_sample_data
+from storage.sample import seed_sample_data
 from tests.email.conftest import open_compose, send_with
 from tests.support.ui import BACKGROUND_RETRIES, set_value, value_element
 from tests.support.waiting import wait_until

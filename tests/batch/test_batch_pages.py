@@ -14,7 +14,7 @@ from core.outbox import Outbox
 from core.providers import SendingLimits
 from core.settings import Security
 from core.transport.memory import MemoryTransport
-from storage.documents_repo import seed_sample_data
+from storage.sample import seed_sample_data
 from storage.sending_limits_repo import SOURCE
 from tests.email.conftest import smtp_settings
 from tests.support.app_state import first_invoice

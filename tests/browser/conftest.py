@@ -18,8 +18,8 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwr
 
 from core.documents.model import Contact, Document, DocumentType
 from core.settings import EmailSettings, Security
-from storage.documents_repo import seed_sample_data
 from storage.folder import DataFolder
+from storage.sample import seed_sample_data
 from tests.support.certs import TestPKI
 from tests.support.smtp_servers import ServerInfo, threaded_smtp_server
 from tests.support.tools import require_tool

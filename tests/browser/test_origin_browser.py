@@ -12,8 +12,8 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from storage.documents_repo import seed_sample_data
 from storage.folder import DataFolder
+from storage.sample import seed_sample_data
 from tests.browser.conftest import LiveApp
 
 WEB_PASSWORD = 'Browser-Lan-Password-3d9b'

@@ -12,8 +12,8 @@ from playwright.sync_api import Page, WebSocket, expect
 
 from core.documents.model import DocumentType
 from core.settings import AuthMethod, EmailSettings, Security
-from storage.documents_repo import seed_sample_data
 from storage.folder import DataFolder
+from storage.sample import seed_sample_data
 from tests.browser.conftest import LiveApp
 from tests.support.certs import TestPKI
 from tests.support.fake_oauth import fake_provider

@@ -14,8 +14,8 @@ from core.documents.validation import validate_contact
 from core.outbox import document_draft
 from core.sample_data import sample_business, sample_contacts, sample_documents
 from core.templates import default_template
-from storage.documents_repo import seed_sample_data
 from storage.folder import DataFolder
+from storage.sample import seed_sample_data
 from ui.services import Services
 
 CUSTOMER = Contact(

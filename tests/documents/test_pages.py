@@ -12,7 +12,7 @@ from nicegui.testing import User
 
 from core.documents import DocumentType, Paper, new_id
 from core.sample_data import sample_contacts, sample_documents
-from storage.documents_repo import seed_sample_data
+from storage.sample import seed_sample_data
 from tests.support.ui import set_value
 from ui.services import Services
 

@@ -13,8 +13,9 @@ import pytest
 
 from core.documents import DocumentType, Paper
 from core.sample_data import sample_business, sample_contacts, sample_documents
-from storage.documents_repo import SORT_KEYS, ContactsRepository, DocumentsRepository, seed_sample_data
+from storage.documents_repo import SORT_KEYS, ContactsRepository, DocumentsRepository
 from storage.folder import DataFolder
+from storage.sample import seed_sample_data
 
 TODAY = date(2026, 11, 28)
 

@@ -18,7 +18,7 @@ from core.i18n import using_language
 from core.outbox import Outbox
 from core.transport.base import TransportError
 from core.transport.memory import MemoryTransport
-from storage.documents_repo import seed_sample_data
+from storage.sample import seed_sample_data
 from tests.email.conftest import make_draft, open_compose, send_with, smtp_settings
 from tests.support.app_state import first_invoice
 from tests.support.ui import set_value

@@ -25,7 +25,7 @@ from core.transport.base import TransportError
 from core.transport.http import http_error
 from core.transport.memory import MemoryTransport
 from core.transport.smtp import starttls_missing
-from storage.documents_repo import seed_sample_data
+from storage.sample import seed_sample_data
 from tests.email.conftest import make_draft, smtp_settings
 from tests.support.app_state import first_invoice
 from tests.support.ui import BACKGROUND_RETRIES

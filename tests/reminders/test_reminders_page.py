@@ -12,7 +12,7 @@ from core.documents.codec import document_from_dict, document_to_dict
 from core.documents.model import Document, DocumentType
 from core.outbox import Outbox
 from core.reminders.stages import ReminderSettings
-from storage.documents_repo import seed_sample_data
+from storage.sample import seed_sample_data
 from tests.email.conftest import smtp_settings
 from tests.support.ui import BACKGROUND_RETRIES, set_value
 from ui.services import Services

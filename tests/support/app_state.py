@@ -7,7 +7,7 @@ from datetime import date
 from core.documents.model import Document, DocumentType
 from core.outbox import Outbox
 from core.transport.memory import MemoryTransport
-from storage.documents_repo import seed_sample_data
+from storage.sample import seed_sample_data
 from ui.services import Services, build_services
 
 
