@@ -51,7 +51,8 @@ def report_deliverability(
     settings: EmailSettings, steps: Iterable[StepEvent], resolver: DnsResolver, *, as_json: bool, out: TextIO
 ) -> None:
     """Check the From domain (comparing the name the server gave in the test) and write the findings."""
-    from core.deliverability.check import SendingSetup, check_deliverability, server_name_from
+    from core.deliverability.check import check_deliverability, server_name_from
+    from core.deliverability.facts import SendingSetup
 
     if not as_json:
         domain = SendingSetup.from_settings(settings).from_domain or '…'

@@ -143,7 +143,8 @@ class DeliverabilityPanel:
         self.task = background_tasks.create(self._run(self.read_settings(), server_name), name='deliverability')
 
     async def _run(self, settings: EmailSettings, server_name: str) -> None:
-        from core.deliverability.check import SendingSetup, check_deliverability
+        from core.deliverability.check import check_deliverability
+        from core.deliverability.facts import SendingSetup
 
         setup = SendingSetup.from_settings(settings, server_name=server_name)
         self.domain = setup.from_domain
@@ -170,7 +171,7 @@ class DeliverabilityPanel:
             self.check_button.enable()
 
     async def check_headers(self) -> None:
-        from core.deliverability.check import SendingSetup
+        from core.deliverability.facts import SendingSetup
         from core.deliverability.headers import analyse_headers
 
         expected = SendingSetup.from_settings(self.read_settings()).from_domain

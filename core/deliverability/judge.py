@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.deliverability import spf
-from core.deliverability.check import DomainFacts, Unknown
 from core.deliverability.dkim_keys import MIN_RSA_BITS
+from core.deliverability.facts import DomainFacts, Unknown
 from core.deliverability.findings import TRY_AGAIN, Finding, FindingStatus
 from core.deliverability.sender_findings import from_domain_findings, rewrites_from
 from core.deliverability.senders import SENDER_PROFILES

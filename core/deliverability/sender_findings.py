@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core.deliverability.check import DomainFacts, Unknown
 from core.deliverability.dmarc import DmarcPolicy
+from core.deliverability.facts import DomainFacts, Unknown
 from core.deliverability.findings import Finding, FindingStatus
 from core.i18n import _
 

@@ -4,7 +4,7 @@ servers these settings send through."""
 from __future__ import annotations
 
 from core.deliverability import spf
-from core.deliverability.check import DomainFacts, Unknown
+from core.deliverability.facts import DomainFacts, Unknown
 from core.deliverability.findings import TRY_AGAIN, Finding, FindingStatus
 from core.deliverability.sender_findings import rewrites_from
 from core.deliverability.senders import SENDER_PROFILES

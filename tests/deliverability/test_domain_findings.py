@@ -6,7 +6,8 @@ from functools import cache
 
 import pytest
 
-from core.deliverability.check import SendingSetup, check_deliverability
+from core.deliverability.check import check_deliverability
+from core.deliverability.facts import SendingSetup
 from core.deliverability.findings import Finding, FindingStatus, Report
 from core.settings import EmailSettings, Protocol
 from tests.deliverability.zones import public_key_record, rsa_key, txt, weak_public_key
