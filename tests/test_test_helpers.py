@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from tests.support.smtp_servers import smtp_server
 from tests.support.tools import require_tool
 from tests.support.waiting import wait_until, wait_until_sync
 
@@ -36,6 +37,17 @@ async def test_a_timeout_inside_the_condition_is_its_own_error_not_the_wait_runn
 
     with pytest.raises(TimeoutError):
         await wait_until(slow_answer, timeout=5, message='an answer')
+
+
+async def test_the_smtp_server_ends_its_sessions_when_it_stops() -> None:
+    """A session still open when the server stops must not be left pending: at loop close it would be reported as a
+    coroutine never awaited, in whichever test happened to run then."""
+    async with smtp_server() as server:
+        reader, writer = await asyncio.open_connection(server.host, server.port)
+        assert (await reader.readline()).startswith(b'220')  # the session's task is running
+    sessions = [t for t in asyncio.all_tasks() if '_handle_client' in repr(t.get_coro())]
+    writer.close()
+    assert sessions == []
 
 
 def test_a_synchronous_wait_fails_naming_what_it_waited_for() -> None:

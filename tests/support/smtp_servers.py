@@ -91,8 +91,11 @@ class _RecordingSMTP(SMTP):
 
     line_length_limit = 12288
 
-    def __init__(self, handler: Any, *, recorder: Recorder, implicit_tls: bool, **kwargs: Any) -> None:
+    def __init__(
+        self, handler: Any, *, recorder: Recorder, implicit_tls: bool, tasks: set[asyncio.Task[None]], **kwargs: Any
+    ) -> None:
         super().__init__(handler, **kwargs)
+        self.tasks = tasks  # the server's session tasks, each awaited when the server stops
         self.command_size_limits = collections.defaultdict(lambda: SMTP.command_size_limit, {'AUTH': 12288})
         self.recorder = recorder
         self.implicit_tls = implicit_tls
@@ -109,6 +112,9 @@ class _RecordingSMTP(SMTP):
             self.recorder.open_sessions += 1
             self.recorder.peak_sessions = max(self.recorder.peak_sessions, self.recorder.open_sessions)
         super().connection_made(transport)
+        if self._handler_coroutine is not None:
+            self.tasks.add(self._handler_coroutine)
+            self._handler_coroutine.add_done_callback(self.tasks.discard)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.recorder.open_sessions -= 1  # once per connection, STARTTLS or not
@@ -254,7 +260,9 @@ class SmtpServerOptions:
     xoauth2_refusal: str = '535 5.7.8 Username and Password not accepted'
 
 
-def _protocol_factory(options: SmtpServerOptions, recorder: Recorder) -> Callable[[], SMTP]:
+def _protocol_factory(
+    options: SmtpServerOptions, recorder: Recorder, tasks: set[asyncio.Task[None]]
+) -> Callable[[], SMTP]:
     if options.tls != 'none' and options.cert is None:
         raise ValueError('a TLS server needs a certificate')
     tls_context = options.cert.server_context() if options.cert and options.tls == 'starttls' else None
@@ -288,6 +296,7 @@ def _protocol_factory(options: SmtpServerOptions, recorder: Recorder) -> Callabl
             handler,
             recorder=recorder,
             implicit_tls=options.tls == 'implicit',
+            tasks=tasks,
             hostname=options.hostname,
             tls_context=tls_context,
             require_starttls=options.require_starttls,
@@ -300,14 +309,40 @@ def _protocol_factory(options: SmtpServerOptions, recorder: Recorder) -> Callabl
     return factory
 
 
-async def _start(options: SmtpServerOptions, recorder: Recorder) -> asyncio.Server:
-    ssl_context = options.cert.server_context() if options.cert and options.tls == 'implicit' else None
-    loop = asyncio.get_running_loop()
-    return await loop.create_server(_protocol_factory(options, recorder), '127.0.0.1', 0, ssl=ssl_context)
+class _Running:
+    """A started server and its session tasks."""
+
+    def __init__(self, server: asyncio.Server, tasks: set[asyncio.Task[None]]) -> None:
+        self.server, self.tasks = server, tasks
+
+    @property
+    def port(self) -> int:
+        return _port(self.server)
+
+    async def stop(self) -> None:
+        """Stop listening, then end every session and wait for its task. Python 3.11's `wait_closed` does not wait
+        for them: a session cancelled before its task first ran would otherwise be left pending when the loop closes
+        ("coroutine '_handle_client' was never awaited")."""
+        self.server.close()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.server.wait_closed(), 2)
+        tasks = list(self.tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=2)
 
 
 def _port(server: asyncio.Server) -> int:
     return int(server.sockets[0].getsockname()[1])
+
+
+async def _start(options: SmtpServerOptions, recorder: Recorder) -> _Running:
+    ssl_context = options.cert.server_context() if options.cert and options.tls == 'implicit' else None
+    loop = asyncio.get_running_loop()
+    tasks: set[asyncio.Task[None]] = set()
+    factory = _protocol_factory(options, recorder, tasks)
+    return _Running(await loop.create_server(factory, '127.0.0.1', 0, ssl=ssl_context), tasks)
 
 
 @contextlib.asynccontextmanager
@@ -315,13 +350,11 @@ async def smtp_server(options: SmtpServerOptions | None = None, **overrides: Any
     """An aiosmtpd server on 127.0.0.1 on a free port, in the running event loop."""
     opts = _merge(options, overrides)
     recorder = Recorder()
-    server = await _start(opts, recorder)
+    running = await _start(opts, recorder)
     try:
-        yield ServerInfo('127.0.0.1', _port(server), recorder)
+        yield ServerInfo('127.0.0.1', running.port, recorder)
     finally:
-        server.close()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(server.wait_closed(), 2)
+        await running.stop()
 
 
 @contextlib.contextmanager
@@ -332,11 +365,12 @@ def threaded_smtp_server(options: SmtpServerOptions | None = None, **overrides: 
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    server = asyncio.run_coroutine_threadsafe(_start(opts, recorder), loop).result(10)
+    running = asyncio.run_coroutine_threadsafe(_start(opts, recorder), loop).result(10)
     try:
-        yield ServerInfo('127.0.0.1', _port(server), recorder)
+        yield ServerInfo('127.0.0.1', running.port, recorder)
     finally:
-        loop.call_soon_threadsafe(server.close)
+        with contextlib.suppress(TimeoutError):
+            asyncio.run_coroutine_threadsafe(running.stop(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(5)
         loop.close()
