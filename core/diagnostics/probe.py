@@ -138,18 +138,19 @@ class Probe:
         self._seq += 1
         self.emit(StepEvent(self._seq, step, Status.SKIPPED, message, None, details or {}))
 
-    def begin(self, step: Step, message: str) -> StepScope:
-        """A step starts: its running event goes out with the transcript so far."""
+    def begin(self, step: Step, message: str, *, at: float | None = None) -> StepScope:
+        """A step starts (`at`, by time.perf_counter, if not now): its running event goes out with the transcript so
+        far."""
         self._seq += 1
-        scope = StepScope(step, message, seq=self._seq, began=time.perf_counter())
+        scope = StepScope(step, message, seq=self._seq, began=time.perf_counter() if at is None else at)
         self.emit(StepEvent(scope.seq, step, Status.RUNNING, message, transcript=self.transcript.drain()))
         self.running = scope
         return scope
 
-    def end(self, scope: StepScope) -> None:
-        """The step finished with the status its scope says (ok unless it warned or skipped)."""
+    def end(self, scope: StepScope, *, at: float | None = None) -> None:
+        """The step finished (`at`, if not now) with the status its scope says (ok unless it warned or skipped)."""
         self.running = None
-        elapsed = _ms(scope.began)
+        elapsed = ((time.perf_counter() if at is None else at) - scope.began) * 1000
         self.timings.append((scope.step, elapsed))
         if scope.status is Status.WARN:
             self.warnings.append(f'{step_title(scope.step)}: {scope.message}')

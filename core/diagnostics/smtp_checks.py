@@ -13,7 +13,10 @@ import functools
 import socket
 import ssl
 import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aiosmtplib import SMTP, SMTPResponse
 from babel.numbers import format_decimal
@@ -38,6 +41,9 @@ from core.transport.tls import smtp_context
 # Ports where servers may hold their greeting back on purpose (Postfix's postscreen) and where a TLS handshake before
 # the greeting looks like a spam robot: there a silent port is probed only when the greeting wait is over.
 _GREETING_DELAY_PORTS = frozenset({25, 587})
+
+SETTLE_AFTER = 0.001
+"""Seconds the session may wait before the check writes up what it was told (the next command usually goes first)."""
 
 _STARTING = {
     Step.GREETING: N_('Waiting for the server to say hello'),
@@ -163,7 +169,13 @@ class _Wire:
 
 
 class SmtpCheck:
-    """One SMTP session of the settings test; the transport calls back at each step (see `SmtpObserver`)."""
+    """One SMTP session of the settings test; the transport calls back at each step (see `SmtpObserver`).
+
+    The check never holds up the session: each call reads at once what it needs from the connection and leaves the
+    rest (the step's wording and details, its transcript lines and events) for when the next command has gone out, or
+    the session has waited a moment for the server, in the order the calls came (`_later`). The check's own code
+    settles what is pending before it reads what those calls set.
+    """
 
     def __init__(
         self,
@@ -191,6 +203,10 @@ class SmtpCheck:
         self.wire_lines = _Wire(probe.transcript)
         self._ehlos = 0
         self._began = 0.0
+        self._pending: deque[tuple[Callable[..., None], tuple[Any, ...], float]] = deque()
+        self._settling: asyncio.TimerHandle | None = None  # settles what is pending if the session waits a while
+        self._now = 0.0  # when the transport made the call being settled (time.perf_counter)
+        self._fault: Exception | None = None  # what a pending call raised: raised where the check next settles
         self._silence: asyncio.Task[None] | None = None  # the TLS probe of a port that keeps its greeting back
         self._speaks_tls_first = False
         self._probed = False  # the TLS probe of a silent port ran
@@ -211,18 +227,26 @@ class SmtpCheck:
                     await self._open(session)
                     self.message = self._built()
                     await session.deliver(self.message, data=send)
+                    if not send:
+                        self._settled()
+                        self.probe.skipped(
+                            Step.DATA, _('Nothing sent: stopped after the recipient with RSET, as asked.')
+                        )
                 except (TransportError, StepFailure) as error:
                     await self._stop(error)
                 except asyncio.CancelledError:
                     session.abort()  # stop at once: no QUIT
                     raise
-                if not send:
-                    self.probe.skipped(Step.DATA, _('Nothing sent: stopped after the recipient with RSET, as asked.'))
+            try:
+                self._settled()  # QUIT's own write-up (the steps before it were written up as QUIT went out)
+            except StepFailure as error:
+                await self._stop(error)
             if self.scope is not None and self.scope.step is Step.QUIT:
                 self.scope.warn(_('The server did not answer QUIT; this does not affect sending.'))
                 self.probe.end(self.scope)
         finally:
             warm.cancel()
+            self._settle()  # a cancel: the step under way is known, so that it ends as cancelled
             self._let_go()
             if sock is not None:
                 sock.close()  # connected, but never handed over
@@ -236,9 +260,11 @@ class SmtpCheck:
                 self.session, sock = session, None  # the session owns the socket now
                 try:
                     await self._open(session)
+                    self._settled()
                 except (TransportError, StepFailure) as error:
                     await self._stop(error)
         finally:
+            self._settle()
             self._let_go()
             if sock is not None:
                 sock.close()
@@ -268,7 +294,7 @@ class SmtpCheck:
                 raise
             raise self._tls_first_failure() from None
 
-    # The observer: the transport calls these.
+    # The observer: the transport calls these; all but `timeout` leave their work for `_later`.
 
     def timeout(self, step: Step) -> float:
         t = self.probe.timeouts
@@ -279,15 +305,77 @@ class SmtpCheck:
         return self.probe.budget(seconds)
 
     def wire(self, data: bytes, *, sent: bool, encrypted: bool) -> None:
-        if sent:
-            self.wire_lines.sent(data, encrypted)
-        else:
-            self.wire_lines.received(data, encrypted)
+        self._later(self.wire_lines.sent if sent else self.wire_lines.received, data, encrypted)
+        if sent:  # a command is on its way: write up what is pending while the server reads it
+            self._settle()
 
     def started(self, step: Step) -> None:
         if self.stopped:
             return
-        self._began = time.perf_counter()
+        if step is Step.GREETING and self.security is not Security.SSL and self.port not in _GREETING_DELAY_PORTS:
+            # At once: the silence is timed from now, and the task to stop is the session's.
+            self._silence = asyncio.create_task(self._probe_after_silence(asyncio.current_task()))
+        self._later(self._started, step, self._encrypted() if step is Step.AUTH else False)
+
+    def replied(self, step: Step, reply: SMTPResponse) -> None:
+        self._later(self._replied, step, reply)
+
+    def done(self, step: Step) -> None:
+        if self.stopped:
+            return
+        if step is Step.TLS:
+            self._later(self._finish, step, self._client().get_transport_info('ssl_object'))
+        elif step is Step.EHLO:  # read now: by the time it is written up the connection may be gone
+            client = self._client()
+            self._later(self._finish, step, client.last_ehlo_response, client.local_hostname or '', self._encrypted())
+        elif step is Step.AUTH:
+            self._later(self._finish, step, self._encrypted())
+        else:
+            self._later(self._finish, step)
+
+    def _later(self, call: Callable[..., None], *args: Any) -> None:
+        """Do `call(*args)` after what is pending, when the next command has gone out or the session has been quiet
+        for `SETTLE_AFTER` seconds (waiting for a greeting, a TLS handshake, a token); `_now` then says when it was
+        asked."""
+        if self._fault is not None:  # the session is stopping
+            return
+        if self._settling is None:
+            self._settling = asyncio.get_running_loop().call_later(SETTLE_AFTER, self._settle_when_quiet)
+        self._pending.append((call, args, time.perf_counter()))
+
+    def _settle_when_quiet(self) -> None:
+        self._settling = None
+        quiet = time.perf_counter() - self._pending[-1][2] if self._pending else SETTLE_AFTER
+        if quiet < SETTLE_AFTER:  # told something since the timer was set: the session is busy, not waiting
+            self._settling = asyncio.get_running_loop().call_later(SETTLE_AFTER - quiet, self._settle_when_quiet)
+        else:
+            self._settle()
+
+    def _settle(self) -> None:
+        """Do what is pending, in order. What one of them raises (a step failure its details found, or a defect)
+        stops the session, and `_settled` or `_stop` raises it."""
+        if self._settling is not None:
+            self._settling.cancel()
+            self._settling = None
+        try:
+            while self._pending:
+                call, args, self._now = self._pending.popleft()
+                call(*args)
+        except Exception as error:
+            self._pending.clear()
+            self._fault = error
+            if self.session is not None:
+                self.session.abort()
+
+    def _settled(self) -> None:
+        """Settle before the check reads what the pending calls set (the step under way, the capabilities)."""
+        self._settle()
+        if self._fault is not None:
+            fault, self._fault = self._fault, None
+            raise fault
+
+    def _started(self, step: Step, encrypted: bool) -> None:
+        self._began = self._now
         if step is Step.EHLO:
             self._ehlos += 1
             again = self._ehlos > 1
@@ -302,7 +390,7 @@ class SmtpCheck:
             title = _('Getting a sign-in token from {provider}').format(provider=oauth_provider(self.settings).name)
         else:
             title = _(_STARTING[step]) if step in _STARTING else step_title(step)
-        scope = self.scope = self.probe.begin(step, title)
+        scope = self.scope = self.probe.begin(step, title, at=self._now)
         if step is Step.TLS:
             ssl_first = self.security is Security.SSL
             scope.details[N_('Mode')] = (
@@ -310,8 +398,6 @@ class SmtpCheck:
                 if ssl_first
                 else _('STARTTLS (plain connection upgraded to TLS)')
             )
-        elif step is Step.GREETING and self.security is not Security.SSL and self.port not in _GREETING_DELAY_PORTS:
-            self._silence = asyncio.create_task(self._probe_after_silence(asyncio.current_task()))
         elif step is Step.TOKEN:
             provider = oauth_provider(self.settings)
             scope.details[N_('Provider')] = _(PROVIDER_LABELS.get(provider.key, provider.name))
@@ -321,7 +407,7 @@ class SmtpCheck:
             scope.details[N_('Offered')] = ' '.join(offered) or _('nothing')
             if self.settings.uses_oauth:
                 scope.details[N_('Method used')] = 'XOAUTH2'
-            elif mechanism := choose_mechanism(offered, encrypted=self._encrypted()):
+            elif mechanism := choose_mechanism(offered, encrypted=encrypted):
                 scope.details[N_('Method used')] = mechanism
             scope.details[N_('Username')] = self.settings.username
         elif step is Step.MAIL and self.message is not None:
@@ -333,14 +419,14 @@ class SmtpCheck:
         elif step is Step.RCPT:
             scope.details[N_('Recipient')] = self.recipient
 
-    def replied(self, step: Step, reply: SMTPResponse) -> None:
+    def _replied(self, step: Step, reply: SMTPResponse) -> None:
         scope = self.scope
         if self.stopped or scope is None or scope.step is not step:
             return
         one_line = f'{reply.code} {" ".join(reply.message.splitlines())}'.strip()
         if step is Step.GREETING:
             scope.details[N_('Banner')] = one_line
-            scope.details[N_('Delay')] = f'{(time.perf_counter() - self._began) * 1000:.0f} ms'
+            scope.details[N_('Delay')] = f'{(self._now - self._began) * 1000:.0f} ms'
         elif step is Step.DATA:
             scope.details[N_('Final reply')] = one_line
             if queue_id := find_queue_id(reply.message):
@@ -348,13 +434,16 @@ class SmtpCheck:
         elif step is Step.QUIT:
             scope.details[N_('Reply')] = one_line
 
-    def done(self, step: Step) -> None:
+    def _finish(self, step: Step, *facts: Any) -> None:
+        """The step is done: its details (`facts`: what `done` read from the connection), then its event."""
         scope = self.scope
         if self.stopped or scope is None:
             return
-        getattr(self, f'_{step.value}_done', lambda _scope: None)(scope)
+        describe: Callable[..., None] | None = getattr(self, f'_{step.value}_done', None)
+        if describe is not None:
+            describe(scope, *facts)
         self.scope = None
-        self.probe.end(scope)
+        self.probe.end(scope, at=self._now)
         if step is Step.EHLO and self._ehlos == 1 and self.security is Security.NONE:
             self.probe.skipped(
                 Step.TLS,
@@ -365,22 +454,20 @@ class SmtpCheck:
 
     # What each step shows when it is done.
 
-    def _tls_done(self, scope: StepScope) -> None:
-        ssl_object = self._client().get_transport_info('ssl_object')
+    def _tls_done(self, scope: StepScope, ssl_object: ssl.SSLObject | None) -> None:
         if ssl_object is None:
             raise step_failure(Step.TLS, Cause.TLS_HANDSHAKE_FAILED, _('There is no TLS session after the handshake.'))
-        describe_tls(scope, ssl_object, host=self.host, verify=self.verify, began=self._began)
+        describe_tls(scope, ssl_object, host=self.host, verify=self.verify, seconds=self._now - self._began)
 
     def _greeting_done(self, scope: StepScope) -> None:
         self._end_silence_probe()
         scope.ok(_('The server said hello: {banner}').format(banner=scope.details.get(N_('Banner'), '')[:80]))
 
-    def _ehlo_done(self, scope: StepScope) -> None:
-        client = self._client()
-        before, self.capabilities = self.capabilities, Capabilities.parse(client.last_ehlo_response)
-        scope.details[N_('EHLO name used')] = client.local_hostname or ''
+    def _ehlo_done(self, scope: StepScope, reply: SMTPResponse | None, name: str, encrypted: bool) -> None:
+        before, self.capabilities = self.capabilities, Capabilities.parse(reply)
+        scope.details[N_('EHLO name used')] = name
         scope.details.update(
-            self.capabilities.details(encrypted=self._encrypted(), starttls_expected=self.security is Security.STARTTLS)
+            self.capabilities.details(encrypted=encrypted, starttls_expected=self.security is Security.STARTTLS)
         )
         if self._ehlos > 1:
             changes = scope.details[N_('Changed after TLS')] = _changes(before, self.capabilities)
@@ -423,10 +510,10 @@ class SmtpCheck:
         else:
             scope.ok(_('Signed in as {account}; the token is valid.').format(account=token.account or user))
 
-    def _auth_done(self, scope: StepScope) -> None:
+    def _auth_done(self, scope: StepScope, encrypted: bool) -> None:
         if self.settings.uses_oauth:
             scope.ok(_('Signed in as {username} with the token.').format(username=self.settings.username))
-        elif not self._encrypted():
+        elif not encrypted:
             scope.warn(_('Signed in, but your password crossed the network unencrypted.'))
         else:
             scope.ok(_('Signed in as {username}.').format(username=self.settings.username))
@@ -450,6 +537,11 @@ class SmtpCheck:
     # Failures, in the words of the step where they happened.
 
     async def _stop(self, error: TransportError | StepFailure) -> None:
+        """The step under way failed; a failure found while writing up a step (`_settle`) is the one that counts."""
+        try:
+            self._settled()
+        except StepFailure as found:
+            error = found
         self._end_silence_probe()
         scope = self.scope or self.probe.begin(error.failure.step, step_title(error.failure.step))
         self.scope = None

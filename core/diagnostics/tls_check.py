@@ -39,7 +39,7 @@ async def tls_handshake(
         ssl_object = await handshake(https_context(verify))
     except (ssl.SSLError, ConnectionError, EOFError, asyncio.IncompleteReadError) as error:
         raise await handshake_failure(scope, error, host=host, refetch=refetch, http=True) from None
-    describe_tls(scope, ssl_object, host=host, verify=verify, began=began)
+    describe_tls(scope, ssl_object, host=host, verify=verify, seconds=time.perf_counter() - began)
     return ssl_object
 
 
@@ -74,10 +74,11 @@ async def handshake_failure(
     )
 
 
-def describe_tls(scope: StepScope, ssl_object: ssl.SSLObject, *, host: str, verify: bool, began: float) -> None:
-    """The TLS step's details after a handshake that passed: version, cipher, the certificate and both checks."""
+def describe_tls(scope: StepScope, ssl_object: ssl.SSLObject, *, host: str, verify: bool, seconds: float) -> None:
+    """The TLS step's details after a handshake that passed (in `seconds`): version, cipher, the certificate and both
+    checks."""
     scope.details.update(connection_details(ssl_object))
-    scope.details[N_('Handshake')] = f'{(time.perf_counter() - began) * 1000:.0f} ms'
+    scope.details[N_('Handshake')] = f'{seconds * 1000:.0f} ms'
     der = ssl_object.getpeercert(binary_form=True)
     if der is None:
         raise step_failure(Step.TLS, Cause.TLS_HANDSHAKE_FAILED, _('The server sent no certificate.'))

@@ -11,14 +11,19 @@ from typing import Any
 
 import pytest
 
+from core.causes import Cause, Step
 from core.diagnostics import smtp_checks
+from core.diagnostics.events import Status, StepEvent
+from core.diagnostics.probe import step_failure
+from core.diagnostics.runner import run_checks
 from core.diagnostics.smtp_checks import SmtpCheck
 from core.i18n import using_language
 from core.message import BuiltMessage, OutgoingMessage
+from core.settings import Security
 from core.transport.smtp import SmtpClient, _Unobserved, _WatchedProtocol
-from tests.diagnostics.conftest import ACCOUNTS, run, smtp_settings
+from tests.diagnostics.conftest import ACCOUNTS, FAST, run, smtp_settings
 from tests.support.certs import TestPKI
-from tests.support.smtp_servers import smtp_server
+from tests.support.smtp_servers import raw_server, smtp_server
 from tests.support.waiting import wait_until
 
 
@@ -101,3 +106,86 @@ async def test_a_command_goes_out_before_its_transcript_line_is_written() -> Non
     protocol.connection_made(Wire())
     protocol.write(b'EHLO mailroom.example\r\n')
     assert order == ["wire b'EHLO mailroom.example\\r\\n'", "transcript b'EHLO mailroom.example\\r\\n'"]
+
+
+async def test_a_step_is_written_up_after_the_next_command_has_gone_out(
+    trusted: TestPKI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The session must not wait for the check: a reply's wording, details, transcript and event are made while the
+    # server reads the next command.
+    writes = 0
+    reported: dict[Step, int] = {}
+    written_up: dict[Step, int] = {}
+    write, done, finish = _WatchedProtocol.write, SmtpCheck.done, SmtpCheck._finish
+
+    def counted_write(self: _WatchedProtocol, data: bytes) -> None:
+        nonlocal writes
+        writes += 1  # counted as it goes out: the write-up may come within the call, once the bytes are on their way
+        write(self, data)
+
+    def watched_done(self: SmtpCheck, step: Step) -> None:
+        reported.setdefault(step, writes)
+        done(self, step)
+
+    def watched_finish(self: SmtpCheck, step: Step, *facts: Any) -> None:
+        written_up.setdefault(step, writes)
+        finish(self, step, *facts)
+
+    monkeypatch.setattr(smtp_checks, 'SETTLE_AFTER', 60.0)  # no write-up for a quiet session: only writes count here
+    monkeypatch.setattr(_WatchedProtocol, 'write', counted_write)
+    monkeypatch.setattr(SmtpCheck, 'done', watched_done)
+    monkeypatch.setattr(SmtpCheck, '_finish', watched_finish)
+    async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS) as server:
+        result = await run(smtp_settings(server.port))
+    assert result.verdict.passed, result.verdict.message
+    for step in (Step.GREETING, Step.EHLO, Step.TLS, Step.AUTH, Step.MAIL, Step.RCPT, Step.DATA):
+        assert written_up[step] == reported[step] + 1, step  # the next command, and only that, went first
+
+
+async def test_a_failure_found_while_writing_a_step_up_fails_that_step_and_stops_the_session(
+    trusted: TestPKI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Written up after EHLO went out: the TLS step still fails with its own words, and nothing is signed in or sent.
+    def no_certificate(*_args: Any, **_kwargs: Any) -> None:
+        raise step_failure(Step.TLS, Cause.TLS_HANDSHAKE_FAILED, 'The server sent no certificate.')
+
+    monkeypatch.setattr(smtp_checks, 'describe_tls', no_certificate)
+    async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS) as server:
+        result = await run(smtp_settings(server.port))
+    assert (result.verdict.step, result.verdict.cause) == (Step.TLS, Cause.TLS_HANDSHAKE_FAILED)
+    tls = [e for e in result.finished() if e.step is Step.TLS]
+    assert [(e.status, e.message) for e in tls] == [(Status.FAIL, 'The server sent no certificate.')]
+    assert [s for s, _ in result.statuses()][-1] == 'tls'  # no step after it is reported
+    assert server.recorder.auth_attempts == [] and server.recorder.messages == []
+
+
+async def test_a_defect_while_writing_a_step_up_ends_the_test_as_an_internal_error_before_sending(
+    trusted: TestPKI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: Any) -> None:
+        raise RuntimeError('a defect')
+
+    monkeypatch.setattr(SmtpCheck, '_mail_done', broken)  # written up once RCPT has gone out
+    async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS) as server:
+        result = await run(smtp_settings(server.port))
+    assert not result.verdict.passed and result.verdict.message == 'Internal error (RuntimeError).'
+    assert server.recorder.messages == []
+
+
+async def test_a_step_waiting_for_a_silent_server_is_shown_as_running_while_it_waits() -> None:
+    # Nothing goes out while the greeting is awaited: the check writes the step up once the session has been quiet,
+    # long before the greeting's time limit (one second here) would end the step.
+    greet = asyncio.Event()
+
+    async def slow_to_greet(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await greet.wait()
+
+    async with raw_server(slow_to_greet) as server:
+        settings = smtp_settings(server.port, security=Security.NONE, allow_plaintext=True)
+        async with contextlib.aclosing(run_checks(settings, timeouts=FAST)) as events, asyncio.timeout(0.5):
+            async for event in events:
+                if isinstance(event, StepEvent) and event.step is Step.GREETING:
+                    break
+        greet.set()
+    assert FAST.greeting >= 1
+    assert isinstance(event, StepEvent) and event.status is Status.RUNNING
