@@ -79,7 +79,11 @@ async def open_socket(probe: Probe, scope: StepScope, addresses: list[str], port
     for address in addresses:
         began = time.perf_counter()
         probe.transcript.info(_('Trying {address}:{port}...').format(address=address, port=port))
-        sock = socket.socket(socket.AF_INET6 if ':' in address else socket.AF_INET, socket.SOCK_STREAM)
+        family = socket.AF_INET6 if ':' in address else socket.AF_INET
+        # IPPROTO_TCP named, as getaddrinfo names it for sending's own connections: asyncio switches Nagle's algorithm
+        # off only for a socket that says it is TCP, and with it on, the EHLO after a TLS 1.3 handshake waited a
+        # round trip for the handshake's last bytes to be acknowledged.
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setblocking(False)
         try:
             async with asyncio.timeout(probe.budget(probe.timeouts.connect)):

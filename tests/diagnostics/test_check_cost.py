@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -15,13 +16,13 @@ from core.causes import Cause, Step
 from core.diagnostics import smtp_checks
 from core.diagnostics.events import Status, StepEvent
 from core.diagnostics.probe import step_failure
-from core.diagnostics.runner import run_checks
+from core.diagnostics.runner import compose_test_email, run_checks
 from core.diagnostics.smtp_checks import SmtpCheck
 from core.i18n import using_language
 from core.message import BuiltMessage, OutgoingMessage
 from core.settings import Security
-from core.transport.smtp import SmtpClient, _Unobserved, _WatchedProtocol
-from tests.diagnostics.conftest import ACCOUNTS, FAST, run, smtp_settings
+from core.transport.smtp import SmtpClient, SmtpTransport, _Unobserved, _WatchedProtocol
+from tests.diagnostics.conftest import ACCOUNTS, FAST, USER, run, smtp_settings
 from tests.support.certs import TestPKI
 from tests.support.smtp_servers import raw_server, smtp_server
 from tests.support.waiting import wait_until
@@ -189,3 +190,29 @@ async def test_a_step_waiting_for_a_silent_server_is_shown_as_running_while_it_w
         greet.set()
     assert FAST.greeting >= 1
     assert isinstance(event, StepEvent) and event.status is Status.RUNNING
+
+
+async def test_the_checks_connection_sends_each_write_at_once_as_sendings_own_does(
+    trusted: TestPKI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The check connects its own socket (to try and show every address). With Nagle's algorithm left on, the EHLO
+    # after a TLS 1.3 handshake waited for the handshake's last bytes to be acknowledged: a round trip more than
+    # sending takes, on every test over a real network.
+    nodelay: list[int] = []
+    create = SmtpClient._create_connection
+
+    async def recorded(self: SmtpClient, timeout: float | None) -> Any:
+        response = await create(self, timeout)
+        assert self.transport is not None
+        nodelay.append(self.transport.get_extra_info('socket').getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        return response
+
+    monkeypatch.setattr(SmtpClient, '_create_connection', recorded)
+    async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS) as server:
+        settings = smtp_settings(server.port)
+        result = await run(settings)
+        async with SmtpTransport(settings).session() as session:
+            await session.send(compose_test_email(settings, USER, 'Mailroom'))
+    assert result.verdict.passed, result.verdict.message
+    assert len(server.recorder.messages) == 2
+    assert len(nodelay) == 2 and all(nodelay)  # the check's connection, then sending's
