@@ -9,7 +9,6 @@ capability details, and the failures in the words of the step where they happene
 from __future__ import annotations
 
 import asyncio
-import functools
 import socket
 import ssl
 import time
@@ -19,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiosmtplib import SMTP, SMTPResponse
-from babel.numbers import format_decimal
 
 from core.causes import Cause, Step
 from core.diagnostics.events import SettingsChange, step_title
@@ -28,7 +26,7 @@ from core.diagnostics.probe import Probe, StepFailure, StepScope, describe_error
 from core.diagnostics.tls_check import describe_tls, handshake_failure
 from core.diagnostics.transcript import REDACTED, Transcript
 from core.ehlo import ehlo_name, local_fqdn
-from core.i18n import N_, _, babel_locale, format_count, ngettext
+from core.i18n import N_, _, format_count, format_tenths, ngettext
 from core.message import BuiltMessage, MessageError, OutgoingMessage, build_mime
 from core.oauth.claims import token_claims
 from core.oauth.providers import PROVIDER_LABELS, oauth_provider
@@ -110,13 +108,7 @@ def _yes(flag: bool) -> str:
 
 
 def _megabytes(size: int) -> str:
-    return _megabytes_in(size, babel_locale())
-
-
-@functools.lru_cache(maxsize=64)
-def _megabytes_in(size: int, locale: str) -> str:
-    """Babel takes tens of microseconds a number, and every test shows the same server limit again."""
-    return f'{format_decimal(size / 1_048_576, "0.0", locale=locale)} MB'
+    return f'{format_tenths(size / 1_048_576)} MB'
 
 
 def _bytes(size: int) -> str:
@@ -132,23 +124,25 @@ class _Wire:
         self._in_auth = False
         self._message_next = False
 
-    def received(self, data: bytes, encrypted: bool) -> None:
+    def received(self, data: bytes, encrypted: bool, at: float) -> None:
+        """`at`: when the bytes came, in seconds since the epoch."""
         self._incoming.extend(data)
         *lines, rest = self._incoming.split(b'\n')
         self._incoming = bytearray(rest)
         for raw in lines:
             line = raw.decode('utf-8', 'replace').rstrip('\r')
-            self.transcript.received(line, encrypted=encrypted)
+            self.transcript.received(line, encrypted=encrypted, at=at)
             self._in_auth = self._in_auth and line.startswith('334')
             self._message_next = self._message_next and line.startswith('354')
 
-    def sent(self, data: bytes, encrypted: bool) -> None:
+    def sent(self, data: bytes, encrypted: bool, at: float) -> None:
+        """`at`: when the bytes went, in seconds since the epoch."""
         if self._message_next:
             self._message_next = False
-            self._show_message(data, encrypted)
+            self._show_message(data, encrypted, at)
             return
         for line in data.decode('utf-8', 'replace').split('\r\n')[:-1]:
-            self.transcript.sent(self._shown(line), encrypted=encrypted)
+            self.transcript.sent(self._shown(line), encrypted=encrypted, at=at)
         self._message_next = data == b'DATA\r\n'
 
     def _shown(self, line: str) -> str:
@@ -160,12 +154,12 @@ class _Wire:
         self._in_auth = True
         return ' '.join(words[:2]) + (f' {REDACTED}' if len(words) > 2 else '')
 
-    def _show_message(self, data: bytes, encrypted: bool) -> None:
+    def _show_message(self, data: bytes, encrypted: bool, at: float) -> None:
         head, _sep, _body = data.partition(b'\r\n\r\n')
         for header_line in head.decode('utf-8', 'replace').split('\r\n'):
-            self.transcript.sent(header_line, encrypted=encrypted)
-        self.transcript.sent(f'[message body: {len(data)} bytes in all]', encrypted=encrypted)
-        self.transcript.sent('.', encrypted=encrypted)
+            self.transcript.sent(header_line, encrypted=encrypted, at=at)
+        self.transcript.sent(f'[message body: {len(data)} bytes in all]', encrypted=encrypted, at=at)
+        self.transcript.sent('.', encrypted=encrypted, at=at)
 
 
 class SmtpCheck:
@@ -206,6 +200,7 @@ class SmtpCheck:
         self._pending: deque[tuple[Callable[..., None], tuple[Any, ...], float]] = deque()
         self._settling: asyncio.TimerHandle | None = None  # settles what is pending if the session waits a while
         self._now = 0.0  # when the transport made the call being settled (time.perf_counter)
+        self._epoch = time.time() - time.perf_counter()  # turns `_now` into the transcript's clock
         self._fault: Exception | None = None  # what a pending call raised: raised where the check next settles
         self._silence: asyncio.Task[None] | None = None  # the TLS probe of a port that keeps its greeting back
         self._speaks_tls_first = False
@@ -305,7 +300,7 @@ class SmtpCheck:
         return self.probe.budget(seconds)
 
     def wire(self, data: bytes, *, sent: bool, encrypted: bool) -> None:
-        self._later(self.wire_lines.sent if sent else self.wire_lines.received, data, encrypted)
+        self._later(self._wire, data, sent, encrypted)
         if sent:  # a command is on its way: write up what is pending while the server reads it
             self._settle()
 
@@ -373,6 +368,10 @@ class SmtpCheck:
         if self._fault is not None:
             fault, self._fault = self._fault, None
             raise fault
+
+    def _wire(self, data: bytes, sent: bool, encrypted: bool) -> None:
+        """The transcript lines of a chunk, timed when it went or came."""
+        (self.wire_lines.sent if sent else self.wire_lines.received)(data, encrypted, self._now + self._epoch)
 
     def _started(self, step: Step, encrypted: bool) -> None:
         self._began = self._now
@@ -488,7 +487,8 @@ class SmtpCheck:
         token = fresh.token
         self.t.hide(token.access_token)
         self.t.info(
-            _('Access token refreshed now.') if fresh.refreshed else _('Access token kept from earlier, still valid.')
+            _('Access token refreshed now.') if fresh.refreshed else _('Access token kept from earlier, still valid.'),
+            at=self._now + self._epoch,
         )
         claims = token_claims(token.access_token)
         scope.details[N_('Access token')] = (

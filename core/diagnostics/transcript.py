@@ -54,19 +54,22 @@ class Transcript:
         self._secrets = (*self._secrets, secret)
         self.redact = redactor(self._secrets, self._username)
 
-    def add(self, mark: Mark, text: str) -> None:
+    def add(self, mark: Mark, text: str, *, at: float | None = None) -> None:
+        """A line (several, if the text has several); `at`, in seconds since the epoch, when it happened earlier than
+        it is written (the settings test writes a step up once the next command has gone out)."""
         text = self.redact(text)
+        when = time.time() if at is None else at
         for part in text.splitlines() or ['']:
-            self._lines.append(TranscriptLine(time.time(), mark, part))
+            self._lines.append(TranscriptLine(when, mark, part))
 
-    def sent(self, text: str, *, encrypted: bool) -> None:
-        self.add(Mark.SENT_TLS if encrypted else Mark.SENT, text)
+    def sent(self, text: str, *, encrypted: bool, at: float | None = None) -> None:
+        self.add(Mark.SENT_TLS if encrypted else Mark.SENT, text, at=at)
 
-    def received(self, text: str, *, encrypted: bool) -> None:
-        self.add(Mark.RECEIVED_TLS if encrypted else Mark.RECEIVED, text)
+    def received(self, text: str, *, encrypted: bool, at: float | None = None) -> None:
+        self.add(Mark.RECEIVED_TLS if encrypted else Mark.RECEIVED, text, at=at)
 
-    def info(self, text: str) -> None:
-        self.add(Mark.INFO, text)
+    def info(self, text: str, *, at: float | None = None) -> None:
+        self.add(Mark.INFO, text, at=at)
 
     def error(self, text: str) -> None:
         self.add(Mark.ERROR, text)

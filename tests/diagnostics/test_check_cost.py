@@ -18,7 +18,6 @@ from core.diagnostics.events import Status, StepEvent
 from core.diagnostics.probe import step_failure
 from core.diagnostics.runner import compose_test_email, run_checks
 from core.diagnostics.smtp_checks import SmtpCheck
-from core.i18n import using_language
 from core.message import BuiltMessage, OutgoingMessage
 from core.settings import Security
 from core.transport.smtp import SmtpClient, SmtpTransport, _Unobserved, _WatchedProtocol
@@ -68,24 +67,6 @@ async def test_the_test_message_is_built_after_the_sign_in_on_the_event_loop_as_
         result = await run(smtp_settings(server.port))
     assert result.verdict.passed, result.verdict.message
     assert built == [(True, 1)]
-
-
-def test_a_size_is_formatted_by_babel_once_per_language(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[tuple[Any, ...]] = []
-    babel = smtp_checks.format_decimal
-
-    def counted(*args: Any, **kwargs: Any) -> str:
-        calls.append(args)
-        return babel(*args, **kwargs)
-
-    monkeypatch.setattr(smtp_checks, 'format_decimal', counted)
-    smtp_checks._megabytes_in.cache_clear()
-    with using_language('is'):
-        icelandic = {smtp_checks._megabytes(10_485_760) for _ in range(3)}
-    with using_language('en'):
-        english = {smtp_checks._megabytes(10_485_760) for _ in range(3)}
-    assert (icelandic, english) == ({'10,0 MB'}, {'10.0 MB'})
-    assert len(calls) == 2
 
 
 async def test_a_command_goes_out_before_its_transcript_line_is_written() -> None:

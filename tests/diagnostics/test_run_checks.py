@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import time
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
 from core.causes import Cause, Step
 from core.diagnostics.events import Status, StepEvent, Verdict
 from core.diagnostics.runner import contradictions, run_checks
-from core.diagnostics.transcript import REDACTED
+from core.diagnostics.smtp_checks import SmtpCheck
+from core.diagnostics.transcript import REDACTED, Mark
 from core.settings import EmailSettings, Security
 from tests.diagnostics.conftest import ACCOUNTS, FAST, PASSWORD, USER, run, smtp_settings
 from tests.support.certs import TestPKI
@@ -222,3 +225,23 @@ async def test_the_test_message_never_goes_to_the_copy_address(trusted: TestPKI)
     assert result.verdict.passed, result.verdict.message
     (message,) = server.recorder.messages
     assert message.rcpt_tos == ('customer@example.com',)
+
+
+async def test_transcript_lines_carry_the_time_the_bytes_moved_not_the_time_they_were_written_up(
+    trusted: TestPKI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A step is written up once the next command has gone out: a slow write-up must not move the lines' times.
+    ehlo_done = SmtpCheck._ehlo_done
+
+    def slow(self: SmtpCheck, *args: Any) -> None:
+        time.sleep(0.3)
+        ehlo_done(self, *args)
+
+    monkeypatch.setattr(SmtpCheck, '_ehlo_done', slow)
+    async with smtp_server(tls='starttls', cert=trusted.good(), accounts=ACCOUNTS) as server:
+        result = await run(smtp_settings(server.port))
+    assert result.verdict.passed, result.verdict.message
+    lines = result.verdict.transcript
+    starttls = next(i for i, line in enumerate(lines) if line.text == 'STARTTLS')
+    assert lines[starttls - 1].mark is Mark.RECEIVED  # the EHLO reply's last line
+    assert lines[starttls].at - lines[starttls - 1].at < 0.2
