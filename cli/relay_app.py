@@ -95,7 +95,7 @@ class RelayEndpoints:
             with using_language(DEFAULT_LANGUAGE):  # the relay's API answers in English, whatever the server's LANG
                 return parse_wire(fields, [_with_type(a) for a in files])
         except MessageError as error:
-            raise Rejected(400, f'Field {error.field}: {error.problem}') from None
+            raise Rejected(400, f'Field {error.field}: {error.said.english()}') from None
 
     async def status(self, request: Request) -> Response:
         return JSONResponse(

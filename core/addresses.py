@@ -23,6 +23,7 @@ from email.utils import getaddresses
 from email_validator import EmailNotValidError, validate_email
 
 from core.i18n import N_, _
+from core.i18n.phrase import Phrase, PhraseError, literal, phrase
 
 _STAND_IN = 'test'
 """email-validator refuses every special-use name except `test` (with `test_environment`); the others are checked
@@ -61,13 +62,9 @@ _DISPLAY_SPECIALS = re.compile(r'[][\\()<>@,:;."]')
 _CONTROL = re.compile(r'[\x00-\x1f\x7f-\x9f\u2028\u2029]')
 
 
-class AddressError(ValueError):
+class AddressError(PhraseError):
     """One address that cannot be used. `problem` names the address but not the field: the caller knows the field's
     name on its page and puts it in front where the message is shown away from the field."""
-
-    def __init__(self, problem: str) -> None:
-        super().__init__(problem)
-        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -145,9 +142,9 @@ def parse(text: str) -> EmailAddress:
     """One address, with or without a display name (`"Doe, John" <j@example.com>`); raises AddressError."""
     typed = text.strip()
     if not typed:
-        raise AddressError(_('Enter an email address.'))
+        raise AddressError(phrase('Enter an email address.'))
     if _CONTROL.search(typed):
-        raise AddressError(_('An email address cannot contain a line break or control character.'))
+        raise AddressError(phrase('An email address cannot contain a line break or control character.'))
     display_name, bare = _split_display_name(typed)
     checked = _check(bare)
     return replace(checked, display_name=display_name) if display_name else checked
@@ -221,27 +218,28 @@ def _split_display_name(typed: str) -> tuple[str, str]:
     parsed = getaddresses([typed])
     if len(parsed) > 1 and (',' in typed or ';' in typed):
         raise AddressError(
-            _(
-                '"{typed}" is not one email address: put a name with a comma in quotes, like "Doe, John" <j@x.com>.'
-            ).format(typed=typed)
+            phrase(
+                '"{typed}" is not one email address: put a name with a comma in quotes, like "Doe, John" <j@x.com>.',
+                typed=typed,
+            )
         )
     if len(parsed) != 1 or not parsed[0][1] or not typed.rstrip().endswith('>'):
         raise AddressError(
-            _('"{typed}" is not a valid email address: write it as Name <name@example.com>.').format(typed=typed)
+            phrase('"{typed}" is not a valid email address: write it as Name <name@example.com>.', typed=typed)
         )
     name, bare = parsed[0]
     return ' '.join(name.split()), bare
 
 
-def _library_reason(error: EmailNotValidError) -> str:
+def _library_reason(error: EmailNotValidError) -> Phrase:
     """The library's reason in the reader's language where it is one of the common ones; else as the library said."""
     said = str(error)
     if said in _LIBRARY_REASONS:
-        return _(said)
+        return Phrase(said)  # its English is a message id (N_ above)
     for start, reason in _LIBRARY_REASONS_NAMING_CHARACTERS.items():
         if said.startswith(start):
-            return _(reason).format(characters=said.removeprefix(start))
-    return said
+            return Phrase(reason, (('characters', said.removeprefix(start)),))
+    return literal(said)
 
 
 def _last_label(domain: str) -> tuple[str, str]:
@@ -256,9 +254,10 @@ def _check(bare: str) -> EmailAddress:
     label_typed, label = _last_label(domain)
     if at and label == _NEVER_EXISTS:
         raise AddressError(
-            _(
-                '"{address}" ends in .invalid, a name reserved for addresses that never exist: no mail can reach it.'
-            ).format(address=bare)
+            phrase(
+                '"{address}" ends in .invalid, a name reserved for addresses that never exist: no mail can reach it.',
+                address=bare,
+            )
         )
     swapped = bool(at) and label in _SPECIAL_USE - {_STAND_IN}
     candidate = f'{local}@{domain[: len(domain) - len(label_typed)]}{_STAND_IN}' if swapped else bare
@@ -272,7 +271,7 @@ def _check(bare: str) -> EmailAddress:
         )
     except EmailNotValidError as error:
         raise AddressError(
-            _('"{address}" is not a valid email address: {reason}').format(address=bare, reason=_library_reason(error))
+            phrase('"{address}" is not a valid email address: {reason}', address=bare, reason=_library_reason(error))
         ) from None
     ascii_domain, domain_shown = valid.ascii_domain, valid.domain
     if swapped:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import mimetypes
 from collections.abc import Sequence
 
-from core.i18n import _, ngettext
+from core.i18n import ngettext
+from core.i18n.phrase import phrase
 from core.message import Attachment, MessageError, check_header_text, human_size
 
 # Most providers refuse messages over 20 to 35 MB, and attachments grow by a third on the way: one file stays below.
@@ -26,24 +27,27 @@ def added_file(filename: str, data: bytes, present: Sequence[Attachment] = ()) -
     """A file a person added, checked before it is listed; MessageError says what is wrong and what to do."""
     name = filename.strip()
     if not name:
-        raise MessageError('attachment', _('The file has no name: rename it on your computer, then add it again.'))
+        raise MessageError('attachment', phrase('The file has no name: rename it on your computer, then add it again.'))
     check_header_text('attachment', name)
     if not data:
         raise MessageError(
-            'attachment', _('{name} is empty (0 bytes): choose the file that has the content.').format(name=name)
+            'attachment', phrase('{name} is empty (0 bytes): choose the file that has the content.', name=name)
         )
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise MessageError(
             'attachment',
-            _(
+            phrase(
                 '{name} is {size}, more than the {limit} one file may have: mail servers refuse emails that large. '
-                'Send a smaller file, or a link to it in the message.'
-            ).format(name=name, size=human_size(len(data)), limit=human_size(MAX_ATTACHMENT_BYTES)),
+                'Send a smaller file, or a link to it in the message.',
+                name=name,
+                size=human_size(len(data)),
+                limit=human_size(MAX_ATTACHMENT_BYTES),
+            ),
         )
     if name.casefold() in {a.filename.casefold() for a in present}:
         raise MessageError(
             'attachment',
-            _('A file called {name} is already attached: remove it first to replace it.').format(name=name),
+            phrase('A file called {name} is already attached: remove it first to replace it.', name=name),
         )
     return Attachment(name, content_type_for(name), data)
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from core import addresses
+from core.i18n.phrase import literal
 from core.message import (
     Attachment,
     MessageError,
@@ -136,13 +137,13 @@ def parse_wire(fields: Mapping[str, Sequence[str]], files: Sequence[Attachment])
     missing = [name for name in REQUIRED_FIELDS if name not in fields]
     missing += [name for name in (FROM, REPLY_TO, TO) if name in fields and not values[name].strip()]
     if missing:
-        raise MessageError(', '.join(missing), 'required field is missing or empty.')
+        raise MessageError(', '.join(missing), literal('required field is missing or empty.'))
     # Encoded words decoded before anything else looks at a value, so `=?…?=` hides neither a line break nor an address.
     text = {name: check_header_text(name, values.get(name, '')) for name in (FROM, REPLY_TO, TO, SUBJECT, CC, BCC)}
     attachments = []
     for attachment in files:
         filename = check_header_text(FILE_FIELD, attachment.filename)
-        check_header_text(FILE_FIELD, attachment.content_type, label="The attachment's content type")
+        check_header_text(FILE_FIELD, attachment.content_type, label=literal("The attachment's content type"))
         attachments.append(attachment._replace(filename=filename))
     return WireMessage(
         from_name=text[FROM].strip(),

@@ -19,7 +19,8 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from core import addresses
-from core.i18n import N_, _
+from core.i18n import N_
+from core.i18n.phrase import Phrase, PhraseError, phrase
 from core.settings import EmailSettings
 
 
@@ -129,14 +130,13 @@ _MAX_HEADER_LINE = 78
 _CONTENT_TYPE = re.compile(r'^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$', re.IGNORECASE)
 
 
-class MessageError(ValueError):
+class MessageError(PhraseError):
     """A message that must not be sent as it stands; `field` names the culprit so forms and the relay can say so.
     The problem names the field in the words the pages use, and is all a person reads."""
 
-    def __init__(self, field: str, problem: str) -> None:
-        super().__init__(problem)
+    def __init__(self, field: str, said: Phrase) -> None:
+        super().__init__(said)
         self.field = field
-        self.problem = problem
 
 
 class Attachment(NamedTuple):
@@ -211,7 +211,7 @@ def unique_addresses(mailboxes: Iterable[str]) -> list[str]:
     return result
 
 
-def check_header_text(field_name: str, value: str, *, label: str = '') -> str:
+def check_header_text(field_name: str, value: str, *, label: Phrase | None = None) -> str:
     """The text a header will carry, with encoded words (`=?utf-8?q?…?=`) decoded as a mail program would read them.
 
     Refuses control characters, typed or hidden in encoded words: a line break is how header injection works, no
@@ -226,36 +226,40 @@ def check_header_text(field_name: str, value: str, *, label: str = '') -> str:
         if decoded is None:
             raise MessageError(
                 field_name,
-                _('{label} contains encoded text (=?…?=) that cannot be read. Type the text itself instead.').format(
-                    label=label
+                phrase(
+                    '{label} contains encoded text (=?…?=) that cannot be read. Type the text itself instead.',
+                    label=label,
                 ),
             )
         if decoded == text:
             return text
         text, hidden = decoded, True
     raise MessageError(
-        field_name,
-        _('{label} contains encoded text (=?…?=) nested too deep. Type the text instead.').format(label=label),
+        field_name, phrase('{label} contains encoded text (=?…?=) nested too deep. Type the text instead.', label=label)
     )
 
 
-def _field_label(field_name: str) -> str:
+def _field_label(field_name: str) -> Phrase:
     label = _FIELD_LABELS.get(field_name)
-    return _(label) if label else _('The {name} field').format(name=field_name)
+    return Phrase(label) if label else phrase('The {name} field', name=field_name)
 
 
-def _control_problem(label: str, character: str, *, hidden: bool) -> str:
+def _control_problem(label: Phrase, character: str, *, hidden: bool) -> Phrase:
     known = _CHARACTER_NAMES.get(character)
     code = f'U+{ord(character):04X}'
-    name = _(known) if known else _('an invisible control character ({code})').format(code=code)
+    name = Phrase(known) if known else phrase('an invisible control character ({code})', code=code)
     if hidden:
-        text = _(
+        return phrase(
             '{label} contains {name} hidden in encoded text (=?…?=). An email header is a single line of text, '
-            'so remove it and try again.'
+            'so remove it and try again.',
+            label=label,
+            name=name,
         )
-    else:
-        text = _('{label} contains {name}. An email header is a single line of text, so remove it and try again.')
-    return text.format(label=label, name=name)
+    return phrase(
+        '{label} contains {name}. An email header is a single line of text, so remove it and try again.',
+        label=label,
+        name=name,
+    )
 
 
 def _decode_encoded_words(text: str) -> str | None:
@@ -295,10 +299,11 @@ def check_folded_header(name: str, folded: bytes) -> None:
         field_name = _HEADER_FIELDS.get(name.lower(), name.lower())
         raise MessageError(
             field_name,
-            _(
+            phrase(
                 '{label} would have broken the email header into lines of its own, so the message was not built. '
-                'Remove any line breaks or special characters and try again.'
-            ).format(label=_field_label(field_name)),
+                'Remove any line breaks or special characters and try again.',
+                label=_field_label(field_name),
+            ),
         )
 
 
@@ -313,7 +318,8 @@ def check_header_block(names: Iterable[str], data: bytes) -> None:
         starts.append(header.group(1).decode('ascii').lower() if header else '')
     if not blank or starts != [name.lower() for name in names]:
         raise MessageError(
-            'message', _('The email could not be built safely: its headers did not come out as set. Nothing was sent.')
+            'message',
+            phrase('The email could not be built safely: its headers did not come out as set. Nothing was sent.'),
         )
 
 
@@ -322,12 +328,14 @@ def normalize_address(field_name: str, address: str) -> str:
     check_header_text(field_name, address)
     if not address.strip():
         raise MessageError(
-            field_name, _('{label} is empty: enter an email address.').format(label=_field_label(field_name))
+            field_name, phrase('{label} is empty: enter an email address.', label=_field_label(field_name))
         )
     try:
         return addresses.parse(address).header
     except addresses.AddressError as error:
-        raise MessageError(field_name, f'{_field_label(field_name)} {error.problem}') from None
+        raise MessageError(
+            field_name, phrase('{label} {problem}', label=_field_label(field_name), problem=error.said)
+        ) from None
 
 
 def new_message_id(sender_address: str) -> str:
@@ -343,16 +351,16 @@ def new_message_id(sender_address: str) -> str:
 def validate_message(message: OutgoingMessage) -> OutgoingMessage:
     """Every header field checked and every address normalised; raises MessageError naming the field."""
     if not message.to and not message.cc and not message.bcc:
-        raise MessageError('to', _('Enter at least one recipient (To, Cc or Bcc).'))
+        raise MessageError('to', phrase('Enter at least one recipient (To, Cc or Bcc).'))
     attachments = []
     for attachment in message.attachments:
         filename = check_header_text('attachments', attachment.filename)
         if not filename.strip():
-            raise MessageError('attachments', _('An attachment has no file name.'))
+            raise MessageError('attachments', phrase('An attachment has no file name.'))
         if not _CONTENT_TYPE.match(attachment.content_type):
             raise MessageError(
                 'attachments',
-                _('"{content_type}" is not a valid content type.').format(content_type=attachment.content_type),
+                phrase('"{content_type}" is not a valid content type.', content_type=attachment.content_type),
             )
         attachments.append(attachment._replace(filename=filename))
     return replace(

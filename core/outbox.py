@@ -86,7 +86,7 @@ def classify_failure(error: BaseException, step: Step) -> Failure:
     if isinstance(error, TransportError):
         return error.failure
     if isinstance(error, MessageError):
-        return Failure(Step.INPUT, Cause.INVALID_INPUT, '', False, said=literal(str(error)))
+        return Failure(Step.INPUT, Cause.INVALID_INPUT, '', False, said=error.said)
     if not isinstance(error, OSError | TimeoutError | EOFError):  # a defect in Mailroom: retrying won't help
         return internal_failure(error, step)
     cause = classify_smtp_error(error, step)

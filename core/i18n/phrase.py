@@ -79,6 +79,23 @@ class Phrase:
         return bool(self.text)
 
 
+class PhraseError(ValueError):
+    """A refusal in Mailroom's words, kept as a `Phrase`: worded each time it is read, so one kept for later (a send
+    the outbox could not make, in the email log) reads in the language of whoever reads it."""
+
+    def __init__(self, said: Phrase) -> None:
+        super().__init__(said.text)
+        self.said = said
+
+    @property
+    def problem(self) -> str:
+        """In the current language."""
+        return str(self.said)
+
+    def __str__(self) -> str:
+        return self.problem
+
+
 def phrase(text: str, **values: str | int | Phrase) -> Phrase:
     """`phrase('{name} has no email address.', name=name)`: worded when shown, in the reader's language (tools/i18n.py
     finds the text, as it finds `_()`'s)."""

@@ -125,7 +125,7 @@ class Relay:
                 return validate_message(message).with_message_id()
         except MessageError as error:
             field = FILE_FIELD if error.field == 'attachments' else error.field
-            raise Rejected(400, f'Field {field}: {error.problem}') from None
+            raise Rejected(400, f'Field {field}: {error.said.english()}') from None
 
     async def _limit(self, rule: Rule, kind: str, key: str, refusal: str) -> None:
         try:

@@ -106,7 +106,7 @@ class TransportError(Exception):
 
 def input_error(error: MessageError) -> TransportError:
     """Bad input found while building the message: permanent, and nothing reached the network."""
-    return TransportError('input', Cause.INVALID_INPUT, transient=False, detail=str(error))
+    return TransportError('input', Cause.INVALID_INPUT, transient=False, detail=error.said)
 
 
 class Sender(Protocol):

@@ -127,7 +127,8 @@ def test_attachment_problems_and_sizes_are_told_in_icelandic() -> None:
         with pytest.raises(MessageError) as empty:
             added_file('reikningur.xml', b'')
         summary = size_summary([added_file('a.xml', b'x' * 3000)])
-    assert empty.value.problem == 'Skráin reikningur.xml er tóm (0 bæti): veldu skrána sem inniheldur efnið.'
+        problem = empty.value.problem  # worded where it is read: the page shows it at once
+    assert problem == 'Skráin reikningur.xml er tóm (0 bæti): veldu skrána sem inniheldur efnið.'
     assert summary.startswith('1 viðhengi, ') and 'alls (um ' in summary
 
 

@@ -64,6 +64,20 @@ async def test_an_email_that_failed_for_want_of_settings_is_explained_in_the_rea
     await app_user.should_not_see('not saved yet')
 
 
+async def test_a_message_refused_as_it_was_sent_is_explained_in_the_readers_language(
+    services: Services, memory_outbox: Outbox, app_user: User
+) -> None:
+    services.folder.settings.save(smtp_settings())
+    with using_language('en'):
+        failed = await memory_outbox.send(make_draft(subject='Invoice INV-0042\nBcc: someone@example.com'), [])
+    assert failed.cause == 'invalid-input'
+    await speaking(app_user, ICELANDIC).open('/emails')
+    await app_user.should_see('Efnið inniheldur línuskil (LF). Haus tölvupósts er ein lína af texta')
+    await app_user.should_not_see('The subject contains')
+    await speaking(app_user, ENGLISH).open('/emails')
+    await app_user.should_see('The subject contains a line break (LF). An email header is a single line of text')
+
+
 @pytest.mark.parametrize(
     ('failure', 'icelandic'),
     [
