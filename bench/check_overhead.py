@@ -282,7 +282,7 @@ def _quartiles(seconds: list[float]) -> tuple[float, float, float]:
 def measure_page_latency(rounds: int, pki: TestPKI) -> None:
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.conftest import CHROMIUM_FLAGS, chromium_path, start_app, stop_app
+    from tests.browser.conftest import CHROMIUM_FLAGS, chromium_path, open_page, start_app, stop_app
 
     path = chromium_path()
     if not path:
@@ -299,7 +299,7 @@ def measure_page_latency(rounds: int, pki: TestPKI) -> None:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_FLAGS)
                 page = browser.new_page()
-                page.goto(f'{app.url}/settings')
+                open_page(page, f'{app.url}/settings')
                 page.get_by_label('SMTP server').fill(server.host)
                 page.get_by_label('Port', exact=True).fill(str(server.port))
                 page.get_by_label('Username').fill(USER)

@@ -187,6 +187,13 @@ PHONE: ViewportSize = {'width': 390, 'height': 844}
 DESKTOP: ViewportSize = {'width': 1280, 'height': 900}
 
 
+def open_page(page: Page, url: str) -> None:
+    """Go to a page of the app and wait until its socket is connected, so it is what a person sees. A field filled
+    before that is set back by the server's copy of the page when it connects (the port went back to 587)."""
+    page.goto(url)
+    page.wait_for_function('window.did_handshake === true')
+
+
 @dataclass
 class SamplePages:
     """The sample business with saved settings, and the address of every kind of page a person opens."""
@@ -195,9 +202,7 @@ class SamplePages:
     paths: dict[str, str]
 
     def open(self, page: Page, name: str) -> None:
-        """Go to a page and wait until it is built and its socket connected, so it is what a person sees."""
-        page.goto(self.app.url + self.paths[name])
-        page.wait_for_function('window.did_handshake === true')
+        open_page(page, self.app.url + self.paths[name])
         expect(page.locator('.q-header')).to_be_visible()
 
 

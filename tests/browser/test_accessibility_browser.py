@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, Mailbox, SamplePages
+from tests.browser.conftest import DESKTOP, PHONE, Mailbox, SamplePages, open_page
 from tests.support.waiting import WAIT_SECONDS
 
 pytestmark = pytest.mark.browser
@@ -144,7 +144,7 @@ def test_esc_closes_the_compose_dialog_and_the_batch_dialog(page: Page, sample_p
 
 
 def test_enter_in_the_compose_subject_sends_the_email(page: Page, mailbox: Mailbox) -> None:
-    page.goto(f'{mailbox.app.url}/documents/{mailbox.invoice.id}')
+    open_page(page, f'{mailbox.app.url}/documents/{mailbox.invoice.id}')
     page.get_by_role('button', name='Email', exact=True).click()
     dialog = page.get_by_role('dialog')
     expect(dialog.get_by_role('button', name='Send')).to_be_enabled()  # the PDF is made

@@ -18,7 +18,7 @@ from core.providers import SendingLimits
 from core.sample_data import sample_business, sample_documents
 from core.settings import EmailSettings, Security
 from storage.folder import DataFolder
-from tests.browser.conftest import PASSWORD, USERNAME, LiveApp
+from tests.browser.conftest import PASSWORD, USERNAME, LiveApp, open_page
 from tests.support.certs import TestPKI
 from tests.support.smtp_servers import ServerInfo, threaded_smtp_server
 
@@ -89,7 +89,7 @@ def test_fifty_invoices_three_without_address_one_refused_exactly_46_are_sent(
     page: Page, fifty_invoices: FiftyInvoices
 ) -> None:
     server = fifty_invoices.server
-    page.goto(f'{fifty_invoices.app.url}/documents')
+    open_page(page, f'{fifty_invoices.app.url}/documents')
     page.get_by_role('button', name=f'Select all {INVOICES} matching').click()
     expect(page.get_by_text(f'All {INVOICES} matching documents are selected.')).to_be_visible()
     page.get_by_role('button', name='Email selected…').click()

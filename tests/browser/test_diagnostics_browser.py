@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import LiveApp
+from tests.browser.conftest import LiveApp, open_page
 from tests.support.certs import TestPKI
 from tests.support.smtp_servers import threaded_smtp_server
 
@@ -25,7 +25,7 @@ def test_test_email_settings_runs_live_from_the_page(
     monkeypatch.setenv('SSL_CERT_FILE', str(pki.ca_path))  # the app process trusts the test CA like a company CA
     with threaded_smtp_server(tls='starttls', cert=pki.good(), accounts={USER: PASSWORD}) as server:
         app = live_app_factory('--empty')
-        page.goto(f'{app.url}/settings')
+        open_page(page, f'{app.url}/settings')
         page.get_by_label('SMTP server').fill('127.0.0.1')
         page.get_by_label('Port', exact=True).fill(str(server.port))
         page.get_by_label('Username').fill(USER)

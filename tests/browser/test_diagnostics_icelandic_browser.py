@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import USERNAME, Mailbox
+from tests.browser.conftest import USERNAME, Mailbox, open_page
 
 pytestmark = pytest.mark.browser
 TEST_BUTTON = re.compile('Test email settings|Prófa tölvupóststillingar')  # the button's own label is the page's
@@ -15,7 +15,7 @@ TEST_BUTTON = re.compile('Test email settings|Prófa tölvupóststillingar')  # 
 
 def test_a_settings_test_started_from_an_icelandic_page_reports_in_icelandic(page: Page, mailbox: Mailbox) -> None:
     page.set_extra_http_headers({'Accept-Language': 'is-IS,is;q=0.9'})
-    page.goto(f'{mailbox.app.url}/settings')
+    open_page(page, f'{mailbox.app.url}/settings')
     page.get_by_role('button', name=TEST_BUTTON).click()
 
     expect(page.get_by_text('Tölvupóststillingarnar virka')).to_be_visible()

@@ -12,14 +12,14 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from core.documents.money import format_money
-from tests.browser.conftest import Mailbox
+from tests.browser.conftest import Mailbox, open_page
 
 pytestmark = pytest.mark.browser
 
 
 def test_email_an_invoice_from_its_page_and_it_arrives(page: Page, mailbox: Mailbox) -> None:
     invoice, contact, server = mailbox.invoice, mailbox.contact, mailbox.server
-    page.goto(f'{mailbox.app.url}/documents/{invoice.id}')
+    open_page(page, f'{mailbox.app.url}/documents/{invoice.id}')
     page.get_by_role('button', name='Email').first.click()
     expect(page.get_by_text(f'Email {invoice.title}')).to_be_visible()
     expect(page.get_by_label('To', exact=True)).to_have_value(', '.join(contact.emails))

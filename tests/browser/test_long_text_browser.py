@@ -9,7 +9,7 @@ from email.policy import default as default_policy
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import Mailbox
+from tests.browser.conftest import Mailbox, open_page
 from ui.shown_text import FINGERPRINT_JS, fingerprint
 
 OVERSIZED = ('A long paragraph pasted from elsewhere. ' * 125 + '\n\n') * 240  # 1.2 million characters
@@ -25,7 +25,7 @@ def plain_text(content: bytes) -> str:
 
 
 def open_compose(page: Page, mailbox: Mailbox) -> tuple[Locator, str]:
-    page.goto(f'{mailbox.app.url}/documents/{mailbox.invoice.id}')
+    open_page(page, f'{mailbox.app.url}/documents/{mailbox.invoice.id}')
     page.get_by_role('button', name='Email').first.click()
     expect(page.get_by_role('button', name='Send')).to_be_enabled()
     body = page.get_by_label('Message (Markdown', exact=False)

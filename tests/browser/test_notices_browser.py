@@ -16,7 +16,7 @@ from core.settings import EmailSettings, Security
 from core.transport.base import TransportError
 from core.transport.memory import MemoryTransport
 from storage.folder import DataFolder
-from tests.browser.conftest import LiveApp, free_port
+from tests.browser.conftest import LiveApp, free_port, open_page
 from tests.email.conftest import make_draft
 
 pytestmark = pytest.mark.browser
@@ -38,14 +38,14 @@ def test_retry_answers_with_a_toast(page: Page, live_app_factory: Callable[..., 
     app = live_app_factory(data_dir=data_dir)
     errors: list[str] = []
     page.on('console', lambda message: errors.append(message.text) if message.type == 'error' else None)
-    page.goto(f'{app.url}/emails?status=failed')
+    open_page(page, f'{app.url}/emails?status=failed')
     page.get_by_role('button', name='Retry').click()
     expect(page.get_by_text('Not sent: ', exact=False).first).to_be_visible(timeout=30_000)
     assert app.process.poll() is None
 
 
 def test_use_these_settings_answers_with_a_toast(page: Page, live_app: LiveApp) -> None:
-    page.goto(f'{live_app.url}/settings')
+    open_page(page, f'{live_app.url}/settings')
     page.get_by_label('Username').fill('someone@gmail.com')
     page.get_by_role('button', name='Use these settings').click()
     expect(page.get_by_text('Gmail settings filled in. Now enter your password.')).to_be_visible()

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, WebSocket, expect
 
-from tests.browser.conftest import LiveApp
+from tests.browser.conftest import LiveApp, open_page
 
 PASSWORD = 'Browser-Secret-9f3a'
 
@@ -26,7 +26,7 @@ def test_fill_update_reload_keeps_values_and_never_sends_the_password_back(
         socket.on('framereceived', lambda frame: frames_after_save.append(str(frame)) if saving_done else None)
 
     page.on('websocket', watch)
-    page.goto(f'{app.url}/settings')
+    open_page(page, f'{app.url}/settings')
     page.get_by_label('SMTP server').fill('smtp.example.com')
     page.get_by_label('Username').fill('office')
     expect(page.get_by_label('Email address')).to_be_visible()

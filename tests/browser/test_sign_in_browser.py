@@ -14,7 +14,7 @@ from core.documents.model import DocumentType
 from core.settings import AuthMethod, EmailSettings, Security
 from storage.folder import DataFolder
 from storage.sample import seed_sample_data
-from tests.browser.conftest import LiveApp
+from tests.browser.conftest import LiveApp, open_page
 from tests.support.certs import TestPKI
 from tests.support.fake_oauth import fake_provider
 from tests.support.smtp_servers import threaded_smtp_server
@@ -64,7 +64,7 @@ def test_sign_in_test_and_email_an_invoice_with_xoauth2(
             socket.on('framesent', lambda frame: frames.append(str(frame)))
 
         page.on('websocket', watch)
-        page.goto(f'{app.url}/settings')
+        open_page(page, f'{app.url}/settings')
         expect(page.get_by_text('Not signed in.')).to_be_visible()
         with page.context.expect_page() as opened:
             page.get_by_role('button', name='Sign in', exact=True).click()
@@ -83,7 +83,7 @@ def test_sign_in_test_and_email_an_invoice_with_xoauth2(
         page.get_by_role('button', name='Update').click()
         expect(page.get_by_text('Email settings saved')).to_be_visible()
 
-        page.goto(f'{app.url}/documents/{invoice.id}')
+        open_page(page, f'{app.url}/documents/{invoice.id}')
         page.get_by_role('button', name='Email').first.click()
         page.get_by_role('button', name='Send').click()
         recipients = (*contact.emails, *contact.cc)  # one email for To and Cc together
@@ -124,7 +124,7 @@ def test_behind_the_web_password_the_browser_back_from_the_provider_completes_th
         )
         folder.close()
         app = live_app_factory('--require-login', data_dir=data_dir)
-        page.goto(f'{app.url}/settings')
+        page.goto(f'{app.url}/settings')  # the login page first: its socket waits for the password
         page.get_by_label('Web password').fill(WEB_PASSWORD)
         page.get_by_role('button', name='Sign in').click()
         expect(page).to_have_url(f'{app.url}/settings')

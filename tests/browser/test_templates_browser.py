@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Dialog, Page, expect
 
-from tests.browser.conftest import LiveApp
+from tests.browser.conftest import LiveApp, open_page
 
 pytestmark = pytest.mark.browser
 
 
 def test_leaving_the_templates_page_with_unsaved_edits_asks_first(page: Page, live_app: LiveApp) -> None:
-    page.goto(f'{live_app.url}/templates')
+    open_page(page, f'{live_app.url}/templates')
     body = page.get_by_label('Body (Markdown)')
     body.click()
     page.keyboard.press('Control+End')
